@@ -1,0 +1,1 @@
+"""Readiness assessment models, scoring, gaps and roadmaps."""

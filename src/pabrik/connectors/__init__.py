@@ -1,0 +1,1 @@
+"""Protocol connectors that map library data to model records."""

@@ -1,0 +1,1 @@
+"""Simulated plant: a deterministic connector for demos and tests."""

@@ -1,0 +1,1 @@
+"""Typed domain model: plant hierarchy, records, states and errors. No I/O."""

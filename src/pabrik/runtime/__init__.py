@@ -1,0 +1,1 @@
+"""Use cases that wire the core to the adapters."""

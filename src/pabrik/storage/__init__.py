@@ -1,0 +1,1 @@
+"""Store protocol and backends."""

@@ -1,0 +1,1 @@
+"""FastAPI web dashboard and JSON API."""
