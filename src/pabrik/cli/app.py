@@ -1,0 +1,61 @@
+"""The ``pabrik`` command: demo, serve, kpi, config and db."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pabrik.cli import commands_db, commands_kpi, commands_serve
+from pabrik.cli.errors import run_guarded
+from pabrik.runtime.siteconfig import load_site
+
+app = typer.Typer(
+    name="pabrik",
+    help="pabrik: perangkat lunak pabrik cerdas / smart-factory software.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Site configuration files.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(commands_kpi.app, name="kpi")
+app.add_typer(commands_db.app, name="db")
+app.command("demo")(commands_serve.demo)
+app.command("serve")(commands_serve.serve)
+
+console = Console(stderr=True)
+
+
+@config_app.command("check")
+def config_check(
+    file: Annotated[Path, typer.Argument(help="Site YAML file to check.")],
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Check a site file and explain every problem by its path in the file."""
+
+    def check() -> None:
+        site = load_site(file)
+        plant = site.plant()
+        Console().print(
+            f"[green]OK[/green] {file}: {len(plant.lines())} line(s), "
+            f"{len(plant.machines())} machine(s), {len(site.connectors)} connector(s)"
+        )
+
+    run_guarded(check, debug=debug)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""``pabrik demo`` and ``pabrik serve``: backfill, run live, and serve the dashboard."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from pabrik.cli.errors import run_guarded
+from pabrik.model.errors import PortInUseError
+from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.settings import Settings
+from pabrik.web.app import create_app
+
+DEMO_CONFIG = Path("examples/demo-plant.yaml")
+
+
+def demo_config() -> Path:
+    """The demo site file: the repository's copy, else the one shipped in the package."""
+    if DEMO_CONFIG.is_file():
+        return DEMO_CONFIG
+    return Path(str(resources.files("pabrik").joinpath("examples/demo-plant.yaml")))
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail early, naming the port, when another program holds it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if err.errno in {errno.EADDRINUSE, errno.EACCES}:
+                raise PortInUseError(
+                    f"Port {port} on {host} is already in use. Stop the program using it, or"
+                    f" choose another port, e.g. --port {port + 1}.",
+                    port=port,
+                ) from err
+            raise
+
+
+def backfill_with_progress(runtime: Runtime, days: float) -> int:
+    """Backfill simulated history under a Rich progress bar."""
+    with Progress(
+        TextColumn("[bold]Mengisi riwayat / backfilling history"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task("backfill", total=1.0)
+
+        def progress(done: float, total: float) -> None:
+            bar.update(task, completed=done / total)
+
+        return runtime.backfill(days, progress)
+
+
+def _serve(settings: Settings, runtime: Runtime) -> None:
+    url = f"http://{settings.host}:{settings.port}"
+    Console().print(f"\n[bold green]pabrik siap / ready:[/bold green] {url}\n")
+    app = create_app(settings, runtime, live=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8000,
+    days: Annotated[float, typer.Option(help="Days of history to simulate.", min=0)] = 7,
+    seed: Annotated[int | None, typer.Option(help="Simulator seed (default from the file).")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Create a data folder, backfill simulated days, then run the plant live and serve it."""
+
+    def run() -> None:
+        ensure_port_free(host, port)
+        settings = Settings(
+            config=demo_config(), data_dir=data_dir, host=host, port=port, seed=seed
+        )
+        runtime = build_runtime(settings)
+        written = backfill_with_progress(runtime, days)
+        Console(stderr=True).print(f"{written:,} records written to {settings.sqlite_path()}")
+        _serve(settings, runtime)
+
+    run_guarded(run, debug=debug)
+
+
+def serve(
+    config: Annotated[Path, typer.Option(help="Site YAML file.")],
+    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
+    database_url: Annotated[str, typer.Option(help="sqlite:///path (default in data dir).")] = "",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Run ingest, KPIs and the dashboard for a site in one process."""
+
+    def run() -> None:
+        ensure_port_free(host, port)
+        settings = Settings(
+            config=config, data_dir=data_dir, database_url=database_url, host=host, port=port
+        )
+        runtime = build_runtime(settings)
+        if runtime.simulation is not None:
+            runtime.start_simulation(0)
+            backfill_with_progress(runtime, 0)
+        _serve(settings, runtime)
+
+    run_guarded(run, debug=debug)

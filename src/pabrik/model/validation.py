@@ -1,0 +1,211 @@
+"""Decide whether an incoming record is acceptable, and say why when it is not.
+
+Pure functions: the ingest pipeline calls them and keeps rejections in the
+dead-letter store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, from_epoch_ms
+from pabrik.model.site import Plant
+from pabrik.model.states import Quality, StateClass
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why an input was refused: a stable code and a human detail."""
+
+    code: str
+    detail: str
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rejection = Rejection(code, detail)
+
+
+def check_record(record: Record, plant: Plant, now: datetime) -> Rejection | None:
+    """Check a decoded record against the plant and the clock; None means accept."""
+    try:
+        _check(record, plant, now)
+    except _Reject as r:
+        return r.rejection
+    return None
+
+
+def _check(record: Record, plant: Plant, now: datetime) -> None:
+    machine = plant.machine(record.machine_id)
+    if machine is None:
+        raise _Reject("unknown_machine", f"machine '{record.machine_id}' is not configured")
+    _check_time(record.ts, plant, now)
+    if isinstance(record, SampleRecord):
+        if record.signal_id not in machine.signal_ids:
+            raise _Reject(
+                "unknown_signal",
+                f"signal '{record.signal_id}' is not configured on '{machine.id}'",
+            )
+        if not math.isfinite(record.value):
+            raise _Reject("not_finite", f"value {record.value!r} is not a finite number")
+    elif isinstance(record, CountRecord):
+        for name in ("good", "scrap", "rework"):
+            if getattr(record, name) < 0:
+                raise _Reject("negative_count", f"{name} must not be negative")
+        _check_product(record.product_id, machine.products)
+    else:
+        if (
+            record.reason is not None
+            and plant.downtime_reasons
+            and plant.reason(record.reason) is None
+        ):
+            raise _Reject("unknown_reason", f"reason '{record.reason}' is not configured")
+        _check_product(record.product_id, machine.products)
+
+
+def _check_product(product_id: str | None, products: list[Any]) -> None:
+    if product_id is not None and product_id not in {p.id for p in products}:
+        raise _Reject("unknown_product", f"product '{product_id}' is not configured")
+
+
+def _check_time(ts: datetime, plant: Plant, now: datetime) -> None:
+    if ts.tzinfo is None:
+        raise _Reject("naive_timestamp", "timestamp has no time zone")
+    if ts - now > timedelta(seconds=plant.limits.max_future_skew_s):
+        raise _Reject(
+            "clock_skew",
+            f"timestamp {ts.isoformat()} is more than {plant.limits.max_future_skew_s:g} s"
+            " in the future",
+        )
+    if now - ts > timedelta(days=plant.limits.max_age_days):
+        raise _Reject("too_old", f"timestamp {ts.isoformat()} is older than the retention limit")
+
+
+def parse_timestamp(value: object) -> datetime:
+    """RFC 3339 text with an offset, or epoch milliseconds, to an aware UTC datetime."""
+    if isinstance(value, bool):
+        raise _Reject("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or not 0 <= value < 1e14:
+            raise _Reject("bad_timestamp", f"epoch milliseconds {value!r} out of range")
+        return from_epoch_ms(int(value))
+    if isinstance(value, str):
+        try:
+            ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as err:
+            raise _Reject("bad_timestamp", f"ts {value[:40]!r} is not RFC 3339") from err
+        if ts.tzinfo is None:
+            raise _Reject("naive_timestamp", "ts must carry a UTC offset")
+        return ts.astimezone(UTC)
+    raise _Reject("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
+
+
+def _number(data: Mapping[str, Any], key: str, *, required: bool = True) -> float | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise _Reject("missing_field", f"'{key}' is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Reject("wrong_type", f"'{key}' must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise _Reject("not_finite", f"'{key}' is not a finite number")
+    return float(value)
+
+
+def _count(data: Mapping[str, Any], key: str, *, required: bool) -> int:
+    value = _number(data, key, required=required)
+    if value is None:
+        return 0
+    if value != int(value):
+        raise _Reject("wrong_type", f"'{key}' must be a whole number")
+    if value < 0:
+        raise _Reject("negative_count", f"'{key}' must not be negative")
+    return int(value)
+
+
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        raise _Reject("wrong_type", f"'{key}' must be text of 1 to 64 characters")
+    return value
+
+
+def decode_payload(
+    payload: bytes | str,
+    *,
+    kind: str,
+    source: str,
+    machine_id: str,
+    signal_id: str | None,
+    max_bytes: int,
+) -> Record | Rejection:
+    """Decode one JSON payload of the unified namespace into a record."""
+    size = len(payload.encode() if isinstance(payload, str) else payload)
+    if size > max_bytes:
+        return Rejection("payload_too_large", f"{size} bytes is over the {max_bytes} byte limit")
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as err:
+        return Rejection("malformed_json", f"not valid JSON: {str(err)[:200]}")
+    if not isinstance(data, dict):
+        return Rejection("wrong_type", "payload must be a JSON object")
+    try:
+        return _decode(data, kind, source, machine_id, signal_id)
+    except _Reject as r:
+        return r.rejection
+    except RecursionError:
+        return Rejection("malformed_json", "payload nests too deeply")
+
+
+def _decode(
+    data: Mapping[str, Any], kind: str, source: str, machine_id: str, signal_id: str | None
+) -> Record:
+    ts = parse_timestamp(data.get("ts"))
+    if kind == "state":
+        raw = _text(data, "state")
+        try:
+            state = StateClass(raw or "")
+        except ValueError as err:
+            raise _Reject("unknown_state", f"state {raw!r} is not a known state class") from err
+        return StateRecord(
+            source,
+            machine_id,
+            ts,
+            state,
+            _text(data, "reason"),
+            _text(data, "product"),
+            _text(data, "order"),
+        )
+    if kind == "count":
+        return CountRecord(
+            source,
+            machine_id,
+            ts,
+            _count(data, "good", required=True),
+            _count(data, "scrap", required=False),
+            _count(data, "rework", required=False),
+            _text(data, "product"),
+        )
+    if kind == "sample":
+        if not signal_id:
+            raise _Reject("unknown_signal", "a sample needs a signal")
+        value = _number(data, "value")
+        assert value is not None  # noqa: S101 - required=True guarantees it
+        quality = _text(data, "quality") or Quality.GOOD.value
+        try:
+            q = Quality(quality)
+        except ValueError as err:
+            raise _Reject(
+                "wrong_type", f"quality {quality!r} is not good, uncertain or bad"
+            ) from err
+        return SampleRecord(source, machine_id, signal_id, ts, value, q)
+    raise _Reject("unknown_kind", f"kind {kind!r} is not state, count or sample")

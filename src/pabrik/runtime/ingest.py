@@ -1,0 +1,119 @@
+"""The ingest pipeline: validate, batch, write idempotently, and dead-letter the rest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from pabrik.model.records import DeadLetter, Record, record_kind
+from pabrik.model.site import Plant
+from pabrik.model.validation import Rejection, check_record, decode_payload
+from pabrik.storage.store import Store, WriteResult
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, aware and in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class IngestMetrics:
+    """Counters for one ingest pipeline."""
+
+    received: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    batches: int = 0
+    rejected_by_code: dict[str, int] = field(default_factory=dict)
+
+
+def _record_json(record: Record) -> str:
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(record).items()}
+    data["kind"] = record_kind(record)
+    return json.dumps(data, default=str)
+
+
+class Ingestor:
+    """Buffers accepted records and commits them in batches with their checkpoints."""
+
+    def __init__(self, store: Store, plant: Plant, *, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.plant = plant
+        self.clock = clock
+        self.metrics = IngestMetrics()
+        self._pending: list[Record] = []
+        self._dead: list[DeadLetter] = []
+
+    @property
+    def pending(self) -> int:
+        """Records accepted but not yet committed."""
+        return len(self._pending)
+
+    def offer(self, records: Iterable[Record]) -> list[Rejection]:
+        """Validate records; keep the good ones for the next flush, dead-letter the rest."""
+        now = self.clock()
+        rejections: list[Rejection] = []
+        for record in records:
+            self.metrics.received += 1
+            rejection = check_record(record, self.plant, now)
+            if rejection is None:
+                self._pending.append(record)
+            else:
+                rejections.append(rejection)
+                self._reject(record.source, rejection, _record_json(record), now)
+        return rejections
+
+    def offer_payload(
+        self,
+        payload: bytes | str,
+        *,
+        kind: str,
+        source: str,
+        machine_id: str,
+        signal_id: str | None = None,
+    ) -> Rejection | None:
+        """Decode a JSON payload and offer it; None means it was accepted."""
+        decoded = decode_payload(
+            payload,
+            kind=kind,
+            source=source,
+            machine_id=machine_id,
+            signal_id=signal_id,
+            max_bytes=self.plant.limits.max_payload_bytes,
+        )
+        if isinstance(decoded, Rejection):
+            self.metrics.received += 1
+            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            self._reject(source, decoded, text, self.clock())
+            return decoded
+        rejected = self.offer([decoded])
+        return rejected[0] if rejected else None
+
+    def _reject(self, source: str, rejection: Rejection, payload: str, now: datetime) -> None:
+        self.metrics.rejected += 1
+        by_code = self.metrics.rejected_by_code
+        by_code[rejection.code] = by_code.get(rejection.code, 0) + 1
+        self._dead.append(DeadLetter(source, now, rejection.code, rejection.detail, payload))
+
+    def flush(self, checkpoints: dict[str, str] | None = None) -> WriteResult:
+        """Commit what is pending, with checkpoints, in one transaction."""
+        records, self._pending = self._pending, []
+        dead, self._dead = self._dead, []
+        if dead:
+            self.store.write_dead_letters(dead)
+        if not records and not checkpoints:
+            return WriteResult(0, 0)
+        try:
+            result = self.store.write(records, checkpoints)
+        except BaseException:
+            self._pending = records + self._pending
+            raise
+        self.metrics.batches += 1
+        self.metrics.accepted += result.inserted
+        self.metrics.duplicates += result.offered - result.inserted
+        return result

@@ -1,0 +1,132 @@
+"""Load the site YAML file and explain every problem by its path (and line) in the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import ConfigDict, Field, ValidationError
+
+from pabrik.connectors.simulator.config import SimulatorConfig
+from pabrik.model.errors import ConfigError, ConfigIssue
+from pabrik.model.site import Plant
+
+ConnectorConfig = Annotated[SimulatorConfig, Field(discriminator="kind")]
+
+
+class SiteConfig(Plant):
+    """The whole site file: the plant plus its connectors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connectors: list[ConnectorConfig] = Field(default_factory=list)
+
+    def plant(self) -> Plant:
+        """The plant part, without connector settings."""
+        return Plant.model_validate(self.model_dump(exclude={"connectors"}))
+
+    def simulator(self) -> SimulatorConfig | None:
+        """The first simulator connector, if any."""
+        return next((c for c in self.connectors if isinstance(c, SimulatorConfig)), None)
+
+
+_MESSAGES = {
+    "greater_than": "must be > {gt}",
+    "greater_than_equal": "must be >= {ge}",
+    "less_than": "must be < {lt}",
+    "less_than_equal": "must be <= {le}",
+    "missing": "is required",
+    "extra_forbidden": "is not a known setting",
+    "string_pattern_mismatch": "must be lower-case letters, digits, '-' or '_'",
+    "too_short": "must not be empty",
+}
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(err: Any) -> str:
+    template = _MESSAGES.get(err["type"])
+    if template is not None:
+        return template.format(**(err.get("ctx") or {}))
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _line_index(text: str) -> dict[tuple[int | str, ...], int]:
+    """Map each path in the YAML document to the line where it starts."""
+    lines: dict[tuple[int | str, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[int | str, ...]) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*path, str(key.value))
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+                lines[child] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _nearest_line(
+    lines: dict[tuple[int | str, ...], int], loc: tuple[int | str, ...]
+) -> int | None:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return None
+
+
+def _issues(err: ValidationError, text: str) -> list[ConfigIssue]:
+    lines = _line_index(text)
+    issues = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "(" in p))
+        line = _nearest_line(lines, loc)
+        suffix = f" (line {line})" if line else ""
+        issues.append(ConfigIssue(_path(loc), _message(e) + suffix))
+    return issues
+
+
+def parse_site(text: str, source: str = "<text>") -> SiteConfig:
+    """Validate a site document, raising ConfigError with one issue per problem."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(source, [ConfigIssue("", f"not valid YAML{where}: {err}")]) from err
+    if not isinstance(data, dict):
+        raise ConfigError(source, [ConfigIssue("", "the file must hold a mapping of settings")])
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(source, _issues(err, text)) from err
+
+
+def load_site(path: Path) -> SiteConfig:
+    """Read and validate a site file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(
+            str(path), [ConfigIssue("", f"cannot read the file: {err.strerror}")]
+        ) from err
+    return parse_site(text, str(path))

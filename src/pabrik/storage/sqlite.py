@@ -1,0 +1,277 @@
+"""SQLite backend: WAL mode, batched idempotent writes, one writer and per-thread readers."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from pabrik.model.errors import StoreUnavailableError
+from pabrik.model.records import (
+    CountRecord,
+    DeadLetter,
+    Record,
+    SampleRecord,
+    StateRecord,
+    from_epoch_ms,
+    to_epoch_ms,
+)
+from pabrik.model.states import Quality, StateClass
+from pabrik.storage.store import DEAD_LETTER_PAYLOAD_CAP, WriteResult
+
+_INSERT_STATE = (
+    "INSERT INTO states (machine_id, ts_ms, source, state, reason, product_id, order_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_COUNT = (
+    "INSERT INTO counts (machine_id, ts_ms, source, good, scrap, rework, product_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_SAMPLE = (
+    "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_UPSERT_CHECKPOINT = (
+    "INSERT INTO checkpoints (name, value) VALUES (?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The versioned SQL migrations shipped with pabrik, in order."""
+    folder = resources.files("pabrik.storage.migrations").joinpath("sqlite")
+    found = [
+        (int(f.name.split("_", 1)[0]), f.read_text(encoding="utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".sql")
+    ]
+    return sorted(found)
+
+
+class SqliteStore:
+    """A store in one SQLite file."""
+
+    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        if synchronous not in {"FULL", "NORMAL"}:
+            raise ValueError("synchronous must be FULL or NORMAL")
+        self.path = path
+        self._synchronous = synchronous
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._writer = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute("PRAGMA busy_timeout=10000")
+        except (sqlite3.Error, OSError) as err:
+            raise StoreUnavailableError(
+                f"cannot open {self.path}: {err}", path=str(self.path)
+            ) from err
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._writer.execute("COMMIT")
+
+    def _applied(self) -> int:
+        row = self._writer.execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations in one transaction each."""
+        applied: list[str] = []
+        for version, sql in migrations():
+            if version <= self._applied():
+                continue
+            with self._lock:
+                # executescript commits on its own, so the version bump rides inside the script.
+                self._writer.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version:d};\nCOMMIT;"
+                )
+            applied.append(f"{version:04d}")
+        return applied
+
+    def schema_status(self) -> tuple[int, int]:
+        """The applied and the latest known schema version."""
+        return self._applied(), max(v for v, _ in migrations())
+
+    def write(
+        self, records: Sequence[Record], checkpoints: dict[str, str] | None = None
+    ) -> WriteResult:
+        """Write a batch and its checkpoints in one transaction; duplicates are ignored."""
+        states, counts, samples = _rows(records)
+        with self._transaction() as conn:
+            before = conn.total_changes
+            if states:
+                conn.executemany(_INSERT_STATE, states)
+            if counts:
+                conn.executemany(_INSERT_COUNT, counts)
+            if samples:
+                conn.executemany(_INSERT_SAMPLE, samples)
+            inserted = conn.total_changes - before
+            if checkpoints:
+                conn.executemany(_UPSERT_CHECKPOINT, list(checkpoints.items()))
+        return WriteResult(offered=len(records), inserted=inserted)
+
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep rejected inputs, with their payload capped in size."""
+        rows = [
+            (
+                d.source[:200],
+                to_epoch_ms(d.received_at),
+                d.reason_code,
+                d.detail[:2000],
+                d.payload[:DEAD_LETTER_PAYLOAD_CAP],
+            )
+            for d in letters
+        ]
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT INTO dead_letters (source, received_at_ms, reason_code, detail, payload)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def checkpoint(self, name: str) -> str | None:
+        """The committed position of a source."""
+        row = (
+            self._reader()
+            .execute("SELECT value FROM checkpoints WHERE name = ?", (name,))
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
+        """State records in [start, end), preceded by the last one before start."""
+        s, e = to_epoch_ms(start), to_epoch_ms(end)
+        conn = self._reader()
+        cols = "machine_id, ts_ms, source, state, reason, product_id, order_id"
+        prior = conn.execute(
+            f"SELECT {cols} FROM states WHERE machine_id = ? AND ts_ms < ?"  # noqa: S608
+            " ORDER BY ts_ms DESC LIMIT 1",
+            (machine_id, s),
+        ).fetchall()
+        inside = conn.execute(
+            f"SELECT {cols} FROM states WHERE machine_id = ? AND ts_ms >= ? AND ts_ms < ?"  # noqa: S608
+            " ORDER BY ts_ms",
+            (machine_id, s, e),
+        ).fetchall()
+        return [_state(r) for r in (*prior, *inside)]
+
+    def counts(self, machine_id: str, start: datetime, end: datetime) -> list[CountRecord]:
+        """Count records with start < ts <= end."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT machine_id, ts_ms, source, good, scrap, rework, product_id FROM counts"
+                " WHERE machine_id = ? AND ts_ms > ? AND ts_ms <= ? ORDER BY ts_ms",
+                (machine_id, to_epoch_ms(start), to_epoch_ms(end)),
+            )
+            .fetchall()
+        )
+        return [CountRecord(r[2], r[0], from_epoch_ms(r[1]), r[3], r[4], r[5], r[6]) for r in rows]
+
+    def samples(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime
+    ) -> list[SampleRecord]:
+        """Samples of one signal in [start, end)."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT ts_ms, source, value, quality FROM samples WHERE machine_id = ?"
+                " AND signal_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms",
+                (machine_id, signal_id, to_epoch_ms(start), to_epoch_ms(end)),
+            )
+            .fetchall()
+        )
+        return [
+            SampleRecord(r[1], machine_id, signal_id, from_epoch_ms(r[0]), r[2], Quality(r[3]))
+            for r in rows
+        ]
+
+    def dead_letters(self, limit: int, offset: int) -> list[DeadLetter]:
+        """Rejected inputs, newest first."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT id, source, received_at_ms, reason_code, detail, payload FROM dead_letters"
+                " ORDER BY id DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            )
+            .fetchall()
+        )
+        return [DeadLetter(r[1], from_epoch_ms(r[2]), r[3], r[4], r[5], id=r[0]) for r in rows]
+
+    def dead_letter_count(self) -> int:
+        """How many rejected inputs are kept."""
+        return int(self._reader().execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per data table."""
+        conn = self._reader()
+        tables = ("states", "counts", "samples", "dead_letters")
+        return {
+            t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # noqa: S608
+            for t in tables
+        }
+
+    def close(self) -> None:
+        """Close the writer and this thread's reader."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        self._writer.close()
+
+
+def _rows(
+    records: Sequence[Record],
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    states: list[tuple[object, ...]] = []
+    counts: list[tuple[object, ...]] = []
+    samples: list[tuple[object, ...]] = []
+    for r in records:
+        ts = to_epoch_ms(r.ts)
+        if isinstance(r, SampleRecord):
+            samples.append((r.machine_id, r.signal_id, ts, r.source, r.value, r.quality.value))
+        elif isinstance(r, CountRecord):
+            counts.append((r.machine_id, ts, r.source, r.good, r.scrap, r.rework, r.product_id))
+        else:
+            states.append(
+                (r.machine_id, ts, r.source, r.state.value, r.reason, r.product_id, r.order_id)
+            )
+    return states, counts, samples
+
+
+def _state(r: tuple[object, ...]) -> StateRecord:
+    return StateRecord(
+        source=str(r[2]),
+        machine_id=str(r[0]),
+        ts=from_epoch_ms(int(r[1])),  # type: ignore[call-overload]
+        state=StateClass(str(r[3])),
+        reason=None if r[4] is None else str(r[4]),
+        product_id=None if r[5] is None else str(r[5]),
+        order_id=None if r[6] is None else str(r[6]),
+    )

@@ -1,0 +1,76 @@
+"""The store contract that every backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
+
+DEAD_LETTER_PAYLOAD_CAP = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """How many records a batch offered and how many were new."""
+
+    offered: int
+    inserted: int
+
+
+class Store(Protocol):
+    """Durable, idempotent storage of plant records."""
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations; return the versions applied."""
+        ...
+
+    def schema_status(self) -> tuple[int, int]:
+        """The applied and the latest known schema version."""
+        ...
+
+    def write(
+        self, records: Sequence[Record], checkpoints: dict[str, str] | None = None
+    ) -> WriteResult:
+        """Write a batch and its checkpoints in one transaction; duplicates are ignored."""
+        ...
+
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep rejected inputs with their reasons."""
+        ...
+
+    def checkpoint(self, name: str) -> str | None:
+        """The committed position of a source."""
+        ...
+
+    def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
+        """State records in [start, end), preceded by the last one before start."""
+        ...
+
+    def counts(self, machine_id: str, start: datetime, end: datetime) -> list[CountRecord]:
+        """Count records with start < ts <= end."""
+        ...
+
+    def samples(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime
+    ) -> list[SampleRecord]:
+        """Samples of one signal in [start, end)."""
+        ...
+
+    def dead_letters(self, limit: int, offset: int) -> list[DeadLetter]:
+        """Rejected inputs, newest first."""
+        ...
+
+    def dead_letter_count(self) -> int:
+        """How many rejected inputs are kept."""
+        ...
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table, for diagnostics and tests."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
