@@ -56,10 +56,10 @@ def test_a_failed_batch_leaves_neither_data_nor_checkpoint(store: SqliteStore) -
     assert store.checkpoint("sim:position") is None
 
 
-def test_states_carry_the_last_state_before_the_window(store: SqliteStore) -> None:
+def test_states_carry_the_neighbours_of_the_window(store: SqliteStore) -> None:
     store.write(records(10))
     got = store.states("m1", T0 + timedelta(minutes=4, seconds=30), T0 + timedelta(minutes=7))
-    assert [s.ts.minute for s in got] == [4, 5, 6]
+    assert [s.ts.minute for s in got] == [4, 5, 6, 7]
     assert got[0].state is StateClass.IDLE
 
 

@@ -164,7 +164,11 @@ class SqliteStore:
         return None if row is None else str(row[0])
 
     def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
-        """State records in [start, end), preceded by the last one before start."""
+        """State records in [start, end), with the last one before and the first one after.
+
+        The record after the window tells how long the window's last state lasted, which
+        decides whether a stop was a micro-stop.
+        """
         s, e = to_epoch_ms(start), to_epoch_ms(end)
         conn = self._reader()
         cols = "machine_id, ts_ms, source, state, reason, product_id, order_id"
@@ -178,7 +182,12 @@ class SqliteStore:
             " ORDER BY ts_ms",
             (machine_id, s, e),
         ).fetchall()
-        return [_state(r) for r in (*prior, *inside)]
+        after = conn.execute(
+            f"SELECT {cols} FROM states WHERE machine_id = ? AND ts_ms >= ?"  # noqa: S608
+            " ORDER BY ts_ms LIMIT 1",
+            (machine_id, max(e, s)),
+        ).fetchall()
+        return [_state(r) for r in (*prior, *inside, *after)]
 
     def counts(self, machine_id: str, start: datetime, end: datetime) -> list[CountRecord]:
         """Count records with start < ts <= end."""

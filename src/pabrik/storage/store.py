@@ -46,7 +46,7 @@ class Store(Protocol):
         ...
 
     def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
-        """State records in [start, end), preceded by the last one before start."""
+        """State records in [start, end), with the last one before and the first one after."""
         ...
 
     def counts(self, machine_id: str, start: datetime, end: datetime) -> list[CountRecord]:

@@ -1,0 +1,1 @@
+"""Benchmarks for pabrik: run with ``make bench``; each prints figures and ratios."""
