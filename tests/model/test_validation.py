@@ -42,7 +42,9 @@ def plant() -> Plant:
                     ],
                 }
             ],
-            "calendar": {"shifts": [{"id": "pagi", "name": {"id": "Pagi"}, "start": "07:00", "end": "15:00"}]},
+            "calendar": {
+                "shifts": [{"id": "pagi", "name": {"id": "Pagi"}, "start": "07:00", "end": "15:00"}]
+            },
             "downtime_reasons": [{"id": "jam", "name": {"id": "Macet"}}],
         }
     )

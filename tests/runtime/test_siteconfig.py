@@ -45,8 +45,13 @@ def issues(text: str) -> list[str]:
 def test_every_problem_is_reported_with_its_path_and_line() -> None:
     text = GOOD.replace("timezone: Asia/Jakarta", "timezone: Asia/Bandung")
     found = issues(text)
-    assert "areas[0].lines[1].machines[0].products[0].ideal_cycle_time_s: must be > 0 (line 23)" in found
-    assert any(i.startswith("calendar.timezone: unknown IANA time zone 'Asia/Bandung'") for i in found)
+    assert (
+        "areas[0].lines[1].machines[0].products[0].ideal_cycle_time_s: must be > 0 (line 23)"
+        in found
+    )
+    assert any(
+        i.startswith("calendar.timezone: unknown IANA time zone 'Asia/Bandung'") for i in found
+    )
     assert len(found) == 2
 
 
@@ -58,7 +63,9 @@ def test_unknown_settings_and_missing_fields_are_named() -> None:
 
 
 def test_duplicate_machine_ids_are_rejected() -> None:
-    text = GOOD.replace("id: m2", "id: m1").replace("ideal_cycle_time_s: 0", "ideal_cycle_time_s: 5")
+    text = GOOD.replace("id: m2", "id: m1").replace(
+        "ideal_cycle_time_s: 0", "ideal_cycle_time_s: 5"
+    )
     assert any("duplicate machines id(s): m1" in i for i in issues(text))
 
 

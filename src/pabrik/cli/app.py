@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
-
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +25,7 @@ app.add_typer(commands_kpi.app, name="kpi")
 app.add_typer(commands_db.app, name="db")
 app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
+app.command("simulate")(commands_serve.simulate)
 
 console = Console(stderr=True)
 
@@ -55,7 +54,5 @@ def main() -> None:
     app()
 
 
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

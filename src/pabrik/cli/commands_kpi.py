@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,21 +11,12 @@ from rich.console import Console
 from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
+from pabrik.cli.options import instant
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.views import OeeView, Ratio
 
 app = typer.Typer(help="Key performance indicators.", no_args_is_help=True)
-
-
-def _when(value: str) -> datetime:
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as err:
-        raise typer.BadParameter(f"{value!r} is not ISO 8601") from err
-    if ts.tzinfo is None:
-        raise typer.BadParameter("give a UTC offset, e.g. 2025-01-06T07:00+07:00")
-    return ts
 
 
 def _ratio_json(r: Ratio) -> dict[str, object]:
@@ -70,7 +60,7 @@ def oee(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """OEE, availability, performance and quality over a window."""
-    window = (_when(start), _when(end))
+    window = (instant(start), instant(end))
 
     def run() -> None:
         runtime = build_runtime(Settings(config=config, data_dir=data_dir))

@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pabrik.cli.errors import run_guarded
+from pabrik.cli.options import instant
 from pabrik.model.errors import PortInUseError
 from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.ingest import utc_now
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 
@@ -72,7 +74,9 @@ def _serve(settings: Settings, runtime: Runtime) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8000,
     days: Annotated[float, typer.Option(help="Days of history to simulate.", min=0)] = 7,
-    seed: Annotated[int | None, typer.Option(help="Simulator seed (default from the file).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Simulator seed (default from the file).")
+    ] = None,
     data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
@@ -88,6 +92,33 @@ def demo(
         written = backfill_with_progress(runtime, days)
         Console(stderr=True).print(f"{written:,} records written to {settings.sqlite_path()}")
         _serve(settings, runtime)
+
+    run_guarded(run, debug=debug)
+
+
+def simulate(
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = DEMO_CONFIG,
+    days: Annotated[float, typer.Option(help="Days of history to simulate.", min=0)] = 7,
+    until: Annotated[
+        str | None, typer.Option(help="End of the history, ISO 8601 with offset (default: now).")
+    ] = None,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
+    seed: Annotated[
+        int | None, typer.Option(help="Simulator seed (default from the file).")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Backfill simulated history into the store and stop; resumes where it stopped."""
+    end = instant(until) if until else None
+
+    def run() -> None:
+        settings = Settings(config=config, data_dir=data_dir, seed=seed)
+        runtime = build_runtime(settings, clock=(lambda: end) if end else utc_now)
+        try:
+            written = backfill_with_progress(runtime, days)
+        finally:
+            runtime.close()
+        Console(stderr=True).print(f"{written:,} records written to {settings.sqlite_path()}")
 
     run_guarded(run, debug=debug)
 

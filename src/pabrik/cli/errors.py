@@ -21,7 +21,9 @@ def run_guarded(action: Callable[[], None], *, debug: bool = False) -> None:
     except ConfigError as err:
         if debug:
             console.print_exception()
-        console.print(f"[red]{err.source}: {len(err.issues)} problem(s)[/red]")
+        console.print(
+            f"[red]{escape(err.source)}: {len(err.issues)} problem(s)[/red]", soft_wrap=True
+        )
         for issue in err.issues:
             console.print(f"  [red]✗[/red] {escape(str(issue))}", soft_wrap=True)
         raise typer.Exit(2) from err

@@ -13,9 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pabrik.model.states import StateClass
 
-Identifier = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 
 

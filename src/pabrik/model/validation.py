@@ -26,7 +26,7 @@ class Rejection:
     detail: str
 
 
-class _Reject(Exception):
+class _RejectedError(Exception):
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)
         self.rejection = Rejection(code, detail)
@@ -36,7 +36,7 @@ def check_record(record: Record, plant: Plant, now: datetime) -> Rejection | Non
     """Check a decoded record against the plant and the clock; None means accept."""
     try:
         _check(record, plant, now)
-    except _Reject as r:
+    except _RejectedError as r:
         return r.rejection
     return None
 
@@ -44,20 +44,20 @@ def check_record(record: Record, plant: Plant, now: datetime) -> Rejection | Non
 def _check(record: Record, plant: Plant, now: datetime) -> None:
     machine = plant.machine(record.machine_id)
     if machine is None:
-        raise _Reject("unknown_machine", f"machine '{record.machine_id}' is not configured")
+        raise _RejectedError("unknown_machine", f"machine '{record.machine_id}' is not configured")
     _check_time(record.ts, plant, now)
     if isinstance(record, SampleRecord):
         if record.signal_id not in machine.signal_ids:
-            raise _Reject(
+            raise _RejectedError(
                 "unknown_signal",
                 f"signal '{record.signal_id}' is not configured on '{machine.id}'",
             )
         if not math.isfinite(record.value):
-            raise _Reject("not_finite", f"value {record.value!r} is not a finite number")
+            raise _RejectedError("not_finite", f"value {record.value!r} is not a finite number")
     elif isinstance(record, CountRecord):
         for name in ("good", "scrap", "rework"):
             if getattr(record, name) < 0:
-                raise _Reject("negative_count", f"{name} must not be negative")
+                raise _RejectedError("negative_count", f"{name} must not be negative")
         _check_product(record.product_id, machine.products)
     else:
         if (
@@ -65,57 +65,57 @@ def _check(record: Record, plant: Plant, now: datetime) -> None:
             and plant.downtime_reasons
             and plant.reason(record.reason) is None
         ):
-            raise _Reject("unknown_reason", f"reason '{record.reason}' is not configured")
+            raise _RejectedError("unknown_reason", f"reason '{record.reason}' is not configured")
         _check_product(record.product_id, machine.products)
 
 
 def _check_product(product_id: str | None, products: list[Any]) -> None:
     if product_id is not None and product_id not in {p.id for p in products}:
-        raise _Reject("unknown_product", f"product '{product_id}' is not configured")
+        raise _RejectedError("unknown_product", f"product '{product_id}' is not configured")
 
 
 def _check_time(ts: datetime, plant: Plant, now: datetime) -> None:
     if ts.tzinfo is None:
-        raise _Reject("naive_timestamp", "timestamp has no time zone")
+        raise _RejectedError("naive_timestamp", "timestamp has no time zone")
     if ts - now > timedelta(seconds=plant.limits.max_future_skew_s):
-        raise _Reject(
+        raise _RejectedError(
             "clock_skew",
             f"timestamp {ts.isoformat()} is more than {plant.limits.max_future_skew_s:g} s"
             " in the future",
         )
     if now - ts > timedelta(days=plant.limits.max_age_days):
-        raise _Reject("too_old", f"timestamp {ts.isoformat()} is older than the retention limit")
+        raise _RejectedError("too_old", f"timestamp {ts.isoformat()} is older than the age limit")
 
 
 def parse_timestamp(value: object) -> datetime:
     """RFC 3339 text with an offset, or epoch milliseconds, to an aware UTC datetime."""
     if isinstance(value, bool):
-        raise _Reject("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
+        raise _RejectedError("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
     if isinstance(value, int | float):
         if not math.isfinite(value) or not 0 <= value < 1e14:
-            raise _Reject("bad_timestamp", f"epoch milliseconds {value!r} out of range")
+            raise _RejectedError("bad_timestamp", f"epoch milliseconds {value!r} out of range")
         return from_epoch_ms(int(value))
     if isinstance(value, str):
         try:
-            ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            ts = datetime.fromisoformat(value)
         except ValueError as err:
-            raise _Reject("bad_timestamp", f"ts {value[:40]!r} is not RFC 3339") from err
+            raise _RejectedError("bad_timestamp", f"ts {value[:40]!r} is not RFC 3339") from err
         if ts.tzinfo is None:
-            raise _Reject("naive_timestamp", "ts must carry a UTC offset")
+            raise _RejectedError("naive_timestamp", "ts must carry a UTC offset")
         return ts.astimezone(UTC)
-    raise _Reject("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
+    raise _RejectedError("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
 
 
 def _number(data: Mapping[str, Any], key: str, *, required: bool = True) -> float | None:
     value = data.get(key)
     if value is None:
         if required:
-            raise _Reject("missing_field", f"'{key}' is required")
+            raise _RejectedError("missing_field", f"'{key}' is required")
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reject("wrong_type", f"'{key}' must be a number, got {type(value).__name__}")
+        raise _RejectedError("wrong_type", f"'{key}' must be a number, got {type(value).__name__}")
     if not math.isfinite(value):
-        raise _Reject("not_finite", f"'{key}' is not a finite number")
+        raise _RejectedError("not_finite", f"'{key}' is not a finite number")
     return float(value)
 
 
@@ -124,9 +124,9 @@ def _count(data: Mapping[str, Any], key: str, *, required: bool) -> int:
     if value is None:
         return 0
     if value != int(value):
-        raise _Reject("wrong_type", f"'{key}' must be a whole number")
+        raise _RejectedError("wrong_type", f"'{key}' must be a whole number")
     if value < 0:
-        raise _Reject("negative_count", f"'{key}' must not be negative")
+        raise _RejectedError("negative_count", f"'{key}' must not be negative")
     return int(value)
 
 
@@ -135,7 +135,7 @@ def _text(data: Mapping[str, Any], key: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not 0 < len(value) <= 64:
-        raise _Reject("wrong_type", f"'{key}' must be text of 1 to 64 characters")
+        raise _RejectedError("wrong_type", f"'{key}' must be text of 1 to 64 characters")
     return value
 
 
@@ -160,7 +160,7 @@ def decode_payload(
         return Rejection("wrong_type", "payload must be a JSON object")
     try:
         return _decode(data, kind, source, machine_id, signal_id)
-    except _Reject as r:
+    except _RejectedError as r:
         return r.rejection
     except RecursionError:
         return Rejection("malformed_json", "payload nests too deeply")
@@ -175,7 +175,8 @@ def _decode(
         try:
             state = StateClass(raw or "")
         except ValueError as err:
-            raise _Reject("unknown_state", f"state {raw!r} is not a known state class") from err
+            detail = f"state {raw!r} is not a known state class"
+            raise _RejectedError("unknown_state", detail) from err
         return StateRecord(
             source,
             machine_id,
@@ -197,15 +198,15 @@ def _decode(
         )
     if kind == "sample":
         if not signal_id:
-            raise _Reject("unknown_signal", "a sample needs a signal")
+            raise _RejectedError("unknown_signal", "a sample needs a signal")
         value = _number(data, "value")
-        assert value is not None  # noqa: S101 - required=True guarantees it
+        assert value is not None
         quality = _text(data, "quality") or Quality.GOOD.value
         try:
             q = Quality(quality)
         except ValueError as err:
-            raise _Reject(
+            raise _RejectedError(
                 "wrong_type", f"quality {quality!r} is not good, uncertain or bad"
             ) from err
         return SampleRecord(source, machine_id, signal_id, ts, value, q)
-    raise _Reject("unknown_kind", f"kind {kind!r} is not state, count or sample")
+    raise _RejectedError("unknown_kind", f"kind {kind!r} is not state, count or sample")

@@ -13,13 +13,13 @@ from pabrik.runtime.ingest import Clock, Ingestor, utc_now
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.simulation import Progress, SimulationRunner
 from pabrik.runtime.siteconfig import SiteConfig, load_site
+from pabrik.runtime.storeadmin import open_store
 from pabrik.runtime.views import (
     DeadLetterView,
     MachineDetail,
     OeeView,
     PlantOverview,
 )
-from pabrik.runtime.storeadmin import open_store
 from pabrik.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Runtime:
         self._live_task = asyncio.create_task(self._live(), name="pabrik-live")
 
     async def _live(self) -> None:
-        assert self.simulation is not None  # noqa: S101 - start() checked it
+        assert self.simulation is not None
         while True:
             try:
                 await asyncio.to_thread(self.simulation.advance_to, self.now())

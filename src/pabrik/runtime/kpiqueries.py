@@ -154,7 +154,11 @@ def _current_state(rt: Runtime, machine: Machine, now: datetime) -> StateRecord 
 
 
 def _status(
-    rt: Runtime, machine: Machine, line_id: str, now: datetime, shift: ShiftInstance | None,
+    rt: Runtime,
+    machine: Machine,
+    line_id: str,
+    now: datetime,
+    shift: ShiftInstance | None,
     today: Interval,
 ) -> tuple[MachineStatus, TimeAccount | None, TimeAccount]:
     state = _current_state(rt, machine, now)
@@ -226,9 +230,7 @@ def overview(rt: Runtime, now: datetime) -> PlantOverview:
 
 def _detail_window(rt: Runtime, window: str, now: datetime) -> Interval:
     if window not in WINDOWS:
-        raise InvalidRequestError(
-            f"window must be one of {', '.join(WINDOWS)}", window=window[:20]
-        )
+        raise InvalidRequestError(f"window must be one of {', '.join(WINDOWS)}", window=window[:20])
     shift, today = _windows(rt, now)
     if window == "shift":
         return Interval(shift.start, now) if shift else Interval(now - timedelta(hours=8), now)
@@ -287,7 +289,9 @@ def _shift_trend(rt: Runtime, machine: Machine, now: datetime) -> list[ShiftOee]
         s, e = max(inst.start, start), min(inst.end, now)
         acc = _account(rt, machine, s, e, [inst])
         trend.append(
-            ShiftOee(inst.key, inst.shift_id, inst.start, inst.end, oee_view(machine.id, s, e, _oee(acc)))
+            ShiftOee(
+                inst.key, inst.shift_id, inst.start, inst.end, oee_view(machine.id, s, e, _oee(acc))
+            )
         )
     return trend
 
@@ -312,7 +316,11 @@ def machine_detail(rt: Runtime, machine_id: str, window: str, now: datetime) -> 
         counts=_bucketed_counts(rt.store.counts(machine.id, win.start, win.end), win),
         signals=[
             SignalSeries(
-                s.id, s.name, s.unit, s.low, s.high,
+                s.id,
+                s.name,
+                s.unit,
+                s.low,
+                s.high,
                 _downsample(rt.store.samples(machine.id, s.id, win.start, win.end), win),
             )
             for s in machine.signals

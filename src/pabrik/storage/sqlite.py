@@ -121,7 +121,7 @@ class SqliteStore:
         self, records: Sequence[Record], checkpoints: dict[str, str] | None = None
     ) -> WriteResult:
         """Write a batch and its checkpoints in one transaction; duplicates are ignored."""
-        states, counts, samples = _rows(records)
+        states, counts, samples = rows_by_table(records)
         with self._transaction() as conn:
             before = conn.total_changes
             if states:
@@ -255,9 +255,10 @@ class SqliteStore:
         self._writer.close()
 
 
-def _rows(
+def rows_by_table(
     records: Sequence[Record],
 ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Records as parameter rows for the states, counts and samples tables."""
     states: list[tuple[object, ...]] = []
     counts: list[tuple[object, ...]] = []
     samples: list[tuple[object, ...]] = []

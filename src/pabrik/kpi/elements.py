@@ -1,0 +1,89 @@
+"""ISO 22400-2 elements of one or many work units over a period: additive, exact values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from fractions import Fraction
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Elements:
+    """ISO 22400 time elements (integer ms), quantities (units) and ideal time (exact ms).
+
+    Every field is additive, so a line or a plant is the sum of its machines and a day is
+    the sum of its shifts; KPIs are then computed from the sum, never averaged.
+    """
+
+    pot: int = 0
+    """Planned operation time: shift time inside the window."""
+    pdot: int = 0
+    """Planned down time inside POT: breaks and machine-reported planned stops."""
+    pbt: int = 0
+    """Planned busy time: POT - PDOT."""
+    apt: int = 0
+    """Actual production time, including micro-stops below the threshold."""
+    aust: int = 0
+    """Actual unit setup time (changeover)."""
+    adet: int = 0
+    """Actual unit delay time (unplanned stops at or above the micro-stop threshold)."""
+    adot: int = 0
+    """Actual unit down time (idle: available but not producing)."""
+    unknown: int = 0
+    """Planned busy time with no known state; never counted as production."""
+    pq: int = 0
+    """Produced quantity: good + scrap + rework."""
+    gq: int = 0
+    """Good quantity."""
+    sq: int = 0
+    """Scrap quantity."""
+    rq: int = 0
+    """Rework quantity."""
+    ideal_ms: Fraction = Fraction(0)
+    """Sum over products of PRI x PQ, in ms: the time the output needs at ideal speed."""
+    ideal_good_ms: Fraction = Fraction(0)
+    """Sum over products of PRI x GQ, in ms: fully productive time."""
+
+    def __add__(self, other: Elements) -> Elements:
+        if not isinstance(other, Elements):
+            return NotImplemented
+        summed: dict[str, Any] = {
+            f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
+        }
+        return Elements(**summed)
+
+    @classmethod
+    def zero(cls) -> Elements:
+        """The neutral element of ``+``."""
+        return cls()
+
+    @classmethod
+    def sum(cls, items: Iterable[Elements]) -> Elements:
+        """The sum of many elements (zero for none)."""
+        total = cls.zero()
+        for item in items:
+            total += item
+        return total
+
+    @property
+    def aupt(self) -> int:
+        """Actual unit processing time: APT + AUST."""
+        return self.apt + self.aust
+
+    @property
+    def aubt(self) -> int:
+        """Actual unit busy time: APT + AUST + ADET."""
+        return self.aupt + self.adet
+
+    @property
+    def tiled(self) -> bool:
+        """Whether POT = PBT + PDOT and the actual states exactly tile PBT."""
+        return self.pot == self.pbt + self.pdot and self.pbt == (
+            self.apt + self.aust + self.adet + self.adot + self.unknown
+        )
+
+
+def sum_elements(items: Iterable[Elements]) -> Elements:
+    """The sum of many elements; the basis of line and plant KPIs."""
+    return Elements.sum(items)

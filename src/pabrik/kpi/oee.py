@@ -1,0 +1,122 @@
+"""OEE per ISO 22400-2: availability x effectiveness x quality ratio, from summed elements.
+
+Values are exact fractions. A ratio whose denominator is zero has no value (None) and a
+reason code instead; it is never shown as 0 % or 100 %. Effectiveness above 1 is kept
+raw and flagged, never clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+from pabrik.kpi.elements import Elements
+
+
+class NoValue(StrEnum):
+    """Why a ratio has no value."""
+
+    NO_PLANNED_BUSY_TIME = "no_planned_busy_time"
+    NO_PRODUCTION_TIME = "no_production_time"
+    NO_UNITS_PRODUCED = "no_units_produced"
+
+
+class Flag(StrEnum):
+    """Data-quality warnings that travel with a result."""
+
+    PERFORMANCE_ABOVE_ONE = "performance_above_one"
+    """Effectiveness > 1: the ideal cycle time is too slow, or stops or counts are wrong."""
+    UNKNOWN_TIME = "unknown_time"
+    """Part of PBT has no known machine state; availability is a lower bound."""
+    UNITS_WITHOUT_PRODUCTION_TIME = "units_without_production_time"
+    """Units were counted although the machine never ran in PBT."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """An exact ratio, or None with the reason it has no value."""
+
+    value: Fraction | None
+    missing: NoValue | None = None
+
+
+def ratio(numerator: int | Fraction, denominator: int | Fraction, missing: NoValue) -> Ratio:
+    """``numerator / denominator``, or no value with ``missing`` when the denominator is 0."""
+    if denominator == 0:
+        return Ratio(None, missing)
+    return Ratio(Fraction(numerator) / Fraction(denominator))
+
+
+@dataclass(frozen=True, slots=True)
+class Oee:
+    """OEE and its three factors for some summed elements."""
+
+    elements: Elements
+    availability: Fraction | None
+    performance: Fraction | None
+    quality: Fraction | None
+    oee: Fraction | None
+    missing: Mapping[str, NoValue] = field(default_factory=dict)
+    """For each of the four names whose value is None, the reason."""
+    flags: frozenset[Flag] = frozenset()
+
+
+def availability(e: Elements) -> Ratio:
+    """APT / PBT."""
+    return ratio(e.apt, e.pbt, NoValue.NO_PLANNED_BUSY_TIME)
+
+
+def performance(e: Elements) -> Ratio:
+    """Effectiveness: ideal time of the produced units / APT; may exceed 1."""
+    return ratio(e.ideal_ms, e.apt, NoValue.NO_PRODUCTION_TIME)
+
+
+def quality(e: Elements) -> Ratio:
+    """Quality ratio: GQ / PQ."""
+    return ratio(e.gq, e.pq, NoValue.NO_UNITS_PRODUCED)
+
+
+def _overall(e: Elements, a: Ratio, p: Ratio, q: Ratio) -> Ratio:
+    if a.value is not None and p.value is not None and q.value is not None:
+        return Ratio(a.value * p.value * q.value)
+    if a.value is None:
+        return a
+    # Planned busy time with no run and no output: fully productive time is 0 over a
+    # non-zero PBT, so OEE is a real 0, not a missing value.
+    if e.apt == 0 and e.pq == 0:
+        return Ratio(Fraction(0))
+    return p if p.value is None else q
+
+
+def _flags(e: Elements, p: Ratio) -> frozenset[Flag]:
+    flags: set[Flag] = set()
+    if p.value is not None and p.value > 1:
+        flags.add(Flag.PERFORMANCE_ABOVE_ONE)
+    if e.unknown > 0:
+        flags.add(Flag.UNKNOWN_TIME)
+    if e.apt == 0 and e.pq > 0:
+        flags.add(Flag.UNITS_WITHOUT_PRODUCTION_TIME)
+    return frozenset(flags)
+
+
+def oee(e: Elements) -> Oee:
+    """OEE = availability x performance x quality, with reasons for missing values."""
+    a, p, q = availability(e), performance(e), quality(e)
+    o = _overall(e, a, p, q)
+    parts = {"availability": a, "performance": p, "quality": q, "oee": o}
+    return Oee(
+        elements=e,
+        availability=a.value,
+        performance=p.value,
+        quality=q.value,
+        oee=o.value,
+        missing={name: r.missing for name, r in parts.items() if r.missing is not None},
+        flags=_flags(e, p),
+    )
+
+
+def combined_oee(items: Iterable[Elements]) -> Oee:
+    """OEE of a line or plant: the OEE of the summed elements, never an average of ratios."""
+    return oee(Elements.sum(items))

@@ -1,0 +1,156 @@
+"""Shift calendars expand local shift patterns into UTC instances, DST and midnight included."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from pabrik.model.calendar import (
+    Interval,
+    ShiftInstance,
+    active_shift,
+    production_day_bounds,
+    shift_instances,
+)
+from pabrik.model.site import Break, Calendar, Shift, Text, Weekday
+
+
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def _calendar(*shifts: Shift, zone: str = "Europe/Berlin") -> Calendar:
+    return Calendar(timezone=zone, shifts=list(shifts))
+
+
+NIGHT = Shift(
+    id="night",
+    name=Text(id="Malam"),
+    start=time(22),
+    end=time(6),
+    breaks=[Break(start=time(2), end=time(2, 30))],
+)
+DAY = Shift(
+    id="day",
+    name=Text(id="Pagi"),
+    start=time(6),
+    end=time(14),
+    breaks=[Break(start=time(10), end=time(10, 30))],
+)
+
+
+def _night_on(day: date) -> list[ShiftInstance]:
+    start = datetime.combine(day, time(12), tzinfo=UTC)
+    return [
+        i
+        for i in shift_instances(_calendar(NIGHT), start, start + timedelta(hours=12))
+        if i.production_day == day
+    ]
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "hours"),
+    [
+        (date(2024, 1, 15), _utc(2024, 1, 15, 21), _utc(2024, 1, 16, 5), 8),
+        (date(2024, 3, 30), _utc(2024, 3, 30, 21), _utc(2024, 3, 31, 4), 7),
+        (date(2024, 10, 26), _utc(2024, 10, 26, 20), _utc(2024, 10, 27, 5), 9),
+    ],
+)
+def test_night_shift_lasts_elapsed_utc_time_across_dst(
+    day: date, start: datetime, end: datetime, hours: int
+) -> None:
+    (inst,) = _night_on(day)
+    assert (inst.start, inst.end) == (start, end)
+    assert inst.end - inst.start == timedelta(hours=hours)
+    assert inst.key == f"{day.isoformat()}/night"
+
+
+def test_night_shift_break_after_midnight_falls_on_the_next_utc_day() -> None:
+    (inst,) = _night_on(date(2024, 1, 15))
+    assert inst.breaks == (Interval(_utc(2024, 1, 16, 1), _utc(2024, 1, 16, 1, 30)),)
+
+
+def test_break_crossing_midnight_inside_night_shift_spans_both_days() -> None:
+    shift = NIGHT.model_copy(update={"breaks": [Break(start=time(23, 30), end=time(0, 30))]})
+    (inst,) = [
+        i
+        for i in shift_instances(_calendar(shift), _utc(2024, 1, 15, 12), _utc(2024, 1, 16, 12))
+        if i.production_day == date(2024, 1, 15)
+    ]
+    assert inst.breaks == (Interval(_utc(2024, 1, 15, 22, 30), _utc(2024, 1, 15, 23, 30)),)
+
+
+def test_break_outside_its_shift_is_clipped_away() -> None:
+    shift = DAY.model_copy(update={"breaks": [Break(start=time(5), end=time(6, 15))]})
+    (inst,) = shift_instances(_calendar(shift), _utc(2024, 1, 15, 6), _utc(2024, 1, 15, 7))
+    assert inst.breaks == (Interval(_utc(2024, 1, 15, 5), _utc(2024, 1, 15, 5, 15)),)
+
+
+def test_active_shift_after_midnight_is_yesterdays_night_shift() -> None:
+    cal = _calendar(DAY, NIGHT)
+    inst = active_shift(cal, _utc(2024, 1, 16, 2))  # 03:00 in Berlin
+    assert inst is not None
+    assert inst.key == "2024-01-15/night"
+
+
+def test_active_shift_start_is_inclusive_and_end_exclusive() -> None:
+    cal = _calendar(DAY, NIGHT)
+    at_change = active_shift(cal, _utc(2024, 1, 16, 5))  # 06:00 Berlin: day starts
+    assert at_change is not None
+    assert at_change.key == "2024-01-16/day"
+
+
+def test_no_active_shift_in_an_unplanned_gap() -> None:
+    assert active_shift(_calendar(DAY, NIGHT), _utc(2024, 1, 16, 15)) is None  # 16:00 Berlin
+
+
+def test_shift_instances_are_in_start_order_and_overlap_the_window() -> None:
+    cal = _calendar(NIGHT, DAY)
+    found = list(shift_instances(cal, _utc(2024, 1, 15, 0), _utc(2024, 1, 16, 6)))
+    assert [i.key for i in found] == [
+        "2024-01-14/night",
+        "2024-01-15/day",
+        "2024-01-15/night",
+        "2024-01-16/day",
+    ]
+
+
+def test_shift_runs_only_on_its_weekdays() -> None:
+    friday_night = NIGHT.model_copy(update={"days": [Weekday.FRI]})
+    found = list(shift_instances(_calendar(friday_night), _utc(2024, 1, 15), _utc(2024, 1, 22)))
+    assert [i.key for i in found] == ["2024-01-19/night"]
+
+
+def test_shift_inside_a_dst_gap_is_skipped() -> None:
+    ghost = Shift(id="ghost", name=Text(id="x"), start=time(2, 30), end=time(3))
+    found = list(shift_instances(_calendar(ghost), _utc(2024, 3, 30, 12), _utc(2024, 3, 31, 12)))
+    assert found == []
+
+
+def test_shift_instances_refuses_naive_datetimes() -> None:
+    naive = datetime(2024, 1, 15)  # noqa: DTZ001 - the point of the test
+    with pytest.raises(ValueError, match="timezone-aware"):
+        list(shift_instances(_calendar(DAY), naive, naive + timedelta(days=1)))
+
+
+def test_jakarta_day_shift_is_utc_plus_seven() -> None:
+    (inst,) = shift_instances(
+        _calendar(DAY, zone="Asia/Jakarta"), _utc(2024, 1, 15, 0), _utc(2024, 1, 15, 1)
+    )
+    assert (inst.start, inst.end) == (_utc(2024, 1, 14, 23), _utc(2024, 1, 15, 7))
+    assert inst.breaks == (Interval(_utc(2024, 1, 15, 3), _utc(2024, 1, 15, 3, 30)),)
+
+
+def test_production_day_bounds_follow_local_midnight_on_dst_day() -> None:
+    span = production_day_bounds(_calendar(DAY), date(2024, 3, 31))
+    assert span == Interval(_utc(2024, 3, 30, 23), _utc(2024, 3, 31, 22))
+    assert span.duration == timedelta(hours=23)
+
+
+def test_interval_clip_returns_none_without_overlap() -> None:
+    iv = Interval(_utc(2024, 1, 1, 1), _utc(2024, 1, 1, 2))
+    assert iv.clip(_utc(2024, 1, 1, 2), _utc(2024, 1, 1, 3)) is None
+    assert iv.clip(_utc(2024, 1, 1, 0), _utc(2024, 1, 1, 1, 30)) == Interval(
+        _utc(2024, 1, 1, 1), _utc(2024, 1, 1, 1, 30)
+    )
