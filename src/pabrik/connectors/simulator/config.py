@@ -1,0 +1,60 @@
+"""Configuration of the simulated plant connector, as written under ``connectors:``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pabrik.model.site import Identifier, Weekday
+
+
+class LineRoster(BaseModel):
+    """Which of the plant's shifts a line is staffed for, and on which days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shifts: list[Identifier] | None = None
+    days: list[Weekday] | None = None
+
+
+class SimulatorConfig(BaseModel):
+    """A deterministic simulated plant: same seed, same records."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["simulator"] = "simulator"
+    id: Identifier = "sim"
+    seed: int
+    count_period_s: int = Field(default=30, ge=1, le=3600)
+    sample_period_s: int = Field(default=60, ge=1, le=3600)
+    stop_rate_scale: float = Field(
+        default=1.0, ge=0, le=10, description="Multiplies how often unplanned stops happen."
+    )
+    mtbf_hours: float = Field(
+        default=48.0, gt=0, le=10_000, description="Mean running hours between breakdowns."
+    )
+    fault_lead_hours: float = Field(
+        default=4.0, ge=0, le=24, description="How long a developing fault shows before it breaks."
+    )
+    changeover_every_hours: float = Field(
+        default=16.0, gt=0, le=10_000, description="Mean running hours between product changes."
+    )
+    slow_share: float = Field(
+        default=0.2, ge=0, le=0.9, description="Share of running time spent below ideal speed."
+    )
+    scrap_rate: float = Field(
+        default=0.015,
+        ge=0,
+        le=0.5,
+        description="Typical share of units scrapped in steady running.",
+    )
+    planned_maintenance_chance: float = Field(
+        default=0.05, ge=0, le=1, description="Chance a shift starts with planned maintenance."
+    )
+    power_kw: dict[Identifier, Annotated[float, Field(gt=0, le=100_000)]] = Field(
+        default_factory=dict, description="Rated power by machine id, overriding the kind default."
+    )
+    rosters: dict[Identifier, LineRoster] = Field(
+        default_factory=dict, description="Shifts and days by line id; unlisted lines run them all."
+    )

@@ -1,0 +1,180 @@
+"""The simulated plant: deterministic state, count and sample records for every machine."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+
+from pabrik.connectors.simulator import behaviour as bh
+from pabrik.connectors.simulator.config import LineRoster, SimulatorConfig
+from pabrik.connectors.simulator.counts import CountMaker
+from pabrik.connectors.simulator.planner import MachinePlanner
+from pabrik.connectors.simulator.sensors import SensorMaker
+from pabrik.model.errors import ConfigError, ConfigIssue
+from pabrik.model.records import EPOCH, CountRecord, Record, SampleRecord, StateRecord
+from pabrik.model.site import Machine, Plant
+
+# Records are made an hour at a time from the anchor; the chunking is fixed, so how a caller
+# splits its requests can never change what is made.
+_CHUNK_MS = bh.HOUR_MS
+_MS = timedelta(milliseconds=1)
+_COUNT, _STATE, _SAMPLE = 0, 1, 2
+
+# (ts ms, machine index, kind rank, signal index): unique per record, so sorting is total.
+Key = tuple[int, int, int, int]
+
+
+def ceil_ms(t: datetime) -> int:
+    """Epoch milliseconds of an aware datetime, rounded up."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"naive datetime {t!r}: the simulator needs aware UTC datetimes")
+    return -((EPOCH - t) // _MS)
+
+
+def _at(ms: int) -> datetime:
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+class MachineSimulation:
+    """One machine's records, made in fixed chunks and handed out up to a requested instant."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        machine: Machine,
+        index: int,
+        config: SimulatorConfig,
+        roster: LineRoster | None,
+        start: int,
+    ) -> None:
+        self._machine = machine
+        self._index = index
+        self._source = config.id
+        self._signal_ids = [s.id for s in machine.signals]
+        self._lead = round(config.fault_lead_hours * bh.HOUR_MS)
+        self._planner = MachinePlanner(plant, machine, config, roster, start)
+        self._counts = CountMaker(
+            machine,
+            bh.seeded_rng(config.seed, machine.id, "counts"),
+            config.count_period_s * 1000,
+            start,
+        )
+        self._sensors = SensorMaker(
+            machine,
+            bh.seeded_rng(config.seed, machine.id, "sensors"),
+            config.sample_period_s * 1000,
+            start,
+            bh.rated_power_kw(machine, config.power_kw),
+            self._lead,
+        )
+        self._made_until = start
+        self._ready: deque[tuple[Key, Record]] = deque()
+
+    def take(self, until: int) -> list[tuple[Key, Record]]:
+        """Every record with ts before ``until`` not taken yet, in key order."""
+        while self._made_until < until:
+            self._make_chunk(self._made_until + _CHUNK_MS)
+        taken = []
+        while self._ready and self._ready[0][0][0] < until:
+            taken.append(self._ready.popleft())
+        return taken
+
+    def _make_chunk(self, end: int) -> None:
+        # Plan ahead by the fault lead so samples can show faults of breakdowns to come.
+        self._planner.extend_to(end + self._lead + 1)
+        chunk = [*self._states(end), *self._count_records(end), *self._samples(end)]
+        chunk.sort(key=lambda item: item[0])
+        self._ready.extend(chunk)
+        self._made_until = end
+        self._planner.timeline.forget_before(min(self._counts.since, self._sensors.since))
+
+    def _states(self, end: int) -> list[tuple[Key, Record]]:
+        changes = self._planner.state_changes
+        out: list[tuple[Key, Record]] = []
+        while changes and changes[0][0] < end:
+            ts, (state, reason, product) = changes.popleft()
+            record = StateRecord(self._source, self._machine.id, _at(ts), state, reason, product)
+            out.append(((ts, self._index, _STATE, 0), record))
+        return out
+
+    def _count_records(self, end: int) -> list[tuple[Key, Record]]:
+        out: list[tuple[Key, Record]] = []
+        for ts, product, good, scrap in self._counts.until(self._planner.timeline, end):
+            record = CountRecord(
+                self._source, self._machine.id, _at(ts), good, scrap, product_id=product
+            )
+            out.append(((ts, self._index, _COUNT, 0), record))
+        return out
+
+    def _samples(self, end: int) -> list[tuple[Key, Record]]:
+        out: list[tuple[Key, Record]] = []
+        when: tuple[int, datetime] = (-1, EPOCH)
+        timeline, breakdowns = self._planner.timeline, self._planner.breakdowns
+        for ts, index, value in self._sensors.until(timeline, breakdowns, end):
+            if when[0] != ts:
+                when = (ts, _at(ts))  # one datetime per instant, shared by its samples
+            signal = self._signal_ids[index]
+            record = SampleRecord(self._source, self._machine.id, signal, when[1], value)
+            out.append(((ts, self._index, _SAMPLE, index), record))
+        return out
+
+
+class SimulatedPlant:
+    """Every machine of a plant, simulated from ``anchor`` on; same inputs, same records."""
+
+    def __init__(self, plant: Plant, config: SimulatorConfig, anchor: datetime) -> None:
+        _check_rosters(plant, config)
+        start = ceil_ms(anchor)
+        self._anchor = anchor
+        self._position = anchor
+        self._machines = [
+            MachineSimulation(plant, m, i, config, _roster(plant, config, m), start)
+            for i, m in enumerate(plant.machines())
+        ]
+
+    @property
+    def anchor(self) -> datetime:
+        """The instant the simulation starts from."""
+        return self._anchor
+
+    @property
+    def position(self) -> datetime:
+        """The instant every record before which has been returned."""
+        return self._position
+
+    def advance_to(self, t: datetime) -> list[Record]:
+        """Records with anchor <= ts < ``t`` not returned before, in timestamp order."""
+        until = ceil_ms(t)
+        if t <= self._position:
+            return []
+        keyed = [item for sim in self._machines for item in sim.take(until)]
+        keyed.sort(key=lambda item: item[0])
+        self._position = t
+        return [record for _, record in keyed]
+
+
+def _roster(plant: Plant, config: SimulatorConfig, machine: Machine) -> LineRoster | None:
+    line = plant.line_of(machine.id)
+    return config.rosters.get(line.id) if line is not None else None
+
+
+def _check_rosters(plant: Plant, config: SimulatorConfig) -> None:
+    lines = {ln.id for ln in plant.lines()}
+    shifts = {s.id for s in plant.calendar.shifts}
+    issues = []
+    for line_id, roster in config.rosters.items():
+        path = f"connectors.{config.id}.rosters.{line_id}"
+        if line_id not in lines:
+            issues.append(ConfigIssue(path, f"unknown line '{line_id}'"))
+        issues.extend(
+            ConfigIssue(f"{path}.shifts", f"unknown shift '{s}'")
+            for s in roster.shifts or []
+            if s not in shifts
+        )
+    issues.extend(
+        ConfigIssue(f"connectors.{config.id}.power_kw.{m}", f"unknown machine '{m}'")
+        for m in config.power_kw
+        if plant.machine(m) is None
+    )
+    if issues:
+        raise ConfigError(f"simulator '{config.id}'", issues)
