@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from pabrik.model.errors import NotFoundError
 from pabrik.runtime import kpiqueries
+from pabrik.runtime.connectors import ConnectorSupervisor, IngestSink, build_connectors
 from pabrik.runtime.ingest import Clock, Ingestor, utc_now
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.simulation import Progress, SimulationRunner
@@ -39,6 +40,9 @@ class Runtime:
         if sim is not None and settings.seed is not None:
             sim = sim.model_copy(update={"seed": settings.seed})
         self.simulation = SimulationRunner(self.plant, sim, self.ingestor) if sim else None
+        self.supervisor = ConnectorSupervisor(
+            build_connectors(site.connectors, self.plant), IngestSink(self.ingestor)
+        )
         self._live_task: asyncio.Task[None] | None = None
 
     def now(self) -> datetime:
@@ -61,7 +65,8 @@ class Runtime:
         return self.simulation.backfill(self.now(), progress)
 
     async def start(self) -> None:
-        """Run the simulated plant live in the background."""
+        """Run the connectors, and the simulated plant live, in the background."""
+        await self.supervisor.start()
         if self.simulation is None or self._live_task is not None:
             return
         if self.simulation.position is None:
@@ -79,7 +84,8 @@ class Runtime:
             await asyncio.sleep(self.settings.live_interval_s)
 
     async def stop(self) -> None:
-        """Stop the live loop after its current step."""
+        """Stop the connectors and the live loop after their current step."""
+        await self.supervisor.stop()
         task, self._live_task = self._live_task, None
         if task is not None:
             task.cancel()

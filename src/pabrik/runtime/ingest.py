@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ class Ingestor:
         self.metrics = IngestMetrics()
         self._pending: list[Record] = []
         self._dead: list[DeadLetter] = []
+        # Connectors deliver from their own threads; one lock keeps batches whole.
+        self._lock = threading.RLock()
 
     @property
     def pending(self) -> int:
@@ -58,14 +61,15 @@ class Ingestor:
         """Validate records; keep the good ones for the next flush, dead-letter the rest."""
         now = self.clock()
         rejections: list[Rejection] = []
-        for record in records:
-            self.metrics.received += 1
-            rejection = check_record(record, self.plant, now)
-            if rejection is None:
-                self._pending.append(record)
-            else:
-                rejections.append(rejection)
-                self._reject(record.source, rejection, _record_json(record), now)
+        with self._lock:
+            for record in records:
+                self.metrics.received += 1
+                rejection = check_record(record, self.plant, now)
+                if rejection is None:
+                    self._pending.append(record)
+                else:
+                    rejections.append(rejection)
+                    self._reject(record.source, rejection, _record_json(record), now)
         return rejections
 
     def offer_payload(
@@ -87,12 +91,17 @@ class Ingestor:
             max_bytes=self.plant.limits.max_payload_bytes,
         )
         if isinstance(decoded, Rejection):
-            self.metrics.received += 1
             text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            self._reject(source, decoded, text, self.clock())
+            self.reject_input(source, decoded.code, decoded.detail, text)
             return decoded
         rejected = self.offer([decoded])
         return rejected[0] if rejected else None
+
+    def reject_input(self, source: str, code: str, detail: str, payload: str) -> None:
+        """Dead-letter an input a connector could not decode."""
+        with self._lock:
+            self.metrics.received += 1
+            self._reject(source, Rejection(code, detail), payload, self.clock())
 
     def _reject(self, source: str, rejection: Rejection, payload: str, now: datetime) -> None:
         self.metrics.rejected += 1
@@ -100,8 +109,20 @@ class Ingestor:
         by_code[rejection.code] = by_code.get(rejection.code, 0) + 1
         self._dead.append(DeadLetter(source, now, rejection.code, rejection.detail, payload))
 
+    def ingest(
+        self, records: Iterable[Record], checkpoints: dict[str, str] | None = None
+    ) -> WriteResult:
+        """Offer a batch and commit it at once, with its checkpoints."""
+        with self._lock:
+            self.offer(records)
+            return self.flush(checkpoints)
+
     def flush(self, checkpoints: dict[str, str] | None = None) -> WriteResult:
         """Commit what is pending, with checkpoints, in one transaction."""
+        with self._lock:
+            return self._flush(checkpoints)
+
+    def _flush(self, checkpoints: dict[str, str] | None) -> WriteResult:
         records, self._pending = self._pending, []
         dead, self._dead = self._dead, []
         if dead:

@@ -68,9 +68,9 @@ class SimulationRunner:
         if t <= self.position:
             return 0
         records = self._generator.advance_to(t)
-        self.ingestor.offer(records)
+        result = self.ingestor.ingest(records, {self._position_key: t.isoformat()})
         self.position = t
-        return self.ingestor.flush({self._position_key: t.isoformat()}).inserted
+        return result.inserted
 
     def backfill(self, until: datetime, progress: Progress | None = None) -> int:
         """Catch up to ``until`` in one-hour chunks, committing each."""
