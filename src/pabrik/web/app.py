@@ -1,0 +1,83 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+
+from pabrik import __version__
+from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.settings import Settings
+from pabrik.web import api, pages
+from pabrik.web.deps import WebState
+from pabrik.web.errors import install_error_handlers
+from pabrik.web.i18n import Catalogues
+from pabrik.web.templating import Renderer
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, live: bool = False
+) -> FastAPI:
+    """The dashboard and API over ``runtime`` (built, and later closed, here when not given)."""
+    # With ``live`` the lifespan starts and stops the runtime's background simulation and ingest.
+    owned = runtime is None
+    rt = build_runtime(settings) if runtime is None else runtime
+    app = FastAPI(
+        title="pabrik",
+        version=__version__,
+        summary="Smart-factory dashboard and API",
+        lifespan=_lifespan(rt, live=live, owned=owned),
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.pabrik = WebState(settings, rt, Catalogues.load(settings.locale), Renderer(rt.plant))
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _add_docs(app)
+    install_error_handlers(app)
+    return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the vendored copy, so it works offline."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        vendor = "/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="pabrik API",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js?v={__version__}",
+            swagger_css_url=f"{vendor}/swagger-ui.css?v={__version__}",
+            swagger_favicon_url=f"/static/favicon.svg?v={__version__}",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+
+def _lifespan(
+    runtime: Runtime, *, live: bool, owned: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if live:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if live:
+                await runtime.stop()
+            if owned:
+                runtime.close()
+
+    return lifespan
