@@ -95,3 +95,13 @@ def test_ratio_with_zero_denominator_carries_its_reason() -> None:
     assert ratio(5, 0, NoValue.NO_UNITS_PRODUCED).missing is NoValue.NO_UNITS_PRODUCED
     assert ratio(1, 3, NoValue.NO_UNITS_PRODUCED).value == Fraction(1, 3)
     assert availability(Elements(pbt=4, apt=1)).value == Fraction(1, 4)
+
+
+def test_a_window_with_no_recorded_state_has_no_oee_rather_than_zero() -> None:
+    from pabrik.kpi.elements import Elements
+    from pabrik.kpi.oee import NoValue, oee
+
+    result = oee(Elements(pot=1000, pbt=1000, unknown=1000))
+    assert result.oee is None
+    assert result.availability is None
+    assert result.missing["oee"] is NoValue.NO_STATE_DATA

@@ -26,9 +26,23 @@ def used_messages() -> set[str]:
     return found
 
 
+def catalogues(locale: str) -> list[Catalog]:
+    folder = SRC / "locales" / locale / "LC_MESSAGES"
+    found = []
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as fh:
+            found.append(read_po(fh, locale=locale))
+    return found
+
+
 def catalogue(locale: str) -> Catalog:
-    with (SRC / "locales" / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        return read_po(fh, locale=locale)
+    """All of a locale's .po files merged into one catalogue."""
+    merged = Catalog(locale=locale)
+    for cat in catalogues(locale):
+        for msg in cat:
+            if msg.id:
+                merged[msg.id] = msg
+    return merged
 
 
 def ids(cat: Catalog) -> set[str]:

@@ -21,6 +21,7 @@ class NoValue(StrEnum):
     NO_PLANNED_BUSY_TIME = "no_planned_busy_time"
     NO_PRODUCTION_TIME = "no_production_time"
     NO_UNITS_PRODUCED = "no_units_produced"
+    NO_STATE_DATA = "no_state_data"
 
 
 class Flag(StrEnum):
@@ -103,8 +104,12 @@ def _flags(e: Elements, p: Ratio) -> frozenset[Flag]:
 
 def oee(e: Elements) -> Oee:
     """OEE = availability x performance x quality, with reasons for missing values."""
-    a, p, q = availability(e), performance(e), quality(e)
-    o = _overall(e, a, p, q)
+    if e.pbt > 0 and e.unknown == e.pbt and e.pq == 0:
+        # Nothing at all was recorded: that is missing data, not a machine at 0 %.
+        a = p = q = o = Ratio(None, NoValue.NO_STATE_DATA)
+    else:
+        a, p, q = availability(e), performance(e), quality(e)
+        o = _overall(e, a, p, q)
     parts = {"availability": a, "performance": p, "quality": q, "oee": o}
     return Oee(
         elements=e,

@@ -44,6 +44,7 @@ class Runtime:
             build_connectors(site.connectors, self.plant), IngestSink(self.ingestor)
         )
         self._live_task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def now(self) -> datetime:
         """The runtime's clock."""
@@ -71,26 +72,29 @@ class Runtime:
             return
         if self.simulation.position is None:
             self.start_simulation(0)
+        self._stopping = asyncio.Event()
         self._live_task = asyncio.create_task(self._live(), name="pabrik-live")
 
     async def _live(self) -> None:
         assert self.simulation is not None
-        while True:
+        stopping = self._stopping
+        while not stopping.is_set():
             try:
                 await asyncio.to_thread(self.simulation.advance_to, self.now())
             except Exception:
                 # The live loop must outlive one bad step; the next tick retries it.
                 log.exception("live simulation step failed")
-            await asyncio.sleep(self.settings.live_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self.settings.live_interval_s)
 
     async def stop(self) -> None:
         """Stop the connectors and the live loop after their current step."""
         await self.supervisor.stop()
         task, self._live_task = self._live_task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Let the step in its worker thread finish, so close() never races a write.
+            self._stopping.set()
+            await task
 
     def overview(self, now: datetime | None = None) -> PlantOverview:
         """The plant overview at ``now``."""

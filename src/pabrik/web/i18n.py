@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from io import BytesIO
 from typing import Final
 
@@ -37,14 +38,27 @@ class Translator:
         return self.translations.ngettext(singular, plural, n)
 
 
-def _load(locale: str) -> Translations:
-    po_file = resources.files("pabrik").joinpath("locales", locale, "LC_MESSAGES", f"{DOMAIN}.po")
+def _compile(po_file: Traversable, locale: str) -> Translations:
     with po_file.open("rb") as fh:
         catalog = read_po(fh, locale=locale, domain=DOMAIN)
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+def catalogue_files(locale: str) -> list[Traversable]:
+    """Every .po file of a locale: ``messages.po`` plus one per feature (``kpi.po``...)."""
+    folder = resources.files("pabrik").joinpath("locales", locale, "LC_MESSAGES")
+    return sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name)
+
+
+def _load(locale: str) -> Translations:
+    files = catalogue_files(locale)
+    merged = _compile(files[0], locale)
+    for po_file in files[1:]:
+        merged.merge(_compile(po_file, locale))
+    return merged
 
 
 @dataclass(frozen=True, slots=True)

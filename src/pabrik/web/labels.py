@@ -45,6 +45,7 @@ RATIO_REASON_KEYS: Final[dict[str, str]] = {
     "no_planned_busy_time": N_("kpi.reason.no_planned_busy_time"),
     "no_production_time": N_("kpi.reason.no_production_time"),
     "no_units_produced": N_("kpi.reason.no_units_produced"),
+    "no_state_data": N_("kpi.reason.no_state_data"),
     "no_shift": N_("kpi.reason.no_shift"),
 }
 
