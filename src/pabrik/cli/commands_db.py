@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 from rich.console import Console
 
 from pabrik.cli.errors import run_guarded
+from pabrik.cli.options import DATA_DIR, DatabaseUrlOpt, DataDirOpt
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.storeadmin import schema_status, upgrade_schema
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
-DataDir = Annotated[Path, typer.Option(help="Folder for the database.")]
-Url = Annotated[str, typer.Option(help="sqlite:///path (default in data dir).")]
 
 
 @app.command("upgrade")
-def upgrade(data_dir: DataDir = Path("pabrik-data"), database_url: Url = "") -> None:
+def upgrade(data_dir: DataDirOpt = DATA_DIR, database_url: DatabaseUrlOpt = "") -> None:
     """Apply pending schema migrations."""
 
     def run() -> None:
@@ -29,7 +25,7 @@ def upgrade(data_dir: DataDir = Path("pabrik-data"), database_url: Url = "") -> 
 
 
 @app.command("status")
-def status(data_dir: DataDir = Path("pabrik-data"), database_url: Url = "") -> None:
+def status(data_dir: DataDirOpt = DATA_DIR, database_url: DatabaseUrlOpt = "") -> None:
     """Show the applied and the latest schema version."""
 
     def run() -> None:

@@ -14,14 +14,24 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pabrik.cli.errors import run_guarded
-from pabrik.cli.options import instant
+from pabrik.cli.options import (
+    DATA_DIR,
+    DEMO_CONFIG,
+    ConfigOpt,
+    DatabaseUrlOpt,
+    DataDirOpt,
+    DaysOpt,
+    DebugOpt,
+    HostOpt,
+    PortOpt,
+    SeedOpt,
+    instant,
+)
 from pabrik.model.errors import PortInUseError
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.ingest import utc_now
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
-
-DEMO_CONFIG = Path("examples/demo-plant.yaml")
 
 
 def demo_config() -> Path:
@@ -61,7 +71,9 @@ def backfill_with_progress(runtime: Runtime, days: float) -> int:
         def progress(done: float, total: float) -> None:
             bar.update(task, completed=done / total)
 
-        return runtime.backfill(days, progress)
+        written = runtime.backfill(days, progress)
+    Console(stderr=True).print(f"{written:,} records written to {runtime.settings.sqlite_path()}")
+    return written
 
 
 def _serve(settings: Settings, runtime: Runtime) -> None:
@@ -72,14 +84,12 @@ def _serve(settings: Settings, runtime: Runtime) -> None:
 
 
 def demo(
-    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8000,
-    days: Annotated[float, typer.Option(help="Days of history to simulate.", min=0)] = 7,
-    seed: Annotated[
-        int | None, typer.Option(help="Simulator seed (default from the file).")
-    ] = None,
-    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    port: PortOpt = 8000,
+    days: DaysOpt = 7,
+    seed: SeedOpt = None,
+    data_dir: DataDirOpt = DATA_DIR,
+    host: HostOpt = "127.0.0.1",
+    debug: DebugOpt = False,
 ) -> None:
     """Create a data folder, backfill simulated days, then run the plant live and serve it."""
 
@@ -89,24 +99,21 @@ def demo(
             config=demo_config(), data_dir=data_dir, host=host, port=port, seed=seed
         )
         runtime = build_runtime(settings)
-        written = backfill_with_progress(runtime, days)
-        Console(stderr=True).print(f"{written:,} records written to {settings.sqlite_path()}")
+        backfill_with_progress(runtime, days)
         _serve(settings, runtime)
 
     run_guarded(run, debug=debug)
 
 
 def simulate(
-    config: Annotated[Path, typer.Option(help="Site YAML file.")] = DEMO_CONFIG,
-    days: Annotated[float, typer.Option(help="Days of history to simulate.", min=0)] = 7,
+    config: ConfigOpt = DEMO_CONFIG,
+    days: DaysOpt = 7,
     until: Annotated[
         str | None, typer.Option(help="End of the history, ISO 8601 with offset (default: now).")
     ] = None,
-    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
-    seed: Annotated[
-        int | None, typer.Option(help="Simulator seed (default from the file).")
-    ] = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    data_dir: DataDirOpt = DATA_DIR,
+    seed: SeedOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Backfill simulated history into the store and stop; resumes where it stopped."""
     end = instant(until) if until else None
@@ -115,21 +122,20 @@ def simulate(
         settings = Settings(config=config, data_dir=data_dir, seed=seed)
         runtime = build_runtime(settings, clock=(lambda: end) if end else utc_now)
         try:
-            written = backfill_with_progress(runtime, days)
+            backfill_with_progress(runtime, days)
         finally:
             runtime.close()
-        Console(stderr=True).print(f"{written:,} records written to {settings.sqlite_path()}")
 
     run_guarded(run, debug=debug)
 
 
 def serve(
-    config: Annotated[Path, typer.Option(help="Site YAML file.")],
-    port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8000,
-    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
-    database_url: Annotated[str, typer.Option(help="sqlite:///path (default in data dir).")] = "",
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    config: ConfigOpt,
+    port: PortOpt = 8000,
+    data_dir: DataDirOpt = DATA_DIR,
+    database_url: DatabaseUrlOpt = "",
+    host: HostOpt = "127.0.0.1",
+    debug: DebugOpt = False,
 ) -> None:
     """Run ingest, KPIs and the dashboard for a site in one process."""
 
