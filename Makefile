@@ -2,18 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-base
+STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck layers unit bench browser-deps clean vendor
+.PHONY: demo test lint typecheck layers unit bench browser-deps clean check-python
 
-$(STAMP): pyproject.toml
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "pabrik needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Install a newer Python, or run: make demo PYTHON=python3.12"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "Python's venv module is missing. On Debian/Ubuntu: sudo apt-get install python3-venv"; \
+	  exit 1; }
+
+# The demo needs only the runtime packages; tests add the development tools.
+$(BASE): pyproject.toml | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(BASE)
+
+$(STAMP): $(BASE)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(BASE)
 	$(BIN)/pabrik demo --port $(PORT)
 
 lint: $(STAMP)
@@ -41,7 +55,7 @@ unit: $(STAMP) browser-deps
 
 test: lint typecheck layers unit
 
-bench: $(STAMP)
+bench: $(BASE)
 	$(BIN)/python -m bench
 
 clean:

@@ -145,3 +145,24 @@ def test_no_json_object_makes_the_decoder_raise(data: dict[str, object]) -> None
     for kind in ("state", "count", "sample"):
         result = decode(payload, kind)
         assert isinstance(result, Rejection | StateRecord | CountRecord | SampleRecord)
+
+
+@pytest.mark.parametrize(
+    ("payload", "kind", "code"),
+    [
+        ('{"ts": "2025-01-06T02:59:00Z", "good": 1e20}', "count", "count_too_large"),
+        ('{"ts": "2025-01-06T02:59:00Z", "good": 100000000000000000000}', "count", "out_of_range"),
+        ('{"ts": "2025-01-06T02:59:00Z", "value": ' + "9" * 400 + "}", "sample", "out_of_range"),
+    ],
+)
+def test_absurdly_large_numbers_are_rejected_not_raised(payload: str, kind: str, code: str) -> None:
+    result = decode(payload, kind)
+    assert isinstance(result, Rejection)
+    assert result.code == code
+
+
+def test_a_reason_must_fit_the_state_it_explains(plant: Plant) -> None:
+    record = StateRecord("t", "m1", NOW, StateClass.RUNNING, reason="jam")
+    rejection = check_record(record, plant, NOW)
+    assert rejection is not None
+    assert rejection.code == "reason_state_mismatch"

@@ -41,19 +41,30 @@ def demo_config() -> Path:
     return Path(str(resources.files("pabrik").joinpath("examples/demo-plant.yaml")))
 
 
-def ensure_port_free(host: str, port: int) -> None:
-    """Fail early, naming the port, when another program holds it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError as err:
-            if err.errno in {errno.EADDRINUSE, errno.EACCES}:
-                raise PortInUseError(
-                    f"Port {port} on {host} is already in use. Stop the program using it, or"
-                    f" choose another port, e.g. --port {port + 1}.",
-                    port=port,
-                ) from err
-            raise
+def bind_port(host: str, port: int) -> socket.socket:
+    """Bind and listen now, so the port is ours before the long backfill; name it on failure."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Without SO_REUSEADDR a restart right after Ctrl-C fails while old connections linger.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise PortInUseError(
+                f"Port {port} on {host} is already in use. Stop the program using it, or"
+                f" choose another port, e.g. --port {port + 1}.",
+                port=port,
+            ) from err
+        if err.errno == errno.EACCES:
+            raise PortInUseError(
+                f"Not allowed to listen on port {port} (ports below 1024 need root);"
+                " choose another port, e.g. --port 8000.",
+                port=port,
+            ) from err
+        raise PortInUseError(f"Cannot listen on {host}:{port}: {err.strerror}", port=port) from err
+    return sock
 
 
 def backfill_with_progress(runtime: Runtime, days: float) -> int:
@@ -76,11 +87,12 @@ def backfill_with_progress(runtime: Runtime, days: float) -> int:
     return written
 
 
-def _serve(settings: Settings, runtime: Runtime) -> None:
+def _serve(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
     url = f"http://{settings.host}:{settings.port}"
     Console().print(f"\n[bold green]pabrik siap / ready:[/bold green] {url}\n")
     app = create_app(settings, runtime, live=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])
 
 
 def demo(
@@ -94,13 +106,13 @@ def demo(
     """Create a data folder, backfill simulated days, then run the plant live and serve it."""
 
     def run() -> None:
-        ensure_port_free(host, port)
+        sock = bind_port(host, port)
         settings = Settings(
             config=demo_config(), data_dir=data_dir, host=host, port=port, seed=seed
         )
         runtime = build_runtime(settings)
         backfill_with_progress(runtime, days)
-        _serve(settings, runtime)
+        _serve(settings, runtime, sock)
 
     run_guarded(run, debug=debug)
 
@@ -140,7 +152,7 @@ def serve(
     """Run ingest, KPIs and the dashboard for a site in one process."""
 
     def run() -> None:
-        ensure_port_free(host, port)
+        sock = bind_port(host, port)
         settings = Settings(
             config=config, data_dir=data_dir, database_url=database_url, host=host, port=port
         )
@@ -148,6 +160,6 @@ def serve(
         if runtime.simulation is not None:
             runtime.start_simulation(0)
             backfill_with_progress(runtime, 0)
-        _serve(settings, runtime)
+        _serve(settings, runtime, sock)
 
     run_guarded(run, debug=debug)

@@ -17,6 +17,11 @@ from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord,
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 
+# A machine cannot make a billion units between two count records; larger is corrupt data.
+MAX_COUNT = 1_000_000_000
+# Beyond 2**53 an integer is no longer exact as a float sample.
+MAX_INT_VALUE = 2**53
+
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
@@ -56,17 +61,33 @@ def _check(record: Record, plant: Plant, now: datetime) -> None:
             raise _RejectedError("not_finite", f"value {record.value!r} is not a finite number")
     elif isinstance(record, CountRecord):
         for name in ("good", "scrap", "rework"):
-            if getattr(record, name) < 0:
-                raise _RejectedError("negative_count", f"{name} must not be negative")
+            _check_count_range(name, getattr(record, name))
         _check_product(record.product_id, machine.products)
     else:
-        if (
-            record.reason is not None
-            and plant.downtime_reasons
-            and plant.reason(record.reason) is None
-        ):
-            raise _RejectedError("unknown_reason", f"reason '{record.reason}' is not configured")
+        _check_reason(record, plant)
         _check_product(record.product_id, machine.products)
+
+
+def _check_count_range(name: str, value: int) -> None:
+    if value < 0:
+        raise _RejectedError("negative_count", f"{name} must not be negative")
+    if value > MAX_COUNT:
+        raise _RejectedError(
+            "count_too_large", f"{name} {value} is more than {MAX_COUNT} units in one record"
+        )
+
+
+def _check_reason(record: StateRecord, plant: Plant) -> None:
+    if record.reason is None or not plant.downtime_reasons:
+        return
+    reason = plant.reason(record.reason)
+    if reason is None:
+        raise _RejectedError("unknown_reason", f"reason '{record.reason}' is not configured")
+    if reason.state is not record.state:
+        raise _RejectedError(
+            "reason_state_mismatch",
+            f"reason '{reason.id}' is for state {reason.state.value}, not {record.state.value}",
+        )
 
 
 def _check_product(product_id: str | None, products: list[Any]) -> None:
@@ -114,6 +135,8 @@ def _number(data: Mapping[str, Any], key: str, *, required: bool = True) -> floa
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _RejectedError("wrong_type", f"'{key}' must be a number, got {type(value).__name__}")
+    if isinstance(value, int) and abs(value) > MAX_INT_VALUE:
+        raise _RejectedError("out_of_range", f"'{key}' is too large")
     if not math.isfinite(value):
         raise _RejectedError("not_finite", f"'{key}' is not a finite number")
     return float(value)
@@ -125,8 +148,7 @@ def _count(data: Mapping[str, Any], key: str, *, required: bool) -> int:
         return 0
     if value != int(value):
         raise _RejectedError("wrong_type", f"'{key}' must be a whole number")
-    if value < 0:
-        raise _RejectedError("negative_count", f"'{key}' must not be negative")
+    _check_count_range(f"'{key}'", int(value))
     return int(value)
 
 

@@ -7,6 +7,8 @@ that were committed are never produced twice, and none are skipped.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -29,19 +31,20 @@ class SimulationRunner:
         self.ingestor = ingestor
         self._anchor_key = f"simulator:{config.id}:anchor"
         self._position_key = f"simulator:{config.id}:position"
-        self._seed_key = f"simulator:{config.id}:seed"
+        self._fingerprint_key = f"simulator:{config.id}:fingerprint"
         self._generator: SimulatedPlant | None = None
         self.position: datetime | None = None
 
     def start(self, default_anchor: datetime) -> None:
         """Create the generator from the stored anchor (or a new one) and fast-forward."""
         store = self.ingestor.store
-        stored_seed = store.checkpoint(self._seed_key)
-        if stored_seed is not None and stored_seed != str(self.config.seed):
+        stored_fingerprint = store.checkpoint(self._fingerprint_key)
+        if stored_fingerprint is not None and stored_fingerprint != self.fingerprint():
             raise InvalidRequestError(
-                f"this data folder was simulated with seed {stored_seed}, not"
-                f" {self.config.seed}; use the same seed or another data folder",
-                stored_seed=stored_seed,
+                "this data folder was simulated with another plant layout, calendar or"
+                " simulator setting (seed included); use the same configuration or another"
+                " data folder (--data-dir)",
+                connector=self.config.id,
             )
         stored_anchor = store.checkpoint(self._anchor_key)
         anchor = datetime.fromisoformat(stored_anchor) if stored_anchor else default_anchor
@@ -53,13 +56,18 @@ class SimulationRunner:
         else:
             self.position = anchor
             self.ingestor.flush(
-                {self._anchor_key: anchor.isoformat(), self._seed_key: str(self.config.seed)}
+                {self._anchor_key: anchor.isoformat(), self._fingerprint_key: self.fingerprint()}
             )
 
-    @property
-    def anchor(self) -> datetime:
-        """The instant the simulation started from."""
-        return datetime.fromisoformat(self.ingestor.store.checkpoint(self._anchor_key) or "")
+    def fingerprint(self) -> str:
+        """A hash of everything that shapes the simulated records, to refuse a mixed history."""
+        shaping = {
+            "areas": self.plant.model_dump(mode="json", include={"areas", "calendar"}),
+            "reasons": [r.id for r in self.plant.downtime_reasons],
+            "simulator": self.config.model_dump(mode="json"),
+        }
+        text = json.dumps(shaping, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def advance_to(self, t: datetime) -> int:
         """Generate, validate and commit everything up to ``t``; return records written."""
