@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bench import foundation
+from bench import foundation, kpi, mqtt, postgres, protocols
 
 if __name__ == "__main__":
     foundation.main()
+    kpi.main()
+    mqtt.main()
+    postgres.main()
+    protocols.main()

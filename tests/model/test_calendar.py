@@ -154,3 +154,58 @@ def test_interval_clip_returns_none_without_overlap() -> None:
     assert iv.clip(_utc(2024, 1, 1, 0), _utc(2024, 1, 1, 1, 30)) == Interval(
         _utc(2024, 1, 1, 1), _utc(2024, 1, 1, 1, 30)
     )
+
+
+# -- holidays, line calendars and overlapping shifts (issue 3) ----------------------------
+
+from pabrik.model.calendar import holiday_dates  # noqa: E402
+from pabrik.model.site import Holidays, LineCalendar  # noqa: E402
+
+JAKARTA_DAY = Shift(id="pagi", name=Text(id="Pagi"), start=time(7), end=time(15))
+JAKARTA_NIGHT = Shift(id="malam", name=Text(id="Malam"), start=time(23), end=time(7))
+
+
+def test_a_holiday_removes_the_shifts_that_start_on_it() -> None:
+    cal = Calendar(
+        timezone="Asia/Jakarta",
+        shifts=[JAKARTA_DAY, JAKARTA_NIGHT],
+        holidays=Holidays(country="ID", extra=[date(2025, 8, 18)], working=[date(2025, 5, 1)]),
+    )
+    days = holiday_dates(cal, {"ID": {date(2025, 8, 17), date(2025, 5, 1)}})
+    assert days == {date(2025, 8, 17), date(2025, 8, 18)}
+    found = list(shift_instances(cal, _utc(2025, 8, 16), _utc(2025, 8, 20), holidays=days))
+    assert {i.production_day for i in found} == {date(2025, 8, 16), date(2025, 8, 19)}
+    # The night shift of the eve still runs into the holiday morning.
+    eve = [i for i in found if i.key == "2025-08-16/malam"]
+    assert eve[0].end == _utc(2025, 8, 17, 0)
+
+
+def test_a_line_calendar_keeps_only_its_shifts_and_days() -> None:
+    cal = Calendar(timezone="Asia/Jakarta", shifts=[JAKARTA_DAY, JAKARTA_NIGHT])
+    line = LineCalendar(shifts=["pagi"], days=[Weekday.MON])
+    found = list(shift_instances(cal, _utc(2025, 1, 5), _utc(2025, 1, 8), line=line))
+    assert [i.key for i in found] == ["2025-01-06/pagi"]
+
+
+def test_overlapping_shift_definitions_are_rejected_with_the_conflict_named() -> None:
+    late = Shift(id="siang", name=Text(id="Siang"), start=time(14), end=time(22))
+    with pytest.raises(
+        ValueError, match="shifts 'pagi' and 'siang' overlap on mon from 14:00 to 15:00"
+    ):
+        Calendar(timezone="Asia/Jakarta", shifts=[JAKARTA_DAY, late])
+
+
+def test_a_sunday_night_shift_overlapping_monday_morning_is_found() -> None:
+    night = Shift(
+        id="malam", name=Text(id="Malam"), start=time(22), end=time(8), days=[Weekday.SUN]
+    )
+    early = Shift(id="pagi", name=Text(id="Pagi"), start=time(6), end=time(14), days=[Weekday.MON])
+    with pytest.raises(ValueError, match="overlap on mon from 06:00 to 08:00"):
+        Calendar(timezone="Asia/Jakarta", shifts=[night, early])
+
+
+def test_which_shift_is_active_finds_yesterdays_night_shift_in_jakarta() -> None:
+    cal = Calendar(timezone="Asia/Jakarta", shifts=[JAKARTA_DAY, JAKARTA_NIGHT])
+    inst = active_shift(cal, _utc(2025, 1, 7, 22, 30))  # 05:30 local on 8 January
+    assert inst is not None
+    assert inst.key == "2025-01-07/malam"

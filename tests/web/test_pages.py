@@ -215,3 +215,11 @@ async def test_api_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> N
         assert not urlsplit(url).netloc, url
         assert (await client.get(url)).status_code == 200
     assert "cdn." not in r.text
+
+
+async def test_every_page_carries_strict_security_headers(client) -> None:
+    for path in ("/", "/api/v1/plant", "/static/pabrik.css"):
+        response = await client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "script-src 'self';" in response.headers["content-security-policy"]

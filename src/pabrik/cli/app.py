@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pabrik.cli import commands_db, commands_kpi, commands_serve
+from pabrik.cli import (
+    commands_assess,
+    commands_connect,
+    commands_db,
+    commands_deadletters,
+    commands_import,
+    commands_kpi,
+    commands_serve,
+)
 from pabrik.cli.errors import run_guarded
 from pabrik.runtime.siteconfig import load_site
 
@@ -23,6 +31,10 @@ config_app = typer.Typer(help="Site configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(commands_kpi.app, name="kpi")
 app.add_typer(commands_db.app, name="db")
+app.add_typer(commands_connect.app, name="connect")
+app.add_typer(commands_import.app, name="import")
+app.add_typer(commands_deadletters.app, name="deadletters")
+app.add_typer(commands_assess.app, name="assess")
 app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
 app.command("simulate")(commands_serve.simulate)

@@ -1,16 +1,20 @@
-"""``pabrik db``: schema migrations."""
+"""``pabrik db``: schema migrations, status and retention."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from pabrik.cli.errors import run_guarded
-from pabrik.cli.options import DATA_DIR, DatabaseUrlOpt, DataDirOpt
+from pabrik.cli.options import DATA_DIR, ConfigOpt, DatabaseUrlOpt, DataDirOpt
+from pabrik.runtime.ingest import utc_now
+from pabrik.runtime.retention import describe, run_retention
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.storeadmin import schema_status, upgrade_schema
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(help="Database schema and retention.", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -32,5 +36,27 @@ def status(data_dir: DataDirOpt = DATA_DIR, database_url: DatabaseUrlOpt = "") -
         applied, latest = schema_status(Settings(data_dir=data_dir, database_url=database_url))
         state = "up to date" if applied == latest else f"{latest - applied} pending"
         Console().print(f"schema version {applied} of {latest}: {state}")
+
+    run_guarded(run)
+
+
+@app.command("retention")
+def retention(
+    config: ConfigOpt,
+    data_dir: DataDirOpt = DATA_DIR,
+    database_url: DatabaseUrlOpt = "",
+    dry_run: Annotated[bool, typer.Option(help="Report what would go; change nothing.")] = False,
+) -> None:
+    """Remove data older than the site file's retention section allows."""
+
+    def run() -> None:
+        settings = Settings(config=config, data_dir=data_dir, database_url=database_url)
+        results = run_retention(settings, utc_now(), dry_run=dry_run)
+        console = Console()
+        if not results:
+            console.print("no retention configured: everything is kept")
+        verb = "would remove" if dry_run else "removed"
+        for result in results:
+            console.print(f"{verb} {describe(result)}")
 
     run_guarded(run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,10 @@ from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import instant
-from pabrik.runtime.app import build_runtime
+from pabrik.runtime import kpiexport, kpireports
+from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.kpiengine import engine_for
+from pabrik.runtime.kpiviews import KpiReport
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.views import OeeView, Ratio
 
@@ -85,5 +89,159 @@ def oee(
         table.add_row("run (h)", f"{view.run_ms / 3_600_000:.2f}", "")
         table.add_row("good / scrap", f"{view.good} / {view.scrap}", ", ".join(view.flags))
         Console().print(table)
+
+    run_guarded(run)
+
+
+CONFIG_DEFAULT = Path("examples/demo-plant.yaml")
+DATA_DEFAULT = Path("pabrik-data")
+ScopeOpt = Annotated[str, typer.Option("--scope", help="Machine, line or area id, or 'plant'.")]
+FromOpt = Annotated[str, typer.Option("--from", help="Window start, ISO 8601 with offset.")]
+ToOpt = Annotated[str, typer.Option("--to", help="Window end, ISO 8601 with offset.")]
+KpiOpt = Annotated[
+    list[str] | None, typer.Option("--kpi", help="KPI id (repeat); default: all supported.")
+]
+
+
+def _runtime(config: Path, data_dir: Path) -> Runtime:
+    return build_runtime(Settings(config=config, data_dir=data_dir))
+
+
+@app.command("list")
+def list_kpis(
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
+    locale: Annotated[str, typer.Option(help="id or en.")] = "id",
+) -> None:
+    """Every KPI pabrik knows, with its ISO number, unit, trend and the data it needs."""
+
+    def run() -> None:
+        runtime = _runtime(config, data_dir)
+        try:
+            catalogue = engine_for(runtime).catalogue
+        finally:
+            runtime.close()
+        table = Table(title=f"KPI catalogue v{catalogue.version}")
+        for col in ("id", "ISO", "name", "unit", "trend", "needs"):
+            table.add_column(col)
+        for d in catalogue.definitions.values():
+            table.add_row(
+                d.id, str(d.iso or ""), d.name(locale), d.unit, d.trend, ", ".join(d.needs)
+            )
+        Console().print(table)
+
+    run_guarded(run)
+
+
+@app.command("show")
+def show(
+    scope: ScopeOpt,
+    start: FromOpt,
+    end: ToOpt,
+    kpi: KpiOpt = None,
+    signal: Annotated[str | None, typer.Option(help="Signal for Cm/Cmk/Cp/Cpk.")] = None,
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """ISO 22400 KPIs of a scope over a window, computed from summed elements."""
+    window = (instant(start), instant(end))
+
+    def run() -> None:
+        runtime = _runtime(config, data_dir)
+        try:
+            report = kpireports.kpi_report(runtime, scope, *window, kpi or None, signal)
+        finally:
+            runtime.close()
+        if as_json:
+            typer.echo(json.dumps(report_json(report), indent=2))
+            return
+        table = Table(
+            title=f"KPI {report.scope}: {report.start.isoformat()} → {report.end.isoformat()}"
+        )
+        for col in ("KPI", "value", "unit", "note"):
+            table.add_column(col)
+        for v in report.values:
+            value = "–" if v.number is None else f"{v.number:.4f}"
+            table.add_row(v.id, value, v.unit, v.missing or " ".join(v.flags))
+        Console().print(table)
+        Console().print(f"flags: {', '.join(report.flags) or '–'}; rules: {report.rules}")
+
+    run_guarded(run)
+
+
+def report_json(report: KpiReport) -> dict[str, object]:
+    """A KPI report as plain JSON data."""
+    return {
+        "scope": report.scope,
+        "from": report.start.isoformat(),
+        "to": report.end.isoformat(),
+        "machines": list(report.machines),
+        "kpis": [
+            {
+                "id": v.id,
+                "value": v.number,
+                "exact": v.exact,
+                "unit": v.unit,
+                "missing": v.missing,
+                "flags": list(v.flags),
+            }
+            for v in report.values
+        ],
+        "elements": report.elements,
+        "rules": report.rules,
+        "flags": list(report.flags),
+    }
+
+
+@app.command("export")
+def export(
+    scope: ScopeOpt,
+    start: FromOpt,
+    end: ToOpt,
+    out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .xlsx.")],
+    kpi: KpiOpt = None,
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
+) -> None:
+    """Write KPIs (and, for XLSX, the loss Pareto and the cost of losses) to a file."""
+    window = (instant(start), instant(end))
+    if out.suffix not in {".csv", ".xlsx"}:
+        raise typer.BadParameter("--out must end in .csv or .xlsx")
+
+    def run() -> None:
+        runtime = _runtime(config, data_dir)
+        try:
+            report = kpireports.kpi_report(runtime, scope, *window, kpi or None)
+            if out.suffix == ".csv":
+                out.write_text(kpiexport.to_csv(report), encoding="utf-8")
+            else:
+                losses = kpireports.loss_report(runtime, scope, *window)
+                out.write_bytes(kpiexport.to_xlsx(report, losses))
+        finally:
+            runtime.close()
+        Console().print(f"[green]wrote[/green] {out}")
+
+    run_guarded(run)
+
+
+@app.command("rollup")
+def rollup(
+    days: Annotated[float, typer.Option(help="Roll up this many past days.", min=0)] = 30,
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
+) -> None:
+    """Recompute dirty hourly rollups and fill missing ones for the past days."""
+
+    def run() -> None:
+        runtime = _runtime(config, data_dir)
+        try:
+            engine = engine_for(runtime)
+            refreshed = engine.refresh()
+            now = runtime.now()
+            built = engine.build(now - timedelta(days=days), now)
+        finally:
+            runtime.close()
+        Console().print(f"rollups: {refreshed} dirty hour(s) recomputed, {built} hour(s) built")
 
     run_guarded(run)

@@ -83,7 +83,9 @@ def backfill_with_progress(runtime: Runtime, days: float) -> int:
             bar.update(task, completed=done / total)
 
         written = runtime.backfill(days, progress)
-    Console(stderr=True).print(f"{written:,} records written to {runtime.settings.sqlite_path()}")
+    Console(stderr=True).print(
+        f"{written:,} records written to {runtime.settings.database_label()}"
+    )
     return written
 
 
@@ -156,8 +158,9 @@ def serve(
         settings = Settings(
             config=config, data_dir=data_dir, database_url=database_url, host=host, port=port
         )
-        runtime = build_runtime(settings)
-        if runtime.simulation is not None:
+        # Serve at once: /readyz says why not ready while the database comes up.
+        runtime = build_runtime(settings, wait=False)
+        if runtime.simulation is not None and runtime.gate.ready:
             runtime.start_simulation(0)
             backfill_with_progress(runtime, 0)
         _serve(settings, runtime, sock)

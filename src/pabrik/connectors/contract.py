@@ -8,6 +8,7 @@ probe, clean shutdown) and ``diagnostics.py`` (a redacted view of its state).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,10 @@ from typing import Any, Protocol
 
 from pabrik.model.records import Record
 
-SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "private_key", "key_password"})
+# Matched anywhere in a key, so mqtt_password, client_secret and api_token are caught too.
+SECRET_KEY = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|credential|private_?key", re.IGNORECASE
+)
 REDACTED = "**redacted**"
 
 
@@ -27,6 +31,8 @@ class InputRejection:
     reason_code: str
     detail: str
     payload: str
+    # What a replay needs besides the payload (format, topic, kind...), kept as text.
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 class Sink(Protocol):
@@ -98,8 +104,7 @@ def redact(data: Any) -> Any:
     """A copy of nested dicts and lists with secret values replaced."""
     if isinstance(data, Mapping):
         return {
-            k: REDACTED if str(k).lower() in SECRET_KEYS and v else redact(v)
-            for k, v in data.items()
+            k: REDACTED if SECRET_KEY.search(str(k)) and v else redact(v) for k, v in data.items()
         }
     if isinstance(data, list | tuple):
         return [redact(v) for v in data]

@@ -84,6 +84,34 @@ class Elements:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """Additive measures beside the time elements: failures, maintenance, orders, energy."""
+
+    fe: int = 0
+    """Failure events: unplanned-stop runs (not micro-stops) that start inside PBT."""
+    cmt: int = 0
+    """Corrective maintenance time: ADET of failures (reasons marked corrective, else all)."""
+    pmt: int = 0
+    """Preventive maintenance time: planned stops whose reason is marked preventive."""
+    aoet: int = 0
+    """Actual order execution time: time with a production order registered."""
+    psq: Fraction = Fraction(0)
+    """Planned scrap quantity: each order's planned scrap ratio x its produced quantity."""
+    energy_wh: int = 0
+    """Energy drawn, in Wh, from the machine's cumulative energy meter."""
+    scrap_cost_idr: Fraction = Fraction(0)
+    """Scrap units priced by product (the plant rate when a product has none), rupiah."""
+
+    def __add__(self, other: Extras) -> Extras:
+        if not isinstance(other, Extras):
+            return NotImplemented
+        summed: dict[str, Any] = {
+            f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
+        }
+        return Extras(**summed)
+
+
 def sum_elements(items: Iterable[Elements]) -> Elements:
     """The sum of many elements; the basis of line and plant KPIs."""
     return Elements.sum(items)

@@ -52,3 +52,35 @@ def loss_breakdown(acc: TimeAccount) -> list[Loss]:
         (loss for loss in losses if loss.ms > 0),
         key=lambda loss: (-loss.ms, loss.kind, loss.state or "", loss.reason or ""),
     )
+
+
+class BigLoss(StrEnum):
+    """The six big losses (Nakajima / Vorne), plus the time no state explains."""
+
+    EQUIPMENT_FAILURE = "equipment_failure"
+    SETUP_ADJUSTMENT = "setup_adjustment"
+    IDLING_MINOR_STOPS = "idling_minor_stops"
+    REDUCED_SPEED = "reduced_speed"
+    PROCESS_DEFECTS = "process_defects"
+    REDUCED_YIELD = "reduced_yield"
+    UNKNOWN = "unknown"
+
+
+def six_big_losses(acc: TimeAccount) -> dict[BigLoss, Fraction]:
+    """The six big losses in ms of PBT; with the fully productive time they add up to PBT.
+
+    Equipment failure = ADET; setup and adjustment = AUST; idling and minor stops = ADOT +
+    micro-stop time; reduced speed = APT - micro-stops - ideal time (negative when
+    effectiveness is above 1); process defects = ideal time of scrap and rework units;
+    reduced yield (start-up rejects) is 0 because counts do not mark start-up units.
+    """
+    e = acc.elements
+    return {
+        BigLoss.EQUIPMENT_FAILURE: Fraction(e.adet),
+        BigLoss.SETUP_ADJUSTMENT: Fraction(e.aust),
+        BigLoss.IDLING_MINOR_STOPS: Fraction(e.adot + acc.micro_stop_time_ms),
+        BigLoss.REDUCED_SPEED: e.apt - acc.micro_stop_time_ms - e.ideal_ms,
+        BigLoss.PROCESS_DEFECTS: e.ideal_ms - e.ideal_good_ms,
+        BigLoss.REDUCED_YIELD: Fraction(0),
+        BigLoss.UNKNOWN: Fraction(e.unknown),
+    }

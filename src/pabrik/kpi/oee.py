@@ -22,6 +22,14 @@ class NoValue(StrEnum):
     NO_PRODUCTION_TIME = "no_production_time"
     NO_UNITS_PRODUCED = "no_units_produced"
     NO_STATE_DATA = "no_state_data"
+    NO_BUSY_TIME = "no_busy_time"
+    NO_PROCESSING_TIME = "no_processing_time"
+    NO_ORDER_TIME = "no_order_time"
+    NO_PLANNED_SCRAP = "no_planned_scrap"
+    NO_FAILURES = "no_failures"
+    NO_MAINTENANCE_TIME = "no_maintenance_time"
+    NO_GOOD_UNITS = "no_good_units"
+    NO_PLANNED_OPERATION_TIME = "no_planned_operation_time"
 
 
 class Flag(StrEnum):

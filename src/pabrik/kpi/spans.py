@@ -28,6 +28,18 @@ def clip(spans: Iterable[Span], start: int, end: int) -> list[Span]:
     return normalize((max(s, start), min(e, end)) for s, e in spans)
 
 
+def clip_normal(normal: Sequence[Span], start: int, end: int) -> list[Span]:
+    """The parts of a normal span list inside [start, end), found by bisection."""
+    i = bisect_right([e for _, e in normal], start)
+    out: list[Span] = []
+    while i < len(normal) and normal[i][0] < end:
+        s, e = max(normal[i][0], start), min(normal[i][1], end)
+        if s < e:
+            out.append((s, e))
+        i += 1
+    return out
+
+
 def total(spans: Iterable[Span]) -> int:
     """Summed length of the spans (assumed disjoint)."""
     return sum(e - s for s, e in spans)

@@ -2,6 +2,9 @@
 
 Rule for the production day: a shift belongs to the local date on which it
 starts, so a 22:00-06:00 night shift started on Monday is Monday's shift.
+Holidays remove whole shift instances by that production day: the night shift that
+starts on the eve of a holiday still runs, the one that starts on the holiday does not.
+A line with its own calendar keeps only its listed shifts and weekdays.
 Durations are always taken between UTC instants, never local wall-clock times,
 so DST nights come out 7 h or 9 h long.
 """
@@ -9,11 +12,11 @@ so DST nights come out 7 h or 9 h long.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from pabrik.model.site import Calendar, Shift, Weekday
+from pabrik.model.site import Calendar, LineCalendar, Shift, Weekday
 
 _WEEKDAYS = list(Weekday)
 
@@ -83,8 +86,36 @@ def instance_on(shift: Shift, day: date, zone: zoneinfo.ZoneInfo) -> ShiftInstan
     return ShiftInstance(shift.id, day, start, end, tuple(sorted(breaks, key=lambda b: b.start)))
 
 
-def shift_instances(calendar: Calendar, start: datetime, end: datetime) -> Iterator[ShiftInstance]:
-    """Every shift instance that overlaps [start, end), in start order."""
+def holiday_dates(calendar: Calendar, shipped: Mapping[str, Collection[date]]) -> frozenset[date]:
+    """Days off: the shipped list of the country, plus extra days, minus working ones."""
+    country = calendar.holidays.country
+    listed = set(shipped.get(country, ())) if country else set()
+    return frozenset((listed | set(calendar.holidays.extra)) - set(calendar.holidays.working))
+
+
+def _works(inst: ShiftInstance, holidays: Collection[date], line: LineCalendar | None) -> bool:
+    if inst.production_day in holidays:
+        return False
+    if line is None:
+        return True
+    if line.shifts is not None and inst.shift_id not in line.shifts:
+        return False
+    return line.days is None or _WEEKDAYS[inst.production_day.weekday()] in line.days
+
+
+def shift_instances(
+    calendar: Calendar,
+    start: datetime,
+    end: datetime,
+    *,
+    holidays: Collection[date] = (),
+    line: LineCalendar | None = None,
+) -> Iterator[ShiftInstance]:
+    """Every shift instance that overlaps [start, end), in start order.
+
+    Instances on ``holidays`` (by production day) and, when ``line`` is given, shifts or
+    weekdays the line does not work are left out.
+    """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("shift_instances needs timezone-aware datetimes")
     zone = zoneinfo.ZoneInfo(calendar.timezone)
@@ -96,7 +127,13 @@ def shift_instances(calendar: Calendar, start: datetime, end: datetime) -> Itera
             inst = instance_on(shift, day, zone)
             # A shift inside a DST gap (e.g. 02:30-03:00 on spring-forward night) can come
             # out empty or even reversed in UTC; it has no time to plan, so it is skipped.
-            if inst is not None and inst.start < inst.end and inst.start < end and inst.end > start:
+            if (
+                inst is not None
+                and inst.start < inst.end
+                and inst.start < end
+                and inst.end > start
+                and _works(inst, holidays, line)
+            ):
                 found.append(inst)
         day += timedelta(days=1)
     yield from sorted(found, key=lambda i: i.start)

@@ -92,3 +92,5 @@ class DeadLetter:
     detail: str
     payload: str
     id: int | None = None
+    # What a replay needs besides the payload: format, topic, kind, machine, signal...
+    context: dict[str, str] | None = None

@@ -374,6 +374,19 @@ class IngestLimits(_Strict):
     micro_stop_s: float = Field(default=0, ge=0)
 
 
+class Retention(_Strict):
+    """How long data is kept; a missing value keeps it for ever (the default)."""
+
+    raw_days: float | None = Field(default=None, gt=0)
+    """Days of raw states, counts and samples to keep."""
+    signals: dict[Identifier, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    """Days of raw samples per signal id (on every machine with it), instead of raw_days."""
+    rollup_years: float | None = Field(default=None, gt=0)
+    """Years of KPI rollups to keep; they outlive raw data so long views stay fast."""
+    dead_letter_days: float | None = Field(default=None, gt=0)
+    """Days to keep rejected inputs."""
+
+
 class SiteInfo(_Strict):
     """The site: the top of the hierarchy."""
 
@@ -394,6 +407,15 @@ class Plant(_Strict):
     limits: IngestLimits = IngestLimits()
     kpi: KpiSettings = KpiSettings()
     orders: list[ProductionOrder] = Field(default_factory=list)
+    retention: Retention = Retention()
+
+    @model_validator(mode="after")
+    def _retention_signals_known(self) -> Self:
+        known = {s.id for m in self.machines() for s in m.signals}
+        unknown = sorted(set(self.retention.signals) - known)
+        if unknown:
+            raise ValueError(f"retention names unknown signals: {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _ids_unique_and_known(self) -> Self:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from pabrik.model.errors import NotFoundError
+from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.runtime import kpiqueries
 from pabrik.runtime.connectors import ConnectorSupervisor, IngestSink, build_connectors
+from pabrik.runtime.csvimport import CsvOptions, ImportReport, import_csv
+from pabrik.runtime.csvimport import Progress as CsvProgress
 from pabrik.runtime.ingest import Clock, Ingestor, utc_now
+from pabrik.runtime.ops import StoreGate, wait_or_fail
+from pabrik.runtime.replay import Replayer, ReplayReport
 from pabrik.runtime.settings import Settings
 from pabrik.runtime.simulation import Progress, SimulationRunner
 from pabrik.runtime.siteconfig import SiteConfig, load_site
@@ -35,6 +41,8 @@ class Runtime:
         self.plant = site.plant()
         self.store = store
         self.clock = clock
+        self.gate = StoreGate(store, settings.database_label())
+        self._gate_task: asyncio.Task[None] | None = None
         self.ingestor = Ingestor(store, self.plant, clock=clock)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
@@ -66,7 +74,18 @@ class Runtime:
         return self.simulation.backfill(self.now(), progress)
 
     async def start(self) -> None:
-        """Run the connectors, and the simulated plant live, in the background."""
+        """Run the connectors, and the simulated plant live, once the store is ready."""
+        if self.gate.ready:
+            await self._start_ingest()
+        elif self._gate_task is None:
+            # Serve /readyz (not ready, with the reason) while the database comes up.
+            self._gate_task = asyncio.create_task(self._open_then_start(), name="pabrik-gate")
+
+    async def _open_then_start(self) -> None:
+        if await asyncio.to_thread(self.gate.wait):
+            await self._start_ingest()
+
+    async def _start_ingest(self) -> None:
         await self.supervisor.start()
         if self.simulation is None or self._live_task is not None:
             return
@@ -89,6 +108,10 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop the connectors and the live loop after their current step."""
+        gate_task, self._gate_task = self._gate_task, None
+        if gate_task is not None:
+            self.gate.stop()
+            await gate_task
         await self.supervisor.stop()
         task, self._live_task = self._live_task, None
         if task is not None:
@@ -110,6 +133,7 @@ class Runtime:
 
     def oee(self, scope: str, start: datetime, end: datetime) -> OeeView:
         """OEE of a machine, a line or the plant over [start, end)."""
+        check_window(start, end)
         return kpiqueries.oee(self, scope, start, end)
 
     def dead_letters(self, limit: int = 100, offset: int = 0) -> list[DeadLetterView]:
@@ -123,15 +147,63 @@ class Runtime:
         """How many rejected records are kept."""
         return self.store.dead_letter_count()
 
+    def replay_dead_letters(
+        self,
+        ids: Sequence[int] | None = None,
+        *,
+        reason: str | None = None,
+        source: str | None = None,
+    ) -> ReplayReport:
+        """Decode dead letters again with today's configuration; write and delete what passes."""
+        if ids is None:
+            ids = self.store.dead_letter_ids(reason, source)
+        replayer = Replayer(self.store, self.plant, self.site.connectors, self.clock)
+        return replayer.replay(ids)
+
+    def import_csv(
+        self, path: Path, options: CsvOptions, progress: CsvProgress | None = None
+    ) -> ImportReport:
+        """Import a CSV file of history; resumes after the last committed batch."""
+        return import_csv(self.ingestor, path, options, progress)
+
     def close(self) -> None:
         """Flush and release the store."""
         self.ingestor.flush()
         self.store.close()
 
 
-def build_runtime(settings: Settings, *, clock: Clock = utc_now) -> Runtime:
-    """Load the site, open and upgrade the store, and wire the runtime."""
+MAX_WINDOW = timedelta(days=400)
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+def check_window(start: datetime, end: datetime) -> None:
+    """Refuse windows that are reversed, naive, absurdly long or outside sane years."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidRequestError("window times need a UTC offset")
+    if end <= start:
+        raise InvalidRequestError(
+            "the window must end after it starts", start=start.isoformat(), end=end.isoformat()
+        )
+    if not (start.year >= FIRST_YEAR and end.year <= LAST_YEAR):
+        raise InvalidRequestError(f"the window must lie between {FIRST_YEAR} and {LAST_YEAR}")
+    if end - start > MAX_WINDOW:
+        raise InvalidRequestError(
+            f"the window is longer than {MAX_WINDOW.days} days; ask for a shorter one",
+            days=(end - start).days,
+        )
+
+
+def build_runtime(settings: Settings, *, clock: Clock = utc_now, wait: bool = True) -> Runtime:
+    """Load the site, open and upgrade the store, and wire the runtime.
+
+    With ``wait`` the call retries an unreachable database with backoff for up to
+    ``settings.db_wait_s``; without it one attempt is made and ``start()`` keeps retrying
+    in the background while the web tier reports not ready.
+    """
     site = load_site(settings.config)
-    store = open_store(settings)
-    store.upgrade()
-    return Runtime(settings, site, store, clock=clock)
+    runtime = Runtime(settings, site, open_store(settings), clock=clock)
+    if wait:
+        wait_or_fail(runtime.gate, settings.db_wait_s)
+    else:
+        runtime.gate.attempt()
+    return runtime

@@ -9,6 +9,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pabrik.connectors.contract import Connector, InputRejection
+from pabrik.connectors.modbus.connector import ModbusConnector
+from pabrik.connectors.mqtt.connector import MqttConnector
+from pabrik.connectors.opcua.connector import OpcuaConnector
+from pabrik.connectors.sparkplug.connector import SparkplugConnector
 from pabrik.model.records import Record
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest import Ingestor
@@ -19,6 +23,10 @@ Factory = Callable[[Any, Plant], Connector]
 
 # kind -> factory; the simulator is driven by SimulationRunner instead.
 FACTORIES: dict[str, Factory] = {}
+FACTORIES["modbus"] = ModbusConnector
+FACTORIES["opcua"] = OpcuaConnector
+FACTORIES["mqtt"] = MqttConnector
+FACTORIES["sparkplug"] = SparkplugConnector
 
 
 class IngestSink:
@@ -30,7 +38,9 @@ class IngestSink:
     def submit(self, records: Sequence[Record], rejections: Sequence[InputRejection] = ()) -> None:
         """Validate, write and commit one batch."""
         for r in rejections:
-            self.ingestor.reject_input(r.source, r.reason_code, r.detail, r.payload)
+            self.ingestor.reject_input(
+                r.source, r.reason_code, r.detail, r.payload, dict(r.context) or None
+            )
         self.ingestor.ingest(records)
 
 

@@ -15,6 +15,9 @@ from pabrik.storage.store import Store, WriteResult
 
 Clock = Callable[[], datetime]
 
+# A record refused by validation is kept as its JSON; replay parses it back.
+RECORD_CONTEXT = {"format": "record"}
+
 
 def utc_now() -> datetime:
     """The current time, aware and in UTC."""
@@ -69,7 +72,9 @@ class Ingestor:
                     self._pending.append(record)
                 else:
                     rejections.append(rejection)
-                    self._reject(record.source, rejection, _record_json(record), now)
+                    self._reject(
+                        record.source, rejection, _record_json(record), now, RECORD_CONTEXT
+                    )
         return rejections
 
     def offer_payload(
@@ -92,22 +97,40 @@ class Ingestor:
         )
         if isinstance(decoded, Rejection):
             text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            self.reject_input(source, decoded.code, decoded.detail, text)
+            context = {"format": "json", "kind": kind, "machine": machine_id}
+            if signal_id is not None:
+                context["signal"] = signal_id
+            self.reject_input(source, decoded.code, decoded.detail, text, context)
             return decoded
         rejected = self.offer([decoded])
         return rejected[0] if rejected else None
 
-    def reject_input(self, source: str, code: str, detail: str, payload: str) -> None:
-        """Dead-letter an input a connector could not decode."""
+    def reject_input(
+        self,
+        source: str,
+        code: str,
+        detail: str,
+        payload: str,
+        context: dict[str, str] | None = None,
+    ) -> None:
+        """Dead-letter an input a connector could not decode, with its replay context."""
         with self._lock:
             self.metrics.received += 1
-            self._reject(source, Rejection(code, detail), payload, self.clock())
+            self._reject(source, Rejection(code, detail), payload, self.clock(), context)
 
-    def _reject(self, source: str, rejection: Rejection, payload: str, now: datetime) -> None:
+    def _reject(
+        self,
+        source: str,
+        rejection: Rejection,
+        payload: str,
+        now: datetime,
+        context: dict[str, str] | None = None,
+    ) -> None:
         self.metrics.rejected += 1
         by_code = self.metrics.rejected_by_code
         by_code[rejection.code] = by_code.get(rejection.code, 0) + 1
-        self._dead.append(DeadLetter(source, now, rejection.code, rejection.detail, payload))
+        letter = DeadLetter(source, now, rejection.code, rejection.detail, payload, context=context)
+        self._dead.append(letter)
 
     def ingest(
         self, records: Iterable[Record], checkpoints: dict[str, str] | None = None

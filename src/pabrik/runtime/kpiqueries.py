@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pabrik.kpi.losses import Loss, LossKind, loss_breakdown
 from pabrik.kpi.oee import Oee
 from pabrik.kpi.oee import oee as compute_oee
-from pabrik.kpi.timemodel import TimeAccount, account
+from pabrik.kpi.timemodel import TimeAccount
 from pabrik.model.calendar import (
     Interval,
     ShiftInstance,
@@ -22,6 +22,7 @@ from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import CountRecord, SampleRecord, StateRecord
 from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
+from pabrik.runtime.kpiengine import engine_for
 from pabrik.runtime.views import (
     LineStatus,
     LossView,
@@ -51,23 +52,16 @@ def _micro_stop_ms(plant: Plant) -> int:
 
 def machine_account(rt: Runtime, machine: Machine, start: datetime, end: datetime) -> TimeAccount:
     """The ISO 22400 time account of one machine over [start, end)."""
-    shifts = list(shift_instances(rt.plant.calendar, start, end))
-    return _account(rt, machine, start, end, shifts)
+    return engine_for(rt).account(machine, start, end)
 
 
 def _account(
     rt: Runtime, machine: Machine, start: datetime, end: datetime, shifts: Sequence[ShiftInstance]
 ) -> TimeAccount:
-    states = rt.store.states(machine.id, start, end)
-    counts = rt.store.counts(machine.id, start, end)
-    return account(
-        Interval(start, end),
-        shifts,
-        states,
-        counts,
-        machine,
-        micro_stop_ms=_micro_stop_ms(rt.plant),
-    )
+    # The KPI engine applies the line's calendar, holidays, the plant's time rules and the
+    # rollups; ``shifts`` is kept for the callers and already agrees with its calendar.
+    del shifts
+    return engine_for(rt).account(machine, start, end)
 
 
 def _sum(accounts: Sequence[TimeAccount]) -> TimeAccount:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +24,27 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=5000, gt=0)
     live_interval_s: float = Field(default=1.0, gt=0)
     seed: int | None = None
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    """Connections each process may open to PostgreSQL."""
+    db_timeout_s: float = Field(default=5.0, gt=0)
+    """How long one database call waits for a connection before it reports the store down."""
+    db_wait_s: float = Field(default=300.0, ge=0)
+    """How long a command waits for the database at start-up before it gives up."""
+
+    def backend(self) -> str:
+        """``postgresql`` or ``sqlite``, from the scheme of ``database_url``."""
+        scheme = self.database_url.split("://", 1)[0].lower() if self.database_url else "sqlite"
+        if scheme in {"postgresql", "postgres"}:
+            return "postgresql"
+        if scheme == "sqlite":
+            return "sqlite"
+        raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite or postgresql")
+
+    def database_label(self) -> str:
+        """Where the data lives, safe to print: the SQLite path or the URL without secrets."""
+        if self.backend() == "sqlite":
+            return str(self.sqlite_path())
+        return redact_url(self.database_url)
 
     def sqlite_path(self) -> Path:
         """The SQLite file named by ``database_url``, or the default in ``data_dir``."""
@@ -29,3 +52,21 @@ class Settings(BaseSettings):
         if not url.startswith("sqlite:///"):
             raise ValueError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}")
         return Path(url.removeprefix("sqlite:///"))
+
+
+_SECRET_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password (in the authority or the query) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            credentials, host = netloc.rsplit("@", 1)
+            user = credentials.split(":", 1)[0]
+            netloc = f"{user}:***@{host}" if ":" in credentials else f"{user}@{host}"
+        query = _SECRET_PARAM.sub(r"\1***", parts.query)
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "<unparseable database URL>"

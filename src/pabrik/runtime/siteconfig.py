@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import yaml
 from pydantic import ConfigDict, Field, ValidationError
 
+from pabrik.connectors.modbus.config import ModbusConfig
+from pabrik.connectors.mqtt.config import MqttConfig
+from pabrik.connectors.opcua.config import OpcuaConfig
 from pabrik.connectors.simulator.config import SimulatorConfig
+from pabrik.connectors.sparkplug.config import SparkplugConfig
 from pabrik.model.errors import ConfigError, ConfigIssue
 from pabrik.model.site import Plant
 
-ConnectorConfig = Annotated[SimulatorConfig, Field(discriminator="kind")]
+ConnectorConfig = Annotated[
+    SimulatorConfig | ModbusConfig | OpcuaConfig | MqttConfig | SparkplugConfig,
+    Field(discriminator="kind"),
+]
 
 
 class SiteConfig(Plant):
@@ -94,11 +101,25 @@ def _nearest_line(
     return None
 
 
+def _connector_kinds() -> set[str]:
+    """The ``kind`` tags of the connector union, which pydantic puts into error paths."""
+    members = get_args(get_args(ConnectorConfig)[0]) or (get_args(ConnectorConfig)[0],)
+    return {str(m.model_fields["kind"].default) for m in members}
+
+
+def _without_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # connectors[0].modbus.devices -> connectors[0].devices: the path as written in the file.
+    if len(loc) > 2 and loc[0] == "connectors" and loc[2] in _connector_kinds():
+        return loc[:2] + loc[3:]
+    return loc
+
+
 def _issues(err: ValidationError, text: str) -> list[ConfigIssue]:
     lines = _line_index(text)
     issues = []
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "(" in p))
+        loc = _without_union_tag(loc)
         line = _nearest_line(lines, loc)
         suffix = f" (line {line})" if line else ""
         issues.append(ConfigIssue(_path(loc), _message(e) + suffix))

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pabrik.runtime.settings import Settings
+from pabrik.storage.postgres import PostgresStore
 from pabrik.storage.sqlite import SqliteStore
 from pabrik.storage.store import Store
 
 
 def open_store(settings: Settings) -> Store:
-    """The store named by the settings' database URL."""
+    """The store named by the settings' database URL: ``sqlite:///…`` or ``postgresql://…``."""
+    if settings.backend() == "postgresql":
+        return PostgresStore(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            timeout_s=settings.db_timeout_s,
+            label=settings.database_label(),
+        )
     return SqliteStore(settings.sqlite_path())
 
 

@@ -20,6 +20,28 @@ class WriteResult:
     inserted: int
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionRule:
+    """Delete rows of ``table`` older than ``before``, for one signal when named."""
+
+    table: str
+    before: datetime
+    machine_id: str | None = None
+    signal_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    """What one retention rule removed (or would remove, in a dry run)."""
+
+    rule: RetentionRule
+    rows: int
+    partitions: tuple[str, ...] = ()
+
+
+RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
+
+
 class Store(Protocol):
     """Durable, idempotent storage of plant records."""
 
@@ -67,8 +89,32 @@ class Store(Protocol):
         """How many rejected inputs are kept."""
         ...
 
+    def dead_letters_by_id(self, ids: Sequence[int]) -> list[DeadLetter]:
+        """The dead letters with these ids, oldest first; unknown ids are skipped."""
+        ...
+
+    def dead_letter_ids(
+        self, reason_code: str | None = None, source: str | None = None
+    ) -> list[int]:
+        """Ids of dead letters, oldest first, optionally of one reason and one source."""
+        ...
+
+    def settle_dead_letters(
+        self, replayed: Sequence[int], still_rejected: Sequence[tuple[int, str, str]]
+    ) -> None:
+        """Delete replayed letters; give the others their new reason and count the attempt."""
+        ...
+
     def row_counts(self) -> dict[str, int]:
         """Rows per table, for diagnostics and tests."""
+        ...
+
+    def ping(self) -> None:
+        """Answer a trivial query, or raise ``StoreUnavailableError``."""
+        ...
+
+    def purge(self, rules: Sequence[RetentionRule], *, dry_run: bool = False) -> list[PurgeResult]:
+        """Remove rows older than each rule's cut-off; a dry run only counts them."""
         ...
 
     def close(self) -> None:

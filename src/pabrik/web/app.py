@@ -14,11 +14,14 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from pabrik import __version__
 from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.assess import build_assessments, supports_assessments
 from pabrik.runtime.settings import Settings
-from pabrik.web import api, pages
+from pabrik.web import api, assess_api, assess_pages, kpi_routes, ops, pages
+from pabrik.web.assess_errors import install_assessment_handlers
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
 from pabrik.web.i18n import Catalogues
+from pabrik.web.security import SecurityHeaders
 from pabrik.web.templating import Renderer
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -40,12 +43,20 @@ def create_app(
         redoc_url=None,
     )
     app.state.pabrik = WebState(settings, rt, Catalogues.load(settings.locale), Renderer(rt.plant))
+    app.state.assessments = build_assessments(rt) if supports_assessments(rt) else None
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(ops.router)
     app.include_router(pages.router)
+    app.include_router(kpi_routes.api)
+    app.include_router(kpi_routes.pages)
+    app.include_router(assess_api.router)
+    app.include_router(assess_pages.router)
     _add_docs(app)
     install_error_handlers(app)
+    install_assessment_handlers(app)
     return app
 
 

@@ -7,7 +7,9 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from pabrik.model.errors import StoreUnavailableError
 from pabrik.runtime.app import Runtime
+from pabrik.runtime.assess import Assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.formatting import Formatter
 from pabrik.web.i18n import Catalogues, Translator
@@ -65,3 +67,14 @@ def get_formatter(request: Request, translator: TranslatorDep) -> Formatter:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 RendererDep = Annotated[Renderer, Depends(get_renderer)]
 FormatterDep = Annotated[Formatter, Depends(get_formatter)]
+
+
+def get_assessments(request: Request) -> Assessments:
+    """The assessment use cases (built with the app), when the store can keep them."""
+    service = getattr(request.app.state, "assessments", None)
+    if service is None:
+        raise StoreUnavailableError("this database backend cannot keep assessments yet")
+    return cast(Assessments, service)
+
+
+AssessmentsDep = Annotated[Assessments, Depends(get_assessments)]

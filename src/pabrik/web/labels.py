@@ -30,6 +30,20 @@ ERROR_KEYS: Final[dict[str, str]] = {
 ERROR_REASON_KEYS: Final[dict[str, str]] = {
     "window_order": N_("error.reason.window_order"),
     "naive_datetime": N_("error.reason.naive_datetime"),
+    # Reasons raised by the KPI engine (keys live in kpi.po).
+    "missing_data": N_("error.reason.missing_data"),
+    "unknown_kpi": N_("error.reason.unknown_kpi"),
+    "window_too_long": N_("error.reason.window_too_long"),
+    "bad_date": N_("error.reason.bad_date"),
+    # Reasons raised by the assessment runtime (keys live in assessment.po).
+    "bad_status": N_("assess.error.bad_status"),
+    "not_scored": N_("assess.error.not_scored"),
+    "bad_target": N_("assess.error.bad_target"),
+    "bad_profile": N_("assess.error.bad_profile"),
+    "bad_budget": N_("assess.error.bad_budget"),
+    "bad_format": N_("assess.error.bad_format"),
+    "bad_adjustment": N_("assess.error.bad_adjustment"),
+    "empty_note": N_("assess.error.empty_note"),
 }
 
 KPI_KEYS: Final[dict[str, str]] = {
@@ -47,12 +61,23 @@ RATIO_REASON_KEYS: Final[dict[str, str]] = {
     "no_units_produced": N_("kpi.reason.no_units_produced"),
     "no_state_data": N_("kpi.reason.no_state_data"),
     "no_shift": N_("kpi.reason.no_shift"),
+    "no_busy_time": N_("kpi.reason.no_busy_time"),
+    "no_processing_time": N_("kpi.reason.no_processing_time"),
+    "no_order_time": N_("kpi.reason.no_order_time"),
+    "no_planned_scrap": N_("kpi.reason.no_planned_scrap"),
+    "no_failures": N_("kpi.reason.no_failures"),
+    "no_maintenance_time": N_("kpi.reason.no_maintenance_time"),
+    "no_good_units": N_("kpi.reason.no_good_units"),
+    "no_planned_operation_time": N_("kpi.reason.no_planned_operation_time"),
+    "too_few_samples": N_("kpi.reason.too_few_samples"),
+    "no_variation": N_("kpi.reason.no_variation"),
 }
 
 FLAG_KEYS: Final[dict[str, str]] = {
     "performance_above_one": N_("kpi.flag.performance_above_one"),
     "unknown_time": N_("kpi.flag.unknown_time"),
     "units_without_production_time": N_("kpi.flag.units_without_production_time"),
+    "machine_state_reading": N_("kpi.flag.machine_state_reading"),
 }
 
 LOSS_KEYS: Final[dict[str, str]] = {

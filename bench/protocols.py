@@ -1,0 +1,290 @@
+"""OPC UA value changes/s and Modbus registers read/s, each against a bare-library baseline.
+
+OPC UA: an asyncua server in this process holds 1k, 5k or 10k Double variables and
+rewrites all of them once a second; the pabrik connector subscribes to every one
+(one subscription, monitored items created in batches) and commits each change to
+SQLite through the runtime's ingest sink. The figure is value changes delivered per
+second, and whether the commit lag grows over the run.
+
+Modbus: a pymodbus server in this process holds 4,000 holding registers; the pabrik
+connector polls them as uint16 points (merged into 32 reads of 125) as fast as it can,
+with a discarding sink and with the SQLite sink. The baseline is a plain pymodbus loop
+issuing the same 32 reads, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from asyncua import Server, ua
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.server import ModbusTcpServer
+from pymodbus.simulator import SimData, SimDevice
+from pymodbus.simulator.simutils import DataType
+
+from pabrik.connectors.modbus.config import ModbusConfig
+from pabrik.connectors.modbus.connector import ModbusConnector
+from pabrik.connectors.opcua.config import OpcuaConfig
+from pabrik.connectors.opcua.connector import OpcuaConnector
+from pabrik.model.site import Plant
+from pabrik.runtime.connectors import IngestSink
+from pabrik.runtime.ingest import Ingestor
+from pabrik.storage.sqlite import SqliteStore
+
+OPCUA_SIZES = (1_000, 5_000, 10_000)
+OPCUA_WARMUP_S = 4.0
+OPCUA_MEASURE_S = 12.0
+MODBUS_REGISTERS = 4_000
+MODBUS_MEASURE_S = 5.0
+SIGNALS_PER_MACHINE = 100
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _plant(signals: int) -> Plant:
+    machines = [
+        {
+            "id": f"m{m}",
+            "name": {"id": f"m{m}"},
+            "products": [{"id": "p", "name": {"id": "p"}, "ideal_cycle_time_s": 1}],
+            "signals": [
+                {"id": f"s{i}", "name": {"id": f"s{i}"}} for i in range(SIGNALS_PER_MACHINE)
+            ],
+        }
+        for m in range(max(1, signals // SIGNALS_PER_MACHINE))
+    ]
+    return Plant.model_validate(
+        {
+            "site": {"id": "bench", "name": "bench"},
+            "calendar": {
+                "shifts": [{"id": "s", "name": {"id": "s"}, "start": "00:00", "end": "23:59"}]
+            },
+            "areas": [
+                {
+                    "id": "a",
+                    "name": {"id": "a"},
+                    "lines": [{"id": "l", "name": {"id": "l"}, "machines": machines}],
+                }
+            ],
+        }
+    )
+
+
+def _target(i: int) -> tuple[str, str]:
+    return f"m{i // SIGNALS_PER_MACHINE}", f"s{i % SIGNALS_PER_MACHINE}"
+
+
+class _Discard:
+    """A sink that drops records: the protocol path alone."""
+
+    def submit(self, records: Sequence[Any], rejections: Sequence[Any] = ()) -> None:
+        """Drop the batch."""
+
+
+def _sqlite_sink(folder: Path, plant: Plant, name: str) -> tuple[IngestSink, SqliteStore]:
+    store = SqliteStore(folder / f"{name}.sqlite", synchronous="NORMAL")
+    store.upgrade()
+    return IngestSink(Ingestor(store, plant)), store
+
+
+# ---------------------------------------------------------------- OPC UA
+
+
+async def _opcua_server(port: int, n: int) -> tuple[Server, list[ua.NodeId]]:
+    server = Server()
+    await server.init()
+    server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/bench/")
+    server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+    idx = await server.register_namespace("urn:pabrik:bench")
+    folder = await server.nodes.objects.add_object(ua.NodeId("bench", idx), "Bench")
+    ids = []
+    for i in range(n):
+        var = await folder.add_variable(ua.NodeId(f"v{i}", idx), f"v{i}", 0.0)
+        ids.append(var.nodeid)
+    await server.start()
+    return server, ids
+
+
+async def _change_every_second(server: Server, ids: list[ua.NodeId], stop: asyncio.Event) -> None:
+    tick = 0
+    loop = asyncio.get_running_loop()
+    due = loop.time()
+    while not stop.is_set():
+        tick += 1
+        now = datetime.now(UTC)
+        for nid in ids:
+            value = ua.DataValue(
+                ua.Variant(float(tick), ua.VariantType.Double), SourceTimestamp=now
+            )
+            await server.write_attribute_value(nid, value)
+        due += 1.0
+        await asyncio.sleep(max(0.0, due - loop.time()))
+
+
+async def _opcua_run(n: int, folder: Path) -> dict[str, float]:
+    port = _free_port()
+    server, ids = await _opcua_server(port, n)
+    plant = _plant(n)
+    sink, store = _sqlite_sink(folder, plant, f"opcua{n}")
+    signals = [
+        {"node": nid.to_string(), "machine": _target(i)[0], "signal": _target(i)[1]}
+        for i, nid in enumerate(ids)
+    ]
+    config = OpcuaConfig.model_validate(
+        {
+            "id": "ua",
+            "endpoint": f"opc.tcp://127.0.0.1:{port}/bench/",
+            "publishing_interval_ms": 250,
+            "sampling_interval_ms": 0,
+            "queue_size": 2,
+            "timeout_s": 30,
+            "signals": signals,
+        }
+    )
+    connector = OpcuaConnector(config, plant)
+    stop = asyncio.Event()
+    writer = asyncio.create_task(_change_every_second(server, ids, stop))
+    task = asyncio.create_task(connector.run(sink))
+    await asyncio.sleep(OPCUA_WARMUP_S)
+    start_count, began = connector.metrics.received, time.perf_counter()
+    lags = []
+    while time.perf_counter() - began < OPCUA_MEASURE_S:
+        await asyncio.sleep(0.5)
+        lags.append(connector.metrics.lag_s)
+    rate = (connector.metrics.received - start_count) / (time.perf_counter() - began)
+    subs = len(server.iserver.subscription_service.subscriptions)
+    stop.set()
+    await connector.stop()
+    await task
+    await writer
+    await server.stop()
+    store.close()
+    half = len(lags) // 2
+    return {
+        "rate": rate,
+        "lag_first": statistics.mean(lags[:half]),
+        "lag_second": statistics.mean(lags[half:]),
+        "subscriptions": subs,
+        "create_calls": connector.session.create_calls,
+    }
+
+
+def _opcua_report(n: int, r: dict[str, float]) -> None:
+    grows = r["lag_second"] > r["lag_first"] + 0.5
+    print(
+        f"  {n:>6,} items at 1 Hz: {r['rate']:>9,.0f} changes/s delivered "
+        f"({r['rate'] / n:.0%} of offered), lag {r['lag_first']:.2f} s -> "
+        f"{r['lag_second']:.2f} s ({'GROWING' if grows else 'steady'}); "
+        f"{r['subscriptions']:.0f} subscription, {r['create_calls']:.0f} create calls"
+    )
+
+
+# ---------------------------------------------------------------- Modbus
+
+
+async def _modbus_server(port: int) -> ModbusTcpServer:
+    regs = [SimData(0, values=list(range(MODBUS_REGISTERS)), datatype=DataType.REGISTERS)]
+    bits = [SimData(0, values=[False] * 16, datatype=DataType.BITS)]
+    server = ModbusTcpServer(
+        SimDevice(id=1, simdata=(bits, bits, regs, regs)), address=("127.0.0.1", port)
+    )
+    await server.serve_forever(background=True)
+    return server
+
+
+async def _plain_loop(port: int) -> float:
+    client = AsyncModbusTcpClient("127.0.0.1", port=port, timeout=5, retries=0, reconnect_delay=0)
+    await client.connect()
+    read, began = 0, time.perf_counter()
+    while time.perf_counter() - began < MODBUS_MEASURE_S:
+        for address in range(0, MODBUS_REGISTERS, 125):
+            response = await client.read_holding_registers(address, count=125, device_id=1)
+            read += len(response.registers)
+    elapsed = time.perf_counter() - began
+    client.close()
+    return read / elapsed
+
+
+async def _pabrik_modbus(port: int, sink: Any) -> float:
+    points = [
+        {"machine": _target(i)[0], "signal": _target(i)[1], "address": i}
+        for i in range(MODBUS_REGISTERS)
+    ]
+    config = ModbusConfig.model_validate(
+        {
+            "id": "mb",
+            "devices": [
+                {
+                    "id": "d",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "poll_interval_s": 0.01,
+                    "timeout_s": 5,
+                    "max_gap": 0,
+                    "points": points,
+                }
+            ],
+        }
+    )
+    connector = ModbusConnector(config, _plant(MODBUS_REGISTERS))
+    task = asyncio.create_task(connector.run(sink))
+    await asyncio.sleep(1.0)
+    start, began = connector.metrics.received, time.perf_counter()
+    await asyncio.sleep(MODBUS_MEASURE_S)
+    rate = (connector.metrics.received - start) / (time.perf_counter() - began)
+    await connector.stop()
+    await task
+    return rate
+
+
+async def _modbus(folder: Path) -> None:
+    port = _free_port()
+    server = await _modbus_server(port)
+    plain = await _plain_loop(port)
+    discard = await _pabrik_modbus(port, _Discard())
+    sink, store = _sqlite_sink(folder, _plant(MODBUS_REGISTERS), "modbus")
+    stored = await _pabrik_modbus(port, sink)
+    store.close()
+    await server.shutdown()
+    reads = MODBUS_REGISTERS // 125
+    print(
+        f"modbus TCP, {MODBUS_REGISTERS:,} uint16 registers in {reads} reads of 125, 1 connection:"
+    )
+    print(f"  baseline plain pymodbus loop: {plain:>9,.0f} registers/s")
+    for label, rate in (("discard", discard), ("to SQLite", stored)):
+        ratio = rate / plain
+        print(f"  pabrik connector, {label + ':':<11}{rate:>9,.0f} registers/s (ratio {ratio:.2f})")
+
+
+async def _all(sizes: Sequence[int]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        await _modbus(folder)
+        print("opc ua subscription into SQLite (server and client in one process):")
+        for n in sizes:
+            _opcua_report(n, await _opcua_run(n, folder))
+
+
+def main(sizes: Sequence[int] = OPCUA_SIZES) -> None:
+    """Print OPC UA and Modbus figures."""
+    # Both libraries log per request at INFO/WARNING; that would be the benchmark.
+    logging.getLogger("asyncua").setLevel(logging.ERROR)
+    logging.getLogger("pymodbus").setLevel(logging.ERROR)
+    asyncio.run(_all(sizes))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The Modbus TCP connector: one polling task per device, staggered, with a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ModbusException
+
+from pabrik.connectors.backoff import Backoff
+from pabrik.connectors.contract import ConnectorMetrics, ProbeResult, Sink
+from pabrik.connectors.modbus.config import ModbusConfig, ModbusDevice
+from pabrik.connectors.modbus.diagnostics import diagnostics
+from pabrik.connectors.modbus.mapping import exception_reason, plan_device
+from pabrik.connectors.modbus.poller import DevicePoller
+from pabrik.model.site import Plant
+from pabrik.model.states import StateClass
+
+
+def machine_state_maps(plant: Plant) -> dict[str, dict[str, StateClass]]:
+    """Each machine's own raw-value -> state map, used when a point declares none."""
+    return {m.id: dict(m.state_map) for m in plant.machines()}
+
+
+def start_offsets(config: ModbusConfig) -> list[float]:
+    """When each device's first poll starts, spread over its own interval."""
+    n = len(config.devices)
+    if not config.stagger or n == 1:
+        return [0.0] * n
+    # Staggering keeps all devices from hitting a shared gateway in the same instant.
+    return [d.poll_interval_s * i / n for i, d in enumerate(config.devices)]
+
+
+class ModbusConnector:
+    """Polls every configured device concurrently and delivers records to a sink."""
+
+    def __init__(self, config: ModbusConfig, plant: Plant) -> None:
+        self.config = config
+        self._metrics = ConnectorMetrics()
+        states = machine_state_maps(plant)
+        self.pollers = [
+            DevicePoller(
+                config.id,
+                device,
+                states,
+                self._metrics,
+                Backoff(config.reconnect_initial_s, config.reconnect_max_s),
+            )
+            for device in config.devices
+        ]
+        self._stopping = asyncio.Event()
+
+    @property
+    def id(self) -> str:
+        """The connector id, the ``source`` of its records."""
+        return self.config.id
+
+    @property
+    def metrics(self) -> ConnectorMetrics:
+        """Counters shared by all device tasks."""
+        return self._metrics
+
+    async def run(self, sink: Sink) -> None:
+        """Poll all devices until ``stop``; a failing device never stops the others."""
+        self._stopping.clear()
+        async with asyncio.TaskGroup() as group:
+            for poller, offset in zip(self.pollers, start_offsets(self.config), strict=True):
+                group.create_task(
+                    poller.run(sink, offset, self._stopping), name=f"modbus-{poller.device.id}"
+                )
+
+    async def stop(self) -> None:
+        """Ask every device task to finish its current poll and disconnect."""
+        self._stopping.set()
+
+    async def probe(self) -> ProbeResult:
+        """Connect to every device and read its first planned request once."""
+        results = await asyncio.gather(*(probe_device(d) for d in self.config.devices))
+        facts = {d.id: text for d, (_, text) in zip(self.config.devices, results, strict=True)}
+        ok = all(good for good, _ in results)
+        failed = [d for d, (good, _) in zip(self.config.devices, results, strict=True) if not good]
+        detail = "all devices answered" if ok else f"{len(failed)} device(s) failed"
+        return ProbeResult(ok, detail, facts)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Configuration, read plans and device status, with secrets redacted."""
+        return diagnostics(self.config, self.pollers, self._metrics)
+
+
+async def probe_device(device: ModbusDevice) -> tuple[bool, str]:
+    """Whether one device answers its first planned read, and what happened."""
+    client = AsyncModbusTcpClient(
+        device.host, port=device.port, timeout=device.timeout_s, retries=0, reconnect_delay=0
+    )
+    request = plan_device(device)[0]
+    try:
+        async with asyncio.timeout(device.timeout_s * 2 + 1):
+            if not await client.connect():
+                return False, f"cannot connect to {device.host}:{device.port}"
+            method = {
+                "holding": client.read_holding_registers,
+                "input": client.read_input_registers,
+                "coil": client.read_coils,
+                "discrete": client.read_discrete_inputs,
+            }[request.table]
+            response = await method(request.address, count=request.count, device_id=device.unit_id)
+    except (TimeoutError, OSError, ModbusException) as err:
+        return False, f"no answer within {device.timeout_s:g} s ({type(err).__name__})"
+    finally:
+        client.close()
+    if response.isError():
+        return False, exception_reason(int(getattr(response, "exception_code", 0)))
+    where = f"{request.table} {request.address}..{request.address + request.count - 1}"
+    return True, f"read {where} of unit {device.unit_id}"

@@ -1,0 +1,237 @@
+"""Poll one Modbus TCP device on its own schedule, so a dead slave blocks only itself."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ModbusException
+
+from pabrik.connectors.backoff import Backoff
+from pabrik.connectors.contract import ConnectorMetrics, Sink
+from pabrik.connectors.modbus.config import ModbusDevice
+from pabrik.connectors.modbus.mapping import (
+    Context,
+    Interpretation,
+    PointTracker,
+    ReadRequest,
+    exception_reason,
+    mark_bad,
+    plan_device,
+    read_request,
+)
+from pabrik.model.records import Record
+from pabrik.model.states import StateClass
+
+log = logging.getLogger(__name__)
+
+# Records kept for a later commit when the store refuses a batch; older ones are dropped.
+MAX_UNSENT = 100_000
+
+
+class ReadFailedError(Exception):
+    """A read that failed; ``transport`` means the connection must be rebuilt."""
+
+    def __init__(self, reason: str, *, transport: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transport = transport
+
+
+@dataclass(slots=True)
+class DeviceStatus:
+    """What a device's task last saw, for metrics and diagnostics."""
+
+    polls: int = 0
+    failed_reads: int = 0
+    connected: bool = False
+    last_error: str | None = None
+
+
+class DevicePoller:
+    """One device: its client, its read plan, and what it remembers between polls."""
+
+    def __init__(
+        self,
+        source: str,
+        device: ModbusDevice,
+        machine_states: dict[str, dict[str, StateClass]],
+        metrics: ConnectorMetrics,
+        backoff: Backoff,
+    ) -> None:
+        self.source = source
+        self.device = device
+        self.plan = plan_device(device)
+        self.machine_states = machine_states
+        self.metrics = metrics
+        self.backoff = backoff
+        self.status = DeviceStatus()
+        self.tracker = PointTracker()
+        self._client: AsyncModbusTcpClient | None = None
+        self._unsent: list[Record] = []
+        self._ever_connected = False
+
+    async def run(self, sink: Sink, start_delay: float, stopping: asyncio.Event) -> None:
+        """Poll until ``stopping`` is set, keeping the schedule even when reads fail."""
+        loop = asyncio.get_running_loop()
+        if await _wait(stopping, start_delay):
+            return
+        due = loop.time()
+        try:
+            while not stopping.is_set():
+                extra_delay = await self.poll_once(sink)
+                due = max(due + self.device.poll_interval_s, loop.time() + extra_delay)
+                if await _wait(stopping, due - loop.time()):
+                    return
+        finally:
+            self.close()
+
+    async def poll_once(self, sink: Sink) -> float:
+        """Read every planned request once and commit; return any backoff delay to add."""
+        began = asyncio.get_running_loop().time()
+        self.status.polls += 1
+        self.metrics.extra[f"polls.{self.device.id}"] = self.status.polls
+        ctx = Context(self.source, datetime.now(UTC), self.machine_states)
+        result = Interpretation()
+        delay = 0.0
+        if not await self._ensure_connected():
+            self._fail(self.plan, self.status.last_error or "not connected", ctx, result)
+            delay = self.backoff.next_delay()
+        else:
+            delay = await self._read_all(ctx, result)
+        await self._commit(sink, result)
+        self.metrics.lag_s = asyncio.get_running_loop().time() - began
+        return delay
+
+    async def _read_all(self, ctx: Context, result: Interpretation) -> float:
+        for n, request in enumerate(self.plan):
+            try:
+                words = await self._read(request)
+            except ReadFailedError as err:
+                self.status.failed_reads += 1
+                self.metrics.extra[f"failed_reads.{self.device.id}"] = self.status.failed_reads
+                self.status.last_error = self.metrics.last_error = err.reason
+                if err.transport:
+                    # The link is gone: every request not yet read shares the reason.
+                    self._fail(self.plan[n:], err.reason, ctx, result)
+                    self.close()
+                    return self.backoff.next_delay()
+                self._fail([request], err.reason, ctx, result)
+                continue
+            self._decode(request, words, ctx, result)
+        self.backoff.reset()
+        return 0.0
+
+    async def _ensure_connected(self) -> bool:
+        client = self._client
+        if client is not None and client.connected:
+            return True
+        self.close()
+        client = AsyncModbusTcpClient(
+            self.device.host,
+            port=self.device.port,
+            timeout=self.device.timeout_s,
+            retries=0,
+            # pymodbus would reconnect on its own; our loop owns backoff and metrics.
+            reconnect_delay=0,
+            name=f"{self.source}/{self.device.id}",
+        )
+        self._client = client
+        try:
+            async with asyncio.timeout(self.device.timeout_s + 1):
+                ok = await client.connect()
+        except (TimeoutError, OSError, ModbusException):
+            ok = False
+        if not ok:
+            where = f"{self.device.host}:{self.device.port}"
+            self.status.last_error = self.metrics.last_error = f"cannot connect to {where}"
+            self.close()
+            return False
+        if self._ever_connected:
+            self.metrics.reconnects += 1
+        self._ever_connected = True
+        self.status.connected = True
+        return True
+
+    async def _read(self, request: ReadRequest) -> list[int]:
+        client = self._client
+        assert client is not None
+        method = {
+            "holding": client.read_holding_registers,
+            "input": client.read_input_registers,
+            "coil": client.read_coils,
+            "discrete": client.read_discrete_inputs,
+        }[request.table]
+        try:
+            # pymodbus has its own timeout; this guard only catches a stuck transport.
+            async with asyncio.timeout(self.device.timeout_s * 2 + 1):
+                response = await method(
+                    request.address, count=request.count, device_id=self.device.unit_id
+                )
+        except (TimeoutError, ModbusException, OSError) as err:
+            reason = f"no answer within {self.device.timeout_s:g} s ({type(err).__name__})"
+            raise ReadFailedError(reason, transport=True) from err
+        if response.isError():
+            code = int(getattr(response, "exception_code", 0))
+            raise ReadFailedError(exception_reason(code), transport=False)
+        if request.table in ("coil", "discrete"):
+            return [1 if b else 0 for b in response.bits[: request.count]]
+        return list(response.registers)
+
+    def _decode(
+        self, request: ReadRequest, words: Sequence[int], ctx: Context, result: Interpretation
+    ) -> None:
+        self.metrics.received += len(request.points)
+        one = read_request(request, self.device.points, words, ctx, self.tracker)
+        result.records.extend(one.records)
+        result.rejections.extend(one.rejections)
+
+    def _fail(
+        self,
+        requests: Sequence[ReadRequest],
+        reason: str,
+        ctx: Context,
+        result: Interpretation,
+    ) -> None:
+        for request in requests:
+            for index in request.points:
+                point = self.device.points[index]
+                result.records.extend(mark_bad(index, point, reason, ctx, self.tracker))
+
+    async def _commit(self, sink: Sink, result: Interpretation) -> None:
+        records = self._unsent + result.records
+        if not records and not result.rejections:
+            return
+        try:
+            await asyncio.to_thread(sink.submit, records, result.rejections)
+        except Exception as err:  # noqa: BLE001 - any store failure: keep records, retry next poll
+            log.warning("modbus %s/%s: commit failed: %s", self.source, self.device.id, err)
+            self.metrics.last_error = f"commit failed: {err}"
+            self._unsent = records[-MAX_UNSENT:]
+            return
+        self._unsent = []
+        self.metrics.accepted += len(records)
+        self.metrics.rejected += len(result.rejections)
+        self.metrics.last_message_at = datetime.now(UTC)
+
+    def close(self) -> None:
+        """Drop the connection; the next poll reconnects."""
+        client, self._client = self._client, None
+        self.status.connected = False
+        if client is not None:
+            client.close()
+
+
+async def _wait(stopping: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to ``seconds``; True when asked to stop meanwhile."""
+    if seconds <= 0:
+        return stopping.is_set()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stopping.wait()
+    return stopping.is_set()

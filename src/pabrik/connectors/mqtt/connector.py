@@ -1,0 +1,140 @@
+"""The MQTT connector: JSON payloads of the unified namespace and of mapped foreign topics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pabrik.connectors.contract import ConnectorMetrics, InputRejection, ProbeResult, Sink
+from pabrik.connectors.mqtt import diagnostics
+from pabrik.connectors.mqtt.client import (
+    Decoded,
+    Inbound,
+    MqttSession,
+    Outgoing,
+    SessionOptions,
+    probe_broker,
+)
+from pabrik.connectors.mqtt.config import MqttConfig
+from pabrik.connectors.mqtt.mapping import JsonDecoder
+from pabrik.model.site import Plant
+from pabrik.model.validation import Rejection
+
+# Kept with each rejected message, so that a fixed configuration can replay it.
+REPLAY_FORMAT = "mqtt"
+
+
+def raw_text(payload: bytes) -> str:
+    """A payload as text for the dead-letter store (invalid UTF-8 replaced)."""
+    return payload.decode("utf-8", "replace")
+
+
+def rejection(source: str, topic: str | None, payload: bytes, why: Rejection) -> InputRejection:
+    """An input rejection with the topic kept as replay context."""
+    context = {"format": REPLAY_FORMAT, "topic": topic or ""}
+    return InputRejection(source, why.code, why.detail, raw_text(payload), context)
+
+
+class JsonHandler:
+    """Decode batches of JSON messages."""
+
+    def __init__(self, config: MqttConfig, plant: Plant) -> None:
+        self.source = config.id
+        self.decoder = JsonDecoder(config, plant)
+
+    def decode(self, batch: Sequence[Inbound], now: datetime) -> Decoded:
+        """Records and rejections of a batch."""
+        out = Decoded()
+        for message in batch:
+            if message.topic is None:
+                why = Rejection("unknown_topic", "topic is not valid UTF-8")
+                out.rejections.append(rejection(self.source, None, message.payload, why))
+                continue
+            found = self.decoder.decode(message.topic, message.payload, now)
+            if isinstance(found, Rejection):
+                out.rejections.append(rejection(self.source, message.topic, message.payload, found))
+            else:
+                out.records.extend(found)
+        return out
+
+    def will(self) -> Outgoing | None:
+        """No last will for a plain subscriber."""
+        return None
+
+    def on_connected(self) -> list[Outgoing]:
+        """Nothing to announce."""
+        return []
+
+    def on_closing(self) -> list[Outgoing]:
+        """Nothing to say goodbye with."""
+        return []
+
+
+class MqttConnector:
+    """Subscribes to the broker and delivers decoded records to the sink in batches."""
+
+    def __init__(self, config: MqttConfig, plant: Plant) -> None:
+        self.config = config
+        self.plant = plant
+        self._metrics = ConnectorMetrics()
+        self.session = MqttSession(
+            config.broker,
+            SessionOptions(
+                client_id=config.broker.resolved_client_id(config.id),
+                filters=tuple(config.filters(plant.site.id)),
+                qos=config.qos,
+                clean_start=not config.persistent_session,
+                session_expiry_s=config.session_expiry_s,
+                receive_maximum=config.receive_maximum,
+                batch_size=config.batch_size,
+                batch_interval_s=config.batch_interval_ms / 1000,
+                max_pending=config.max_pending,
+            ),
+            JsonHandler(config, plant),
+            self._metrics,
+        )
+
+    @property
+    def id(self) -> str:
+        """The connector id; the ``source`` of its records."""
+        return self.config.id
+
+    @property
+    def metrics(self) -> ConnectorMetrics:
+        """Its counters."""
+        return self._metrics
+
+    def start(self, sink: Sink) -> None:
+        """Start receiving in background threads."""
+        self.session.start(sink)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish and acknowledge the batch in hand, then disconnect."""
+        self.session.stop(timeout)
+
+    async def run(self, sink: Sink) -> None:
+        """Receive until ``stop``; reconnects happen inside the session."""
+        self.start(sink)
+        try:
+            await asyncio.to_thread(self.session.finished.wait)
+        finally:
+            await asyncio.to_thread(self.close)
+
+    async def stop(self) -> None:
+        """Shut down cleanly."""
+        await asyncio.to_thread(self.close)
+
+    async def probe(self) -> ProbeResult:
+        """Connect and subscribe once with a throw-away session."""
+        return await asyncio.to_thread(self.probe_now)
+
+    def probe_now(self) -> ProbeResult:
+        """The probe, synchronously."""
+        options = self.session.options
+        return probe_broker(self.config.broker, options.client_id, options.filters, options.qos)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """State and configuration, with the password redacted."""
+        return diagnostics.describe(self.config, self._metrics, self.session)

@@ -1,0 +1,345 @@
+"""The OPC UA connector: batched subscriptions (or batched reads), reconnect, staleness."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from asyncua import Client, Node, ua
+from asyncua.common.subscription import (
+    DataChangeEvent,
+    OverflowPolicy,
+    StatusChangeEvent,
+    Subscription,
+)
+
+from pabrik.connectors.backoff import Backoff
+from pabrik.connectors.contract import ConnectorMetrics, InputRejection, ProbeResult, Sink
+from pabrik.connectors.opcua.config import OpcuaConfig, OpcuaSignal
+from pabrik.connectors.opcua.diagnostics import diagnostics
+from pabrik.connectors.opcua.mapping import Change, Mapper, pick_timestamp
+from pabrik.connectors.opcua.session import (
+    SESSION_ERRORS,
+    chunks,
+    close_client,
+    open_client,
+    operation_limit,
+    read_data_values,
+)
+from pabrik.model.site import Plant
+from pabrik.model.states import Quality
+
+log = logging.getLogger(__name__)
+
+_MAX_ITEMS_PER_CALL = (
+    ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall
+)
+_MAX_NODES_PER_READ = ua.ObjectIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead
+
+
+class SessionLostError(Exception):
+    """The server went away or ended the subscription; reconnect."""
+
+
+RECOVERABLE: tuple[type[BaseException], ...] = (*SESSION_ERRORS, SessionLostError)
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    """What the current (or last) session set up, for tests and diagnostics."""
+
+    connected: bool = False
+    subscriptions: list[int] = field(default_factory=list)
+    monitored_items: int = 0
+    create_calls: int = 0
+    read_calls: int = 0
+    rejected_nodes: dict[str, str] = field(default_factory=dict)
+
+
+def _status_code(value: ua.DataValue) -> int:
+    status = value.StatusCode
+    return int(status.value) if status is not None else 0
+
+
+def _change(node: str, value: ua.DataValue, received: datetime) -> Change:
+    variant = value.Value
+    raw = variant.Value if variant is not None else None
+    ts = pick_timestamp(value.SourceTimestamp, value.ServerTimestamp, received)
+    return Change(node, raw, _status_code(value), ts)
+
+
+class OpcuaConnector:
+    """Delivers node values from one OPC UA server to a sink, reconnecting forever."""
+
+    def __init__(self, config: OpcuaConfig, plant: Plant) -> None:
+        self.config = config
+        self.mapper = Mapper(
+            config.id, config.signals, {m.id: dict(m.state_map) for m in plant.machines()}
+        )
+        self.session = SessionInfo()
+        self._metrics = ConnectorMetrics()
+        self._stopping = asyncio.Event()
+        self._lost = asyncio.Event()
+        self._buffer: list[Change] = []
+        self._ready = asyncio.Event()
+        self._down_since: float | None = None
+        self._node_keys: dict[ua.NodeId, str] = {}
+
+    @property
+    def id(self) -> str:
+        """The connector id, the ``source`` of its records."""
+        return self.config.id
+
+    @property
+    def metrics(self) -> ConnectorMetrics:
+        """Its counters."""
+        return self._metrics
+
+    async def run(self, sink: Sink) -> None:
+        """Connect, deliver, and on any loss reconnect with backoff until ``stop``."""
+        self._stopping.clear()
+        backoff = Backoff(self.config.reconnect_initial_s, self.config.reconnect_max_s)
+        sessions = 0
+        loop = asyncio.get_running_loop()
+        while not self._stopping.is_set():
+            client: Client | None = None
+            try:
+                client = await open_client(self.config)
+                sessions += 1
+                self._metrics.reconnects = max(0, sessions - 1)
+                await self._serve(client, sink, backoff)
+            except RECOVERABLE as err:
+                self._metrics.last_error = f"{type(err).__name__}: {err}"[:500]
+                log.info("opcua %s: session ended: %s", self.id, self._metrics.last_error)
+            except Exception as err:
+                self._metrics.last_error = f"{type(err).__name__}: {err}"[:500]
+                log.exception("opcua %s: session failed", self.id)
+            finally:
+                self.session.connected = False
+                if client is not None:
+                    await close_client(client, self.config.timeout_s)
+            if self._down_since is None:
+                self._down_since = loop.time()
+            await self._wait_down(sink, backoff.next_delay())
+
+    async def _serve(self, client: Client, sink: Sink, backoff: Backoff) -> None:
+        self._lost.clear()
+
+        async def lost(exc: Exception) -> None:
+            self._metrics.last_error = f"connection lost: {exc!r}"[:500]
+            self._lost.set()
+
+        client.connection_lost_callback = lost
+        self.session = SessionInfo(connected=True)
+        if self.config.mode == "read":
+            await self._serve_reads(client, sink, backoff)
+        else:
+            await self._serve_subscriptions(client, sink, backoff)
+
+    async def _serve_subscriptions(self, client: Client, sink: Sink, backoff: Backoff) -> None:
+        subs, rejections = await self.subscribe(client)
+        if rejections:
+            await self._submit(sink, [], rejections)
+        self._down_since = None
+        backoff.reset()
+        pumps = [asyncio.create_task(self._pump(sub), name=f"opcua-pump-{self.id}") for sub in subs]
+        try:
+            await self._deliver_loop(sink)
+        finally:
+            for task in pumps:
+                task.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+
+    async def subscribe(self, client: Client) -> tuple[list[Subscription], list[InputRejection]]:
+        """One subscription per publishing interval, its items created in batches."""
+        groups: dict[float, list[OpcuaSignal]] = defaultdict(list)
+        for signal in self.config.signals:
+            groups[self.config.interval_ms(signal)].append(signal)
+        limit = await operation_limit(client, _MAX_ITEMS_PER_CALL)
+        batch = min(self.config.batch_size, limit) if limit else self.config.batch_size
+        subs: list[Subscription] = []
+        rejections: list[InputRejection] = []
+        for interval, signals in sorted(groups.items()):
+            sub = await client.create_subscription(
+                interval,
+                handler=None,
+                queue_maxsize=max(10_000, 4 * len(signals)),
+                overflow=OverflowPolicy.DROP_OLDEST,
+            )
+            subs.append(sub)
+            self.session.subscriptions.append(int(sub.subscription_id or 0))
+            nodes = [self._node(client, s.node) for s in signals]
+            for part in chunks(nodes, batch):
+                rejections += await self._monitor(sub, part)
+        return subs, rejections
+
+    def _node(self, client: Client, node_id: str) -> Node:
+        node = client.get_node(node_id)
+        self._node_keys[node.nodeid] = node_id
+        return node
+
+    async def _monitor(self, sub: Subscription, nodes: Sequence[Node]) -> list[InputRejection]:
+        self.session.create_calls += 1
+        results = await sub.subscribe_data_change(
+            list(nodes),
+            queuesize=self.config.queue_size,
+            sampling_interval=ua.Double(self.config.sampling_interval_ms),
+        )
+        rejections = []
+        for node, result in zip(nodes, results, strict=True):
+            if isinstance(result, ua.StatusCode):
+                key = self._node_keys[node.nodeid]
+                self.session.rejected_nodes[key] = result.name
+                detail = f"server refused to monitor {key}: {result.name}"
+                rejections.append(InputRejection(self.id, "node_rejected", detail, key))
+            else:
+                self.session.monitored_items += 1
+        return rejections
+
+    async def _pump(self, sub: Subscription) -> None:
+        async for event in sub:
+            if isinstance(event, DataChangeEvent):
+                key = self._node_keys.get(event.node.nodeid) or event.node.nodeid.to_string()
+                received = datetime.now(UTC)
+                self._buffer.append(_change(key, event.data.monitored_item.Value, received))
+                self._ready.set()
+            elif isinstance(event, StatusChangeEvent) and event.notification.Status.is_bad():
+                # The server ended the subscription (e.g. BadTimeout): rebuild the session.
+                self._metrics.last_error = f"subscription status {event.notification.Status.name}"
+                self._lost.set()
+                self._ready.set()
+
+    async def _deliver_loop(self, sink: Sink) -> None:
+        while not self._stopping.is_set() and not self._lost.is_set():
+            await self._wait_any(self.config.publishing_interval_ms / 1000)
+            await self._flush(sink)
+        # Changes that arrived before the loss or the stop are still good data.
+        await self._flush(sink)
+        if self._lost.is_set():
+            raise SessionLostError(self._metrics.last_error or "connection lost")
+
+    async def _flush(self, sink: Sink) -> None:
+        self._ready.clear()
+        batch, self._buffer = self._buffer, []
+        if batch:
+            await self._deliver(sink, batch)
+
+    async def _wait_any(self, seconds: float) -> None:
+        events = (self._ready, self._lost, self._stopping)
+        waits = [asyncio.ensure_future(e.wait()) for e in events]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    async def _deliver(self, sink: Sink, changes: list[Change]) -> None:
+        self._metrics.received += len(changes)
+        mapped = self.mapper.map(changes)
+        await self._submit(sink, mapped.records, mapped.rejections)
+        now = datetime.now(UTC)
+        oldest = min(c.ts for c in changes)
+        self._metrics.lag_s = max(0.0, (now - oldest).total_seconds())
+        self._metrics.last_message_at = now
+
+    async def _submit(
+        self, sink: Sink, records: Sequence[Any], rejections: Sequence[InputRejection]
+    ) -> None:
+        if not records and not rejections:
+            return
+        await asyncio.to_thread(sink.submit, records, rejections)
+        self._metrics.accepted += len(records)
+        self._metrics.rejected += len(rejections)
+
+    async def _serve_reads(self, client: Client, sink: Sink, backoff: Backoff) -> None:
+        limit = await operation_limit(client, _MAX_NODES_PER_READ)
+        batch = min(self.config.batch_size, limit) if limit else self.config.batch_size
+        keys = [s.node for s in self.config.signals]
+        nodes = [self._node(client, k) for k in keys]
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while not self._stopping.is_set() and not self._lost.is_set():
+            values = await read_data_values(client, nodes, batch)
+            self.session.read_calls += len(chunks(nodes, batch))
+            self._down_since = None
+            backoff.reset()
+            received = datetime.now(UTC)
+            await self._deliver(
+                sink, [_change(k, v, received) for k, v in zip(keys, values, strict=True)]
+            )
+            due = max(due + self.config.read_interval_s, loop.time())
+            await self._wait_any(due - loop.time())
+        if self._lost.is_set():
+            raise SessionLostError(self._metrics.last_error or "connection lost")
+
+    async def _wait_down(self, sink: Sink, delay: float) -> None:
+        """Wait before reconnecting, marking samples uncertain, then bad, as they age."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + delay
+        while not self._stopping.is_set():
+            await self._mark_stale(sink)
+            left = until - loop.time()
+            if left <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(left, self._interval_s())):
+                    await self._stopping.wait()
+
+    def _interval_s(self) -> float:
+        if self.config.mode == "read":
+            return self.config.read_interval_s
+        return self.config.publishing_interval_ms / 1000
+
+    async def _mark_stale(self, sink: Sink) -> None:
+        if self._down_since is None:
+            return
+        down_for = asyncio.get_running_loop().time() - self._down_since
+        intervals = down_for / self._interval_s()
+        if intervals >= self.config.bad_after_intervals:
+            quality = Quality.BAD
+        elif intervals >= self.config.stale_after_intervals:
+            quality = Quality.UNCERTAIN
+        else:
+            return
+        records = self.mapper.stale(self.mapper.signals, quality, datetime.now(UTC))
+        if records:
+            with contextlib.suppress(Exception):
+                await self._submit(sink, records, [])
+
+    async def stop(self) -> None:
+        """Finish the current batch, then disconnect."""
+        self._stopping.set()
+
+    async def probe(self) -> ProbeResult:
+        """Connect once, read every configured node, and report what answered."""
+        try:
+            client = await open_client(self.config)
+        except SESSION_ERRORS as err:
+            return ProbeResult(False, f"cannot connect to {self.config.endpoint}: {err!r}")
+        try:
+            nodes = [client.get_node(s.node) for s in self.config.signals]
+            values = await read_data_values(client, nodes, self.config.batch_size)
+            state = await client.nodes.server_state.read_value()
+        except SESSION_ERRORS as err:
+            return ProbeResult(False, f"connected, but reading failed: {err!r}")
+        finally:
+            await close_client(client, self.config.timeout_s)
+        bad = {
+            s.node: v.StatusCode.name
+            for s, v in zip(self.config.signals, values, strict=True)
+            if v.StatusCode is not None and not v.StatusCode.is_good()
+        }
+        facts = {"server_state": str(state), "nodes": len(nodes), "not_good": bad}
+        if bad:
+            return ProbeResult(False, f"{len(bad)} of {len(nodes)} node(s) not good", facts)
+        return ProbeResult(True, f"all {len(nodes)} node(s) readable", facts)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Configuration, session and counters, with the password redacted."""
+        return diagnostics(self.config, self.session, self._metrics)

@@ -1,0 +1,164 @@
+"""Read models of the KPI engine for the API, the command line, exports and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from fractions import Fraction
+
+from pabrik.model.site import Text
+
+
+@dataclass(frozen=True, slots=True)
+class KpiValueView:
+    """One KPI value with its metadata."""
+
+    id: str
+    name: Text
+    value: Fraction | float | None
+    unit: str
+    formula: str
+    trend: str
+    missing: str | None = None
+    flags: tuple[str, ...] = ()
+    capped: Fraction | float | None = None
+    iso: int | None = None
+
+    @property
+    def number(self) -> float | None:
+        """The value as a float, for display and JSON."""
+        return None if self.value is None else float(self.value)
+
+    @property
+    def exact(self) -> str | None:
+        """The exact fraction as text, when the value is exact."""
+        if isinstance(self.value, Fraction):
+            return f"{self.value.numerator}/{self.value.denominator}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    """KPIs of one scope and window, with the elements and the rules behind them."""
+
+    scope: str
+    start: datetime
+    end: datetime
+    machines: tuple[str, ...]
+    values: list[KpiValueView]
+    elements: dict[str, int | str]
+    rules: dict[str, int | bool | str]
+    flags: tuple[str, ...]
+    catalogue_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParetoItem:
+    """One downtime reason in a Pareto table."""
+
+    code: str
+    state: str
+    label: Text | None
+    ms: int
+    share: float
+    cumulative: float
+
+
+@dataclass(frozen=True, slots=True)
+class CostItem:
+    """One priced loss."""
+
+    key: str
+    quantity: float
+    unit: str
+    idr: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class LineCost:
+    """The cost of losses on one line, and what one OEE point is worth there."""
+
+    line_id: str
+    name: Text
+    machines: int
+    rate_per_hour: Fraction
+    oee: Fraction | None
+    items: list[CostItem]
+    total_idr: Fraction
+    oee_point_idr: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class LossReport:
+    """Pareto, six big losses and cost of losses for one scope and window."""
+
+    scope: str
+    start: datetime
+    end: datetime
+    pareto: list[ParetoItem]
+    big_losses: dict[str, int]
+    lines: list[LineCost]
+    total_idr: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class MachineCounts:
+    """Units counted on one machine in a shift."""
+
+    machine_id: str
+    name: Text
+    good: int
+    scrap: int
+    rework: int
+    oee: Fraction | None
+    energy_kwh: Fraction | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftReport:
+    """Everything on the printable, signed shift report."""
+
+    site_name: str
+    scope: str
+    scope_name: Text
+    shift_key: str
+    shift_name: Text
+    production_day: date
+    start: datetime
+    end: datetime
+    timezone: str
+    machines: list[MachineCounts]
+    kpis: list[KpiValueView]
+    top_losses: list[ParetoItem]
+    energy_kwh: Fraction | None
+    sec_kwh_per_unit: Fraction | None
+    energy_cost_idr: Fraction | None
+    flags: tuple[str, ...]
+    generated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyDay:
+    """One day of an energy baseline or report."""
+
+    day: date
+    production: int
+    actual_kwh: Fraction
+    expected_kwh: Fraction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyReport:
+    """A baseline fitted on a reference window and a reporting window against it."""
+
+    scope: str
+    intercept_kwh: Fraction
+    slope_kwh_per_unit: Fraction
+    r_squared: float | None
+    reference: list[EnergyDay]
+    report: list[EnergyDay]
+    actual_kwh: Fraction
+    expected_kwh: Fraction
+    savings_kwh: Fraction
+    enpi: Fraction | None
+    notes: list[str] = field(default_factory=list)

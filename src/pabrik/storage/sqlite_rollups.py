@@ -1,0 +1,252 @@
+"""SQLite implementation of the rollup store, mixed into ``SqliteStore``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from pabrik.storage.rollups import (
+    HOUR_MS,
+    ROLLUP_COLUMNS,
+    Grain,
+    RollupConfig,
+    RollupRow,
+    RollupSum,
+)
+
+_TABLE: dict[str, str] = {"hour": "kpi_rollup_hour", "minute": "kpi_rollup_minute"}
+_COLS = ", ".join(ROLLUP_COLUMNS)
+_SUMS = ", ".join("min(order_data)" if c == "order_data" else f"sum({c})" for c in ROLLUP_COLUMNS)
+_NOT_DIRTY = (
+    " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty d WHERE d.machine_id = r.machine_id"
+    " AND d.hour_ms = r.start_ms - (r.start_ms % 3600000))"
+)
+_FAR = 1 << 62
+
+
+def _hour(ms: int) -> int:
+    return ms - ms % HOUR_MS
+
+
+def _in(values: Sequence[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+class SqliteRollups:
+    """Rollup tables in the same SQLite file as the raw records."""
+
+    def _reader(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def rollup_configs(self) -> dict[str, RollupConfig]:
+        """The configuration each machine's rollups were computed with."""
+        return _configs(self._reader())
+
+    def reset_rollups(self, machine_id: str, config: RollupConfig) -> None:
+        """Drop a machine's rollups and record the configuration of the next ones."""
+        with self._transaction() as conn:
+            for table in (*_TABLE.values(), "kpi_rollup_downtime"):
+                conn.execute(f"DELETE FROM {table} WHERE machine_id = ?", (machine_id,))  # noqa: S608
+            conn.execute("DELETE FROM kpi_rollup_dirty WHERE machine_id = ?", (machine_id,))
+            conn.execute(
+                "INSERT INTO kpi_rollup_config VALUES (?, ?, ?, ?, ?) ON CONFLICT (machine_id)"
+                " DO UPDATE SET fingerprint = excluded.fingerprint,"
+                " state_margin_ms = excluded.state_margin_ms,"
+                " count_margin_ms = excluded.count_margin_ms,"
+                " sample_margin_ms = excluded.sample_margin_ms",
+                (
+                    machine_id,
+                    config.fingerprint,
+                    config.state_margin_ms,
+                    config.count_margin_ms,
+                    config.sample_margin_ms,
+                ),
+            )
+
+    def rollup_seq(self, machine_ids: Sequence[str]) -> dict[str, int]:
+        """Each machine's write sequence number (0 before any write)."""
+        rows = self._reader().execute(
+            f"SELECT machine_id, seq FROM kpi_rollup_seq WHERE machine_id IN ({_in(machine_ids)})",  # noqa: S608
+            list(machine_ids),
+        )
+        found = {str(m): int(s) for m, s in rows}
+        return {m: found.get(m, 0) for m in machine_ids}
+
+    def dirty_hours(
+        self, machine_ids: Sequence[str] | None, start_ms: int, end_ms: int
+    ) -> list[tuple[str, int]]:
+        """Dirty (machine, hour start) pairs in [start, end)."""
+        sql = "SELECT machine_id, hour_ms FROM kpi_rollup_dirty WHERE hour_ms >= ? AND hour_ms < ?"
+        params: list[Any] = [start_ms, end_ms]
+        if machine_ids is not None:
+            sql += f" AND machine_id IN ({_in(machine_ids)})"
+            params += list(machine_ids)
+        rows = self._reader().execute(sql + " ORDER BY machine_id, hour_ms", params)
+        return [(str(m), int(h)) for m, h in rows]
+
+    def save_rollups(
+        self,
+        hours: Sequence[RollupRow],
+        minutes: Sequence[RollupRow],
+        expected_seq: Mapping[str, int],
+    ) -> set[str]:
+        """Store buckets of machines whose write sequence is unchanged; return the skipped."""
+        with self._transaction() as conn:
+            current = _seqs(conn, list(expected_seq))
+            skipped = {m for m, seq in expected_seq.items() if current.get(m, 0) != seq}
+            keep_h = [r for r in hours if r.machine_id not in skipped]
+            keep_m = [r for r in minutes if r.machine_id not in skipped]
+            _replace_hours(conn, keep_h)
+            _upsert(conn, "minute", keep_m)
+        return skipped
+
+    def rollup_sums(
+        self, machine_ids: Sequence[str], start_ms: int, end_ms: int, grain: Grain
+    ) -> dict[str, RollupSum]:
+        """Sums of each machine's valid buckets with start in [start, end)."""
+        rows = self._reader().execute(
+            f"SELECT machine_id, count(*), {_SUMS} FROM {_TABLE[grain]} r"  # noqa: S608
+            f" WHERE machine_id IN ({_in(machine_ids)}) AND start_ms >= ? AND start_ms < ?"
+            f"{_NOT_DIRTY} GROUP BY machine_id",
+            [*machine_ids, start_ms, end_ms],
+        )
+        return {str(r[0]): RollupSum(int(r[1]), tuple(int(v) for v in r[2:])) for r in rows}
+
+    def rollup_starts(self, machine_id: str, start_ms: int, end_ms: int, grain: Grain) -> list[int]:
+        """Starts of a machine's valid buckets in [start, end)."""
+        rows = self._reader().execute(
+            f"SELECT start_ms FROM {_TABLE[grain]} r WHERE machine_id = ?"  # noqa: S608
+            f" AND start_ms >= ? AND start_ms < ?{_NOT_DIRTY} ORDER BY start_ms",
+            (machine_id, start_ms, end_ms),
+        )
+        return [int(r[0]) for r in rows]
+
+    def rollup_downtime(
+        self, machine_ids: Sequence[str], start_ms: int, end_ms: int
+    ) -> dict[tuple[str, str, str], int]:
+        """Downtime ms by (machine, state, reason) over valid hours in [start, end)."""
+        rows = self._reader().execute(
+            "SELECT machine_id, state, reason, sum(ms) FROM kpi_rollup_downtime r"  # noqa: S608
+            f" WHERE machine_id IN ({_in(machine_ids)}) AND start_ms >= ? AND start_ms < ?"
+            f"{_NOT_DIRTY} GROUP BY machine_id, state, reason",
+            [*machine_ids, start_ms, end_ms],
+        )
+        return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
+
+    def _mark_rollups_dirty(
+        self,
+        conn: sqlite3.Connection,
+        states: Sequence[tuple[object, ...]],
+        counts: Sequence[tuple[object, ...]],
+        samples: Sequence[tuple[object, ...]],
+    ) -> None:
+        """In the write transaction: bump sequences, mark the rolled-up hours a write reaches."""
+        touched = {str(r[0]) for rows in (states, counts, samples) for r in rows}
+        if not touched:
+            return
+        conn.executemany(
+            "INSERT INTO kpi_rollup_seq VALUES (?, 1)"
+            " ON CONFLICT (machine_id) DO UPDATE SET seq = seq + 1",
+            [(m,) for m in sorted(touched)],
+        )
+        configs = _configs(conn)
+        for machine_id, lo, hi in _reaches(conn, configs, states, counts, samples):
+            conn.execute(
+                "INSERT INTO kpi_rollup_dirty (machine_id, hour_ms) SELECT machine_id, start_ms"
+                " FROM kpi_rollup_hour WHERE machine_id = ? AND start_ms >= ? AND start_ms <= ?"
+                " ON CONFLICT DO NOTHING",
+                (machine_id, _hour(lo), hi),
+            )
+
+
+def _configs(conn: sqlite3.Connection) -> dict[str, RollupConfig]:
+    rows = conn.execute(
+        "SELECT machine_id, fingerprint, state_margin_ms, count_margin_ms, sample_margin_ms"
+        " FROM kpi_rollup_config"
+    )
+    return {str(r[0]): RollupConfig(str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+
+def _seqs(conn: sqlite3.Connection, machine_ids: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        f"SELECT machine_id, seq FROM kpi_rollup_seq WHERE machine_id IN ({_in(machine_ids)})",  # noqa: S608
+        machine_ids,
+    )
+    return {str(m): int(s) for m, s in rows}
+
+
+def _span(rows: Sequence[tuple[object, ...]], ts_at: int = 1) -> dict[str, tuple[int, int]]:
+    """Per machine: the earliest and latest timestamp in the rows."""
+    out: dict[str, tuple[int, int]] = {}
+    for r in rows:
+        m, ts = str(r[0]), int(r[ts_at])  # type: ignore[call-overload]
+        lo, hi = out.get(m, (ts, ts))
+        out[m] = (min(lo, ts), max(hi, ts))
+    return out
+
+
+def _reaches(
+    conn: sqlite3.Connection,
+    configs: Mapping[str, RollupConfig],
+    states: Sequence[tuple[object, ...]],
+    counts: Sequence[tuple[object, ...]],
+    samples: Sequence[tuple[object, ...]],
+) -> Iterator[tuple[str, int, int]]:
+    """(machine, from, to) ranges of time whose rollups a written batch can change."""
+    for m, (lo, hi) in _span(states).items():
+        if m not in configs:
+            continue
+        margin = configs[m].state_margin_ms
+        # A state lasts until the next record, and the last one lasts to any window's end.
+        nxt = conn.execute(
+            "SELECT min(ts_ms) FROM states WHERE machine_id = ? AND ts_ms > ?", (m, hi)
+        ).fetchone()[0]
+        yield m, lo - margin, _FAR if nxt is None else int(nxt) + margin
+    for m, (lo, hi) in _span(counts).items():
+        if m in configs:
+            margin = configs[m].count_margin_ms
+            # A count at the very end of an hour belongs to that hour: reach back 1 ms.
+            yield m, lo - margin - 1, hi + margin
+    for m, (lo, hi) in _span(samples, ts_at=2).items():
+        if m in configs:
+            margin = configs[m].sample_margin_ms
+            yield m, lo - margin, hi + 2 * margin
+
+
+def _row_params(r: RollupRow) -> tuple[object, ...]:
+    return (r.machine_id, r.start_ms, *r.values)
+
+
+def _upsert(conn: sqlite3.Connection, grain: Grain, rows: Sequence[RollupRow]) -> None:
+    if not rows:
+        return
+    marks = ",".join("?" * (len(ROLLUP_COLUMNS) + 2))
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {_TABLE[grain]} (machine_id, start_ms, {_COLS})"  # noqa: S608
+        f" VALUES ({marks})",
+        [_row_params(r) for r in rows],
+    )
+
+
+def _replace_hours(conn: sqlite3.Connection, rows: Sequence[RollupRow]) -> None:
+    keys = [(r.machine_id, r.start_ms) for r in rows]
+    conn.executemany("DELETE FROM kpi_rollup_downtime WHERE machine_id = ? AND start_ms = ?", keys)
+    conn.executemany(
+        "DELETE FROM kpi_rollup_minute WHERE machine_id = ? AND start_ms >= ? AND start_ms < ?",
+        [(m, h, h + HOUR_MS) for m, h in keys],
+    )
+    conn.executemany("DELETE FROM kpi_rollup_dirty WHERE machine_id = ? AND hour_ms = ?", keys)
+    _upsert(conn, "hour", rows)
+    conn.executemany(
+        "INSERT INTO kpi_rollup_downtime VALUES (?, ?, ?, ?, ?)",
+        [
+            (r.machine_id, r.start_ms, state, reason, ms)
+            for r in rows
+            for (state, reason), ms in r.downtime.items()
+        ],
+    )

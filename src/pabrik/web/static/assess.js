@@ -1,0 +1,107 @@
+/* pabrik assessment pages: "none of these" clears the rest, answers autosave, radar chart.
+ * No inline scripts: configuration comes from <script type="application/json"> blocks. */
+(function () {
+  "use strict";
+
+  function questionOf(input) { return input.closest("[data-question]"); }
+
+  /* A "none of these" box unticks every other option, and any other option unticks it. */
+  function onMultiChange(input) {
+    var box = questionOf(input);
+    if (!box || box.getAttribute("data-kind") !== "multi" || !input.checked) { return; }
+    var others = box.querySelectorAll('input[type="checkbox"]');
+    Array.prototype.forEach.call(others, function (other) {
+      if (other === input) { return; }
+      if (input.hasAttribute("data-none") || other.hasAttribute("data-none")) { other.checked = false; }
+    });
+  }
+
+  function answerOf(box) {
+    var id = box.getAttribute("data-question");
+    var selected = Array.prototype.filter.call(
+      box.querySelectorAll('input[name="q.' + id + '"]'), function (i) { return i.checked; }
+    ).map(function (i) { return i.value; });
+    var note = box.querySelector('textarea[name="note.' + id + '"]');
+    return { question: id, selected: selected, note: note ? note.value : "" };
+  }
+
+  function setupWizard(form) {
+    var url = form.getAttribute("data-autosave");
+    var status = form.querySelector(".autosave-status");
+    var timer = null;
+    var dirty = {};
+    function flush() {
+      var ids = Object.keys(dirty);
+      dirty = {};
+      if (!ids.length) { return; }
+      var answers = ids.map(function (id) {
+        return answerOf(form.querySelector('[data-question="' + id + '"]'));
+      });
+      fetch(url, {
+        method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ answers: answers })
+      }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        if (status) { status.textContent = status.getAttribute("data-saved-text"); }
+        form.setAttribute("data-autosaved", String(Date.now()));
+      }).catch(function () {
+        if (status) { status.textContent = status.getAttribute("data-error-text"); }
+      });
+    }
+    form.addEventListener("change", function (ev) {
+      var target = ev.target;
+      if (target.type === "file") { return; }
+      if (target.type === "checkbox") { onMultiChange(target); }
+      var box = questionOf(target);
+      if (!box) { return; }
+      var touched = box.querySelector('input[name^="touched."]');
+      if (touched) { touched.value = "1"; }
+      dirty[box.getAttribute("data-question")] = true;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(flush, 400);
+    });
+  }
+
+  function setupRadar(el) {
+    var node = document.getElementById("assess-radar-config");
+    if (!node || typeof echarts === "undefined") { return; }
+    var c = JSON.parse(node.textContent);
+    var num = new Intl.NumberFormat(c.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    var data = [];
+    if (c.previous) {
+      data.push({ name: c.words.previous, value: c.previous,
+        lineStyle: { type: "dashed", color: "#8c959f", width: 2 }, itemStyle: { color: "#8c959f" },
+        areaStyle: { opacity: 0 } });
+    }
+    data.push({ name: c.words.current, value: c.current,
+      lineStyle: { color: "#0b5cad", width: 2.5 }, itemStyle: { color: "#0b5cad" },
+      areaStyle: { color: "rgba(11,92,173,0.18)" } });
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      textStyle: { fontFamily: "system-ui, sans-serif", fontSize: 13 },
+      legend: { bottom: 0, data: data.map(function (d) { return d.name; }) },
+      tooltip: { trigger: "item", valueFormatter: function (v) { return num.format(v); } },
+      radar: {
+        indicator: c.axes.map(function (name) { return { name: name, max: c.max, min: 0 }; }),
+        splitNumber: c.max, radius: "44%", center: ["50%", "50%"],
+        axisName: { color: "#1f2328", fontSize: 11, width: 110, overflow: "break" }
+      },
+      series: [{ type: "radar", symbolSize: 6, data: data }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    document.documentElement.setAttribute("data-radar", "ready");
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-autosave]"), setupWizard);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-radar]"), setupRadar);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

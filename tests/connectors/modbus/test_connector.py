@@ -1,0 +1,212 @@
+"""The Modbus connector against real pymodbus servers on free ports, into SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pabrik.connectors.modbus.config import ModbusConfig
+from pabrik.connectors.modbus.connector import ModbusConnector
+from pabrik.connectors.modbus.mapping import encode
+from pabrik.model.site import Plant
+from pabrik.model.states import Quality, StateClass
+from pabrik.runtime.connectors import IngestSink
+from pabrik.storage.sqlite import SqliteStore
+
+from .conftest import device, free_port, modbus_server, server_port, silent_server, until
+
+pytestmark = pytest.mark.anyio
+
+EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
+
+POINTS: list[dict[str, Any]] = [
+    {"machine": "press-1", "signal": "temperature", "address": 0, "type": "float32"},
+    {"machine": "press-1", "signal": "pressure", "address": 2, "type": "int16", "scale": 0.1},
+    {"machine": "press-1", "role": "count", "table": "input", "address": 0, "type": "uint32"},
+    {"machine": "press-1", "role": "state", "table": "coil", "address": 0, "type": "bool"},
+]
+
+
+def config(*devices: dict[str, Any]) -> ModbusConfig:
+    return ModbusConfig.model_validate({"id": "plc", "devices": list(devices)})
+
+
+def dev(
+    name: str, port: int, points: list[dict[str, Any]] | None = None, **kw: Any
+) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": name,
+        "host": "127.0.0.1",
+        "port": port,
+        "poll_interval_s": 0.02,
+        "timeout_s": 0.5,
+        "points": points or POINTS,
+    }
+    return base | kw
+
+
+@asynccontextmanager
+async def running(
+    connector: ModbusConnector, sink: IngestSink
+) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(connector.run(sink))
+    try:
+        yield task
+    finally:
+        await connector.stop()
+        async with asyncio.timeout(10):
+            await task
+
+
+def polls(connector: ModbusConnector, name: str) -> int:
+    return int(connector.metrics.extra.get(f"polls.{name}", 0))
+
+
+def failed(connector: ModbusConnector, name: str) -> int:
+    return int(connector.metrics.extra.get(f"failed_reads.{name}", 0))
+
+
+def slave() -> Any:
+    return device(
+        holding=encode(71.5, "float32") + encode(-125, "int16") + [0] * 7,
+        inputs=encode(1000, "uint32") + [0] * 8,
+        coils=[True] + [False] * 15,
+    )
+
+
+async def test_polled_values_arrive_in_the_store_typed_scaled_and_counted(
+    plant: Plant, sink: IngestSink, store: SqliteStore
+) -> None:
+    async with modbus_server(slave()) as server:
+        connector = ModbusConnector(config(dev("press", server_port(server))), plant)
+        async with running(connector, sink):
+            await until(lambda: polls(connector, "press") >= 3)
+            await server.async_setValues(1, 4, 0, encode(1012, "uint32"))
+            seen = polls(connector, "press")
+            await until(lambda: polls(connector, "press") >= seen + 3)
+    temps = store.samples("press-1", "temperature", *EVER)
+    assert {s.value for s in temps} == {71.5}
+    assert all(s.quality is Quality.GOOD for s in temps)
+    pressures = {round(s.value, 6) for s in store.samples("press-1", "pressure", *EVER)}
+    assert pressures == {-12.5}
+    counts = store.counts("press-1", *EVER)
+    assert sum(c.good for c in counts) == 12
+    assert [s.state for s in store.states("press-1", *EVER)] == [StateClass.RUNNING]
+
+
+async def test_contiguous_points_are_read_with_one_request_per_table(plant: Plant) -> None:
+    connector = ModbusConnector(config(dev("press", 1502)), plant)
+    reads = connector.diagnostics()["devices"]["press"]["reads"]
+    assert [(r["table"], r["address"], r["count"]) for r in reads] == [
+        ("coil", 0, 1),
+        ("holding", 0, 3),
+        ("input", 0, 2),
+    ]
+
+
+async def test_an_illegal_address_marks_only_its_points_bad_with_the_reason(
+    plant: Plant, sink: IngestSink, store: SqliteStore
+) -> None:
+    points = [*POINTS, {"machine": "press-1", "signal": "speed", "address": 500}]
+    async with modbus_server(slave()) as server:
+        connector = ModbusConnector(config(dev("press", server_port(server), points)), plant)
+        async with running(connector, sink):
+            await until(lambda: failed(connector, "press") >= 2)
+        diag = connector.diagnostics()["devices"]["press"]
+    speed = store.samples("press-1", "speed", *EVER)
+    assert [s.quality for s in speed] == [Quality.BAD]
+    assert list(diag["bad_points"].values()) == ["modbus exception 2 (illegal data address)"]
+    assert all(s.quality is Quality.GOOD for s in store.samples("press-1", "temperature", *EVER))
+
+
+async def test_a_slave_that_never_answers_is_marked_bad_with_a_timeout(
+    plant: Plant, sink: IngestSink, store: SqliteStore
+) -> None:
+    async with silent_server() as port:
+        connector = ModbusConnector(config(dev("mute", port, timeout_s=0.2)), plant)
+        async with running(connector, sink):
+            await until(lambda: failed(connector, "mute") >= 1)
+        reasons = set(connector.diagnostics()["devices"]["mute"]["bad_points"].values())
+    assert [s.quality for s in store.samples("press-1", "temperature", *EVER)] == [Quality.BAD]
+    assert [s.state for s in store.states("press-1", *EVER)] == [StateClass.UNKNOWN]
+    assert len(reasons) == 1
+    assert reasons.pop().startswith("no answer within 0.2 s")
+
+
+@pytest.mark.parametrize("dead", ["silent", "closed"])
+async def test_a_dead_slave_does_not_slow_the_polls_of_a_healthy_one(
+    plant: Plant, sink: IngestSink, dead: str
+) -> None:
+    async with modbus_server(slave()) as server, silent_server() as silent_port:
+        dead_port = silent_port if dead == "silent" else free_port()
+        dead_points = [{"machine": "press-2", "signal": "temperature", "address": 0}]
+        connector = ModbusConnector(
+            config(
+                dev("good", server_port(server)),
+                dev("dead", dead_port, dead_points, timeout_s=0.3),
+            ),
+            plant,
+        )
+        async with running(connector, sink):
+            # Each dead attempt costs the dead task a timeout (or a backoff), never the other.
+            await until(lambda: polls(connector, "dead") >= 3)
+            good = polls(connector, "good")
+    assert good >= 5 * polls(connector, "dead")
+
+
+async def test_a_slave_that_goes_silent_and_returns_resumes_good_data(
+    plant: Plant, sink: IngestSink, store: SqliteStore
+) -> None:
+    answering = asyncio.Event()
+    answering.set()
+
+    async def hang_while_muted(*_: Any) -> None:
+        await answering.wait()
+
+    dev_with_action = slave()
+    dev_with_action.action = hang_while_muted
+    async with modbus_server(dev_with_action) as server:
+        connector = ModbusConnector(config(dev("press", server_port(server), timeout_s=0.2)), plant)
+        connector.pollers[0].backoff.initial = 0.05
+        async with running(connector, sink):
+            await until(lambda: polls(connector, "press") >= 3)
+            answering.clear()
+            await until(lambda: failed(connector, "press") >= 2)
+            answering.set()
+            await until(lambda: connector.metrics.reconnects >= 1)
+            seen = polls(connector, "press")
+            await until(lambda: polls(connector, "press") >= seen + 3)
+    qualities = [s.quality for s in store.samples("press-1", "temperature", *EVER)]
+    first_bad = qualities.index(Quality.BAD)
+    assert Quality.GOOD in qualities[:first_bad]
+    assert Quality.GOOD in qualities[first_bad + 1 :]
+    states = [s.state for s in store.states("press-1", *EVER)]
+    assert states == [StateClass.RUNNING, StateClass.UNKNOWN, StateClass.RUNNING]
+
+
+async def test_probe_reads_each_device_once_and_reports_the_dead_one(plant: Plant) -> None:
+    async with modbus_server(slave()) as server:
+        connector = ModbusConnector(
+            config(dev("good", server_port(server)), dev("gone", free_port())), plant
+        )
+        result = await connector.probe()
+    assert not result.ok
+    assert result.facts["good"].startswith("read coil 0..0 of unit 1")
+    assert result.facts["gone"].startswith("cannot connect")
+
+
+async def test_stop_ends_every_device_task(plant: Plant, sink: IngestSink) -> None:
+    async with silent_server() as port:
+        connector = ModbusConnector(config(dev("mute", port, timeout_s=5)), plant)
+        task = asyncio.create_task(connector.run(sink))
+        await until(lambda: polls(connector, "mute") >= 1)
+        await connector.stop()
+        async with asyncio.timeout(15):
+            await task
+    assert task.done()
+    assert not connector.pollers[0].status.connected

@@ -1,0 +1,158 @@
+"""A real Chromium journey: fill the INDI 4.0 wizard in Indonesian, see the radar, get the PDF."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from pabrik.runtime.app import Runtime
+from pabrik.runtime.settings import Settings
+from pabrik.web.app import create_app
+from tests.web.test_browser import CHROMIUM_ARGS, chromium_path
+
+pytestmark = pytest.mark.browser
+SHOTS_ENV = os.environ.get("PABRIK_SCREENSHOTS")
+SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else None
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, runtime: Runtime) -> Iterator[str]:
+    app = create_app(settings, runtime)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped while starting"
+        assert time.monotonic() < deadline, "uvicorn did not start in time"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    executable = chromium_path()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shot(page: object, tmp_path: Path, name: str) -> None:
+    folder = SHOTS or tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def pdf_text(path: Path) -> tuple[str, int]:
+    tool = shutil.which("pdftotext")
+    info = shutil.which("pdfinfo")
+    if tool is None or info is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("poppler-utils (pdftotext) must be installed in CI")
+        pytest.skip("pdftotext is not installed")
+    text = subprocess.run(
+        [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    meta = subprocess.run([info, str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line for line in meta.splitlines() if line.startswith("Pages:")).split()[1])
+    return text, pages
+
+
+def test_a_manager_fills_the_indi_wizard_in_indonesian_and_downloads_the_pdf(
+    chromium: object, server: str, tmp_path: Path
+) -> None:
+    context = chromium.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 900}, locale="id-ID", accept_downloads=True
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("request", lambda req: requests.append(req.url))
+
+    page.goto(f"{server}/assess?lang=id")
+    assert page.locator("h1").inner_text() == "Penilaian kesiapan"
+    page.fill('input[name="title"]', "Penilaian Chromium")
+    page.click("text=Mulai penilaian")
+    page.wait_for_url("**/step/1")
+
+    steps = 0
+    while True:
+        steps += 1
+        assert "Langkah" in page.locator(".pillar-title").inner_text()
+        for box in page.locator("fieldset.question").all():
+            if box.get_attribute("data-kind") == "multi":
+                boxes = box.locator('input[type="checkbox"]')
+                boxes.nth(0).check()
+                boxes.nth(1).check()
+                none = box.locator('input[data-none="1"]')
+                none.check()
+                assert not boxes.nth(0).is_checked(), "none of these must clear the rest"
+                boxes.nth(0).check()
+                boxes.nth(1).check()
+                assert not none.is_checked()
+            else:
+                box.locator('input[type="radio"]').nth(2).check()
+        if steps == 1:
+            page.locator("details.evidence summary").first.click()
+            page.locator('textarea[name="note.strategy.plan"]').fill("Rencana di SOP-01")
+            shot(page, tmp_path, "wizard-step1-id")
+        button = page.locator('button[value="next"]')
+        if button.count():
+            button.click()
+            page.wait_for_url(f"**/step/{steps + 1}")
+        else:
+            page.locator('button[value="review"]').click()
+            page.wait_for_url("**/review")
+            break
+    assert steps == 5
+    assert "Semua pertanyaan wajib sudah dijawab." in page.content()
+    page.click("text=Kirim dan hitung skor")
+    page.wait_for_url("**/results")
+    page.wait_for_selector("html[data-radar=ready]", timeout=15_000)
+    canvas = page.locator(".radar canvas").first
+    box = canvas.bounding_box()
+    assert box is not None
+    assert box["width"] > 200
+    assert box["height"] > 200
+    assert "Kesiapan sedang" in page.locator(".headline").inner_text()
+    shot(page, tmp_path, "results-id")
+
+    with page.expect_download() as info:
+        page.locator('a[data-download="summary-pdf"]').click()
+    pdf = tmp_path / "ringkasan.pdf"
+    info.value.save_as(str(pdf))
+    text, pages = pdf_text(pdf)
+    assert pages == 1
+    assert "Ringkasan eksekutif kesiapan Industri 4.0" in text
+    assert "Kesiapan sedang" in text
+    assert "5 kesenjangan teratas" in text
+    assert "indi40@1" in text
+    assert "tidak resmi" in text
+
+    page.goto(page.url.replace("/results", "/roadmap"))
+    assert "Peta jalan bertahap" in page.content()
+    shot(page, tmp_path, "roadmap-id")
+    context.close()
+
+    foreign = [url for url in requests if not url.startswith(server)]
+    assert not foreign, f"requests left the server: {foreign}"
+    assert not problems, problems
