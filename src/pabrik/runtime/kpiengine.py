@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -180,9 +180,18 @@ class KpiEngine:
         return self.accounts([machine], start, end)[machine.id]
 
     def accounts(
-        self, machines: Sequence[Machine], start: datetime, end: datetime
+        self,
+        machines: Sequence[Machine],
+        start: datetime,
+        end: datetime,
+        *,
+        detail: bool = True,
     ) -> dict[str, TimeAccount]:
-        """Each machine's account over [start, end), through rollups where they help."""
+        """Each machine's account over [start, end), through rollups where they help.
+
+        With ``detail=False`` the downtime by reason is left out (empty), which spares the
+        store a sum over every reason of every hour: KPI values do not need it.
+        """
         self.ensure_rollup_config()
         s, e = to_epoch_ms(start), to_epoch_ms(end)
         if e < s:
@@ -195,7 +204,7 @@ class KpiEngine:
         # Only hours wholly in the past are kept; later ones are computed each time.
         now = to_epoch_ms(self.clock())
         kept_end = max(h0, min(h1, now - now % HOUR_MS))
-        totals = self._rolled(machines, h0, kept_end)
+        totals = self._rolled(machines, h0, kept_end, detail=detail)
         out: dict[str, TimeAccount] = {}
         for m in machines:
             parts = [totals[m.id]]
@@ -203,17 +212,20 @@ class KpiEngine:
                 if lo < hi:
                     parts.append(self.raw(m, [(lo, hi)])[0])
                     self.stats.raw_edges += 1
-            out[m.id] = _sum(parts)
+            total = _sum(parts)
+            out[m.id] = total if detail else replace(total, downtime_ms={})
         return out
 
-    def _rolled(self, machines: Sequence[Machine], h0: int, h1: int) -> dict[str, TimeAccount]:
+    def _rolled(
+        self, machines: Sequence[Machine], h0: int, h1: int, *, detail: bool = True
+    ) -> dict[str, TimeAccount]:
         """Whole hours [h0, h1): valid rollups summed in the store, the others from raw."""
         store = self.rollups
         assert store is not None
         ids = [m.id for m in machines]
         seq = store.rollup_seq(ids) if h0 < h1 else {}
         sums = store.rollup_sums(ids, h0, h1, "hour") if h0 < h1 else {}
-        downtime = store.rollup_downtime(ids, h0, h1) if sums else {}
+        downtime = store.rollup_downtime(ids, h0, h1) if sums and detail else {}
         wanted = (h1 - h0) // HOUR_MS
         by_machine: dict[str, dict[tuple[str, str], int]] = {}
         for (mid, state, reason), ms in downtime.items():
@@ -377,6 +389,7 @@ def engine_for(runtime: Runtime) -> KpiEngine:
     """The runtime's KPI engine, built once on first use."""
     found = _ENGINES.get(runtime)
     if found is None:
-        found = KpiEngine(runtime.plant, runtime.store, runtime.now)
+        # The clock, not the bound method: the engine must not keep its runtime alive.
+        found = KpiEngine(runtime.plant, runtime.store, runtime.clock)
         _ENGINES[runtime] = found
     return found

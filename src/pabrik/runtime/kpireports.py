@@ -171,7 +171,7 @@ def kpi_report(
     ids = kpis or []
     for i in ids:
         engine.catalogue.get(i)
-    parts = engine.accounts(machines, start, end)
+    parts = engine.accounts(machines, start, end, detail=False)
     acc = _total(parts)
     ctx = context(rt, machines, acc, parts, start, end, signal)
     chosen = ids or list(engine.catalogue.definitions)

@@ -109,10 +109,11 @@ class SqliteRollups:
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int, grain: Grain
     ) -> dict[str, RollupSum]:
         """Sums of each machine's valid buckets with start in [start, end)."""
+        guard = _NOT_DIRTY if self._any_dirty(machine_ids, start_ms, end_ms) else ""
         rows = self._reader().execute(
             f"SELECT machine_id, count(*), {_SUMS} FROM {_TABLE[grain]} r"  # noqa: S608
             f" WHERE machine_id IN ({_in(machine_ids)}) AND start_ms >= ? AND start_ms < ?"
-            f"{_NOT_DIRTY} GROUP BY machine_id",
+            f"{guard} GROUP BY machine_id",
             [*machine_ids, start_ms, end_ms],
         )
         return {str(r[0]): RollupSum(int(r[1]), tuple(int(v) for v in r[2:])) for r in rows}
@@ -130,13 +131,28 @@ class SqliteRollups:
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int
     ) -> dict[tuple[str, str, str], int]:
         """Downtime ms by (machine, state, reason) over valid hours in [start, end)."""
+        guard = _NOT_DIRTY if self._any_dirty(machine_ids, start_ms, end_ms) else ""
         rows = self._reader().execute(
             "SELECT machine_id, state, reason, sum(ms) FROM kpi_rollup_downtime r"  # noqa: S608
             f" WHERE machine_id IN ({_in(machine_ids)}) AND start_ms >= ? AND start_ms < ?"
-            f"{_NOT_DIRTY} GROUP BY machine_id, state, reason",
+            f"{guard} GROUP BY machine_id, state, reason",
             [*machine_ids, start_ms, end_ms],
         )
         return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
+
+    def _any_dirty(self, machine_ids: Sequence[str], start_ms: int, end_ms: int) -> bool:
+        """Whether any hour of these machines in the range is dirty (most often: none)."""
+        # A minute row's hour may start before start_ms: look one hour back.
+        row = (
+            self._reader()
+            .execute(
+                "SELECT 1 FROM kpi_rollup_dirty WHERE hour_ms >= ? AND hour_ms < ?"  # noqa: S608
+                f" AND machine_id IN ({_in(machine_ids)}) LIMIT 1",
+                [start_ms - HOUR_MS, end_ms, *machine_ids],
+            )
+            .fetchone()
+        )
+        return row is not None
 
     def _mark_rollups_dirty(
         self,

@@ -84,12 +84,21 @@ class DevicePoller:
         due = loop.time()
         try:
             while not stopping.is_set():
-                extra_delay = await self.poll_once(sink)
+                extra_delay = await self._guarded_poll(sink)
                 due = max(due + self.device.poll_interval_s, loop.time() + extra_delay)
                 if await _wait(stopping, due - loop.time()):
                     return
         finally:
             self.close()
+
+    async def _guarded_poll(self, sink: Sink) -> float:
+        try:
+            return await self.poll_once(sink)
+        except Exception as err:  # one device's bug must not stop the others
+            log.exception("modbus %s/%s: poll failed", self.source, self.device.id)
+            self.status.last_error = self.metrics.last_error = f"{type(err).__name__}: {err}"
+            self.close()
+            return self.backoff.next_delay()
 
     async def poll_once(self, sink: Sink) -> float:
         """Read every planned request once and commit; return any backoff delay to add."""

@@ -273,8 +273,15 @@ class MqttSession:
             client.loop_misc()
         self._flush_outbox(client)
         if self.connected.is_set():
-            for message in self.handler.on_closing():
-                client.publish(message.topic, message.payload, message.qos, message.retain)
+            infos = [
+                client.publish(m.topic, m.payload, m.qos, m.retain)
+                for m in self.handler.on_closing()
+            ]
+            # Wait for the broker to take the goodbyes before saying DISCONNECT.
+            deadline = time.monotonic() + self.broker.connect_timeout_s
+            while not all(i.is_published() for i in infos) and time.monotonic() < deadline:
+                if client.loop(_LOOP_TIMEOUT_S) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                    break
         client.disconnect()
         for _ in range(50):
             if client.loop(_LOOP_TIMEOUT_S) != MQTTErrorCode.MQTT_ERR_SUCCESS:
