@@ -6,7 +6,7 @@ BASE := $(VENV)/.installed-base
 STAMP := $(VENV)/.installed-dev
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck layers unit bench browser-deps clean check-python
+.PHONY: demo test lint typecheck layers unit bench system-deps clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
@@ -40,17 +40,20 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-# Browser tests use Debian's Chromium; install it when missing and we are root.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Tests talk to real peers: Debian's Chromium, Mosquitto, PostgreSQL and poppler's pdftotext.
+# Install whichever is missing when we are root; otherwise say what to install.
+SYSTEM_DEPS := chromium:chromium mosquitto:mosquitto pdftotext:poppler-utils pg_ctlcluster:postgresql
+system-deps:
+	@missing=""; for pair in $(SYSTEM_DEPS); do \
+	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: run 'sudo apt-get install chromium'"; fi; }
-	@command -v pdftotext >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; fi; }
+	    echo "installing:$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages:$$missing (sudo apt-get install$$missing)"; fi; fi
 
-unit: $(STAMP) browser-deps
+unit: $(STAMP) system-deps
 	$(BIN)/pytest
 
 test: lint typecheck layers unit
