@@ -8,16 +8,15 @@ from typing import Annotated
 
 import typer
 
+from pabrik.model.validation import parse_iso_instant
+
 
 def instant(value: str) -> datetime:
     """An ISO 8601 instant that carries a UTC offset."""
     try:
-        ts = datetime.fromisoformat(value)
+        return parse_iso_instant(value)
     except ValueError as err:
-        raise typer.BadParameter(f"{value!r} is not ISO 8601") from err
-    if ts.tzinfo is None:
-        raise typer.BadParameter("give a UTC offset, e.g. 2025-01-06T07:00+07:00")
-    return ts
+        raise typer.BadParameter(f"{value!r}: {err}") from err
 
 
 # Each option can also come from its PABRIK_* environment variable, like Settings.

@@ -108,6 +108,14 @@ def _check_time(ts: datetime, plant: Plant, now: datetime) -> None:
         raise _RejectedError("too_old", f"timestamp {ts.isoformat()} is older than the age limit")
 
 
+def parse_iso_instant(text: str) -> datetime:
+    """An aware UTC datetime from ISO 8601 text with an offset; ValueError otherwise."""
+    ts = datetime.fromisoformat(text.strip())
+    if ts.tzinfo is None:
+        raise ValueError("the time needs a UTC offset, e.g. 2025-01-06T07:00+07:00")
+    return ts.astimezone(UTC)
+
+
 def parse_timestamp(value: object) -> datetime:
     """RFC 3339 text with an offset, or epoch milliseconds, to an aware UTC datetime."""
     if isinstance(value, bool):
@@ -118,13 +126,19 @@ def parse_timestamp(value: object) -> datetime:
         return from_epoch_ms(int(value))
     if isinstance(value, str):
         try:
-            ts = datetime.fromisoformat(value)
+            return parse_iso_instant(value)
         except ValueError as err:
-            raise _RejectedError("bad_timestamp", f"ts {value[:40]!r} is not RFC 3339") from err
-        if ts.tzinfo is None:
-            raise _RejectedError("naive_timestamp", "ts must carry a UTC offset")
-        return ts.astimezone(UTC)
+            code = "naive_timestamp" if "offset" in str(err) else "bad_timestamp"
+            raise _RejectedError(code, f"ts {value[:40]!r}: {err}") from err
     raise _RejectedError("wrong_type", "ts must be RFC 3339 text or epoch milliseconds")
+
+
+def timestamp_or_rejection(value: object) -> datetime | Rejection:
+    """Like ``parse_timestamp``, but returns the rejection instead of raising it."""
+    try:
+        return parse_timestamp(value)
+    except _RejectedError as err:
+        return err.rejection
 
 
 def _number(data: Mapping[str, Any], key: str, *, required: bool = True) -> float | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from pabrik.model.errors import InvalidRequestError
+from pabrik.model.validation import parse_iso_instant
 from pabrik.web.deps import RuntimeDep
 from pabrik.web.schemas import (
     DeadLetterPagePublic,
@@ -80,13 +81,10 @@ def parse_instant(value: str, name: str) -> datetime:
     if len(text) > 10 and text[-6] == " ":
         text = f"{text[:-6]}+{text[-5:]}"
     try:
-        parsed = datetime.fromisoformat(text)
+        return parse_iso_instant(text)
     except ValueError as err:
         raise InvalidRequestError(
-            f"'{name}' is not an ISO 8601 date-time", reason="naive_datetime", field=name
+            f"'{name}' is not an ISO 8601 date-time with a UTC offset",
+            reason="naive_datetime",
+            field=name,
         ) from err
-    if parsed.tzinfo is None:
-        raise InvalidRequestError(
-            f"'{name}' needs a UTC offset", reason="naive_datetime", field=name
-        )
-    return parsed.astimezone(UTC)

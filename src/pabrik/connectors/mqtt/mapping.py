@@ -16,7 +16,7 @@ from pabrik.model.states import Quality, StateClass
 
 # validation signals its reasons with this error; decode_payload covers one value per message,
 # and multi-value messages need its timestamp rules too.
-from pabrik.model.validation import Rejection, _RejectedError, decode_payload, parse_timestamp
+from pabrik.model.validation import Rejection, decode_payload, timestamp_or_rejection
 
 RESERVED_KEYS = frozenset({"ts", "quality"})
 _DEFAULT_FIELDS = {
@@ -111,10 +111,9 @@ class JsonDecoder:
     def _values(
         self, machine_id: str, values: Iterable[tuple[str, Any]], ts_raw: Any, quality_raw: Any
     ) -> list[Record] | Rejection:
-        try:
-            ts = parse_timestamp(ts_raw)
-        except _RejectedError as err:
-            return err.rejection
+        ts = timestamp_or_rejection(ts_raw)
+        if isinstance(ts, Rejection):
+            return ts
         quality = _quality(quality_raw)
         if isinstance(quality, Rejection):
             return quality
