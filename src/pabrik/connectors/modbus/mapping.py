@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pabrik.connectors.contract import InputRejection
 from pabrik.connectors.modbus.config import BIT_TABLES, ModbusDevice, ModbusPoint
+from pabrik.model.counters import counter_delta, state_key
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
 
@@ -156,15 +157,6 @@ def point_value(point: ModbusPoint, raw: Sequence[int]) -> Value:
     return float(value) * point.scale + point.offset
 
 
-def state_key(value: Value) -> str:
-    """The text a raw value is looked up by in a state value map."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 @dataclass(slots=True)
 class PointTracker:
     """What interpretation remembers between polls: counter bases, states, qualities."""
@@ -181,17 +173,6 @@ class Interpretation:
 
     records: list[Record] = field(default_factory=list)
     rejections: list[InputRejection] = field(default_factory=list)
-
-
-def counter_delta(previous: int | None, current: int) -> int | None:
-    """Units made since the previous reading of a cumulative counter.
-
-    The first reading only sets the base. A counter that goes down was reset (or
-    wrapped), so everything it shows now was made since the reset.
-    """
-    if previous is None:
-        return None
-    return current - previous if current >= previous else current
 
 
 def count_record(ctx: Context, machine: str, count_field: str, delta: int) -> CountRecord:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from pabrik.connectors.contract import InputRejection
 from pabrik.connectors.opcua.config import OpcuaSignal
+from pabrik.model.counters import counter_delta, state_key
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
 
@@ -53,15 +54,6 @@ def pick_timestamp(source_ts: object, server_ts: object, received: datetime) -> 
     return _usable(source_ts) or _usable(server_ts) or received
 
 
-def state_key(value: object) -> str:
-    """The text a raw value is looked up by in a state value map."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 @dataclass(slots=True)
 class SignalTracker:
     """What mapping remembers between changes: counter bases, states, last values."""
@@ -88,16 +80,6 @@ class Change:
     value: object
     status: int
     ts: datetime
-
-
-def counter_delta(previous: int | None, current: int) -> int | None:
-    """Units since the previous reading of a cumulative counter; None on the first.
-
-    A counter that goes down was reset (or wrapped), so all it shows was made since.
-    """
-    if previous is None:
-        return None
-    return current - previous if current >= previous else current
 
 
 class Mapper:
