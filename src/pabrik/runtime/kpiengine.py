@@ -233,8 +233,8 @@ class KpiEngine:
         out: dict[str, TimeAccount] = {}
         for m in machines:
             got = sums.get(m.id, RollupSum(0, ()))
-            detail = by_machine.get(m.id, {})
-            parts = [from_sum(got, detail, self.rules)] if got.buckets else [self._zero()]
+            reasons = by_machine.get(m.id, {})
+            parts = [from_sum(got, reasons, self.rules)] if got.buckets else [self._zero()]
             self.stats.rollup_hours += got.buckets
             if got.buckets < wanted:
                 valid = set(store.rollup_starts(m.id, h0, h1, "hour"))
