@@ -44,13 +44,12 @@ def test_no_planned_busy_time_gives_no_value_with_a_reason() -> None:
 
 
 def test_no_units_gives_no_quality_rather_than_one_hundred_percent() -> None:
+    """Running without output: quality is undefined, but fully productive time is 0, so OEE is 0."""
     result = oee(_shift(apt_h=8, pbt_h=8, pq=0, gq=0, pri_ms=1000))
     assert result.quality is None
     assert result.performance == 0
-    assert result.missing == {
-        "quality": NoValue.NO_UNITS_PRODUCED,
-        "oee": NoValue.NO_UNITS_PRODUCED,
-    }
+    assert result.oee == 0
+    assert result.missing == {"quality": NoValue.NO_UNITS_PRODUCED}
 
 
 def test_machine_down_all_planned_time_has_zero_oee() -> None:
@@ -105,3 +104,4 @@ def test_a_window_with_no_recorded_state_has_no_oee_rather_than_zero() -> None:
     assert result.oee is None
     assert result.availability is None
     assert result.missing["oee"] is NoValue.NO_STATE_DATA
+

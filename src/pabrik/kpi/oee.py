@@ -92,9 +92,9 @@ def _overall(e: Elements, a: Ratio, p: Ratio, q: Ratio) -> Ratio:
         return Ratio(a.value * p.value * q.value)
     if a.value is None:
         return a
-    # Planned busy time with no run and no output: fully productive time is 0 over a
-    # non-zero PBT, so OEE is a real 0, not a missing value.
-    if e.apt == 0 and e.pq == 0:
+    # No output over a non-zero PBT (stopped all along, or running without making a unit):
+    # fully productive time is 0, so OEE is a real 0 whatever the undefined quality ratio.
+    if e.pq == 0 and (e.apt == 0 or p.value == 0):
         return Ratio(Fraction(0))
     return p if p.value is None else q
 
