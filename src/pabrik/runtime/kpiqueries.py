@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from pabrik.model.calendar import (
     Interval,
     ShiftInstance,
     active_shift,
-    production_day_bounds,
+    production_day_start,
     shift_instances,
 )
 from pabrik.model.errors import InvalidRequestError, NotFoundError
@@ -137,8 +136,7 @@ def _loss_view(plant: Plant, loss: Loss) -> LossView:
 
 def _windows(rt: Runtime, now: datetime) -> tuple[ShiftInstance | None, Interval]:
     shift = active_shift(rt.plant.calendar, now)
-    zone_day = now.astimezone(zoneinfo.ZoneInfo(rt.plant.calendar.timezone)).date()
-    return shift, Interval(production_day_bounds(rt.plant.calendar, zone_day).start, now)
+    return shift, Interval(production_day_start(rt.plant.calendar, now), now)
 
 
 def _current_state(rt: Runtime, machine: Machine, now: datetime) -> StateRecord | None:
