@@ -61,10 +61,6 @@ def _summary(times: list[float]) -> str:
     return f"p50 {statistics.median(times) * 1000:.1f} ms, p95 {_p(times, 95) * 1000:.1f} ms"
 
 
-def _summary(times: list[float]) -> str:
-    return f"p50 {statistics.median(times) * 1000:.1f} ms, p95 {_p(times, 95) * 1000:.1f} ms"
-
-
 def _no_simulator() -> SimulatorConfig:
     raise SystemExit("the demo plant has no simulator connector")
 

@@ -52,12 +52,6 @@ class SampleRecord:
 
 Record = StateRecord | CountRecord | SampleRecord
 
-RECORD_KINDS: dict[str, type[StateRecord] | type[CountRecord] | type[SampleRecord]] = {
-    "state": StateRecord,
-    "count": CountRecord,
-    "sample": SampleRecord,
-}
-
 
 def record_kind(record: Record) -> str:
     """The topic kind of a record: state, count or sample."""
