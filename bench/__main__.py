@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bench import foundation, kpi, mqtt, postgres, protocols
+from bench import foundation, ingest, kpi, mqtt, postgres, protocols
 
 if __name__ == "__main__":
     foundation.main()
     kpi.main()
     mqtt.main()
     postgres.main()
+    ingest.main()
     protocols.main()

@@ -108,3 +108,20 @@ def test_sql_text_in_fields_is_stored_as_data(store: SqliteStore) -> None:
     (got,) = store.states(evil, T0, T0 + timedelta(seconds=1))
     assert got.reason == evil
     assert store.row_counts()["states"] == 1
+
+
+def test_two_processes_upgrading_at_once_apply_each_migration_once(tmp_path: Path) -> None:
+    import threading
+
+    stores = [SqliteStore(tmp_path / "race.sqlite") for _ in range(3)]
+    results: list[list[str]] = []
+    threads = [threading.Thread(target=lambda s=s: results.append(s.upgrade())) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    applied = [v for r in results for v in r]
+    assert sorted(applied) == sorted(set(applied))
+    assert stores[0].schema_status()[0] == stores[0].schema_status()[1]
+    for s in stores:
+        s.close()

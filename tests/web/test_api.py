@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from pabrik.runtime.app import Runtime
+from pabrik.runtime.permissions import Role
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 
@@ -73,7 +74,8 @@ async def test_machine_detail_with_a_bad_window_is_422(client: httpx.AsyncClient
 
 
 async def test_unknown_machine_is_a_404_json_error(client: httpx.AsyncClient) -> None:
-    r = await client.get("/api/v1/machines/no-such-machine", headers={"Cookie": "pabrik_lang=en"})
+    client.cookies.set("pabrik_lang", "en")
+    r = await client.get("/api/v1/machines/no-such-machine")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/json"
     assert r.json() == {
@@ -117,7 +119,8 @@ async def test_oee_with_end_before_start_is_422_with_a_clear_message(
     client: httpx.AsyncClient,
 ) -> None:
     params = {"scope": "plant", "from": "2025-01-06T14:00+07:00", "to": "2025-01-06T06:00+07:00"}
-    r = await client.get("/api/v1/oee", params=params, headers={"Cookie": "pabrik_lang=en"})
+    client.cookies.set("pabrik_lang", "en")
+    r = await client.get("/api/v1/oee", params=params)
     assert r.status_code == 422
     error = r.json()["error"]
     assert error["code"] == "invalid_request"
@@ -188,7 +191,13 @@ async def test_an_app_built_from_settings_owns_its_runtime(settings: Settings) -
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        made = app.state.accounts.create_token(
+            None, label="test", role=Role.OPERATOR, tenant_id=app.state.accounts.site_tenant
+        )
+        headers = {"Authorization": f"Bearer {made.secret}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as c:
             r = await c.get("/api/v1/plant")
     assert r.status_code == 200
     assert r.json()["lines"]

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from pabrik.runtime.accounts import Accounts
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
+from tests.web.conftest import browser_log_in
 from tests.web.test_browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
@@ -25,7 +27,7 @@ SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else None
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, runtime: Runtime) -> Iterator[str]:
+def server(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterator[str]:
     app = create_app(settings, runtime)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -88,6 +90,7 @@ def test_a_manager_fills_the_indi_wizard_in_indonesian_and_downloads_the_pdf(
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("request", lambda req: requests.append(req.url))
 
+    browser_log_in(page, server)
     page.goto(f"{server}/assess?lang=id")
     assert page.locator("h1").inner_text() == "Penilaian kesiapan"
     page.fill('input[name="title"]', "Penilaian Chromium")

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from pabrik.runtime.accounts import Accounts
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
+from tests.web.conftest import browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +41,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def base_url(settings: Settings, runtime: Runtime) -> Iterator[str]:
+def base_url(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterator[str]:
     app = create_app(settings, runtime, live=True)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -79,6 +81,7 @@ def test_a_manager_follows_a_machine_and_switches_language(
     page.on("pageerror", lambda err: problems.append(str(err)))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
 
+    browser_log_in(page, base_url)
     page.goto(f"{base_url}/")
     assert page.locator("h1").inner_text() == "Ringkasan pabrik"
     assert page.locator(".machine .state-badge").first.inner_text().strip()
@@ -110,6 +113,7 @@ def test_a_manager_follows_a_machine_and_switches_language(
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
     phone_page = phone.new_page()
+    browser_log_in(phone_page, base_url)
     phone_page.goto(f"{base_url}/admin/dead-letters")
     assert phone_page.locator("h1").inner_text() == "Data ditolak"
     phone_page.goto(f"{base_url}/machines/imm-01?window=day")

@@ -42,13 +42,26 @@ async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
     assert any(line.startswith("pabrik_dead_letters ") for line in lines)
 
 
+SCRAPE_TOKEN = "scrape-secret-for-tests"
+
+
 @pytest.fixture
 async def down_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     url = f"postgresql://pabrik:s3cret@127.0.0.1:{free_port()}/plant"
-    settings = Settings(config=DEMO, data_dir=tmp_path, database_url=url, db_timeout_s=0.3)
+    settings = Settings(
+        config=DEMO,
+        data_dir=tmp_path,
+        database_url=url,
+        db_timeout_s=0.3,
+        metrics_token=SCRAPE_TOKEN,
+    )
     runtime = build_runtime(settings, wait=False)
     transport = httpx.ASGITransport(app=create_app(settings, runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    # Prometheus scrapes with its own token, which needs no database (issue 7).
+    headers = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as c:
         yield c
     runtime.store.close()
 

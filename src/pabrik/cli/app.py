@@ -15,8 +15,10 @@ from pabrik.cli import (
     commands_db,
     commands_deadletters,
     commands_import,
+    commands_ingest,
     commands_kpi,
     commands_serve,
+    commands_users,
 )
 from pabrik.cli.errors import run_guarded
 from pabrik.runtime.siteconfig import load_site
@@ -35,9 +37,12 @@ app.add_typer(commands_connect.app, name="connect")
 app.add_typer(commands_import.app, name="import")
 app.add_typer(commands_deadletters.app, name="deadletters")
 app.add_typer(commands_assess.app, name="assess")
+app.add_typer(commands_users.app, name="users")
+app.add_typer(commands_users.tenants_app, name="tenants")
 app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
 app.command("simulate")(commands_serve.simulate)
+app.command("ingest")(commands_ingest.ingest)
 
 console = Console(stderr=True)
 

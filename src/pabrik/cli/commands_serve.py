@@ -28,6 +28,7 @@ from pabrik.cli.options import (
     instant,
 )
 from pabrik.model.errors import PortInUseError
+from pabrik.runtime.access import bootstrap_admin, build_accounts, supports_accounts
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.ingest import utc_now
 from pabrik.runtime.settings import Settings
@@ -92,9 +93,25 @@ def backfill_with_progress(runtime: Runtime, days: float) -> int:
 def _serve(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
     url = f"http://{settings.host}:{settings.port}"
     Console().print(f"\n[bold green]pabrik siap / ready:[/bold green] {url}\n")
+    _first_admin(runtime)
     app = create_app(settings, runtime, live=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     server.run(sockets=[sock])
+
+
+def _first_admin(runtime: Runtime) -> None:
+    """On first start, make an admin and print the credentials once (stored only hashed)."""
+    if not supports_accounts(runtime) or not runtime.gate.ready:
+        return
+    made = bootstrap_admin(build_accounts(runtime))
+    if made is None:
+        return
+    user, password = made
+    Console().print(
+        "[bold]Akun admin pertama / first admin account[/bold] (simpan / keep it; shown once):\n"
+        f"  user: [bold]{user}[/bold]\n  password: [bold]{password}[/bold]\n"
+        "  Lupa? / Lost it? [italic]pabrik users reset admin[/italic]\n"
+    )
 
 
 def demo(

@@ -394,6 +394,8 @@ class SiteInfo(_Strict):
     name: str = Field(min_length=1, max_length=200)
     company: str | None = Field(default=None, max_length=200)
     province: str | None = Field(default=None, max_length=100)
+    tenant: Identifier | None = None
+    """The tenant (company account) that owns this site's data; ``default`` when not given."""
 
 
 class Plant(_Strict):

@@ -161,7 +161,9 @@ class Assessments:
         company_name: str = "",
         observe: Callable[[], PlantObservation] | None = None,
         tenant_id: str = DEFAULT_TENANT,
+        actor: str = LOCAL_ACTOR,
     ) -> None:
+        self.actor = actor
         self.store = store
         self.registry = registry
         self.data_dir = data_dir
@@ -169,6 +171,25 @@ class Assessments:
         self.company_name = company_name or DEFAULT_COMPANY
         self._observe = observe
         self.tenant_id = tenant_id
+
+    def _who(self, actor: str) -> str:
+        """The person behind a change: the caller's name unless one is given explicitly."""
+        return self.actor if actor == LOCAL_ACTOR else actor
+
+    def for_tenant(
+        self, tenant_id: str, company_name: str, actor: str, *, with_plant: bool
+    ) -> Assessments:
+        """The same use cases for another tenant and actor; plant evidence only for its owner."""
+        return Assessments(
+            self.store,
+            self.registry,
+            data_dir=self.data_dir,
+            clock=self.clock,
+            company_name=company_name,
+            observe=self._observe if with_plant else None,
+            tenant_id=tenant_id,
+            actor=actor,
+        )
 
     @property
     def catalogue(self) -> Catalogue:
@@ -258,6 +279,7 @@ class Assessments:
         actor: str = LOCAL_ACTOR,
     ) -> AssessmentRow:
         """Start a draft assessment against a model version (the newest when not given)."""
+        actor = self._who(actor)
         model = self.registry.get(model_id, version)
         company = self.company()
         now = self.clock()
@@ -316,6 +338,7 @@ class Assessments:
         self, assessment_id: str, answers: Sequence[Answer], actor: str = LOCAL_ACTOR
     ) -> dict[str, Answer]:
         """Save some answers (an empty selection clears one); every problem is reported at once."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, ANSWERS_EDITABLE, "change answers of")
         model = self.model_of(row)
@@ -424,6 +447,7 @@ class Assessments:
 
     def submit(self, assessment_id: str, actor: str = LOCAL_ACTOR) -> Result:
         """Score a complete self-assessment and mark it self-assessed."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, ANSWERS_EDITABLE, "submit")
         result = self._score(row, self.model_of(row))
@@ -466,6 +490,7 @@ class Assessments:
 
     def rescore(self, assessment_id: str, version: int, actor: str = LOCAL_ACTOR) -> Result:
         """Score the same answers under another version of the model, keeping the old result."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         model = self.registry.get(row.model_id, version)
         result = self._score(row, model)
@@ -476,12 +501,14 @@ class Assessments:
 
     def start_verification(self, assessment_id: str, actor: str = LOCAL_ACTOR) -> AssessmentRow:
         """Open the verification of a self-assessed result."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, (SELF_ASSESSED,), "verify")
         return self._set_status(row, UNDER_VERIFICATION, actor)
 
     def add_visit_note(self, assessment_id: str, note: str, actor: str = LOCAL_ACTOR) -> None:
         """Append an assessor's visit note."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, (UNDER_VERIFICATION,), "add visit notes to")
         text = note.strip()
@@ -501,6 +528,7 @@ class Assessments:
         actor: str = LOCAL_ACTOR,
     ) -> None:
         """Set an assessor's score for one question; the self-assessed score is kept."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, (UNDER_VERIFICATION,), "adjust")
         model = self.model_of(row)
@@ -542,6 +570,7 @@ class Assessments:
 
     def verify(self, assessment_id: str, actor: str = LOCAL_ACTOR) -> Result:
         """Close the verification: re-score with the adjustments and mark verified."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, (UNDER_VERIFICATION,), "close the verification of")
         result = self._score(row, self.model_of(row))
@@ -581,6 +610,7 @@ class Assessments:
         self, assessment_id: str, targets: Mapping[str, int], actor: str = LOCAL_ACTOR
     ) -> None:
         """Set target levels for some fields."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         check_targets(self.model_of(row), targets)
         before = json.loads(row.targets_json or "{}")
@@ -654,6 +684,7 @@ class Assessments:
         actor: str = LOCAL_ACTOR,
     ) -> AttachmentRow:
         """Keep an evidence file for one answer and link it to the answer."""
+        actor = self._who(actor)
         row = self.get(assessment_id)
         self._require(row, (*ANSWERS_EDITABLE, UNDER_VERIFICATION), "attach files to")
         model = self.model_of(row)

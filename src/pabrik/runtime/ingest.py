@@ -145,6 +145,13 @@ class Ingestor:
         with self._lock:
             return self._flush(checkpoints)
 
+    def discard(self) -> int:
+        """Drop what is pending, for a source that delivers it again; return how many."""
+        with self._lock:
+            dropped = len(self._pending) + len(self._dead)
+            self._pending, self._dead = [], []
+            return dropped
+
     def _flush(self, checkpoints: dict[str, str] | None) -> WriteResult:
         records, self._pending = self._pending, []
         dead, self._dead = self._dead, []

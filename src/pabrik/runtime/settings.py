@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +21,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     locale: str = Field(default="id", pattern="^(id|en)$")
-    batch_size: int = Field(default=5000, gt=0)
     live_interval_s: float = Field(default=1.0, gt=0)
     seed: int | None = None
     db_pool_size: int = Field(default=5, ge=1, le=100)
@@ -30,6 +29,22 @@ class Settings(BaseSettings):
     """How long one database call waits for a connection before it reports the store down."""
     db_wait_s: float = Field(default=300.0, ge=0)
     """How long a command waits for the database at start-up before it gives up."""
+    cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$")
+    """Session cookies are Secure unless ``never``; ``auto`` drops it for plain-http loopback."""
+    session_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    """A session ends after this long without a request."""
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """A session ends this long after login, however busy."""
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    """Failed logins of one name inside the window that lock it."""
+    login_address_failures: int = Field(default=20, ge=1, le=10000)
+    """Failed logins from one client address inside the window that lock the address."""
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """The window failures are counted in, and how long a lock lasts."""
+    k_anonymity: int = Field(default=5, ge=2, le=1000)
+    """Smallest group of companies the programme view shows."""
+    metrics_token: SecretStr = SecretStr("")
+    """A bearer token Prometheus may scrape /metrics with, even while the database is down."""
 
     def backend(self) -> str:
         """``postgresql`` or ``sqlite``, from the scheme of ``database_url``."""

@@ -22,6 +22,7 @@ from pabrik.model.records import (
     to_epoch_ms,
 )
 from pabrik.model.states import Quality, StateClass
+from pabrik.storage.sqlite_accounts import SqliteAccounts
 from pabrik.storage.sqlite_assessments import SqliteAssessments
 from pabrik.storage.sqlite_rollups import SqliteRollups
 from pabrik.storage.store import (
@@ -43,6 +44,12 @@ _INSERT_SAMPLE = (
     "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+# An operator's reason (state_reasons, issue 7) wins over the raw one, which stays stored.
+_STATE_SELECT = (
+    "SELECT s.machine_id, s.ts_ms, s.source, s.state, coalesce(o.reason, s.reason),"
+    " s.product_id, s.order_id FROM states s LEFT JOIN state_reasons o"
+    " ON o.machine_id = s.machine_id AND o.ts_ms = s.ts_ms AND o.source = s.source"
+)
 _UPSERT_CHECKPOINT = (
     "INSERT INTO checkpoints (name, value) VALUES (?, ?)"
     " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
@@ -60,7 +67,19 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class SqliteStore(SqliteAssessments, SqliteRollups):
+def sql_statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers included) without committing."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer)
+            buffer = ""
+    return statements
+
+
+class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 
     def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
@@ -108,16 +127,16 @@ class SqliteStore(SqliteAssessments, SqliteRollups):
         return int(row[0])
 
     def upgrade(self) -> list[str]:
-        """Apply pending migrations in one transaction each."""
+        """Apply pending migrations, each with its version bump in one transaction."""
         applied: list[str] = []
         for version, sql in migrations():
-            if version <= self._applied():
-                continue
-            with self._lock:
-                # executescript commits on its own, so the version bump rides inside the script.
-                self._writer.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version:d};\nCOMMIT;"
-                )
+            with self._transaction() as conn:
+                # Re-read inside the write lock: another process may have just applied it.
+                if version <= self._applied():
+                    continue
+                for statement in sql_statements(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version:d}")
             applied.append(f"{version:04d}")
         return applied
 
@@ -182,20 +201,17 @@ class SqliteStore(SqliteAssessments, SqliteRollups):
         """
         s, e = to_epoch_ms(start), to_epoch_ms(end)
         conn = self._reader()
-        cols = "machine_id, ts_ms, source, state, reason, product_id, order_id"
+        cols = _STATE_SELECT
         prior = conn.execute(
-            f"SELECT {cols} FROM states WHERE machine_id = ? AND ts_ms < ?"  # noqa: S608
-            " ORDER BY ts_ms DESC LIMIT 1",
+            f"{cols} WHERE s.machine_id = ? AND s.ts_ms < ? ORDER BY s.ts_ms DESC LIMIT 1",
             (machine_id, s),
         ).fetchall()
         inside = conn.execute(
-            f"SELECT {cols} FROM states WHERE machine_id = ? AND ts_ms >= ? AND ts_ms < ?"  # noqa: S608
-            " ORDER BY ts_ms",
+            f"{cols} WHERE s.machine_id = ? AND s.ts_ms >= ? AND s.ts_ms < ? ORDER BY s.ts_ms",
             (machine_id, s, e),
         ).fetchall()
         after = conn.execute(
-            f"SELECT {cols} FROM states WHERE machine_id = ? AND ts_ms >= ?"  # noqa: S608
-            " ORDER BY ts_ms LIMIT 1",
+            f"{cols} WHERE s.machine_id = ? AND s.ts_ms >= ? ORDER BY s.ts_ms LIMIT 1",
             (machine_id, max(e, s)),
         ).fetchall()
         return [_state(r) for r in (*prior, *inside, *after)]

@@ -68,7 +68,7 @@ def get_oee(
 def get_dead_letters(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> DeadLetterPagePublic:
     """Records that ingest refused, newest first, with the reason."""
     items = runtime.dead_letters(limit=limit, offset=offset)

@@ -6,18 +6,32 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from pabrik import __version__
+from pabrik.runtime.access import build_accounts, supports_accounts
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.assess import build_assessments, supports_assessments
 from pabrik.runtime.settings import Settings
-from pabrik.web import api, assess_api, assess_pages, kpi_routes, ops, pages
+from pabrik.web import (
+    account_api,
+    account_pages,
+    api,
+    assess_api,
+    assess_pages,
+    kpi_routes,
+    ops,
+    pages,
+    programme_routes,
+    stops_routes,
+)
+from pabrik.web.account_errors import install_account_handlers
 from pabrik.web.assess_errors import install_assessment_handlers
+from pabrik.web.auth import authorize
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
 from pabrik.web.i18n import Catalogues
@@ -41,9 +55,12 @@ def create_app(
         lifespan=_lifespan(rt, live=live, owned=owned),
         docs_url=None,
         redoc_url=None,
+        # Every route passes one check: who is asking and whether their role may (issue 7).
+        dependencies=[Depends(authorize)],
     )
     app.state.pabrik = WebState(settings, rt, Catalogues.load(settings.locale), Renderer(rt.plant))
     app.state.assessments = build_assessments(rt) if supports_assessments(rt) else None
+    app.state.accounts = build_accounts(rt) if supports_accounts(rt) else None
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -54,9 +71,16 @@ def create_app(
     app.include_router(kpi_routes.pages)
     app.include_router(assess_api.router)
     app.include_router(assess_pages.router)
+    app.include_router(stops_routes.api)
+    app.include_router(stops_routes.pages)
+    app.include_router(programme_routes.api)
+    app.include_router(programme_routes.pages)
+    app.include_router(account_api.router)
+    app.include_router(account_pages.router)
     _add_docs(app)
     install_error_handlers(app)
     install_assessment_handlers(app)
+    install_account_handlers(app)
     return app
 
 

@@ -360,6 +360,7 @@ async def save_profile(
     request: Request, assessment_id: str, svc: AssessmentsDep
 ) -> RedirectResponse:
     """Save the company's size, KPI priorities and cost shares."""
+    svc.get(assessment_id)  # an unknown (or another company's) assessment is 'not found'
     form = await request.form()
     priorities = {a: _int(form.get(f"priority.{a}")) for a in KPI_AREAS}
     costs = {c: Fraction(_int(form.get(f"cost.{c}"))) for c in COST_AREAS}

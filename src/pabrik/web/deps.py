@@ -1,4 +1,7 @@
-"""Typed dependencies shared by the routes (runtime, locale, translator, formatter)."""
+"""Typed dependencies shared by the routes (runtime, locale, translator, formatter).
+
+The runtime and the assessments they hand out are scoped to the caller's tenant.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from pabrik.model.errors import StoreUnavailableError
+from pabrik.runtime.access import assessments_for, plant_for
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.assess import Assessments
 from pabrik.runtime.settings import Settings
+from pabrik.web.auth import get_accounts, get_principal
 from pabrik.web.formatting import Formatter
 from pabrik.web.i18n import Catalogues, Translator
 from pabrik.web.templating import LANG_COOKIE, Renderer
@@ -38,8 +43,11 @@ def request_locale(request: Request) -> str:
 
 
 def get_runtime(request: Request) -> Runtime:
-    """The runtime that answers every query."""
-    return web_state(request).runtime
+    """The runtime, for callers of the tenant that owns the site (public routes: everyone)."""
+    runtime = web_state(request).runtime
+    if getattr(request.state, "public", False):
+        return runtime
+    return plant_for(runtime, get_principal(request).scope())
 
 
 def get_renderer(request: Request) -> Renderer:
@@ -74,7 +82,8 @@ def get_assessments(request: Request) -> Assessments:
     service = getattr(request.app.state, "assessments", None)
     if service is None:
         raise StoreUnavailableError("this database backend cannot keep assessments yet")
-    return cast(Assessments, service)
+    scope = get_principal(request).scope()
+    return assessments_for(cast(Assessments, service), get_accounts(request), scope)
 
 
 AssessmentsDep = Annotated[Assessments, Depends(get_assessments)]

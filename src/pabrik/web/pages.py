@@ -113,7 +113,7 @@ def dead_letters_page(
     runtime: RuntimeDep,
     renderer: RendererDep,
     fmt: FormatterDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> HTMLResponse:
     """Records that ingest refused, with the reason and the raw payload."""
     context = {

@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 from pabrik import __version__
 from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
+from pabrik.runtime.tenancy import plant_tenant
 from pabrik.web.formatting import Formatter
 from pabrik.web.i18n import LOCALES, Translator
 from pabrik.web.labels import (
@@ -72,6 +73,15 @@ def static_url(request: Request, path: str) -> str:
     return f"{request.scope.get('root_path', '')}/static/{path}?v={__version__}"
 
 
+def _principal(request: Request) -> Any:
+    return getattr(request.state, "principal", None)
+
+
+def _can(request: Request, action: str) -> bool:
+    principal = _principal(request)
+    return bool(principal is not None and principal.can(action))
+
+
 def _with_lang(request: Request, locale: str) -> str:
     """The current path and query with ``lang`` set."""
     url = request.url.include_query_params(lang=locale)
@@ -86,6 +96,7 @@ class Renderer:
         env = build_environment()
         env.globals["site_name"] = plant.site.name
         env.globals["timezone"] = plant.calendar.timezone
+        env.globals["plant_tenant"] = plant_tenant(plant.site.tenant)
         self.templates = Jinja2Templates(env=env)
 
     def helpers(self, request: Request, translator: Translator) -> dict[str, Any]:
@@ -104,6 +115,10 @@ class Renderer:
             "dead_letter_reason": lambda code: coded(translator, DEAD_LETTER_KEYS, code),
             "flag_label": lambda code: coded(translator, FLAG_KEYS, code),
             "states": list(StateClass),
+            # Who is logged in, what they may do, and the CSRF token every form carries.
+            "principal": _principal(request),
+            "can": lambda action: _can(request, action),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
             "lang_urls": [
                 (loc, _with_lang(request, loc), translator.gettext(LANG_KEYS[loc]))
                 for loc in LOCALES

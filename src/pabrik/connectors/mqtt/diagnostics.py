@@ -19,6 +19,7 @@ def describe(config: MqttConfig, metrics: ConnectorMetrics, session: MqttSession
         "client_id": session.options.client_id,
         "filters": list(session.options.filters),
         "connected": session.connected.is_set(),
+        "subscribed": session.subscribed.is_set(),
         "pending": session.pending,
         "metrics": asdict(metrics),
     }

@@ -39,7 +39,11 @@
       });
       fetch(url, {
         method: "PUT", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: {
+          "Content-Type": "application/json", Accept: "application/json",
+          // The session's CSRF token (issue 7): every state change must carry it.
+          "X-CSRF-Token": (document.querySelector('meta[name="csrf-token"]') || {}).content || ""
+        },
         body: JSON.stringify({ answers: answers })
       }).then(function (r) {
         if (!r.ok) { throw new Error("HTTP " + r.status); }

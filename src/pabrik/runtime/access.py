@@ -1,0 +1,66 @@
+"""Scoped access to the runtime's data: the web asks here, never filters by tenant itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pabrik.model.errors import StoreUnavailableError
+from pabrik.runtime.accounts import Accounts
+from pabrik.runtime.assess import Assessments
+from pabrik.runtime.credentials import new_secret
+from pabrik.runtime.permissions import Role
+from pabrik.runtime.tenancy import TenantScope, check_plant_access, plant_tenant
+from pabrik.storage.accounts import AccountStore
+
+if TYPE_CHECKING:
+    from pabrik.runtime.app import Runtime
+
+
+def supports_accounts(runtime: Runtime) -> bool:
+    """Whether the runtime's store can keep accounts."""
+    return isinstance(runtime.store, AccountStore)
+
+
+def build_accounts(runtime: Runtime) -> Accounts:
+    """The account use cases, with the site's owner created as a tenant when missing."""
+    store = runtime.store
+    if not isinstance(store, AccountStore):
+        raise StoreUnavailableError("this database backend cannot keep accounts yet")
+    site = runtime.plant.site
+    owner = plant_tenant(site.tenant)
+    accounts = Accounts(store, runtime.settings, runtime.clock, owner)
+    accounts.ensure_tenant(owner, site.company or site.name, site.province)
+    return accounts
+
+
+def plant_for(runtime: Runtime, scope: TenantScope) -> Runtime:
+    """The runtime for a caller of the tenant that owns the site; 'not found' for any other."""
+    check_plant_access(scope, plant_tenant(runtime.plant.site.tenant))
+    return runtime
+
+
+def assessments_for(base: Assessments, accounts: Accounts, scope: TenantScope) -> Assessments:
+    """The assessment use cases of the caller's tenant, acting as the caller."""
+    tenant = accounts.tenant(scope.require_tenant())
+    return base.for_tenant(
+        tenant.id, tenant.name, scope.actor, with_plant=tenant.id == accounts.site_tenant
+    )
+
+
+DEMO_ADMIN = "admin"
+
+
+def bootstrap_admin(accounts: Accounts) -> tuple[str, str] | None:
+    """On first start, a system admin with a random password (returned to print once)."""
+    if accounts.has_users():
+        return None
+    password = new_secret()[:20]
+    accounts.create_user(
+        None,
+        username=DEMO_ADMIN,
+        password=password,
+        role=Role.SYSTEM_ADMIN,
+        tenant_id=None,
+        display_name="Administrator",
+    )
+    return DEMO_ADMIN, password
