@@ -104,4 +104,3 @@ def test_a_window_with_no_recorded_state_has_no_oee_rather_than_zero() -> None:
     assert result.oee is None
     assert result.availability is None
     assert result.missing["oee"] is NoValue.NO_STATE_DATA
-

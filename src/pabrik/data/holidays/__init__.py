@@ -1,0 +1,1 @@
+"""Public-holiday calendars by country code, kept as data files."""
