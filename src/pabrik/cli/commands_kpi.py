@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -243,5 +243,54 @@ def rollup(
         finally:
             runtime.close()
         Console().print(f"rollups: {refreshed} dirty hour(s) recomputed, {built} hour(s) built")
+
+    run_guarded(run)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as err:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from err
+
+
+@app.command("energy")
+def energy(
+    scope: ScopeOpt,
+    ref_from: Annotated[str, typer.Option(help="First day of the reference period.")],
+    ref_to: Annotated[str, typer.Option(help="Day after the reference period.")],
+    start: Annotated[str, typer.Option("--from", help="First day to report.")],
+    end: Annotated[str, typer.Option("--to", help="Day after the last day to report.")],
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
+) -> None:
+    """ISO 50001-style baseline: fit kWh = a + b x units per day, then expected vs actual."""
+    reference, period = (_date(ref_from), _date(ref_to)), (_date(start), _date(end))
+
+    def run() -> None:
+        runtime = _runtime(config, data_dir)
+        try:
+            r = kpireports.energy_report(runtime, scope, reference, period)
+        finally:
+            runtime.close()
+        r2 = "–" if r.r_squared is None else f"{r.r_squared:.3f}"
+        console = Console()
+        console.print(
+            f"baseline {scope}: kWh = {float(r.intercept_kwh):.1f}"
+            f" + {float(r.slope_kwh_per_unit):.5f} x units per day (R² {r2},"
+            f" {len(r.reference)} reference days)"
+        )
+        table = Table(title=f"energy {period[0]} → {period[1]}")
+        for col in ("day", "units", "actual kWh", "expected kWh"):
+            table.add_column(col)
+        for d in r.report:
+            expected = "–" if d.expected_kwh is None else f"{float(d.expected_kwh):.1f}"
+            table.add_row(str(d.day), str(d.production), f"{float(d.actual_kwh):.1f}", expected)
+        console.print(table)
+        index = "–" if r.enpi is None else f"{float(r.enpi):.4f}"
+        console.print(
+            f"actual {float(r.actual_kwh):.1f} kWh, expected {float(r.expected_kwh):.1f} kWh,"
+            f" savings {float(r.savings_kwh):.1f} kWh, EnPI {index}"
+        )
 
     run_guarded(run)

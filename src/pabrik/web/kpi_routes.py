@@ -395,3 +395,76 @@ def html_to_pdf(html: str) -> bytes:
 
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
+
+
+class EnergyDayPublic(BaseModel):
+    """One day of an energy baseline or report."""
+
+    day: date
+    production: int
+    actual_kwh: float
+    expected_kwh: float | None
+
+
+class EnergyReportPublic(BaseModel):
+    """An ISO 50001-style baseline (E = a + b x production) and a period judged against it."""
+
+    scope: str
+    intercept_kwh: float
+    slope_kwh_per_unit: float
+    r_squared: float | None
+    actual_kwh: float
+    expected_kwh: float
+    savings_kwh: float
+    enpi: float | None
+    reference: list[EnergyDayPublic]
+    report: list[EnergyDayPublic]
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as err:
+        raise InvalidRequestError(f"'{name}' is not a date (YYYY-MM-DD)", field=name) from err
+
+
+@api.get("/kpi/energy", summary="Energy baseline, expected against actual, and EnPI")
+def get_energy(
+    runtime: RuntimeDep,
+    scope: ScopeQ,
+    ref_from: Annotated[str, Query(description="First day of the reference period")],
+    ref_to: Annotated[str, Query(description="Day after the reference period")],
+    start: Annotated[str, Query(alias="from", description="First day to report")],
+    end: Annotated[str, Query(alias="to", description="Day after the last day to report")],
+) -> EnergyReportPublic:
+    """Fit energy = a + b x production per day on a reference period; report a later one."""
+    reference = (_day(ref_from, "ref_from"), _day(ref_to, "ref_to"))
+    period = (_day(start, "from"), _day(end, "to"))
+    for lo, hi in (reference, period):
+        if hi <= lo or (hi - lo).days > 400:
+            raise InvalidRequestError("a period must end after it starts and last <= 400 days")
+    r = kpireports.energy_report(runtime, scope, reference, period)
+
+    def days(items: list[Any]) -> list[EnergyDayPublic]:
+        return [
+            EnergyDayPublic(
+                day=d.day,
+                production=d.production,
+                actual_kwh=float(d.actual_kwh),
+                expected_kwh=None if d.expected_kwh is None else float(d.expected_kwh),
+            )
+            for d in items
+        ]
+
+    return EnergyReportPublic(
+        scope=r.scope,
+        intercept_kwh=float(r.intercept_kwh),
+        slope_kwh_per_unit=float(r.slope_kwh_per_unit),
+        r_squared=r.r_squared,
+        actual_kwh=float(r.actual_kwh),
+        expected_kwh=float(r.expected_kwh),
+        savings_kwh=float(r.savings_kwh),
+        enpi=None if r.enpi is None else float(r.enpi),
+        reference=days(r.reference),
+        report=days(r.report),
+    )
