@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from pabrik.model.errors import StoreUnavailableError
@@ -14,6 +15,8 @@ from pabrik.storage.accounts import AccountStore
 
 if TYPE_CHECKING:
     from pabrik.runtime.app import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def supports_accounts(runtime: Runtime) -> bool:
@@ -29,7 +32,12 @@ def build_accounts(runtime: Runtime) -> Accounts:
     site = runtime.plant.site
     owner = plant_tenant(site.tenant)
     accounts = Accounts(store, runtime.settings, runtime.clock, owner)
-    accounts.ensure_tenant(owner, site.company or site.name, site.province)
+    accounts.pending_site_tenant = (owner, site.company or site.name, site.province)
+    try:
+        accounts.ensure_site_tenant()
+    except StoreUnavailableError:
+        # The database may still be starting: the first login or new user makes the row.
+        log.warning("site tenant %s not created yet: the database is not reachable", owner)
     return accounts
 
 

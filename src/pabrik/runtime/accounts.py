@@ -87,6 +87,15 @@ class Accounts:
         self.settings = settings
         self.clock = clock
         self.site_tenant = site_tenant
+        # (id, name, province) of the site's owner while its row could not be written yet.
+        self.pending_site_tenant: tuple[str, str, str | None] | None = None
+
+    def ensure_site_tenant(self) -> None:
+        """Create the site owner's tenant row if start-up could not (database was down)."""
+        pending = self.pending_site_tenant
+        if pending is not None:
+            self.ensure_tenant(*pending)
+            self.pending_site_tenant = None
 
     def _audit(
         self,
@@ -193,6 +202,7 @@ class Accounts:
         display_name: str = "",
     ) -> UserRow:
         """A new person; ``scope`` None is the command line (trusted, like a system admin)."""
+        self.ensure_site_tenant()
         name = username.strip()
         if not 1 <= len(name) <= 64 or any(c.isspace() for c in name):
             raise InvalidRequestError(
@@ -351,6 +361,7 @@ class Accounts:
 
     def login(self, username: str, password: str, address: str) -> NewSession:
         """Check a name and password; every failure looks the same to the caller."""
+        self.ensure_site_tenant()
         keys = self._keys(username, address)
         self._check_lock(keys)
         user = self.store.user_by_name(username.strip()) if len(username) <= 64 else None
@@ -446,6 +457,7 @@ class Accounts:
         self, scope: TenantScope | None, *, label: str, role: Role, tenant_id: str
     ) -> NewToken:
         """A token for one tenant and one role; the secret is returned once, kept hashed."""
+        self.ensure_site_tenant()
         if role not in load_permissions().token_roles:
             raise InvalidRequestError(f"tokens cannot carry the role {role}", reason="bad_role")
         self._check_grant(scope, role, tenant_id)

@@ -142,7 +142,7 @@ class IngestWorker:
         self.ingestor = Ingestor(self.store, self.plant)
         self.connectors: list[Connector] = build_connectors(self.configs, self.plant)
         self._stop = asyncio.Event()
-        self._states: dict[str, tuple[bool, bool]] = {}
+        self._states: dict[str, tuple[bool, bool, int]] = {}
 
     def request_stop(self) -> None:
         """Begin a clean shutdown (from a signal handler or a test)."""
@@ -195,7 +195,7 @@ class IngestWorker:
     async def _serve(self) -> None:
         supervisor = ConnectorSupervisor(self.connectors, CommitSink(self.ingestor))
         # Nothing to report until a connector first connects.
-        self._states = {c.id: (False, False) for c in self.connectors}
+        self._states = {c.id: (False, False, 0) for c in self.connectors}
         await supervisor.start()
         ticks = max(1, round(self.options.status_interval_s / _WATCH_S))
         tick = 0
@@ -210,16 +210,22 @@ class IngestWorker:
         self._log_status()
 
     def _watch_connections(self) -> None:
-        """Log each connector's connected / subscribed changes as they happen."""
+        """Log each connector's connected / subscribed / reconnect changes as they happen."""
         for c in self.connectors:
             facts = c.diagnostics()
-            state = (bool(facts.get("connected")), bool(facts.get("subscribed")))
+            # The reconnect count catches a drop and recovery that fall between two polls.
+            state = (
+                bool(facts.get("connected")),
+                bool(facts.get("subscribed")),
+                c.metrics.reconnects,
+            )
             if self._states.get(c.id) == state:
                 continue
             self._states[c.id] = state
-            connected, subscribed = state
+            connected, subscribed, reconnects = state
             if subscribed:
                 what = f"subscribed as {facts.get('client_id')} to {facts.get('filters')}"
+                what += f" (reconnects: {reconnects})" if reconnects else ""
             else:
                 what = "connected" if connected else "disconnected: reconnecting with backoff"
             level = logging.INFO if connected else logging.WARNING

@@ -33,6 +33,7 @@ from pabrik.model.records import (
 )
 from pabrik.model.states import Quality, StateClass
 from pabrik.storage import pgmigrate, pgretention
+from pabrik.storage.pg_accounts import PgAccounts
 from pabrik.storage.pg_assessments import PgAssessments
 from pabrik.storage.pg_rollups import PgRollups, mark_rollups_dirty
 from pabrik.storage.pgpartitions import PARTITIONED, Month, Partitions, months_between
@@ -74,7 +75,15 @@ _UPSERT_CHECKPOINT = (
     "INSERT INTO checkpoints (name, value) VALUES (%s, %s)"
     " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 )
-_STATE_COLUMNS = "machine_id, ts, source, state, reason, product_id, order_id"
+# An operator's reason (state_reasons, issue 7) wins over the raw one, which stays stored.
+_STATE_COLUMNS = (
+    "s.machine_id, s.ts, s.source, s.state, coalesce(o.reason, s.reason) AS reason,"
+    " s.product_id, s.order_id"
+)
+_STATE_FROM = (
+    "states s LEFT JOIN state_reasons o"
+    " ON o.machine_id = s.machine_id AND o.ts = s.ts AND o.source = s.source"
+)
 _LETTER_COLUMNS = "id, source, received_at, reason_code, detail, payload, context"
 
 
@@ -83,7 +92,7 @@ def _configure(conn: Conn) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
 
 
-class PostgresStore(PgRollups, PgAssessments):
+class PostgresStore(PgRollups, PgAssessments, PgAccounts):
     """A store in one PostgreSQL database, shared by any number of processes."""
 
     def __init__(
@@ -220,12 +229,12 @@ class PostgresStore(PgRollups, PgAssessments):
         """State records in [start, end), with the last one before and the first one after."""
         s, e = _ms(start), _ms(end)
         query = (
-            f"(SELECT 0 AS part, {_STATE_COLUMNS} FROM states WHERE machine_id = %(m)s"  # noqa: S608
-            " AND ts < %(s)s ORDER BY ts DESC, source DESC LIMIT 1)"
-            f" UNION ALL (SELECT 1, {_STATE_COLUMNS} FROM states WHERE machine_id = %(m)s"
-            " AND ts >= %(s)s AND ts < %(e)s)"
-            f" UNION ALL (SELECT 2, {_STATE_COLUMNS} FROM states WHERE machine_id = %(m)s"
-            " AND ts >= %(after)s ORDER BY ts, source LIMIT 1)"
+            f"(SELECT 0 AS part, {_STATE_COLUMNS} FROM {_STATE_FROM}"  # noqa: S608
+            " WHERE s.machine_id = %(m)s AND s.ts < %(s)s ORDER BY s.ts DESC, s.source DESC"
+            f" LIMIT 1) UNION ALL (SELECT 1, {_STATE_COLUMNS} FROM {_STATE_FROM}"
+            " WHERE s.machine_id = %(m)s AND s.ts >= %(s)s AND s.ts < %(e)s)"
+            f" UNION ALL (SELECT 2, {_STATE_COLUMNS} FROM {_STATE_FROM}"
+            " WHERE s.machine_id = %(m)s AND s.ts >= %(after)s ORDER BY s.ts, s.source LIMIT 1)"
             " ORDER BY part, ts, source"
         )
         with self._conn() as conn:
