@@ -87,6 +87,8 @@ def backfill_with_progress(runtime: Runtime, days: float) -> int:
     Console(stderr=True).print(
         f"{written:,} records written to {runtime.settings.database_label()}"
     )
+    with Console(stderr=True).status("Menghitung KPI / computing KPI rollups"):
+        runtime.build_rollups(days)
     return written
 
 

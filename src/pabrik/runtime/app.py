@@ -15,6 +15,7 @@ from pabrik.runtime.connectors import ConnectorSupervisor, IngestSink, build_con
 from pabrik.runtime.csvimport import CsvOptions, ImportReport, import_csv
 from pabrik.runtime.csvimport import Progress as CsvProgress
 from pabrik.runtime.ingest import Clock, Ingestor, utc_now
+from pabrik.runtime.kpiengine import engine_for
 from pabrik.runtime.ops import StoreGate, wait_or_fail
 from pabrik.runtime.replay import Replayer, ReplayReport
 from pabrik.runtime.settings import Settings
@@ -72,6 +73,11 @@ class Runtime:
         if self.simulation.position is None:
             self.start_simulation(days)
         return self.simulation.backfill(self.now(), progress)
+
+    def build_rollups(self, days: float) -> int:
+        """Roll up the last ``days`` of KPI elements now, so the first page loads fast."""
+        now = self.now()
+        return engine_for(self).build(now - timedelta(days=days), now)
 
     async def start(self) -> None:
         """Run the connectors, and the simulated plant live, once the store is ready."""
