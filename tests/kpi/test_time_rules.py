@@ -264,6 +264,7 @@ _rules = st.builds(
     micro_stop_ms=st.sampled_from([0, MIN, 5 * MIN]),
     debounce_ms=st.sampled_from([0, 30_000, 2 * MIN]),
     count_period_ms=st.sampled_from([0, 5 * MIN, HOUR]),
+    startup_window_ms=st.sampled_from([0, 10 * MIN, HOUR]),
     preventive_reasons=st.just(frozenset({"pm"})),
     corrective_reasons=st.sampled_from([None, frozenset({"breakdown"})]),
 )
@@ -319,6 +320,8 @@ def test_buckets_of_a_window_sum_to_the_window_under_every_rule(
     _same(total, whole)
     for b, p in zip(buckets, parts, strict=True):
         _same(account(b, SHIFTS, states, counts, m, **kw), p)  # type: ignore[arg-type]
+        assert 0 <= p.elements.sq_startup <= p.elements.sq
+        assert 0 <= p.elements.ideal_startup_ms <= p.elements.ideal_ms - p.elements.ideal_good_ms
 
 
 ABOVE_ONE = {d.id for d in CATALOGUE.definitions.values() if d.above_one}

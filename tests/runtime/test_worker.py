@@ -241,6 +241,5 @@ def test_workers_reconnect_after_a_broker_restart_and_their_sessions_resume(
                 "disconnected: reconnecting" in w.text() and w.text().count(SUBSCRIBED) >= 2
             ),
             "both workers to reconnect and subscribe again",
-            60,
         )
     _assert_exact(db, expected)

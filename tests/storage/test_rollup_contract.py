@@ -114,3 +114,15 @@ def test_assessments_round_trip_with_their_audit_trail(store: SqliteStore | Post
     assert (result.overall, result.level, result.id is not None) == (2.5, 2, True)
     assert [a.action for a in store.audit_log("default", "a1")] == ["create", "create"]
     assert store.company("default", "missing") is None
+
+
+def test_startup_scrap_columns_round_trip_in_hour_and_minute_rollups(
+    store: SqliteStore | PostgresStore,
+) -> None:
+    store.reset_rollups("m1", CONFIG)
+    values = tuple(range(1, len(ROLLUP_COLUMNS) + 1))
+    row = RollupRow("m1", H0, values, {})
+    assert store.save_rollups([row], [RollupRow("m1", H0 + 60_000, values, {})], {"m1": 0}) == set()
+    assert ROLLUP_COLUMNS[-2:] == ("sq_startup", "ideal_startup_ns")
+    assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "hour")["m1"].values == values
+    assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "minute")["m1"].values == values

@@ -36,7 +36,9 @@ NOW = T0 + timedelta(days=3)
 SPAN_MIN = 2 * 24 * 60
 
 
-def _plant(micro_s: float = 60, debounce_s: float = 10, period_s: float = 300) -> Plant:
+def _plant(
+    micro_s: float = 60, debounce_s: float = 10, period_s: float = 300, startup_s: float = 1800
+) -> Plant:
     machine = Machine(
         id="m1",
         name=Text(id="M1"),
@@ -63,7 +65,7 @@ def _plant(micro_s: float = 60, debounce_s: float = 10, period_s: float = 300) -
         ],
         calendar=Calendar(timezone="Asia/Jakarta", shifts=shifts),
         limits=IngestLimits(micro_stop_s=micro_s),
-        kpi=KpiSettings(debounce_s=debounce_s, count_period_s=period_s),
+        kpi=KpiSettings(debounce_s=debounce_s, count_period_s=period_s, startup_window_s=startup_s),
     )
 
 
@@ -89,7 +91,19 @@ _sample = st.builds(
     st.integers(0, SPAN_MIN),
     st.floats(0, 1000, allow_nan=False).map(lambda v: round(v, 3)),
 )
-_records = st.lists(st.one_of(_state, _state, _count, _sample), max_size=60)
+# Changeover and planned stop followed by running: the start-up windows reach over hours.
+_startup = st.builds(
+    lambda m, before: [
+        StateRecord("t", "m1", _t(m), before, None),
+        StateRecord("t", "m1", _t(m + 20), StateClass.RUNNING, None),
+    ],
+    st.integers(0, SPAN_MIN - 20),
+    st.sampled_from([StateClass.CHANGEOVER, StateClass.PLANNED_STOP]),
+)
+_records = st.tuples(
+    st.lists(st.one_of(_state, _state, _count, _count, _sample), max_size=60),
+    st.lists(_startup, max_size=3),
+).map(lambda t: t[0] + [r for pair in t[1] for r in pair])
 
 
 def _check(engine: KpiEngine, start: datetime, end: datetime) -> None:
@@ -130,6 +144,31 @@ def test_rollups_equal_raw_recomputation_also_after_late_out_of_order_data(
         engine.refresh()
         _check(engine, _t(-30), _t(SPAN_MIN + 90))
         store.close()
+
+
+def test_startup_scrap_across_an_hour_border_is_rolled_up_like_raw(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "r.sqlite")
+    store.upgrade()
+    engine = KpiEngine(_plant(), store, lambda: NOW)
+    store.write(
+        [
+            StateRecord("t", "m1", _t(30), StateClass.CHANGEOVER, "die"),
+            StateRecord("t", "m1", _t(55), StateClass.RUNNING),
+            StateRecord("t", "m1", _t(62), StateClass.RUNNING, "speed"),
+            *(CountRecord("t", "m1", _t(m), 10, 2, 0, "a") for m in range(60, 180, 5)),
+        ]
+    )
+    m = engine.plant.machines()[0]
+    raw = engine.raw_account(m, _t(0), _t(180))
+    # Start-up window (0:55, 1:25] holds the 5-min periods of the counts 1:00 to 1:25.
+    assert (raw.elements.sq, raw.elements.sq_startup) == (48, 12)
+    assert raw.elements.ideal_startup_ms == 12 * 1500
+    engine.build(_t(0), _t(180))
+    assert engine.stats.saved_hours >= 3
+    _check(engine, _t(0), _t(180))
+    _check(engine, _t(50), _t(150))
+    # A window starting inside the start-up window still sees the changeover before it.
+    assert engine.account(m, _t(70), _t(180)).elements.sq_startup == 6
 
 
 def test_a_write_marks_the_rolled_up_hours_it_reaches_dirty(tmp_path: Path) -> None:

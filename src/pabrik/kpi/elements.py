@@ -44,6 +44,10 @@ class Elements:
     """Sum over products of PRI x PQ, in ms: the time the output needs at ideal speed."""
     ideal_good_ms: Fraction = Fraction(0)
     """Sum over products of PRI x GQ, in ms: fully productive time."""
+    sq_startup: int = 0
+    """Start-up scrap: the part of SQ made inside a start-up window (see `timemodel`)."""
+    ideal_startup_ms: Fraction = Fraction(0)
+    """Sum over products of PRI x start-up scrap, in ms: the reduced-yield loss."""
 
     def __add__(self, other: Elements) -> Elements:
         if not isinstance(other, Elements):

@@ -71,8 +71,9 @@ def six_big_losses(acc: TimeAccount) -> dict[BigLoss, Fraction]:
 
     Equipment failure = ADET; setup and adjustment = AUST; idling and minor stops = ADOT +
     micro-stop time; reduced speed = APT - micro-stops - ideal time (negative when
-    effectiveness is above 1); process defects = ideal time of scrap and rework units;
-    reduced yield (start-up rejects) is 0 because counts do not mark start-up units.
+    effectiveness is above 1); reduced yield = ideal time of start-up scrap (made inside a
+    start-up window, see `timemodel`); process defects = ideal time of the other scrap and
+    of rework units.
     """
     e = acc.elements
     return {
@@ -80,7 +81,7 @@ def six_big_losses(acc: TimeAccount) -> dict[BigLoss, Fraction]:
         BigLoss.SETUP_ADJUSTMENT: Fraction(e.aust),
         BigLoss.IDLING_MINOR_STOPS: Fraction(e.adot + acc.micro_stop_time_ms),
         BigLoss.REDUCED_SPEED: e.apt - acc.micro_stop_time_ms - e.ideal_ms,
-        BigLoss.PROCESS_DEFECTS: e.ideal_ms - e.ideal_good_ms,
-        BigLoss.REDUCED_YIELD: Fraction(0),
+        BigLoss.PROCESS_DEFECTS: e.ideal_ms - e.ideal_good_ms - e.ideal_startup_ms,
+        BigLoss.REDUCED_YIELD: e.ideal_startup_ms,
         BigLoss.UNKNOWN: Fraction(e.unknown),
     }

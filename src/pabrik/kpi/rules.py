@@ -28,6 +28,8 @@ class TimeRules:
     """Planned-stop reasons that are preventive maintenance (PMT)."""
     corrective_reasons: frozenset[str] | None = None
     """Unplanned-stop reasons that are corrective maintenance; None: every failure is."""
+    startup_window_ms: int = 0
+    """Scrap made this long after a changeover or planned stop ends is start-up scrap; 0: off."""
     energy_gap_ms: int = ENERGY_GAP_MS
     scrap_per_unit_idr: Fraction = Fraction(0)
     """Scrap price for products without their own."""
@@ -35,7 +37,8 @@ class TimeRules:
     @property
     def history_ms(self) -> int:
         """How far before a window the state records must reach for its result to be final."""
-        return self.micro_stop_ms + self.debounce_ms
+        # A start-up window opened by a state change before the window can reach into it.
+        return self.micro_stop_ms + self.debounce_ms + self.startup_window_ms
 
     def corrective(self, state: StateClass, reason: str | None) -> bool:
         """Whether time in this state is corrective maintenance of a failure."""
@@ -54,6 +57,7 @@ def rules_of(plant: Plant) -> TimeRules:
         debounce_ms=round(plant.kpi.debounce_s * 1000),
         count_period_ms=round(plant.kpi.count_period_s * 1000),
         order_reading=plant.kpi.order_reading,
+        startup_window_ms=round(plant.kpi.startup_window_s * 1000),
         preventive_reasons=frozenset(
             r.id for r in plant.downtime_reasons if r.maintenance is MaintenanceKind.PREVENTIVE
         ),

@@ -34,12 +34,20 @@ Rules (each one is tested):
   belongs to that shift, and two adjacent windows never both take one count. Pass the
   shifts that cover the count periods too (up to ``rules.count_period_ms`` around the
   window).
+- Start-up scrap (reduced yield): a record booked to APT right after one booked to AUST
+  (changeover) or PDOT (planned stop), after debouncing, opens a start-up window
+  ``(t, t + rules.startup_window_ms]`` of wall-clock time. The scrap units of a count
+  made inside a start-up window are start-up scrap (``sq_startup``), split like any
+  count: the units are spread evenly over the planned time of the count's period, so an
+  instant count is start-up scrap when ``t < ts <= t + window``, and a count whose period
+  straddles the window's end gives it its share with the same cumulative floors. So
+  start-up scrap never exceeds SQ in any window, and it telescopes over windows.
 """
 
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -67,6 +75,7 @@ from pabrik.model.site import Machine, Product, TimeElement
 from pabrik.model.states import StateClass
 
 _DOWNTIME_BUCKETS = frozenset({TimeElement.AUST, TimeElement.ADET, TimeElement.ADOT})
+_SETUP_ELEMENTS = frozenset({TimeElement.AUST, TimeElement.PDOT})
 _MS_PER_S = 1000
 
 
@@ -161,6 +170,9 @@ class _Inputs:
     energy: list[EnergyDelta]
     orders: Sequence[OrderSpan]
     order_data: bool
+    startups: list[Span]
+    """Start-up windows, normal, as half-open spans (their units are taken as (u, v])."""
+    startup_ends: list[int]
 
 
 def account(
@@ -225,7 +237,10 @@ def _inputs(
     shift_list = list(shifts)
     pot_all = spans.normalize((to_epoch_ms(s.start), to_epoch_ms(s.end)) for s in shift_list)
     records = sorted(states, key=lambda r: r.ts)
-    segments = list(_segments(records, lo, hi, machine, rules, orders))
+    stamps = [to_epoch_ms(r.ts) for r in records]
+    labels = _labels(records, stamps, rules.debounce_ms)
+    segments = list(_segments(records, stamps, labels, lo, hi, machine, rules, orders))
+    startups = _startups(stamps, labels, machine, rules.startup_window_ms)
     count_list = sorted(counts, key=lambda c: c.ts)
     periods = count_period_list(count_list, rules.count_period_ms, pot_all)
     breaks_all = spans.normalize(
@@ -243,6 +258,8 @@ def _inputs(
         energy=energy_deltas(energy, rules.energy_gap_ms),
         orders=orders,
         order_data=bool(orders) or any(r.order_id is not None for r in records),
+        startups=startups,
+        startup_ends=[v for _, v in startups],
     )
 
 
@@ -268,6 +285,8 @@ def _bucket(s: int, e: int, inputs: _Inputs, machine: Machine, rules: TimeRules)
             rq=quantities.rq,
             ideal_ms=quantities.ideal_ms,
             ideal_good_ms=quantities.ideal_good_ms,
+            sq_startup=quantities.sq_startup,
+            ideal_startup_ms=quantities.ideal_startup_ms,
         ),
         extras=extras,
         micro_stop_ms=rules.micro_stop_ms,
@@ -375,6 +394,8 @@ def _labels(
 
 def _segments(
     records: Sequence[StateRecord],
+    stamps: Sequence[int],
+    labels: Sequence[tuple[StateClass, str | None]],
     start: int,
     end: int,
     machine: Machine,
@@ -382,8 +403,6 @@ def _segments(
     orders: Sequence[OrderSpan],
 ) -> Iterator[_Segment]:
     """Contiguous state segments that tile [start, end), unknown where nothing is known."""
-    stamps = [to_epoch_ms(r.ts) for r in records]
-    labels = _labels(records, stamps, rules.debounce_ms)
     micro, opens = _runs(labels, stamps, rules.micro_stop_ms)
     first = stamps[0] if stamps else end
     if start < first:
@@ -417,6 +436,35 @@ def _segments(
                 ordered=ordered,
                 failure_start=opens[i] and a == stamps[i] and rules.corrective(state, reason),
             )
+
+
+def _startups(
+    stamps: Sequence[int],
+    labels: Sequence[tuple[StateClass, str | None]],
+    machine: Machine,
+    window_ms: int,
+) -> list[Span]:
+    """Start-up windows: from each change of a setup or planned stop into production."""
+    if window_ms <= 0:
+        return []
+    booked = [machine.time_model.element(state, reason) for state, reason in labels]
+    return spans.normalize(
+        (stamps[i], stamps[i] + window_ms)
+        for i in range(1, len(booked))
+        if booked[i] is TimeElement.APT and booked[i - 1] in _SETUP_ELEMENTS
+    )
+
+
+def _startup_part(n: int, period: Period, s: int, e: int, inputs: _Inputs) -> int:
+    """The units of ``n`` that window (s, e] takes and that were made in a start-up window."""
+    total = 0
+    i = bisect_left(inputs.startup_ends, max(s, period.start))
+    # Each unit has one production instant, so disjoint windows never count it twice.
+    while i < len(inputs.startups) and inputs.startups[i][0] < min(e, period.end):
+        u, v = inputs.startups[i]
+        total += window_part(n, period, max(s, u), min(e, v), inputs.pot_all)
+        i += 1
+    return total
 
 
 def _read(element: TimeElement, ordered: bool, rules: TimeRules) -> TimeElement:
@@ -455,10 +503,11 @@ def _quantities(
 ) -> tuple[Elements, Fraction, Fraction]:
     """Quantities and ideal times that window (s, e] takes, planned scrap, scrap cost."""
     cache: dict[str | None, Fraction] = {}
-    pq = gq = sq = rq = 0
+    pq = gq = sq = rq = startup = 0
     # Units are summed per PRI (and per scrap rate) first: few fraction products at the end.
     produced_by_pri: Counter[Fraction] = Counter()
     good_by_pri: Counter[Fraction] = Counter()
+    startup_by_pri: Counter[Fraction] = Counter()
     psq = scrap_cost = Fraction(0)
     i = bisect_right(inputs.period_ends, s)
     # Period starts never decrease, so the scan can stop at the first one after e.
@@ -477,6 +526,10 @@ def _quantities(
         pq, gq, sq, rq = pq + produced, gq + good, sq + scrap, rq + rework
         produced_by_pri[pri] += produced
         good_by_pri[pri] += good
+        if scrap and inputs.startups:
+            made = _startup_part(count.scrap, period, s, e, inputs)
+            startup += made
+            startup_by_pri[pri] += made
         if scrap_ratio:
             psq += scrap_ratio * produced
         rate = (
@@ -491,6 +544,8 @@ def _quantities(
         rq=rq,
         ideal_ms=_weighted(produced_by_pri),
         ideal_good_ms=_weighted(good_by_pri),
+        sq_startup=startup,
+        ideal_startup_ms=_weighted(startup_by_pri),
     )
     return quantities, psq, scrap_cost
 

@@ -315,6 +315,8 @@ class KpiSettings(_Strict):
     """
     order_reading: bool = True
     """Use order context when it exists (OPC 40001-1): idle with an order running is ADET."""
+    startup_window_s: float = Field(default=600, ge=0, le=86400)
+    """Scrap made this long after a changeover or planned stop ends is a start-up reject; 0: off."""
     minute_rollup_days: float = Field(default=2, ge=0, le=31)
     """How many recent days keep per-minute rollups besides the per-hour ones."""
 

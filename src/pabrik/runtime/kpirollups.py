@@ -16,9 +16,15 @@ from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 from pabrik.storage.rollups import ROLLUP_COLUMNS, RollupConfig, RollupRow, RollupSum
 
-SCHEMA = 1
+SCHEMA = 2
 """Bump when the time model changes how a bucket is computed: every rollup is rebuilt."""
-_SCALE = {"ideal_ns": 10**6, "ideal_good_ns": 10**6, "psq_micro": 10**6, "scrap_cost_sen": 100}
+_SCALE = {
+    "ideal_ns": 10**6,
+    "ideal_good_ns": 10**6,
+    "ideal_startup_ns": 10**6,
+    "psq_micro": 10**6,
+    "scrap_cost_sen": 100,
+}
 
 
 def fingerprint(plant: Plant, machine_id: str, rules: TimeRules, holidays: frozenset[date]) -> str:
@@ -69,6 +75,8 @@ def _values(acc: TimeAccount) -> dict[str, Fraction | int]:
         "energy_wh": x.energy_wh,
         "scrap_cost_sen": x.scrap_cost_idr * _SCALE["scrap_cost_sen"],
         "order_data": int(acc.order_data),
+        "sq_startup": e.sq_startup,
+        "ideal_startup_ns": e.ideal_startup_ms * _SCALE["ideal_startup_ns"],
     }  # fmt: skip
 
 
@@ -98,6 +106,8 @@ def from_sum(
         pq=v["pq"], gq=v["gq"], sq=v["sq"], rq=v["rq"],
         ideal_ms=Fraction(v["ideal_ns"], _SCALE["ideal_ns"]),
         ideal_good_ms=Fraction(v["ideal_good_ns"], _SCALE["ideal_good_ns"]),
+        sq_startup=v["sq_startup"],
+        ideal_startup_ms=Fraction(v["ideal_startup_ns"], _SCALE["ideal_startup_ns"]),
     )  # fmt: skip
     extras = Extras(
         fe=v["fe"],
