@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import errno
 import socket
-from importlib import resources
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,13 +31,6 @@ from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.ingest import utc_now
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
-
-
-def demo_config() -> Path:
-    """The demo site file: the repository's copy, else the one shipped in the package."""
-    if DEMO_CONFIG.is_file():
-        return DEMO_CONFIG
-    return Path(str(resources.files("pabrik").joinpath("examples/demo-plant.yaml")))
 
 
 def bind_port(host: str, port: int) -> socket.socket:
@@ -128,9 +119,7 @@ def demo(
 
     def run() -> None:
         sock = bind_port(host, port)
-        settings = Settings(
-            config=demo_config(), data_dir=data_dir, host=host, port=port, seed=seed
-        )
+        settings = Settings(config=DEMO_CONFIG, data_dir=data_dir, host=host, port=port, seed=seed)
         runtime = build_runtime(settings)
         backfill_with_progress(runtime, days)
         _serve(settings, runtime, sock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
@@ -142,8 +143,19 @@ def parse_site(text: str, source: str = "<text>") -> SiteConfig:
         raise ConfigError(source, _issues(err, text)) from err
 
 
+DEMO_SITE = Path("examples/demo-plant.yaml")
+
+
+def resolve_site_path(path: Path) -> Path:
+    """The path itself, or the packaged demo plant when the default demo path is absent."""
+    if path == DEMO_SITE and not path.is_file():
+        return Path(str(resources.files("pabrik").joinpath("examples/demo-plant.yaml")))
+    return path
+
+
 def load_site(path: Path) -> SiteConfig:
-    """Read and validate a site file."""
+    """Read and validate a site file (the demo plant is found outside the repository too)."""
+    path = resolve_site_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
