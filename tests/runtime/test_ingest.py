@@ -92,3 +92,20 @@ def test_a_replay_is_counted_as_duplicates_not_new_rows(ingestor: Ingestor) -> N
     assert ingestor.metrics.accepted == 10
     assert ingestor.metrics.duplicates == 10
     assert ingestor.store.row_counts()["counts"] == 10
+
+
+def test_a_failed_commit_keeps_records_and_dead_letters_for_the_retry(ingestor: Ingestor) -> None:
+    import sqlite3
+
+    machine, _ = a_machine(ingestor)
+    ts = NOW - timedelta(minutes=1)
+    ingestor.offer([CountRecord("sim", machine, ts, 4, 0), CountRecord("sim", machine, ts, -1, 0)])
+    writer = ingestor.store._writer  # type: ignore[attr-defined]
+    writer.execute("PRAGMA query_only = ON")  # the real database refuses to write
+    with pytest.raises(sqlite3.OperationalError):
+        ingestor.flush()
+    writer.execute("PRAGMA query_only = OFF")
+    ingestor.flush()
+    ingestor.flush()
+    assert ingestor.store.row_counts()["counts"] == 1
+    assert ingestor.store.dead_letter_count() == 1

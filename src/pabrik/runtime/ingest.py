@@ -153,17 +153,13 @@ class Ingestor:
             return dropped
 
     def _flush(self, checkpoints: dict[str, str] | None) -> WriteResult:
-        records, self._pending = self._pending, []
-        dead, self._dead = self._dead, []
-        if dead:
-            self.store.write_dead_letters(dead)
-        if not records and not checkpoints:
+        records, dead = self._pending, self._dead
+        if not records and not checkpoints and not dead:
             return WriteResult(0, 0)
-        try:
-            result = self.store.write(records, checkpoints)
-        except BaseException:
-            self._pending = records + self._pending
-            raise
+        # One transaction for all three, and nothing leaves the queue before it commits:
+        # a crash can neither lose an accepted record nor write a dead letter twice.
+        result = self.store.write(records, checkpoints, dead)
+        self._pending, self._dead = [], []
         self.metrics.batches += 1
         self.metrics.accepted += result.inserted
         self.metrics.duplicates += result.offered - result.inserted

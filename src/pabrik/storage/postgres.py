@@ -151,14 +151,19 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
             return pgmigrate.status(conn)
 
     def write(
-        self, records: Sequence[Record], checkpoints: dict[str, str] | None = None
+        self,
+        records: Sequence[Record],
+        checkpoints: dict[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
     ) -> WriteResult:
-        """Write a batch and its checkpoints in one transaction; duplicates are ignored."""
+        """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
         tables, first, last = _rows_by_table(records)
         with self._conn() as conn:
             if tables:
                 self._ensure_partitions(conn, list(tables), first, last)
             with conn.transaction():
+                if dead_letters:
+                    _insert_dead_letters(conn, dead_letters)
                 inserted = self._insert(conn, tables)
                 mark_rollups_dirty(conn, tables)
                 if checkpoints:
@@ -198,26 +203,10 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
 
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         """Keep rejected inputs, with their payload capped in size."""
-        rows = [
-            (
-                _text(d.source[:200]),
-                d.received_at,
-                _text(d.reason_code),
-                _text(d.detail[:2000]),
-                _text(d.payload[:DEAD_LETTER_PAYLOAD_CAP]),
-                None if d.context is None else json.dumps(d.context, sort_keys=True),
-            )
-            for d in letters
-        ]
-        if not rows:
+        if not letters:
             return
-        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO dead_letters"
-                " (source, received_at, reason_code, detail, payload, context)"
-                " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
-                rows,
-            )
+        with self._conn() as conn, conn.transaction():
+            _insert_dead_letters(conn, letters)
 
     def checkpoint(self, name: str) -> str | None:
         """The committed position of a source."""
@@ -446,3 +435,23 @@ def _state(r: Sequence[Any]) -> StateRecord:
 
 def _letter(r: Sequence[Any]) -> DeadLetter:
     return DeadLetter(str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), id=int(r[0]), context=r[6])
+
+
+def _insert_dead_letters(conn: Conn, letters: Sequence[DeadLetter]) -> None:
+    rows = [
+        (
+            _text(d.source[:200]),
+            d.received_at,
+            _text(d.reason_code),
+            _text(d.detail[:2000]),
+            _text(d.payload[:DEAD_LETTER_PAYLOAD_CAP]),
+            None if d.context is None else json.dumps(d.context, sort_keys=True),
+        )
+        for d in letters
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO dead_letters (source, received_at, reason_code, detail, payload, context)"
+            " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
+            rows,
+        )

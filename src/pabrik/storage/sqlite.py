@@ -67,6 +67,25 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter]) -> None:
+    rows = [
+        (
+            d.source[:200],
+            to_epoch_ms(d.received_at),
+            d.reason_code,
+            d.detail[:2000],
+            d.payload[:DEAD_LETTER_PAYLOAD_CAP],
+            None if d.context is None else json.dumps(d.context, sort_keys=True),
+        )
+        for d in letters
+    ]
+    conn.executemany(
+        "INSERT INTO dead_letters (source, received_at_ms, reason_code, detail, payload, context)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
 def sql_statements(script: str) -> list[str]:
     """Split a migration script into statements (triggers included) without committing."""
     statements: list[str] = []
@@ -145,11 +164,16 @@ class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
         return self._applied(), max(v for v, _ in migrations())
 
     def write(
-        self, records: Sequence[Record], checkpoints: dict[str, str] | None = None
+        self,
+        records: Sequence[Record],
+        checkpoints: dict[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
     ) -> WriteResult:
-        """Write a batch and its checkpoints in one transaction; duplicates are ignored."""
+        """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
         states, counts, samples = rows_by_table(records)
         with self._transaction() as conn:
+            if dead_letters:
+                _insert_dead_letters(conn, dead_letters)
             before = conn.total_changes
             if states:
                 conn.executemany(_INSERT_STATE, states)
@@ -165,24 +189,8 @@ class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
 
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         """Keep rejected inputs, with their payload capped in size."""
-        rows = [
-            (
-                d.source[:200],
-                to_epoch_ms(d.received_at),
-                d.reason_code,
-                d.detail[:2000],
-                d.payload[:DEAD_LETTER_PAYLOAD_CAP],
-                None if d.context is None else json.dumps(d.context, sort_keys=True),
-            )
-            for d in letters
-        ]
         with self._transaction() as conn:
-            conn.executemany(
-                "INSERT INTO dead_letters"
-                " (source, received_at_ms, reason_code, detail, payload, context)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            _insert_dead_letters(conn, letters)
 
     def checkpoint(self, name: str) -> str | None:
         """The committed position of a source."""

@@ -54,9 +54,12 @@ class Store(Protocol):
         ...
 
     def write(
-        self, records: Sequence[Record], checkpoints: dict[str, str] | None = None
+        self,
+        records: Sequence[Record],
+        checkpoints: dict[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
     ) -> WriteResult:
-        """Write a batch and its checkpoints in one transaction; duplicates are ignored."""
+        """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
         ...
 
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
