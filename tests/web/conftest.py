@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -31,9 +32,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("pabrik-data"))
 
 
+# A fixed Tuesday mid-morning in Cikarang, so pages show the same simulated day on every run.
+NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
+
+
 @pytest.fixture(scope="module")
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, clock=lambda: NOW)
     rt.backfill(days=1)
     rt.ingestor.offer_payload(
         HOSTILE_PAYLOAD, kind="state", source="test/hostile", machine_id="imm-01"
