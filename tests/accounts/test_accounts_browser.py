@@ -3,13 +3,9 @@ sees the programme view without any company name."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from pabrik.runtime.permissions import Role
@@ -17,8 +13,8 @@ from pabrik.runtime.programme_import import import_results
 from pabrik.runtime.tenancy import TenantScope
 from tests.accounts.conftest import PASSWORD, World
 from tests.accounts.test_programme import HEADER, _rows
+from tests.browser import launched_chromium, served
 from tests.web.conftest import browser_log_in
-from tests.web.test_browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 
@@ -27,31 +23,14 @@ pytestmark = pytest.mark.browser
 def server(app: FastAPI, world: World) -> Iterator[str]:
     csv = "\n".join([HEADER, *_rows()]).encode()
     import_results(app.state.assessments, TenantScope(None, Role.ANALYST, "setup"), csv, "p.csv")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start in time"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
-    sock.close()
+    with served(app, lifespan="off") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _page(chromium: object) -> object:

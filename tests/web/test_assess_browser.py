@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from pabrik.runtime.accounts import Accounts
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
+from tests.browser import launched_chromium, served
 from tests.web.conftest import browser_log_in
-from tests.web.test_browser import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 SHOTS_ENV = os.environ.get("PABRIK_SCREENSHOTS")
@@ -28,32 +24,14 @@ SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else None
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterator[str]:
-    app = create_app(settings, runtime)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start in time"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
-    sock.close()
+    with served(create_app(settings, runtime)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def shot(page: object, tmp_path: Path, name: str) -> None:
