@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pabrik.connectors.contract import ConnectorMetrics, InputRejection, ProbeResult, Sink
+from pabrik.connectors.contract import ConnectorMetrics, InputRejection
 from pabrik.connectors.mqtt import diagnostics
 from pabrik.connectors.mqtt.client import (
     Decoded,
     Inbound,
     MqttSession,
     Outgoing,
+    SessionConnector,
     SessionOptions,
-    probe_broker,
 )
 from pabrik.connectors.mqtt.config import MqttConfig
 from pabrik.connectors.mqtt.mapping import JsonDecoder
@@ -72,8 +71,10 @@ class JsonHandler:
         return []
 
 
-class MqttConnector:
+class MqttConnector(SessionConnector):
     """Subscribes to the broker and delivers decoded records to the sink in batches."""
+
+    config: MqttConfig
 
     def __init__(self, config: MqttConfig, plant: Plant) -> None:
         self.config = config
@@ -95,45 +96,6 @@ class MqttConnector:
             JsonHandler(config, plant),
             self._metrics,
         )
-
-    @property
-    def id(self) -> str:
-        """The connector id; the ``source`` of its records."""
-        return self.config.id
-
-    @property
-    def metrics(self) -> ConnectorMetrics:
-        """Its counters."""
-        return self._metrics
-
-    def start(self, sink: Sink) -> None:
-        """Start receiving in background threads."""
-        self.session.start(sink)
-
-    def close(self, timeout: float = 30.0) -> None:
-        """Finish and acknowledge the batch in hand, then disconnect."""
-        self.session.stop(timeout)
-
-    async def run(self, sink: Sink) -> None:
-        """Receive until ``stop``; reconnects happen inside the session."""
-        self.start(sink)
-        try:
-            await asyncio.to_thread(self.session.finished.wait)
-        finally:
-            await asyncio.to_thread(self.close)
-
-    async def stop(self) -> None:
-        """Shut down cleanly."""
-        await asyncio.to_thread(self.close)
-
-    async def probe(self) -> ProbeResult:
-        """Connect and subscribe once with a throw-away session."""
-        return await asyncio.to_thread(self.probe_now)
-
-    def probe_now(self) -> ProbeResult:
-        """The probe, synchronously."""
-        options = self.session.options
-        return probe_broker(self.config.broker, options.client_id, options.filters, options.qos)
 
     def diagnostics(self) -> dict[str, Any]:
         """State and configuration, with the password redacted."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import Callable, Sequence
@@ -12,14 +11,14 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from pabrik.connectors.contract import ConnectorMetrics, InputRejection, ProbeResult, Sink
+from pabrik.connectors.contract import ConnectorMetrics, InputRejection
 from pabrik.connectors.mqtt.client import (
     Decoded,
     Inbound,
     MqttSession,
     Outgoing,
+    SessionConnector,
     SessionOptions,
-    probe_broker,
 )
 from pabrik.connectors.sparkplug import diagnostics
 from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
@@ -259,8 +258,10 @@ class SparkplugHandler:
         extra[name] = extra.get(name, 0) + 1
 
 
-class SparkplugConnector:
+class SparkplugConnector(SessionConnector):
     """A Sparkplug B primary host: subscribes, keeps node sessions, delivers records."""
+
+    config: SparkplugConfig
 
     def __init__(self, config: SparkplugConfig, plant: Plant) -> None:
         self.config = config
@@ -287,43 +288,13 @@ class SparkplugConnector:
         return to_epoch_ms(self.session.clock()) if hasattr(self, "session") else 0
 
     @property
-    def id(self) -> str:
-        """The connector id; the ``source`` of its records."""
-        return self.config.id
-
-    @property
     def metrics(self) -> ConnectorMetrics:
         """Its counters (extra: seq_gaps, rebirth_requests, stale_deaths)."""
         return self._metrics
 
-    def start(self, sink: Sink) -> None:
-        """Start receiving in background threads."""
-        self.session.start(sink)
-
     def close(self, timeout: float = 30.0) -> None:
         """Finish the batch in hand, publish STATE offline, and disconnect."""
         self.session.stop(timeout)
-
-    async def run(self, sink: Sink) -> None:
-        """Receive until ``stop``."""
-        self.start(sink)
-        try:
-            await asyncio.to_thread(self.session.finished.wait)
-        finally:
-            await asyncio.to_thread(self.close)
-
-    async def stop(self) -> None:
-        """Shut down cleanly."""
-        await asyncio.to_thread(self.close)
-
-    async def probe(self) -> ProbeResult:
-        """Connect and subscribe once with a throw-away session."""
-        return await asyncio.to_thread(self.probe_now)
-
-    def probe_now(self) -> ProbeResult:
-        """The probe, synchronously."""
-        opts = self.session.options
-        return probe_broker(self.config.broker, opts.client_id, opts.filters, opts.qos)
 
     def diagnostics(self) -> dict[str, Any]:
         """State and configuration, with the password redacted."""
