@@ -227,8 +227,19 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
 
 
 @pytest.fixture
-def sink(store: SqliteStore, test_plant: Plant) -> IngestSink:
-    return IngestSink(Ingestor(store, test_plant))
+def plant(test_plant: Plant) -> Plant:
+    """The plant a test's sink validates against; protocol folders override it."""
+    return test_plant
+
+
+@pytest.fixture
+def sink(store: SqliteStore, plant: Plant) -> IngestSink:
+    return IngestSink(Ingestor(store, plant))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 _counter = iter(range(1_000_000))

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +13,7 @@ from pymodbus.simulator import SimData, SimDevice
 from pymodbus.simulator.simutils import DataType
 
 from pabrik.model.site import Plant
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.storage.sqlite import SqliteStore
+from tests.connectors.conftest import free_port
 
 PLANT = {
     "site": {"id": "uji", "name": "Pabrik uji"},
@@ -52,33 +48,9 @@ PLANT = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture
 def plant() -> Plant:
     return Plant.model_validate(PLANT)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "pabrik.sqlite", synchronous="NORMAL")
-    s.upgrade()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def sink(store: SqliteStore, plant: Plant) -> IngestSink:
-    return IngestSink(Ingestor(store, plant))
 
 
 Action = Callable[[int, int, int, int, list[int], Any], Awaitable[Any]]

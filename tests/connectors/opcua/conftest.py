@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pabrik.model.site import Plant
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.storage.sqlite import SqliteStore
+from tests.connectors.conftest import free_port
 
 NAMESPACE = "urn:pabrik:test:plant"
 SERVER_URI = "urn:pabrik:test:server"
@@ -62,33 +60,9 @@ PLANT = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture
 def plant() -> Plant:
     return Plant.model_validate(PLANT)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "pabrik.sqlite", synchronous="NORMAL")
-    s.upgrade()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def sink(store: SqliteStore, plant: Plant) -> IngestSink:
-    return IngestSink(Ingestor(store, plant))
 
 
 @dataclass
