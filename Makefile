@@ -41,12 +41,17 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 # Tests talk to real peers: Debian's Chromium, Mosquitto, PostgreSQL and poppler's pdftotext.
+# WeasyPrint (PDF reports) wants HarfBuzz's subsetter to embed small fonts.
 # Install whichever is missing when we are root; otherwise say what to install.
 SYSTEM_DEPS := chromium:chromium mosquitto:mosquitto pdftotext:poppler-utils pg_ctlcluster:postgresql
+SYSTEM_LIBS := libharfbuzz-subset.so.0:libharfbuzz-subset0
 system-deps:
 	@missing=""; for pair in $(SYSTEM_DEPS); do \
 	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	for pair in $(SYSTEM_LIBS); do \
+	  lib=$${pair%%:*}; pkg=$${pair##*:}; \
+	  ldconfig -p | grep -q "$$lib" || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "installing:$$missing"; apt-get update -qq && \

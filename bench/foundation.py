@@ -17,9 +17,9 @@ from pathlib import Path
 from pabrik.connectors.simulator.config import SimulatorConfig
 from pabrik.connectors.simulator.plant import SimulatedPlant
 from pabrik.runtime.app import build_runtime
-from pabrik.runtime.ingest import Ingestor
+from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.settings import Settings
-from pabrik.storage.sqlite import SqliteStore, migrations, rows_by_table
+from pabrik.storage.sqlite.store import SqliteStore, migrations, rows_by_table
 
 CONFIG = Path("examples/demo-plant.yaml")
 UNTIL = datetime(2025, 3, 10, 0, 0, tzinfo=UTC)

@@ -43,10 +43,10 @@ from bench.mqtt import _start_broker
 from bench.postgres import _database, _server
 from pabrik.model.records import CountRecord, Record, StateRecord, from_epoch_ms
 from pabrik.model.states import StateClass
-from pabrik.runtime.kpiengine import KpiEngine
+from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.settings import redact_url
-from pabrik.storage.postgres import PostgresStore
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.postgres.store import PostgresStore
+from pabrik.storage.sqlite.store import SqliteStore
 
 CONFIG = Path("examples/demo-plant.yaml")
 N = int(os.environ.get("PABRIK_BENCH_INGEST_N", "30000"))

@@ -37,8 +37,8 @@ from pabrik.model.site import (
     SiteInfo,
     Text,
 )
-from pabrik.runtime.kpiengine import KpiEngine
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.kpi.engine import KpiEngine
+from pabrik.storage.sqlite.store import SqliteStore
 
 MACHINES = int(os.environ.get("PABRIK_BENCH_MACHINES", "100"))
 DAYS = int(os.environ.get("PABRIK_BENCH_DAYS", "365"))

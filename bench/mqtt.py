@@ -29,10 +29,10 @@ from paho.mqtt.properties import Properties
 
 from pabrik.connectors.mqtt import MqttConfig
 from pabrik.connectors.mqtt.connector import MqttConnector
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.runtime.siteconfig import load_site
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.sqlite.store import SqliteStore
 
 CONFIG = Path("examples/demo-plant.yaml")
 TOPIC = "pabrik/v1/plastindo-cikarang/injeksi/cetak-tutup/imm-01/sample"

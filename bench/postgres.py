@@ -23,9 +23,9 @@ from psycopg import sql
 from pabrik.connectors.simulator.plant import SimulatedPlant
 from pabrik.model.records import CountRecord, Record, SampleRecord
 from pabrik.runtime.app import build_runtime
-from pabrik.runtime.ingest import Ingestor
+from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.settings import Settings, redact_url
-from pabrik.storage.postgres import PostgresStore
+from pabrik.storage.postgres.store import PostgresStore
 
 CONFIG = Path("examples/demo-plant.yaml")
 UNTIL = datetime(2025, 3, 10, 0, 0, tzinfo=UTC)

@@ -37,9 +37,9 @@ from pabrik.connectors.modbus.connector import ModbusConnector
 from pabrik.connectors.opcua.config import OpcuaConfig
 from pabrik.connectors.opcua.connector import OpcuaConnector
 from pabrik.model.site import Plant
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.storage.sqlite.store import SqliteStore
 
 OPCUA_SIZES = (1_000, 5_000, 10_000)
 OPCUA_WARMUP_S = 4.0

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from pabrik.runtime.access import build_accounts
-from pabrik.runtime.accounts import Accounts
+from pabrik.runtime.accounts.access import build_accounts
+from pabrik.runtime.accounts.permissions import Role
+from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.assess import Assessments, build_assessments
-from pabrik.runtime.permissions import Role
+from pabrik.runtime.assess.service import Assessments, build_assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 from tests.assessment.answers import uniform

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 
-from pabrik.runtime.permissions import Role
-from pabrik.runtime.programme_import import import_results
-from pabrik.runtime.tenancy import TenantScope
+from pabrik.runtime.accounts.permissions import Role
+from pabrik.runtime.accounts.tenancy import TenantScope
+from pabrik.runtime.programme.bulk_import import import_results
 from tests.accounts.conftest import PASSWORD, World
 from tests.accounts.test_programme import HEADER, _rows
 from tests.browser import launched_chromium, served

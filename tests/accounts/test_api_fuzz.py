@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 
-from pabrik.runtime.accounts import Accounts
-from pabrik.runtime.permissions import Role
+from pabrik.runtime.accounts.permissions import Role
+from pabrik.runtime.accounts.service import Accounts
 from tests.accounts.conftest import World
 
 pytestmark = pytest.mark.slow

@@ -11,13 +11,13 @@ import pytest
 from fastapi import FastAPI
 
 from pabrik.model.errors import InvalidRequestError, NotFoundError
-from pabrik.runtime.accounts import Accounts
-from pabrik.runtime.auth_errors import AuthenticationError, ForbiddenError, RateLimitedError
-from pabrik.runtime.credentials import secret_hash
-from pabrik.runtime.permissions import Role
+from pabrik.runtime.accounts.credentials import secret_hash
+from pabrik.runtime.accounts.errors import AuthenticationError, ForbiddenError, RateLimitedError
+from pabrik.runtime.accounts.permissions import Role
+from pabrik.runtime.accounts.service import Accounts
+from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.settings import Settings
-from pabrik.runtime.tenancy import TenantScope
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.sqlite.store import SqliteStore
 from tests.accounts.conftest import BASE_URL, PASSWORD, World, anonymous, logged_in
 from tests.web.conftest import log_in
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, Route
 
-from pabrik.runtime.permissions import Role, load_permissions
+from pabrik.runtime.accounts.permissions import Role, load_permissions
 from tests.accounts.conftest import BASE_URL, PASSWORD, World, anonymous, logged_in
 
 pytestmark = pytest.mark.anyio

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pabrik.runtime.access import build_accounts
+from pabrik.runtime.accounts.access import build_accounts
+from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.app import build_runtime
-from pabrik.runtime.permissions import Role
 from pabrik.runtime.settings import Settings
-from pabrik.storage.postgres import PostgresStore
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.web.app import create_app
 from tests.web.conftest import DEMO, PASSWORD, logged_in
 

@@ -8,7 +8,7 @@ import yaml
 
 from pabrik.assessment.catalogue import Catalogue
 from pabrik.assessment.model import AssessmentModel
-from pabrik.runtime.assess_data import ModelRegistry, load_registry
+from pabrik.runtime.assess.data import ModelRegistry, load_registry
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pabrik" / "assessment"
 

@@ -11,7 +11,7 @@ from pabrik.assessment.gaps import CompanyProfile, rank_gaps
 from pabrik.assessment.model import AssessmentModel, QuestionKind
 from pabrik.assessment.roadmap import plan_roadmap
 from pabrik.assessment.scoring import Answer, score
-from pabrik.runtime.assess_data import load_registry
+from pabrik.runtime.assess.data import load_registry
 
 REGISTRY = load_registry()
 MODELS = [REGISTRY.get("indi40"), REGISTRY.get("korea-sf")]

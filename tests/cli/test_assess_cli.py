@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from pabrik.cli.app import app
-from pabrik.runtime.assess_data import load_registry
+from pabrik.runtime.assess.data import load_registry
 from tests.assessment.answers import uniform
 
 runner = CliRunner()

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from pabrik.model.site import Plant
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.runtime.siteconfig import parse_site
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.plant.siteconfig import parse_site
+from pabrik.storage.sqlite.store import SqliteStore
 
 HOST = "127.0.0.1"
 WAIT_S = 60.0

@@ -20,7 +20,7 @@ from pabrik.kpi.timemodel import TimeAccount, account, cumulative_to_deltas
 from pabrik.model.records import to_epoch_ms
 from pabrik.model.site import Machine, Product, Text, TimeElement, TimeModelMap
 from pabrik.model.states import StateClass
-from pabrik.runtime.kpidata import kpi_catalogue
+from pabrik.runtime.kpi.data import kpi_catalogue
 
 from .builders import (
     HOUR,

@@ -21,7 +21,7 @@ from pabrik.model.calendar import Interval
 from pabrik.model.records import StateRecord, to_epoch_ms
 from pabrik.model.site import TimeElement, TimeModelMap
 from pabrik.model.states import StateClass
-from pabrik.runtime.kpidata import kpi_catalogue
+from pabrik.runtime.kpi.data import kpi_catalogue
 
 from .builders import (
     CHANGEOVER,

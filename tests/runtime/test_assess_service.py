@@ -14,9 +14,9 @@ from pabrik.assessment.loader import parse_model
 from pabrik.assessment.scoring import Answer, AnswerError
 from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.assess import Assessments, build_assessments, report_data
-from pabrik.runtime.assess_data import load_registry
-from pabrik.runtime.assess_files import AttachmentRejectedError
+from pabrik.runtime.assess.data import load_registry
+from pabrik.runtime.assess.files import AttachmentRejectedError
+from pabrik.runtime.assess.service import Assessments, build_assessments, report_data
 from pabrik.runtime.settings import Settings
 from tests.assessment.answers import uniform
 from tests.assessment.conftest import raw

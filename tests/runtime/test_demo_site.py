@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pabrik.runtime.siteconfig import DEMO_SITE, load_site
+from pabrik.runtime.plant.siteconfig import DEMO_SITE, load_site
 
 
 def test_the_demo_plant_is_found_outside_the_repository(

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from pabrik.model.site import Plant
-from pabrik.runtime.kpiengine import KpiEngine
-from pabrik.runtime.siteconfig import load_site
-from pabrik.storage.postgres import PostgresStore
+from pabrik.runtime.kpi.engine import KpiEngine
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.postgres.store import PostgresStore
 from tests.connectors.conftest import Broker
 from tests.runtime.peers import (
     BASE,

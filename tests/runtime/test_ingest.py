@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from pabrik.model.records import CountRecord, SampleRecord
-from pabrik.runtime.ingest import Ingestor
-from pabrik.runtime.siteconfig import load_site
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 

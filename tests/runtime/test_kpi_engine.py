@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from pabrik.cli.app import app as cli
 from pabrik.model.errors import ConfigError
-from pabrik.runtime import kpireports
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.kpidata import holiday_list, kpi_catalogue
-from pabrik.runtime.kpiengine import engine_for
+from pabrik.runtime.kpi import reports as kpireports
+from pabrik.runtime.kpi.data import holiday_list, kpi_catalogue
+from pabrik.runtime.kpi.engine import engine_for
+from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.runtime.settings import Settings
-from pabrik.runtime.siteconfig import parse_site
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"
 NOW = datetime(2025, 3, 12, 1, 30, tzinfo=UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from pabrik.model.errors import StoreUnavailableError
-from pabrik.runtime import ops
 from pabrik.runtime.app import build_runtime
+from pabrik.runtime.health import ops
 from pabrik.runtime.settings import Settings, redact_url
-from pabrik.storage.postgres import PostgresStore
+from pabrik.storage.postgres.store import PostgresStore
 from tests.pg import free_port, make_private
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"

@@ -10,8 +10,8 @@ from pabrik.connectors.mqtt.client import Inbound
 from pabrik.connectors.mqtt.connector import JsonHandler
 from pabrik.model.records import SampleRecord
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.csvimport import CsvOptions
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.csvimport import CsvOptions
 from pabrik.runtime.settings import Settings
 from tests.connectors.conftest import TEST_SITE
 

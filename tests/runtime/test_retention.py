@@ -15,10 +15,10 @@ from pabrik.model.errors import ConfigError
 from pabrik.model.records import Record, SampleRecord, StateRecord
 from pabrik.model.site import Plant, Retention
 from pabrik.model.states import StateClass
-from pabrik.runtime.retention import enforce_retention, retention_rules
-from pabrik.runtime.siteconfig import load_site
-from pabrik.storage.postgres import PostgresStore
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.health.retention import enforce_retention, retention_rules
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.postgres.store import PostgresStore
+from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule, Store
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pabrik.model.errors import ConfigError
-from pabrik.runtime.siteconfig import load_site, parse_site
+from pabrik.runtime.plant.siteconfig import load_site, parse_site
 
 GOOD = """\
 site: {id: pabrik-a, name: PT Contoh}

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from pabrik.cli.app import app as cli
 from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
 from pabrik.model.records import SampleRecord
-from pabrik.runtime.ingest import Ingestor
-from pabrik.runtime.siteconfig import load_site
-from pabrik.runtime.worker import CommitSink, WorkerOptions, check_options, worker_configs
-from pabrik.storage.postgres import PostgresStore
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.ingest.worker import CommitSink, WorkerOptions, check_options, worker_configs
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.postgres.store import PostgresStore
 from tests.connectors.conftest import Broker, free_port
 from tests.runtime.peers import (
     SUBSCRIBED,

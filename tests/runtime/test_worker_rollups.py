@@ -14,9 +14,9 @@ import pytest
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
-from pabrik.runtime.kpiengine import KpiEngine
-from pabrik.runtime.siteconfig import load_site
-from pabrik.storage.postgres import PostgresStore
+from pabrik.runtime.kpi.engine import KpiEngine
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.postgres.store import PostgresStore
 from tests.runtime.peers import DEMO
 
 T0 = datetime(2025, 3, 10, 0, 0, tzinfo=UTC)

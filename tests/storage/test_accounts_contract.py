@@ -11,7 +11,6 @@ import pytest
 
 from pabrik.model.records import StateRecord, to_epoch_ms
 from pabrik.model.states import StateClass
-from pabrik.storage import pgmigrate
 from pabrik.storage.accounts import (
     AccountStore,
     AuditLogRow,
@@ -24,9 +23,10 @@ from pabrik.storage.accounts import (
     TokenRow,
     UserRow,
 )
-from pabrik.storage.postgres import PostgresStore
+from pabrik.storage.postgres.store import PostgresStore
+from pabrik.storage.postgres import migrate as pgmigrate
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.sqlite.store import SqliteStore
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
 H0 = to_epoch_ms(T0)

@@ -9,7 +9,7 @@ import pytest
 
 from pabrik.model.records import CountRecord, SampleRecord, StateRecord
 from pabrik.model.states import StateClass
-from pabrik.storage.postgres import PostgresStore
+from pabrik.storage.postgres.store import PostgresStore
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 

@@ -17,9 +17,9 @@ from pabrik.storage.assessments import (
     CompanyRow,
     ResultRow,
 )
-from pabrik.storage.postgres import PostgresStore
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)

@@ -27,9 +27,9 @@ from pabrik.model.site import (
     Text,
 )
 from pabrik.model.states import StateClass
-from pabrik.runtime.kpiengine import KpiEngine
+from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.storage.rollups import HOUR_MS
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.sqlite.store import SqliteStore
 
 T0 = datetime(2025, 1, 6, tzinfo=UTC)
 NOW = T0 + timedelta(days=3)

@@ -8,7 +8,7 @@ import pytest
 
 from pabrik.model.records import CountRecord, DeadLetter, SampleRecord, StateRecord
 from pabrik.model.states import StateClass
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import DEAD_LETTER_PAYLOAD_CAP
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)

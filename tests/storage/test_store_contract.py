@@ -12,8 +12,8 @@ import pytest
 
 from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
-from pabrik.storage.postgres import PostgresStore
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.storage.postgres.store import PostgresStore
+from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import DEAD_LETTER_PAYLOAD_CAP, RetentionRule, Store
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.app import Runtime
-from pabrik.runtime.permissions import Role
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pabrik.runtime.accounts import Accounts
+from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app

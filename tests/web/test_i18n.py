@@ -9,20 +9,21 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from pabrik.runtime.views import Ratio
-from pabrik.web.formatting import Formatter
-from pabrik.web.i18n import LOCALES, Catalogues
+from pabrik.present.formatting import Formatter
+from pabrik.present.i18n import LOCALES, Catalogues
+from pabrik.runtime.plant.views import Ratio
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pabrik"
-WEB = SRC / "web"
+DELIVERY = (SRC / "web", SRC / "present")
 METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 
 
 def used_messages() -> set[str]:
     found: set[str] = set()
-    for _, _, message, _, _ in extract_from_dir(str(WEB), METHOD_MAP, keywords=KEYWORDS):
-        found.update([message] if isinstance(message, str) else message)
+    for folder in DELIVERY:
+        for _, _, message, _, _ in extract_from_dir(str(folder), METHOD_MAP, keywords=KEYWORDS):
+            found.update([message] if isinstance(message, str) else message)
     return found
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pabrik.runtime.app import Runtime
-from pabrik.web.templating import LANG_COOKIE
+from pabrik.web.render import LANG_COOKIE
 
 pytestmark = pytest.mark.anyio
 

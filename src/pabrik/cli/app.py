@@ -21,7 +21,7 @@ from pabrik.cli import (
     commands_users,
 )
 from pabrik.cli.errors import run_guarded
-from pabrik.runtime.siteconfig import load_site
+from pabrik.runtime.plant.siteconfig import load_site
 
 app = typer.Typer(
     name="pabrik",

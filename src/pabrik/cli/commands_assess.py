@@ -14,15 +14,15 @@ from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
 from pabrik.model.errors import InvalidRequestError
+from pabrik.present.assess.report import pdf_bytes, render, report_context
+from pabrik.present.assess.schemas import ResultPublic, RoadmapPublic
+from pabrik.present.formatting import Formatter
+from pabrik.present.i18n import Catalogues
+from pabrik.present.templating import build_environment
 from pabrik.runtime.app import build_runtime
-from pabrik.runtime.assess import Assessments, build_assessments, report_data
-from pabrik.runtime.assess_io import export_answers, format_of, import_answers, scores_csv
+from pabrik.runtime.assess.formats import export_answers, format_of, import_answers, scores_csv
+from pabrik.runtime.assess.service import Assessments, build_assessments, report_data
 from pabrik.runtime.settings import Settings
-from pabrik.web.assess_report import pdf_bytes, render, report_context
-from pabrik.web.assess_schemas import ResultPublic, RoadmapPublic
-from pabrik.web.formatting import Formatter
-from pabrik.web.i18n import Catalogues
-from pabrik.web.templating import build_environment
 
 app = typer.Typer(help="Readiness assessments (INDI 4.0, Korean levels).", no_args_is_help=True)
 

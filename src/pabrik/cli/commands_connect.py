@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pabrik.cli.errors import run_guarded
-from pabrik.runtime.connect import browse_opcua, probe_connector
+from pabrik.runtime.ingest.connect import browse_opcua, probe_connector
 
 app = typer.Typer(
     help="Connect to machines: browse servers and test connections.", no_args_is_help=True

@@ -9,10 +9,10 @@ from rich.console import Console
 
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import DATA_DIR, ConfigOpt, DatabaseUrlOpt, DataDirOpt
-from pabrik.runtime.ingest import utc_now
-from pabrik.runtime.retention import describe, run_retention
+from pabrik.runtime.health.retention import describe, run_retention
+from pabrik.runtime.health.storeadmin import schema_status, upgrade_schema
+from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
-from pabrik.runtime.storeadmin import schema_status, upgrade_schema
 
 app = typer.Typer(help="Database schema and retention.", no_args_is_help=True)
 

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
 from pabrik.runtime.app import build_runtime
-from pabrik.runtime.csvimport import CsvOptions, ImportReport
-from pabrik.runtime.csvimport import Progress as CsvProgress
+from pabrik.runtime.ingest.csvimport import CsvOptions, ImportReport
+from pabrik.runtime.ingest.csvimport import Progress as CsvProgress
 from pabrik.runtime.settings import Settings
 
 app = typer.Typer(help="Import history from files.", no_args_is_help=True)

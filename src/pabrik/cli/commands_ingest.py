@@ -9,8 +9,8 @@ import typer
 
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import DATA_DIR, ConfigOpt, DatabaseUrlOpt, DataDirOpt, DebugOpt
+from pabrik.runtime.ingest.worker import WorkerOptions, default_worker_id, run_worker
 from pabrik.runtime.settings import Settings
-from pabrik.runtime.worker import WorkerOptions, default_worker_id, run_worker
 
 WorkerIdOpt = Annotated[
     str | None,

@@ -13,12 +13,13 @@ from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import instant
-from pabrik.runtime import kpiexport, kpireports
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.kpiengine import engine_for
-from pabrik.runtime.kpiviews import KpiReport
+from pabrik.runtime.kpi import export as kpiexport
+from pabrik.runtime.kpi import reports as kpireports
+from pabrik.runtime.kpi.engine import engine_for
+from pabrik.runtime.kpi.views import KpiReport
+from pabrik.runtime.plant.views import OeeView, Ratio
 from pabrik.runtime.settings import Settings
-from pabrik.runtime.views import OeeView, Ratio
 
 app = typer.Typer(help="Key performance indicators.", no_args_is_help=True)
 

@@ -26,9 +26,9 @@ from pabrik.cli.options import (
     instant,
 )
 from pabrik.model.errors import PortInUseError
-from pabrik.runtime.access import bootstrap_admin, build_accounts, supports_accounts
+from pabrik.runtime.accounts.access import bootstrap_admin, build_accounts, supports_accounts
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.ingest import utc_now
+from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 

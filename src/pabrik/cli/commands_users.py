@@ -15,11 +15,11 @@ from rich.table import Table
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import DATA_DIR, DEMO_CONFIG, ConfigOpt, DatabaseUrlOpt, DataDirOpt
 from pabrik.model.errors import InvalidRequestError
-from pabrik.runtime.access import build_accounts
-from pabrik.runtime.accounts import CLI_ACTOR, Accounts
+from pabrik.runtime.accounts.access import build_accounts
+from pabrik.runtime.accounts.credentials import new_secret
+from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
+from pabrik.runtime.accounts.service import CLI_ACTOR, Accounts
 from pabrik.runtime.app import build_runtime
-from pabrik.runtime.credentials import new_secret
-from pabrik.runtime.permissions import COMPANY_ROLES, Role
 from pabrik.runtime.settings import Settings
 
 app = typer.Typer(help="People, their roles and API tokens.", no_args_is_help=True)

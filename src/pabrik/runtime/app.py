@@ -10,24 +10,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pabrik.model.errors import InvalidRequestError, NotFoundError
-from pabrik.runtime import kpiqueries
-from pabrik.runtime.connectors import ConnectorSupervisor, IngestSink, build_connectors
-from pabrik.runtime.csvimport import CsvOptions, ImportReport, import_csv
-from pabrik.runtime.csvimport import Progress as CsvProgress
-from pabrik.runtime.ingest import Clock, Ingestor, utc_now
-from pabrik.runtime.kpiengine import engine_for
-from pabrik.runtime.ops import StoreGate, wait_or_fail
-from pabrik.runtime.replay import Replayer, ReplayReport
-from pabrik.runtime.settings import Settings
-from pabrik.runtime.simulation import Progress, SimulationRunner
-from pabrik.runtime.siteconfig import SiteConfig, load_site
-from pabrik.runtime.storeadmin import open_store
-from pabrik.runtime.views import (
+from pabrik.runtime.health.ops import StoreGate, wait_or_fail
+from pabrik.runtime.health.storeadmin import open_store
+from pabrik.runtime.ingest.connectors import ConnectorSupervisor, IngestSink, build_connectors
+from pabrik.runtime.ingest.csvimport import CsvOptions, ImportReport, import_csv
+from pabrik.runtime.ingest.csvimport import Progress as CsvProgress
+from pabrik.runtime.ingest.pipeline import Clock, Ingestor, utc_now
+from pabrik.runtime.ingest.replay import Replayer, ReplayReport
+from pabrik.runtime.ingest.simulation import Progress, SimulationRunner
+from pabrik.runtime.kpi.engine import engine_for
+from pabrik.runtime.plant import queries as kpiqueries
+from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
+from pabrik.runtime.plant.views import (
     DeadLetterView,
     MachineDetail,
     OeeView,
     PlantOverview,
 )
+from pabrik.runtime.settings import Settings
 from pabrik.storage.store import Store
 
 log = logging.getLogger(__name__)

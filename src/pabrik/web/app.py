@@ -13,30 +13,27 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from pabrik import __version__
-from pabrik.runtime.access import build_accounts, supports_accounts
+from pabrik.present.i18n import Catalogues
+from pabrik.runtime.accounts.access import build_accounts, supports_accounts
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.assess import build_assessments, supports_assessments
+from pabrik.runtime.assess.service import build_assessments, supports_assessments
 from pabrik.runtime.settings import Settings
-from pabrik.web import (
-    account_api,
-    account_pages,
-    api,
-    assess_api,
-    assess_pages,
-    kpi_routes,
-    ops,
-    pages,
-    programme_routes,
-    stops_routes,
-)
-from pabrik.web.account_errors import install_account_handlers
-from pabrik.web.assess_errors import install_assessment_handlers
+from pabrik.web.accounts import api as account_api
+from pabrik.web.accounts import pages as account_pages
+from pabrik.web.accounts.errors import install_account_handlers
+from pabrik.web.assess import api as assess_api
+from pabrik.web.assess import pages as assess_pages
+from pabrik.web.assess.errors import install_assessment_handlers
 from pabrik.web.auth import authorize
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
-from pabrik.web.i18n import Catalogues
+from pabrik.web.health import routes as ops
+from pabrik.web.kpi import routes as kpi_routes
+from pabrik.web.plant import api, pages
+from pabrik.web.plant import stops as stops_routes
+from pabrik.web.programme import routes as programme_routes
+from pabrik.web.render import Renderer
 from pabrik.web.security import SecurityHeaders
-from pabrik.web.templating import Renderer
 
 STATIC_DIR = Path(__file__).parent / "static"
 

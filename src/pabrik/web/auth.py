@@ -10,11 +10,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from pabrik.model.errors import StoreUnavailableError
-from pabrik.runtime.accounts import Accounts
-from pabrik.runtime.auth_errors import AuthenticationError, CsrfError, ForbiddenError
-from pabrik.runtime.credentials import new_secret, same
-from pabrik.runtime.permissions import load_permissions
-from pabrik.runtime.tenancy import Principal, TenantScope
+from pabrik.runtime.accounts.credentials import new_secret, same
+from pabrik.runtime.accounts.errors import AuthenticationError, CsrfError, ForbiddenError
+from pabrik.runtime.accounts.permissions import load_permissions
+from pabrik.runtime.accounts.service import Accounts
+from pabrik.runtime.accounts.tenancy import Principal, TenantScope
 
 SESSION_COOKIE = "pabrik_session"
 LOGIN_CSRF_COOKIE = "pabrik_login_csrf"

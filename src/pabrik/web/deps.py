@@ -11,14 +11,14 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from pabrik.model.errors import StoreUnavailableError
-from pabrik.runtime.access import assessments_for, plant_for
+from pabrik.present.formatting import Formatter
+from pabrik.present.i18n import Catalogues, Translator
+from pabrik.runtime.accounts.access import assessments_for, plant_for
 from pabrik.runtime.app import Runtime
-from pabrik.runtime.assess import Assessments
+from pabrik.runtime.assess.service import Assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.auth import get_accounts, get_principal
-from pabrik.web.formatting import Formatter
-from pabrik.web.i18n import Catalogues, Translator
-from pabrik.web.templating import LANG_COOKIE, Renderer
+from pabrik.web.render import LANG_COOKIE, Renderer
 
 
 @dataclass(frozen=True, slots=True)

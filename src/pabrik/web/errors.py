@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from pabrik.model.errors import PabrikError
+from pabrik.present.formatting import Formatter
+from pabrik.present.labels import error_message
 from pabrik.web.deps import request_locale, web_state
-from pabrik.web.formatting import Formatter
-from pabrik.web.labels import error_message
-from pabrik.web.schemas import ErrorBody, ErrorPublic
+from pabrik.web.plant.schemas import ErrorBody, ErrorPublic
 
 STATUS_BY_CODE: dict[str, int] = {
     "not_found": 404,

@@ -10,9 +10,9 @@ import pytest
 from pabrik.model.errors import InvalidRequestError
 from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
-from pabrik.runtime.csvimport import CsvOptions, import_csv
-from pabrik.runtime.ingest import Ingestor
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.csvimport import CsvOptions, import_csv
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(days=1)

@@ -8,7 +8,7 @@ import yaml
 from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.modbus.connector import start_offsets
 from pabrik.model.errors import ConfigError
-from pabrik.runtime.siteconfig import parse_site
+from pabrik.runtime.plant.siteconfig import parse_site
 
 from .conftest import PLANT
 

@@ -15,8 +15,8 @@ from pabrik.connectors.modbus.connector import ModbusConnector
 from pabrik.connectors.modbus.mapping import encode
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
-from pabrik.runtime.connectors import IngestSink
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.storage.sqlite.store import SqliteStore
 
 from .conftest import device, free_port, modbus_server, server_port, silent_server, until
 

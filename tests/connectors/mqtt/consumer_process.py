@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pabrik.connectors.mqtt import MqttConfig
 from pabrik.connectors.mqtt.connector import MqttConnector
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.runtime.siteconfig import parse_site
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.plant.siteconfig import parse_site
+from pabrik.storage.sqlite.store import SqliteStore
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
-from pabrik.runtime.connectors import IngestSink
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.conftest import Broker, wait_until
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pabrik.model.site import Plant
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.conftest import Broker, wait_until
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
 

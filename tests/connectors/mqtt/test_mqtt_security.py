@@ -15,8 +15,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from pabrik.connectors.mqtt.connector import MqttConnector
 from pabrik.model.site import Plant
-from pabrik.runtime.connectors import IngestSink
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.conftest import HOST, Broker, BrokerFactory, free_port, wait_until
 from tests.connectors.mqtt.certs import Certs, make_certs
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started

@@ -15,8 +15,8 @@ from pabrik.model.records import CountRecord, SampleRecord, StateRecord
 from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 from pabrik.model.validation import Rejection
-from pabrik.runtime.connectors import IngestSink
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.conftest import Broker, wait_until
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
 

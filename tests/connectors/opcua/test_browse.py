@@ -16,10 +16,10 @@ from pabrik.cli.app import app
 from pabrik.connectors.opcua.config import OpcuaConfig
 from pabrik.connectors.opcua.connector import OpcuaConnector
 from pabrik.model.site import Plant
-from pabrik.runtime.connect import ConnectorUnavailableError, browse_opcua
-from pabrik.runtime.connectors import IngestSink
-from pabrik.runtime.ingest import Ingestor
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connect import ConnectorUnavailableError, browse_opcua
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.storage.sqlite.store import SqliteStore
 
 from .conftest import PLANT, free_port, node, opcua_server, until
 

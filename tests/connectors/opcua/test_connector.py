@@ -16,8 +16,8 @@ from pabrik.connectors.opcua.config import OpcuaConfig
 from pabrik.connectors.opcua.connector import OpcuaConnector
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
-from pabrik.runtime.connectors import IngestSink
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.storage.sqlite.store import SqliteStore
 
 from .conftest import USERS, free_port, make_certs, node, opcua_server, until
 

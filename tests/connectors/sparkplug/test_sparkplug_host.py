@@ -12,8 +12,8 @@ from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
 from pabrik.connectors.sparkplug.connector import SparkplugConnector
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
-from pabrik.runtime.connectors import IngestSink
-from pabrik.storage.sqlite import SqliteStore
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.conftest import Broker, wait_until
 from tests.connectors.sparkplug.edge import (
     EdgeNode,

@@ -1,0 +1,1 @@
+"""Delivery-neutral presentation: words, formats, labels, templates, charts and reports."""

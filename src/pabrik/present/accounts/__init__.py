@@ -1,0 +1,1 @@
+"""How accounts read: labels of roles, form problems and access errors."""

@@ -1,0 +1,1 @@
+"""How assessments read: labels, wording, radar charts, reports and JSON shapes."""

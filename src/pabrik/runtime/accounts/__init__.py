@@ -1,0 +1,1 @@
+"""Accounts: tenants, people, login, sessions, tokens, roles and tenant scoping."""

@@ -1,0 +1,1 @@
+"""Readiness assessment use cases: answers, scores, evidence, roadmap, reports, audit."""

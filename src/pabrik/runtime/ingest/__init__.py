@@ -1,0 +1,1 @@
+"""Getting data in: the ingest pipeline, connectors, workers, CSV import, replay, simulation."""

@@ -1,0 +1,1 @@
+"""The plant as the dashboard sees it: site configuration, overview, machine pages, stop reasons."""

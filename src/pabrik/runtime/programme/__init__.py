@@ -1,0 +1,1 @@
+"""The programme view across companies (k-anonymous) and its bulk import."""

@@ -1,1 +1,0 @@
-"""Versioned SQL migrations, one folder per backend."""

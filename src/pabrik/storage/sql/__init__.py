@@ -1,0 +1,1 @@
+"""SQL shared by both backends: the dialect-neutral account and assessment stores."""

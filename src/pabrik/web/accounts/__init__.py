@@ -1,0 +1,1 @@
+"""Account pages and API."""

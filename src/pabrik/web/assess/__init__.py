@@ -1,0 +1,1 @@
+"""Assessment pages and API."""

@@ -1,0 +1,1 @@
+"""Operations endpoints for probes and monitoring."""

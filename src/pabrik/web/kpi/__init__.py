@@ -1,0 +1,1 @@
+"""KPI pages and API: losses, costs, shift report and exports."""

@@ -1,0 +1,1 @@
+"""Plant pages and API: overview, machine pages, stop reasons, dead letters."""

@@ -1,0 +1,1 @@
+"""Programme view pages and API."""

@@ -1,0 +1,121 @@
+"""Page rendering for the web: the shared Jinja environment bound to one request's locale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from pabrik import __version__
+from pabrik.model.site import Plant
+from pabrik.model.states import StateClass
+from pabrik.present.formatting import Formatter
+from pabrik.present.i18n import LOCALES, Translator
+from pabrik.present.labels import (
+    DEAD_LETTER_KEYS,
+    FLAG_KEYS,
+    LANG_KEYS,
+    WINDOW_KEYS,
+    coded,
+    loss_label,
+    state_label,
+)
+from pabrik.present.templating import build_environment
+from pabrik.runtime.accounts.tenancy import plant_tenant
+
+LANG_COOKIE = "pabrik_lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def static_url(request: Request, path: str) -> str:
+    """A root-relative URL of a static file, versioned so caches refresh on upgrade."""
+    return f"{request.scope.get('root_path', '')}/static/{path}?v={__version__}"
+
+
+def _principal(request: Request) -> Any:
+    return getattr(request.state, "principal", None)
+
+
+def _can(request: Request, action: str) -> bool:
+    principal = _principal(request)
+    return bool(principal is not None and principal.can(action))
+
+
+def _with_lang(request: Request, locale: str) -> str:
+    """The current path and query with ``lang`` set."""
+    url = request.url.include_query_params(lang=locale)
+    return f"{url.path}?{url.query}"
+
+
+class Renderer:
+    """Renders pages and partials with the translator and formatter of one request."""
+
+    def __init__(self, plant: Plant) -> None:
+        self.plant = plant
+        env = build_environment()
+        env.globals["site_name"] = plant.site.name
+        env.globals["timezone"] = plant.calendar.timezone
+        env.globals["plant_tenant"] = plant_tenant(plant.site.tenant)
+        self.templates = Jinja2Templates(env=env)
+
+    def helpers(self, request: Request, translator: Translator) -> dict[str, Any]:
+        """Per-request template functions bound to the request's language."""
+        return {
+            "t": translator,
+            "root": request.scope.get("root_path", ""),
+            "static": lambda path: static_url(request, path),
+            "state_label": lambda state: state_label(translator, state),
+            "loss_label": lambda code, label: loss_label(
+                translator, code, None if label is None else label.get(translator.locale)
+            ),
+            "shift_name": lambda key: self.shift_name(key, translator.locale),
+            "line_name": lambda line_id: self.line_name(line_id, translator.locale),
+            "window_label": lambda window: translator.gettext(WINDOW_KEYS[window]),
+            "dead_letter_reason": lambda code: coded(translator, DEAD_LETTER_KEYS, code),
+            "flag_label": lambda code: coded(translator, FLAG_KEYS, code),
+            "states": list(StateClass),
+            # Who is logged in, what they may do, and the CSRF token every form carries.
+            "principal": _principal(request),
+            "can": lambda action: _can(request, action),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "lang_urls": [
+                (loc, _with_lang(request, loc), translator.gettext(LANG_KEYS[loc]))
+                for loc in LOCALES
+            ],
+        }
+
+    def line_name(self, line_id: str, locale: str) -> str:
+        """The configured name of a line."""
+        line = next((ln for ln in self.plant.lines() if ln.id == line_id), None)
+        return line.name.get(locale) if line else line_id
+
+    def shift_name(self, key: str, locale: str) -> str:
+        """The configured name of the shift in a key like ``2024-01-15/night``."""
+        shift_id = key.rpartition("/")[2]
+        shift = next((s for s in self.plant.calendar.shifts if s.id == shift_id), None)
+        return shift.name.get(locale) if shift else shift_id
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        formatter: Formatter,
+        context: dict[str, Any],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """A rendered template; remembers an explicit ``?lang=`` choice in a cookie."""
+        full = {
+            **self.helpers(request, formatter.translator),
+            "fmt": formatter,
+            "locale": formatter.locale,
+            "page": "",
+            **context,
+        }
+        response = self.templates.TemplateResponse(request, name, full, status_code=status_code)
+        if request.query_params.get("lang") == formatter.locale:
+            response.set_cookie(
+                LANG_COOKIE, formatter.locale, max_age=LANG_COOKIE_MAX_AGE, samesite="lax"
+            )
+        return response
