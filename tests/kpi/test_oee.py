@@ -75,10 +75,18 @@ def test_performance_above_one_is_reported_raw_and_flagged() -> None:
     assert Flag.PERFORMANCE_ABOVE_ONE in result.flags
 
 
-def test_unknown_time_is_flagged() -> None:
+def test_unknown_time_is_flagged_and_left_out_of_the_denominator() -> None:
+    """Half an hour known running, half an hour with no data: availability is 100 %, not 50 %."""
     e = Elements(pot=HOUR, pbt=HOUR, apt=HOUR // 2, unknown=HOUR // 2)
     assert Flag.UNKNOWN_TIME in oee(e).flags
-    assert oee(e).availability == Fraction(1, 2)
+    assert oee(e).availability == Fraction(1)
+
+
+def test_time_before_the_first_data_does_not_drag_availability_to_zero() -> None:
+    """3 h 55 min unknown then 2 min running: availability is over the 2 known minutes."""
+    minute = 60_000
+    e = Elements(pot=237 * minute, pbt=237 * minute, apt=2 * minute, unknown=235 * minute)
+    assert oee(e).availability == Fraction(1)
 
 
 def test_line_oee_is_oee_of_summed_elements_not_an_average() -> None:

@@ -116,9 +116,10 @@ def test_t7_flux_state_stream_with_cumulative_counters() -> None:
     """InfluxData Flux oee.APQ test: 4 h of data against 8 h of planned time.
 
     Flux divides run time by an 8 h planned-time parameter while its rows cover only
-    00:00-04:00. Here the plan is an 8 h shift and the missing 4 h are an explicit
-    ``unknown`` state from 04:00: unknown time is planned busy time that never becomes
-    production time, which gives the published availability 3/8.
+    00:00-04:00, i.e. it treats the 4 h after the data as planned time in which the machine
+    did not run. Here the plan is an 8 h shift and those 4 h are an explicit idle state from
+    04:00, which gives the published availability 3/8. (Were they unknown, pabrik would leave
+    them out of the denominator and say so: see the test below.)
     """
     rows = [
         (at(0), RUNNING, 1200, 10),
@@ -130,20 +131,31 @@ def test_t7_flux_state_stream_with_cumulative_counters() -> None:
     parts = cumulative_to_deltas([(ts, part) for ts, _, part, _ in rows])
     bad = cumulative_to_deltas([(ts, b) for ts, _, _, b in rows])
     counts = [count(ts, p - b, b) for (ts, p), (_, b) in zip(parts, bad, strict=True)]
-    states = [state(ts, cls) for ts, cls, _, _ in rows] + [state(at(4), UNKNOWN)]
+    states = [state(ts, cls) for ts, cls, _, _ in rows] + [state(at(4), IDLE)]
 
     result = oee(
         elements(window(at(0), at(8)), [shift(at(0), at(8))], states, counts, machine("30"))
     )
 
     assert result.elements.apt == 3 * HOUR
-    assert result.elements.unknown == 4 * HOUR
+    assert result.elements.adot == 4 * HOUR
     assert (result.elements.pq, result.elements.sq) == (240, 4)
     assert result.availability == Fraction(3, 8) == Fraction("0.375")
     assert result.performance == Fraction(2, 3)
     assert result.quality == Fraction(59, 60)
     assert result.oee == Fraction(59, 240)
     assert float(result.oee) == 0.24583333333333332
+
+
+def test_t7_with_the_last_four_hours_unknown_divides_by_known_time_only() -> None:
+    """The same rows with no state after 04:00: availability is over the 4 known hours."""
+    rows = [(at(0), RUNNING), (at(2), UNPLANNED), (at(3), RUNNING)]
+    states = [state(ts, cls) for ts, cls in rows] + [state(at(4), UNKNOWN)]
+
+    result = oee(elements(window(at(0), at(8)), [shift(at(0), at(8))], states, [], machine("30")))
+
+    assert result.elements.unknown == 4 * HOUR
+    assert result.availability == Fraction(3, 4)
     assert Flag.UNKNOWN_TIME in result.flags
 
 

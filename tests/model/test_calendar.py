@@ -10,8 +10,6 @@ from pabrik.model.calendar import (
     Interval,
     ShiftInstance,
     active_shift,
-    calendar_day_bounds,
-    production_day_start,
     shift_instances,
 )
 from pabrik.model.site import Break, Calendar, Shift, Text, Weekday
@@ -143,12 +141,6 @@ def test_jakarta_day_shift_is_utc_plus_seven() -> None:
     assert inst.breaks == (Interval(_utc(2024, 1, 15, 3), _utc(2024, 1, 15, 3, 30)),)
 
 
-def test_calendar_day_bounds_follow_local_midnight_on_dst_day() -> None:
-    span = calendar_day_bounds(_calendar(DAY), date(2024, 3, 31))
-    assert span == Interval(_utc(2024, 3, 30, 23), _utc(2024, 3, 31, 22))
-    assert span.duration == timedelta(hours=23)
-
-
 def test_interval_clip_returns_none_without_overlap() -> None:
     iv = Interval(_utc(2024, 1, 1, 1), _utc(2024, 1, 1, 2))
     assert iv.clip(_utc(2024, 1, 1, 2), _utc(2024, 1, 1, 3)) is None
@@ -210,24 +202,3 @@ def test_which_shift_is_active_finds_yesterdays_night_shift_in_jakarta() -> None
     inst = active_shift(cal, _utc(2025, 1, 7, 22, 30))  # 05:30 local on 8 January
     assert inst is not None
     assert inst.key == "2025-01-07/malam"
-
-
-def test_inside_a_night_shift_today_is_the_production_day_it_started_on() -> None:
-    """At 03:00 in the night shift begun on the 15th, today is the 15th: from its 06:00 shift."""
-    cal = _calendar(DAY, NIGHT)
-    now = _utc(2024, 1, 16, 2)  # 03:00 local
-    assert production_day_start(cal, now) == _utc(2024, 1, 15, 5)
-    only_nights = _calendar(NIGHT)
-    assert production_day_start(only_nights, now) == _utc(2024, 1, 15, 21)
-
-
-def test_today_starts_at_the_first_shift_of_the_day_during_the_day_shift() -> None:
-    cal = _calendar(DAY, NIGHT)
-    now = _utc(2024, 1, 16, 9)  # 10:00 local, day shift started 06:00 local
-    assert production_day_start(cal, now) == _utc(2024, 1, 16, 5)
-
-
-def test_today_falls_back_to_midnight_when_no_shift_runs() -> None:
-    cal = _calendar(DAY)
-    now = _utc(2024, 1, 16, 3)  # 04:00 local, before the day shift
-    assert production_day_start(cal, now) == _utc(2024, 1, 15, 23)

@@ -15,7 +15,16 @@ from typing import Any
 
 from pabrik.kpi.capability import Capability
 from pabrik.kpi.elements import Elements, Extras
-from pabrik.kpi.oee import NoValue, Ratio, ratio
+from pabrik.kpi.oee import (
+    NoValue,
+    Ratio,
+    availability,
+    busy_ratio,
+    overall,
+    performance,
+    quality,
+    ratio,
+)
 from pabrik.kpi.timemodel import TimeAccount
 from pabrik.model.errors import InvalidRequestError
 
@@ -162,16 +171,7 @@ def _product(*parts: Ratio) -> Ratio:
     return Ratio(value)
 
 
-def _a(e: Elements) -> Ratio:
-    return ratio(e.apt, e.pbt, NoValue.NO_PLANNED_BUSY_TIME)
-
-
-def _p(e: Elements) -> Ratio:
-    return ratio(e.ideal_ms, e.apt, NoValue.NO_PRODUCTION_TIME)
-
-
-def _q(e: Elements) -> Ratio:
-    return ratio(e.gq, e.pq, NoValue.NO_UNITS_PRODUCED)
+_a, _p, _q = availability, performance, quality
 
 
 def _hours(r: Ratio) -> Ratio:
@@ -179,16 +179,16 @@ def _hours(r: Ratio) -> Ratio:
 
 
 def _oee(e: Elements, _x: Extras, _c: KpiContext) -> Ratio:
-    return _product(_a(e), _p(e), _q(e))
+    return overall(e, _a(e), _p(e), _q(e))
 
 
 def _oee_capped(e: Elements, _x: Extras, _c: KpiContext) -> Ratio:
     p = _p(e)
-    return _product(_a(e), p if p.value is None else Ratio(min(p.value, Fraction(1))), _q(e))
+    return overall(e, _a(e), p if p.value is None else Ratio(min(p.value, Fraction(1))), _q(e))
 
 
 def _nee(e: Elements, _x: Extras, _c: KpiContext) -> Ratio:
-    return _product(ratio(e.aupt, e.pbt, NoValue.NO_PLANNED_BUSY_TIME), _p(e), _q(e))
+    return _product(busy_ratio(e.aupt, e), _p(e), _q(e))
 
 
 def _utilization(e: Elements, _x: Extras, c: KpiContext) -> Ratio:
@@ -215,7 +215,7 @@ FORMULAS: dict[str, Formula] = {
     "oee": _oee,
     "oee_capped": _oee_capped,
     "nee": _nee,
-    "allocation_efficiency": lambda e, x, c: ratio(e.aubt, e.pbt, NoValue.NO_PLANNED_BUSY_TIME),
+    "allocation_efficiency": lambda e, x, c: busy_ratio(e.aubt, e),
     "utilization_efficiency": lambda e, x, c: _div(e.apt, e.aubt, "no_busy_time"),
     "technical_efficiency": lambda e, x, c: _div(e.apt, e.apt + e.adet, "no_busy_time"),
     "setup_rate": lambda e, x, c: _div(e.aust, e.aupt, "no_processing_time"),
@@ -300,12 +300,7 @@ def evaluate(defn: KpiDefinition, ctx: KpiContext) -> KpiValue:
     e, x = ctx.account.elements, ctx.account.extras
     if e.pbt > 0 and e.unknown == e.pbt and e.pq == 0 and "states" in defn.needs:
         return KpiValue(defn.id, None, defn.unit, NoValue.NO_STATE_DATA.value)
-    r = FORMULAS[defn.id](e, x, ctx)
-    # Planned busy time with no run and no output is a real 0, as in `oee.oee`.
-    zero_oee = r.value is None and e.pbt > 0 and e.apt == 0 and e.pq == 0
-    if defn.id in {"oee", "oee_capped", "teep"} and zero_oee:
-        r = Ratio(Fraction(0))
-    return _value(defn, r)
+    return _value(defn, FORMULAS[defn.id](e, x, ctx))
 
 
 def _value(defn: KpiDefinition, r: Ratio) -> KpiValue:

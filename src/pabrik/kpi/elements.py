@@ -71,6 +71,11 @@ class Elements:
         return total
 
     @property
+    def known_pbt(self) -> int:
+        """PBT whose machine state is known: the time KPIs divide by (unknown time is left out)."""
+        return self.pbt - self.unknown
+
+    @property
     def aupt(self) -> int:
         """Actual unit processing time: APT + AUST."""
         return self.apt + self.aust

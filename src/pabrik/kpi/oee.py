@@ -38,7 +38,7 @@ class Flag(StrEnum):
     PERFORMANCE_ABOVE_ONE = "performance_above_one"
     """Effectiveness > 1: the ideal cycle time is too slow, or stops or counts are wrong."""
     UNKNOWN_TIME = "unknown_time"
-    """Part of PBT has no known machine state; availability is a lower bound."""
+    """Part of PBT has no known machine state; it is left out of the denominators."""
     UNITS_WITHOUT_PRODUCTION_TIME = "units_without_production_time"
     """Units were counted although the machine never ran in PBT."""
 
@@ -72,9 +72,16 @@ class Oee:
     flags: frozenset[Flag] = frozenset()
 
 
+def busy_ratio(numerator: int, e: Elements) -> Ratio:
+    """``numerator`` over the known part of PBT; time with no known state is left out."""
+    if e.pbt > 0 and e.known_pbt == 0:
+        return Ratio(None, NoValue.NO_STATE_DATA)
+    return ratio(numerator, e.known_pbt, NoValue.NO_PLANNED_BUSY_TIME)
+
+
 def availability(e: Elements) -> Ratio:
-    """APT / PBT."""
-    return ratio(e.apt, e.pbt, NoValue.NO_PLANNED_BUSY_TIME)
+    """APT / PBT, over the part of PBT whose state is known."""
+    return busy_ratio(e.apt, e)
 
 
 def performance(e: Elements) -> Ratio:
@@ -87,7 +94,8 @@ def quality(e: Elements) -> Ratio:
     return ratio(e.gq, e.pq, NoValue.NO_UNITS_PRODUCED)
 
 
-def _overall(e: Elements, a: Ratio, p: Ratio, q: Ratio) -> Ratio:
+def overall(e: Elements, a: Ratio, p: Ratio, q: Ratio) -> Ratio:
+    """A x P x Q, or a real 0 when nothing was made over known busy time, else the gap."""
     if a.value is not None and p.value is not None and q.value is not None:
         return Ratio(a.value * p.value * q.value)
     if a.value is None:
@@ -117,7 +125,7 @@ def oee(e: Elements) -> Oee:
         a = p = q = o = Ratio(None, NoValue.NO_STATE_DATA)
     else:
         a, p, q = availability(e), performance(e), quality(e)
-        o = _overall(e, a, p, q)
+        o = overall(e, a, p, q)
     parts = {"availability": a, "performance": p, "quality": q, "oee": o}
     return Oee(
         elements=e,

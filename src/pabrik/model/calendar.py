@@ -145,28 +145,3 @@ def active_shift(calendar: Calendar, t: datetime) -> ShiftInstance | None:
         (i for i in shift_instances(calendar, t, t + timedelta(microseconds=1)) if i.contains(t)),
         None,
     )
-
-
-def calendar_day_bounds(calendar: Calendar, day: date) -> Interval:
-    """The UTC span of local calendar ``day`` (midnight to midnight) in the calendar's zone."""
-    zone = zoneinfo.ZoneInfo(calendar.timezone)
-    return Interval(_local(day, time(0), zone), _local(day + timedelta(days=1), time(0), zone))
-
-
-def production_day_start(calendar: Calendar, now: datetime) -> datetime:
-    """Where "today" starts: the first shift of the production day ``now`` belongs to.
-
-    A night shift belongs to the day it starts, so at 06:00 during a 23:00-07:00 shift
-    today began at yesterday's 23:00 (or earlier, at that day's first shift).
-    """
-    shift = active_shift(calendar, now)
-    zone = zoneinfo.ZoneInfo(calendar.timezone)
-    day = shift.production_day if shift else now.astimezone(zone).date()
-    midnight = calendar_day_bounds(calendar, day)
-    span = Interval(midnight.start - timedelta(days=1), midnight.end)
-    same_day = [
-        i.start
-        for i in shift_instances(calendar, span.start, span.end)
-        if i.production_day == day and i.start <= now
-    ]
-    return min(same_day, default=midnight.start)
