@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from pabrik.kpi.losses import BigLoss, LossKind, loss_breakdown, six_big_losses
+from pabrik.kpi.losses import BigLoss, LossKind, loss_breakdown, six_big_losses, top_loss
 from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.timemodel import TimeAccount, account
 from pabrik.model.calendar import Interval
@@ -46,20 +46,34 @@ def _acc() -> TimeAccount:
 def test_losses_are_sorted_biggest_first() -> None:
     losses = loss_breakdown(_acc())
     assert [(loss.kind, loss.reason, loss.ms) for loss in losses] == [
-        (LossKind.SPEED, None, Fraction(50 * MIN)),  # APT 380 min, ideal 330 min
+        (LossKind.REDUCED_SPEED, None, Fraction(50 * MIN)),  # APT 380 min, ideal 330 min
         (LossKind.AVAILABILITY, "jam", Fraction(45 * MIN)),
         (LossKind.AVAILABILITY, "no_order", Fraction(30 * MIN)),  # ties: by kind name
-        (LossKind.QUALITY, None, Fraction(30 * MIN)),
+        (LossKind.PROCESS_DEFECTS, None, Fraction(30 * MIN)),
         (LossKind.AVAILABILITY, "die", Fraction(20 * MIN)),
-        (LossKind.UNKNOWN, None, Fraction(5 * MIN)),
     ]
     assert losses[1].state is UNPLANNED
+    assert top_loss(_acc()) == losses[0]
 
 
-def test_losses_and_fully_productive_time_add_up_to_planned_busy_time() -> None:
+def test_unknown_time_is_a_gap_in_the_data_not_a_loss() -> None:
+    assert _acc().elements.unknown == 5 * MIN
+    assert sum(loss.ms for loss in loss_breakdown(_acc())) == 175 * MIN
+
+
+def test_losses_and_fully_productive_time_add_up_to_known_planned_busy_time() -> None:
     acc = _acc()
     total = sum(loss.ms for loss in loss_breakdown(acc))
-    assert total + acc.elements.ideal_good_ms == acc.elements.pbt
+    assert total + acc.elements.ideal_good_ms == acc.elements.known_pbt
+
+
+def test_the_top_loss_is_a_leaf_of_the_six_big_losses() -> None:
+    acc = _acc()
+    big = six_big_losses(acc)
+    top = top_loss(acc)
+    assert top is not None
+    assert top.kind is LossKind.REDUCED_SPEED
+    assert big[BigLoss.REDUCED_SPEED] == top.ms
 
 
 def test_speed_gain_from_a_slow_ideal_cycle_is_not_listed_as_a_loss() -> None:

@@ -178,7 +178,7 @@ def test_states_tile_planned_busy_time_and_losses_account_for_it(
     assert sum(acc.downtime_ms.values()) == e.aust + e.adet + e.adot
     assert acc.micro_stop_time_ms <= e.apt
     if e.ideal_ms <= e.apt:
-        assert sum(loss.ms for loss in loss_breakdown(acc)) + e.ideal_good_ms == e.pbt
+        assert sum(loss.ms for loss in loss_breakdown(acc)) + e.ideal_good_ms == e.known_pbt
 
 
 @FAST

@@ -230,7 +230,7 @@ def test_six_big_losses_and_fully_productive_time_add_up_to_pbt() -> None:
               state(at(8, 30), IDLE), state(at(9), RUNNING)]  # fmt: skip
     acc = account(window(at(6), at(10)), DAY, states, [count(at(10), 4000, 100, 20)], M)
     losses = six_big_losses(acc)
-    assert sum(losses.values()) + acc.elements.ideal_good_ms == acc.elements.pbt
+    assert sum(losses.values()) + acc.elements.ideal_good_ms == acc.elements.known_pbt
     assert losses[BigLoss.EQUIPMENT_FAILURE] == 30 * MIN
 
 
