@@ -319,6 +319,8 @@ class KpiSettings(_Strict):
     """Scrap made this long after a changeover or planned stop ends is a start-up reject; 0: off."""
     minute_rollup_days: float = Field(default=2, ge=0, le=31)
     """How many recent days keep per-minute rollups besides the per-hour ones."""
+    min_coverage: float = Field(default=0.8, ge=0, le=1)
+    """Below this share of planned busy time with a known state, a figure is provisional."""
 
 
 class ProductionOrder(_Strict):
