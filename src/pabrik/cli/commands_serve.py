@@ -7,7 +7,6 @@ import socket
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -25,12 +24,12 @@ from pabrik.cli.options import (
     SeedOpt,
     instant,
 )
+from pabrik.launch import run_web
 from pabrik.model.errors import PortInUseError
 from pabrik.runtime.accounts.access import bootstrap_admin, build_accounts, supports_accounts
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
-from pabrik.web.app import create_app
 
 
 def bind_port(host: str, port: int) -> socket.socket:
@@ -87,9 +86,7 @@ def _serve(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
     url = f"http://{settings.host}:{settings.port}"
     Console().print(f"\n[bold green]pabrik siap / ready:[/bold green] {url}\n")
     _first_admin(runtime)
-    app = create_app(settings, runtime, live=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    server.run(sockets=[sock])
+    run_web(settings, runtime, sock)
 
 
 def _first_admin(runtime: Runtime) -> None:
