@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from pabrik.kpi.timemodel import TimeAccount
+from pabrik.kpi.account import TimeAccount
 from pabrik.model.site import (
     Area,
     Break,

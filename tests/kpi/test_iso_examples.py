@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 from fractions import Fraction
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.catalogue import KpiContext, evaluate
 from pabrik.kpi.elements import Extras
 from pabrik.kpi.energy import enpi, fit_baseline
 from pabrik.kpi.oee import oee
 from pabrik.kpi.orders import OrderSpan
 from pabrik.kpi.rules import TimeRules
-from pabrik.kpi.timemodel import TimeAccount, account, cumulative_to_deltas
+from pabrik.kpi.timemodel import account, cumulative_to_deltas
 from pabrik.model.records import to_epoch_ms
 from pabrik.model.site import Machine, Product, Text, TimeElement, TimeModelMap
 from pabrik.model.states import StateClass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.losses import BigLoss, LossKind, loss_breakdown, six_big_losses, top_loss
 from pabrik.kpi.rules import TimeRules
-from pabrik.kpi.timemodel import TimeAccount, account
+from pabrik.kpi.timemodel import account
 from pabrik.model.calendar import Interval
 from pabrik.model.records import CountRecord
 from pabrik.model.site import TimeElement, TimeModelMap

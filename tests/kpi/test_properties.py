@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.losses import loss_breakdown
 from pabrik.kpi.oee import combined_oee, oee
-from pabrik.kpi.timemodel import TimeAccount, account
+from pabrik.kpi.timemodel import account
 from pabrik.model.calendar import Interval, ShiftInstance
 from pabrik.model.records import CountRecord, StateRecord
 from pabrik.model.states import StateClass

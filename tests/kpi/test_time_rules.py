@@ -10,13 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.capability import capability
 from pabrik.kpi.catalogue import KpiContext, MissingDataError, evaluate, supported
 from pabrik.kpi.losses import BigLoss, six_big_losses
 from pabrik.kpi.orders import OrderSpan
 from pabrik.kpi.quantities import energy_deltas
 from pabrik.kpi.rules import TimeRules
-from pabrik.kpi.timemodel import TimeAccount, account, account_buckets
+from pabrik.kpi.timemodel import account, account_buckets
 from pabrik.model.calendar import Interval
 from pabrik.model.records import StateRecord, to_epoch_ms
 from pabrik.model.site import TimeElement, TimeModelMap

@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from pabrik.kpi.timemodel import DowntimeKey, account, cumulative_to_deltas, elements
+from pabrik.kpi.account import DowntimeKey
+from pabrik.kpi.timemodel import account, cumulative_to_deltas, elements
 from pabrik.model.errors import InvalidRequestError
 from pabrik.model.states import StateClass
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.capability import Capability
 from pabrik.kpi.elements import Elements, Extras
 from pabrik.kpi.oee import (
@@ -25,7 +26,6 @@ from pabrik.kpi.oee import (
     quality,
     ratio,
 )
-from pabrik.kpi.timemodel import TimeAccount
 from pabrik.model.errors import InvalidRequestError
 
 MS_PER_HOUR = 3_600_000

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from pabrik.kpi.timemodel import TimeAccount
+from pabrik.kpi.account import TimeAccount
 from pabrik.model.states import StateClass
 
 

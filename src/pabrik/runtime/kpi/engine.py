@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.elements import Elements
 from pabrik.kpi.orders import OrderSpan, order_spans
 from pabrik.kpi.rules import TimeRules, rules_of
-from pabrik.kpi.timemodel import TimeAccount, account_buckets
+from pabrik.kpi.timemodel import account_buckets
 from pabrik.model.calendar import Interval, ShiftInstance, holiday_dates, shift_instances
 from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import CountRecord, StateRecord, from_epoch_ms, to_epoch_ms

@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.capability import Capability, capability
 from pabrik.kpi.catalogue import KpiContext, KpiValue, MissingDataError, evaluate
 from pabrik.kpi.cost import energy_cost, oee_point_worth, time_costs
 from pabrik.kpi.energy import BaselineError, enpi_of, fit_baseline
 from pabrik.kpi.losses import six_big_losses
-from pabrik.kpi.timemodel import TimeAccount
 from pabrik.model.calendar import instance_on
 from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.site import Machine, Text

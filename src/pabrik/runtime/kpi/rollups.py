@@ -9,9 +9,9 @@ from dataclasses import asdict
 from datetime import date
 from fractions import Fraction
 
+from pabrik.kpi.account import DowntimeKey, TimeAccount
 from pabrik.kpi.elements import Elements, Extras
 from pabrik.kpi.rules import TimeRules
-from pabrik.kpi.timemodel import DowntimeKey, TimeAccount
 from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 from pabrik.storage.rollups import ROLLUP_COLUMNS, RollupConfig, RollupRow, RollupSum
