@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.capability import capability
 from pabrik.kpi.catalogue import KpiContext, MissingDataError, evaluate, supported
+from pabrik.kpi.energy import wasted_energy_wh
 from pabrik.kpi.losses import BigLoss, six_big_losses
 from pabrik.kpi.orders import OrderSpan
 from pabrik.kpi.quantities import energy_deltas
@@ -357,3 +358,12 @@ def test_planned_busy_time_is_busy_plus_down_time_when_states_tile_it(
 
 def test_utc_only() -> None:
     assert _t(0).tzinfo is UTC
+
+
+def test_energy_outside_production_time_and_scraps_share_are_wasted() -> None:
+    """10 kWh over 2 h: 1 h running (5 kWh, 90 of 100 units good), 1 h idle (5 kWh)."""
+    readings = [(at(6), 0.0), (at(8), 10.0)]
+    states = [state(at(6), RUNNING), state(at(7), IDLE)]
+    acc = account(window(at(6), at(8)), DAY, states, [count(at(7), 90, 10)], M, energy=readings)
+    assert (acc.extras.energy_wh, acc.extras.energy_run_wh) == (10_000, 5_000)
+    assert wasted_energy_wh(acc) == 5_000 + 500

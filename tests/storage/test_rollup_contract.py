@@ -116,13 +116,13 @@ def test_assessments_round_trip_with_their_audit_trail(store: SqliteStore | Post
     assert store.company("default", "missing") is None
 
 
-def test_startup_scrap_columns_round_trip_in_hour_and_minute_rollups(
+def test_added_columns_round_trip_in_hour_and_minute_rollups(
     store: SqliteStore | PostgresStore,
 ) -> None:
     store.reset_rollups("m1", CONFIG)
     values = tuple(range(1, len(ROLLUP_COLUMNS) + 1))
     row = RollupRow("m1", H0, values, {})
     assert store.save_rollups([row], [RollupRow("m1", H0 + 60_000, values, {})], {"m1": 0}) == set()
-    assert ROLLUP_COLUMNS[-2:] == ("sq_startup", "ideal_startup_ns")
+    assert ROLLUP_COLUMNS[-3:] == ("sq_startup", "ideal_startup_ns", "energy_run_wh")
     assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "hour")["m1"].values == values
     assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "minute")["m1"].values == values

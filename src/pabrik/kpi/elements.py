@@ -109,6 +109,8 @@ class Extras:
     """Planned scrap quantity: each order's planned scrap ratio x its produced quantity."""
     energy_wh: int = 0
     """Energy drawn, in Wh, from the machine's cumulative energy meter."""
+    energy_run_wh: int = 0
+    """The part of ``energy_wh`` drawn during production time (APT, micro-stops included)."""
     scrap_cost_idr: Fraction = Fraction(0)
     """Scrap units priced by product (the plant rate when a product has none), rupiah."""
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pabrik.kpi.account import TimeAccount
+
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
@@ -72,3 +74,13 @@ def enpi_of(expected_kwh: Fraction, actual_kwh: Fraction) -> EnpiResult:
     """The EnPI index actual / expected and the savings expected - actual."""
     index = actual_kwh / expected_kwh if expected_kwh > 0 else None
     return EnpiResult(actual_kwh, expected_kwh, expected_kwh - actual_kwh, index)
+
+
+def wasted_energy_wh(acc: TimeAccount) -> Fraction:
+    """Energy not spent on good units: all of it outside production time, plus scrap's share.
+
+    Scrap's share is the energy drawn while producing times (units made - good) / units made.
+    """
+    e, x = acc.elements, acc.extras
+    good_share = Fraction(e.gq, e.pq) if e.pq else Fraction(0)
+    return x.energy_wh - x.energy_run_wh * good_share

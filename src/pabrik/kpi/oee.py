@@ -30,6 +30,8 @@ class NoValue(StrEnum):
     NO_MAINTENANCE_TIME = "no_maintenance_time"
     NO_GOOD_UNITS = "no_good_units"
     NO_PLANNED_OPERATION_TIME = "no_planned_operation_time"
+    NOT_YET = "not_yet"
+    """The window has not begun: nothing can be measured yet."""
 
 
 class Flag(StrEnum):

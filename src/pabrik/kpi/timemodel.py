@@ -163,7 +163,8 @@ def _inputs(
 
 def _bucket(s: int, e: int, inputs: Inputs, machine: Machine, rules: TimeRules) -> TimeAccount:
     planned = _planned_in(inputs.pot_all, inputs.breaks_all, s, e)
-    times, events, downtime, micro_time = _times(planned, _clipped(inputs, s, e), rules)
+    clipped = list(_clipped(inputs, s, e))
+    times, events, downtime, micro_time = _times(planned, clipped, rules)
     quantities, psq, scrap_cost = quantities_in(inputs, s, e, machine, rules)
     extras = Extras(
         fe=events.fe,
@@ -172,6 +173,7 @@ def _bucket(s: int, e: int, inputs: Inputs, machine: Machine, rules: TimeRules) 
         aoet=events.aoet,
         psq=psq,
         energy_wh=energy_in(inputs.energy, s, e) if inputs.energy else 0,
+        energy_run_wh=_production_energy(inputs, planned, clipped),
         scrap_cost_idr=scrap_cost,
     )
     return TimeAccount(
@@ -193,6 +195,16 @@ def _bucket(s: int, e: int, inputs: Inputs, machine: Machine, rules: TimeRules) 
         debounce_ms=rules.debounce_ms,
         order_data=inputs.order_data,
     )
+
+
+def _production_energy(inputs: Inputs, planned: Planned, segments: Sequence[Segment]) -> int:
+    """Wh drawn during production time (APT, micro-stops included), the rest is not producing."""
+    if not inputs.energy:
+        return 0
+    running = spans.normalize(
+        (seg.start, seg.end) for seg in segments if seg.micro or seg.element is TimeElement.APT
+    )
+    return sum(energy_in(inputs.energy, a, b) for a, b in spans.intersect(running, planned.busy))
 
 
 def _clipped(inputs: Inputs, s: int, e: int) -> Iterator[Segment]:

@@ -14,7 +14,7 @@ ROLLUP_COLUMNS: tuple[str, ...] = (
     "pot", "pdot", "pbt", "apt", "aust", "adet", "adot", "unknown",
     "pq", "gq", "sq", "rq", "ideal_ns", "ideal_good_ns", "micro_ms",
     "fe", "cmt", "pmt", "aoet", "psq_micro", "energy_wh", "scrap_cost_sen", "order_data",
-    "sq_startup", "ideal_startup_ns",
+    "sq_startup", "ideal_startup_ns", "energy_run_wh",
 )  # fmt: skip
 """The integer columns of a rollup row, in storage order (``order_data`` is 0 or 1)."""
 

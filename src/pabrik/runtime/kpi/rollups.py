@@ -16,7 +16,7 @@ from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 from pabrik.storage.rollups import ROLLUP_COLUMNS, RollupConfig, RollupRow, RollupSum
 
-SCHEMA = 2
+SCHEMA = 3
 """Bump when the time model changes how a bucket is computed: every rollup is rebuilt."""
 _SCALE = {
     "ideal_ns": 10**6,
@@ -77,6 +77,7 @@ def _values(acc: TimeAccount) -> dict[str, Fraction | int]:
         "order_data": int(acc.order_data),
         "sq_startup": e.sq_startup,
         "ideal_startup_ns": e.ideal_startup_ms * _SCALE["ideal_startup_ns"],
+        "energy_run_wh": x.energy_run_wh,
     }  # fmt: skip
 
 
@@ -116,6 +117,7 @@ def from_sum(
         aoet=v["aoet"],
         psq=Fraction(v["psq_micro"], _SCALE["psq_micro"]),
         energy_wh=v["energy_wh"],
+        energy_run_wh=v["energy_run_wh"],
         scrap_cost_idr=Fraction(v["scrap_cost_sen"], _SCALE["scrap_cost_sen"]),
     )
     return TimeAccount(
