@@ -16,7 +16,8 @@ from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.assess.data import load_registry
 from pabrik.runtime.assess.files import AttachmentRejectedError
-from pabrik.runtime.assess.service import Assessments, build_assessments, report_data
+from pabrik.runtime.assess.reports import report_data
+from pabrik.runtime.assess.service import Assessments, build_assessments
 from pabrik.runtime.settings import Settings
 from tests.assessment.answers import uniform
 from tests.assessment.conftest import raw

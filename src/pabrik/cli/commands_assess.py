@@ -21,7 +21,8 @@ from pabrik.present.i18n import Catalogues
 from pabrik.present.templating import build_environment
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.assess.formats import export_answers, format_of, import_answers, scores_csv
-from pabrik.runtime.assess.service import Assessments, build_assessments, report_data
+from pabrik.runtime.assess.reports import report_data
+from pabrik.runtime.assess.service import Assessments, build_assessments
 from pabrik.runtime.settings import Settings
 
 app = typer.Typer(help="Readiness assessments (INDI 4.0, Korean levels).", no_args_is_help=True)

@@ -26,7 +26,7 @@ from pabrik.cli.options import (
 )
 from pabrik.launch import run_web
 from pabrik.model.errors import PortInUseError
-from pabrik.runtime.accounts.access import bootstrap_admin, build_accounts, supports_accounts
+from pabrik.runtime.accounts.access import bootstrap_admin, build_accounts
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
@@ -91,7 +91,7 @@ def _serve(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
 
 def _first_admin(runtime: Runtime) -> None:
     """On first start, make an admin and print the credentials once (stored only hashed)."""
-    if not supports_accounts(runtime) or not runtime.gate.ready:
+    if not runtime.gate.ready:
         return
     made = bootstrap_admin(build_accounts(runtime))
     if made is None:

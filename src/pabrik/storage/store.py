@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
+from pabrik.storage.accounts import AccountStore
+from pabrik.storage.assessments import AssessmentStore
 
 DEAD_LETTER_PAYLOAD_CAP = 8192
 
@@ -42,8 +44,8 @@ class PurgeResult:
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
 
 
-class Store(Protocol):
-    """Durable, idempotent storage of plant records."""
+class Store(AssessmentStore, AccountStore, Protocol):
+    """Durable, idempotent storage of plant records, and of the assessments and accounts."""
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations; return the versions applied."""

@@ -14,9 +14,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from pabrik import __version__
 from pabrik.present.i18n import Catalogues
-from pabrik.runtime.accounts.access import build_accounts, supports_accounts
+from pabrik.runtime.accounts.access import build_accounts
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.assess.service import build_assessments, supports_assessments
+from pabrik.runtime.assess.service import build_assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.accounts import api as account_api
 from pabrik.web.accounts import pages as account_pages
@@ -56,8 +56,8 @@ def create_app(
         dependencies=[Depends(authorize)],
     )
     app.state.pabrik = WebState(settings, rt, Catalogues.load(settings.locale), Renderer(rt.plant))
-    app.state.assessments = build_assessments(rt) if supports_assessments(rt) else None
-    app.state.accounts = build_accounts(rt) if supports_accounts(rt) else None
+    app.state.assessments = build_assessments(rt)
+    app.state.accounts = build_accounts(rt)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

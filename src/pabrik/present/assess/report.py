@@ -12,7 +12,7 @@ from pabrik.assessment.model import AssessmentModel
 from pabrik.present.assess.svg import CURRENT, PREVIOUS, Series, radar_svg
 from pabrik.present.assess.text import AssessText
 from pabrik.present.formatting import Formatter
-from pabrik.runtime.assess.service import ReportData
+from pabrik.runtime.assess.reports import ReportData
 
 TOP_GAPS = 5
 KINDS = ("summary", "full")

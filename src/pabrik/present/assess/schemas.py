@@ -12,8 +12,9 @@ from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.people import TrainingNeed
 from pabrik.assessment.roadmap import Roadmap
 from pabrik.assessment.scoring import Answer, Result
+from pabrik.runtime.assess.answers import Progress
 from pabrik.runtime.assess.codec import fraction_text
-from pabrik.runtime.assess.service import AssessmentRecord, AuditRecord, Progress
+from pabrik.runtime.assess.lifecycle import AssessmentRecord, AuditRecord
 
 
 class _Public(BaseModel):

@@ -11,7 +11,6 @@ from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.accounts.tenancy import TenantScope, check_plant_access, plant_tenant
 from pabrik.runtime.assess.service import Assessments
-from pabrik.storage.accounts import AccountStore
 
 if TYPE_CHECKING:
     from pabrik.runtime.app import Runtime
@@ -19,19 +18,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def supports_accounts(runtime: Runtime) -> bool:
-    """Whether the runtime's store can keep accounts."""
-    return isinstance(runtime.store, AccountStore)
-
-
 def build_accounts(runtime: Runtime) -> Accounts:
     """The account use cases, with the site's owner created as a tenant when missing."""
-    store = runtime.store
-    if not isinstance(store, AccountStore):
-        raise StoreUnavailableError("this database backend cannot keep accounts yet")
     site = runtime.plant.site
     owner = plant_tenant(site.tenant)
-    accounts = Accounts(store, runtime.settings, runtime.clock, owner)
+    accounts = Accounts(runtime.store, runtime.settings, runtime.clock, owner)
     accounts.pending_site_tenant = (owner, site.company or site.name, site.province)
     try:
         accounts.ensure_site_tenant()

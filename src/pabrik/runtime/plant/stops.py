@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pabrik.model.errors import InvalidRequestError, NotFoundError, StoreUnavailableError
+from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import StateRecord
 from pabrik.model.site import DowntimeReason, Machine
 from pabrik.model.states import StateClass
@@ -37,8 +37,6 @@ class StopView:
 
 
 def _store(runtime: Runtime) -> AccountStore:
-    if not isinstance(runtime.store, AccountStore):
-        raise StoreUnavailableError("this database backend cannot keep operator input yet")
     return runtime.store
 
 

@@ -25,7 +25,8 @@ from pabrik.present.assess.text import AssessText
 from pabrik.present.formatting import Formatter
 from pabrik.present.labels import chart_words
 from pabrik.runtime.assess.formats import export_answers, scores_csv
-from pabrik.runtime.assess.service import Assessments, report_data
+from pabrik.runtime.assess.reports import report_data
+from pabrik.runtime.assess.service import Assessments
 from pabrik.web.deps import AssessmentsDep, FormatterDep, RendererDep
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
