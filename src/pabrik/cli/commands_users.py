@@ -17,8 +17,9 @@ from pabrik.cli.options import DATA_DIR, DEMO_CONFIG, ConfigOpt, DatabaseUrlOpt,
 from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.accounts.access import build_accounts
 from pabrik.runtime.accounts.credentials import new_secret
+from pabrik.runtime.accounts.directory import CLI_ACTOR
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
-from pabrik.runtime.accounts.service import CLI_ACTOR, Accounts
+from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.settings import Settings
 

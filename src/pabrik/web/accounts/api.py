@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from pabrik.runtime.accounts.directory import AuditRecord, TenantRecord, TokenRecord, UserRecord
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
-from pabrik.runtime.accounts.service import AuditRecord, TenantRecord, TokenRecord, UserRecord
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.web.auth import AccountsDep, PrincipalDep, ScopeDep
 from pabrik.web.plant.schemas import ErrorPublic

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pabrik.model.errors import InvalidRequestError
 from pabrik.present.accounts.labels import ROLE_KEYS, reason_text
 from pabrik.present.formatting import Formatter
+from pabrik.runtime.accounts.directory import CLI_ACTOR
 from pabrik.runtime.accounts.errors import AuthenticationError, RateLimitedError
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role, load_permissions
-from pabrik.runtime.accounts.service import CLI_ACTOR
 from pabrik.runtime.accounts.tenancy import Principal, TenantScope, plant_tenant
 from pabrik.web.auth import (
     SESSION_COOKIE,
