@@ -20,10 +20,8 @@ from pabrik.runtime.assess.service import build_assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.accounts import api as account_api
 from pabrik.web.accounts import pages as account_pages
-from pabrik.web.accounts.errors import install_account_handlers
 from pabrik.web.assess import api as assess_api
 from pabrik.web.assess import pages as assess_pages
-from pabrik.web.assess.errors import install_assessment_handlers
 from pabrik.web.auth import authorize
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
@@ -76,8 +74,6 @@ def create_app(
     app.include_router(account_pages.router)
     _add_docs(app)
     install_error_handlers(app)
-    install_assessment_handlers(app)
-    install_account_handlers(app)
     return app
 
 
