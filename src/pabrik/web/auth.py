@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -140,16 +140,6 @@ def get_scope(principal: PrincipalDep) -> TenantScope:
 
 
 ScopeDep = Annotated[TenantScope, Depends(get_scope)]
-
-
-def require(action: str) -> Any:
-    """A route dependency for an action beyond the one its route table entry names."""
-
-    def check(principal: PrincipalDep) -> None:
-        if not principal.can(action):
-            raise ForbiddenError("your role may not do this", action=action)
-
-    return Depends(check)
 
 
 def cookie_secure(request: Request, setting: str) -> bool:

@@ -74,11 +74,6 @@ class AssessText:
         p = self.model.pillar(pillar_id)
         return self.text(p.name) if p else pillar_id
 
-    def pillar_of(self, field_id: str) -> str:
-        """The name of a field's pillar."""
-        f = self.model.field(field_id)
-        return self.pillar(f.pillar_id) if f else ""
-
     def level(self, value: int) -> str:
         """A level's label."""
         return self.text(self.model.level(value).label)

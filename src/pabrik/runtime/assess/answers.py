@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.scoring import Answer, AnswerError, AnswerIssue, check_answers, normalise
@@ -20,11 +19,6 @@ class Progress:
     answered: int
     required: int
     total: int
-
-    @property
-    def complete(self) -> bool:
-        """Whether every required question has an answer."""
-        return self.answered >= self.required
 
     @property
     def percent(self) -> int:
@@ -110,8 +104,3 @@ class AnswerSheet(AssessmentLifecycle):
         required = [q for q in model.questions if q.required]
         answered = sum(1 for q in required if q.id in answers and answers[q.id].selected)
         return Progress(answered, len(required), len(model.questions))
-
-
-def answer_payload(answers: Mapping[str, Answer]) -> dict[str, Any]:
-    """Answers as plain data keyed by question."""
-    return {k: {"selected": list(v.selected), "note": v.note} for k, v in answers.items()}

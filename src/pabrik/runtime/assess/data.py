@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import yaml
 
@@ -26,11 +25,6 @@ def parse_yaml(text: str, source: str) -> object:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(source, [ConfigIssue(where, f"invalid YAML: {err}")]) from err
-
-
-def load_model_file(path: Path) -> AssessmentModel:
-    """One model from a YAML file."""
-    return parse_model(parse_yaml(path.read_text(encoding="utf-8"), str(path)), str(path))
 
 
 @dataclass(frozen=True, slots=True)

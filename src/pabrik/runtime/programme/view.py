@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -189,8 +188,3 @@ def benchmark_for(service: Assessments, scope: TenantScope, k: int) -> Benchmark
     if not own:
         return None
     return agg.benchmark(own[0], every, [p.id for p in model.pillars], k)
-
-
-def sector_counts(view: ProgrammeView) -> Sequence[tuple[str, int]]:
-    """Rows of the heat map with their company counts (for the page's legend)."""
-    return list(zip(view.heat_map.rows, view.heat_map.counts, strict=True))
