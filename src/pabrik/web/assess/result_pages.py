@@ -1,0 +1,180 @@
+"""Assessment pages after scoring: results, verification, roadmap, profile and the report."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pabrik.assessment.catalogue import PlantSize
+from pabrik.assessment.gaps import COST_AREAS, CompanyProfile
+from pabrik.assessment.model import KPI_AREAS
+from pabrik.model.errors import InvalidRequestError
+from pabrik.present.assess.report import KINDS, render, report_context
+from pabrik.present.assess.text import AssessText
+from pabrik.present.labels import chart_words
+from pabrik.present.pdf import html_to_pdf
+from pabrik.runtime.assess.reports import report_data
+from pabrik.web.assess.responses import download, redirect
+from pabrik.web.deps import AssessmentsDep, FormatterDep, RendererDep
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+@router.get("/assess/{assessment_id}/results")
+def results_page(
+    request: Request,
+    assessment_id: str,
+    svc: AssessmentsDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+) -> HTMLResponse:
+    """Scores, radar chart, evidence from plant data and the verification panel."""
+    data = report_data(svc, assessment_id)
+    text = AssessText(data.model, data.catalogue, fmt)
+    chart = {
+        "axes": [text.text(p.name) for p in data.model.pillars],
+        "max": data.model.scale_max,
+        "current": [float(p.score) for p in data.result.pillars],
+        "previous": ([float(p.score) for p in data.previous.pillars] if data.previous else None),
+        "words": {
+            "current": fmt.translator.gettext("assess.chart.current"),
+            "previous": fmt.translator.gettext("assess.chart.previous"),
+        },
+        "locale": fmt.locale,
+    }
+    context = report_context(data, fmt, "full") | {
+        "page": "assess",
+        "row": data.assessment,
+        "chart_config": chart,
+        "snapshots": svc.snapshots(assessment_id),
+        "audit": svc.audit(assessment_id),
+        "versions": [m.version for m in svc.registry.models if m.id == data.model.id],
+        "words": chart_words(fmt.translator),
+    }
+    return renderer.render(request, "assess/results.html", fmt, context)
+
+
+@router.post("/assess/{assessment_id}/verification")
+async def verification(
+    request: Request, assessment_id: str, svc: AssessmentsDep
+) -> RedirectResponse:
+    """Assessor actions: start, note, adjust, verify."""
+    form = await request.form()
+    action = str(form.get("action") or "")
+    if action == "start":
+        svc.start_verification(assessment_id)
+    elif action == "note":
+        svc.add_visit_note(assessment_id, str(form.get("note") or ""))
+    elif action == "adjust":
+        score_text = str(form.get("score") or "")
+        if not score_text.isdigit():
+            raise InvalidRequestError("the score must be a whole number", reason="bad_adjustment")
+        svc.adjust(
+            assessment_id,
+            str(form.get("question") or ""),
+            int(score_text),
+            str(form.get("reason") or ""),
+        )
+    elif action == "verify":
+        svc.verify(assessment_id)
+    elif action == "rescore":
+        svc.rescore(assessment_id, int(str(form.get("version") or "0") or 0))
+    else:
+        raise InvalidRequestError(f"unknown action '{action}'", reason="bad_adjustment")
+    return redirect(request, f"/assess/{assessment_id}/results#verification")
+
+
+def _budget(text: str | None) -> int | None:
+    if not text:
+        return None
+    digits = "".join(c for c in text if c.isdigit())
+    if not digits:
+        raise InvalidRequestError("the budget must be a number of rupiah", reason="bad_budget")
+    return int(digits)
+
+
+@router.get("/assess/{assessment_id}/roadmap")
+def roadmap_page(
+    request: Request,
+    assessment_id: str,
+    svc: AssessmentsDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    budget: Annotated[str | None, Query()] = None,
+) -> HTMLResponse:
+    """Targets, ranked gaps with their reasons, the phased roadmap and the training plan."""
+    data = report_data(svc, assessment_id, budget=_budget(budget))
+    context = report_context(data, fmt, "full") | {
+        "page": "assess",
+        "row": data.assessment,
+        "budget_text": budget or "",
+        "kpi_areas": KPI_AREAS,
+        "cost_areas": COST_AREAS,
+        "sizes": [s.value for s in PlantSize],
+    }
+    return renderer.render(request, "assess/roadmap.html", fmt, context)
+
+
+@router.post("/assess/{assessment_id}/targets")
+async def save_targets(
+    request: Request, assessment_id: str, svc: AssessmentsDep
+) -> RedirectResponse:
+    """Save the company's target levels per field."""
+    form = await request.form()
+    targets = {
+        str(k).removeprefix("target."): int(str(v))
+        for k, v in form.multi_items()
+        if str(k).startswith("target.") and str(v).isdigit()
+    }
+    svc.set_targets(assessment_id, targets)
+    return redirect(request, f"/assess/{assessment_id}/roadmap")
+
+
+@router.post("/assess/{assessment_id}/profile")
+async def save_profile(
+    request: Request, assessment_id: str, svc: AssessmentsDep
+) -> RedirectResponse:
+    """Save the company's size, KPI priorities and cost shares."""
+    svc.get(assessment_id)  # an unknown (or another company's) assessment is 'not found'
+    form = await request.form()
+    priorities = {a: _int(form.get(f"priority.{a}")) for a in KPI_AREAS}
+    costs = {c: Fraction(_int(form.get(f"cost.{c}"))) for c in COST_AREAS}
+    size_text = str(form.get("size") or PlantSize.MEDIUM.value)
+    if size_text not in {s.value for s in PlantSize}:
+        raise InvalidRequestError(f"unknown plant size '{size_text}'", reason="bad_profile")
+    svc.update_company(
+        size=PlantSize(size_text),
+        profile=CompanyProfile(priorities, {k: v for k, v in costs.items() if v}),
+    )
+    return redirect(request, f"/assess/{assessment_id}/roadmap")
+
+
+def _int(value: object) -> int:
+    text = str(value or "0").strip()
+    if not text.isdigit():
+        raise InvalidRequestError(f"'{text}' is not a whole number", reason="bad_profile")
+    return int(text)
+
+
+@router.get("/assess/{assessment_id}/report")
+def report(
+    request: Request,
+    assessment_id: str,
+    svc: AssessmentsDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    kind: Annotated[str, Query(pattern="^(summary|full)$")] = "summary",
+    output: Annotated[str, Query(alias="format", pattern="^(html|pdf)$")] = "html",
+    budget: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The executive summary or the full report, as HTML or PDF."""
+    assert kind in KINDS
+    data = report_data(svc, assessment_id, budget=_budget(budget))
+    html = render(renderer.templates.env, "assess/report.html", report_context(data, fmt, kind))
+    if output == "html":
+        return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
+    name = f"pabrik-{data.model.id}-{kind}-{assessment_id}-{fmt.locale}.pdf"
+    return download(html_to_pdf(html), "application/pdf", name)
