@@ -4,23 +4,37 @@ deployment issue names (database down at start and while running, kill -9, broke
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from pabrik.cli.app import app as cli
 from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
 from pabrik.model.records import SampleRecord
 from pabrik.runtime.ingest.pipeline import Ingestor
-from pabrik.runtime.ingest.worker import CommitSink, WorkerOptions, check_options, worker_configs
+from pabrik.runtime.ingest.worker import (
+    CommitSink,
+    IngestWorker,
+    WorkerOptions,
+    check_options,
+    worker_configs,
+)
 from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.runtime.settings import Settings
 from pabrik.storage.postgres.store import PostgresStore
 from tests.connectors.conftest import Broker, free_port
+from tests.connectors.modbus.conftest import device, modbus_server
+from tests.connectors.opcua.conftest import node, opcua_server, until
 from tests.runtime.peers import (
+    DEMO,
     SUBSCRIBED,
     Expected,
     Publisher,
@@ -245,3 +259,97 @@ def test_workers_reconnect_after_a_broker_restart_and_their_sessions_resume(
             "both workers to reconnect and subscribe again",
         )
     _assert_exact(db, expected)
+
+
+# -- OPC UA and Modbus recover in the worker's log ------------------------------------------
+
+RECOVERY_IDS = ("ua", "plc")
+
+
+def _protocol_site(folder: Path, ua_port: int, mb_port: int) -> Path:
+    """The demo plant with an OPC UA and a Modbus connector on private test servers."""
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["connectors"] = [
+        {
+            "kind": "opcua",
+            "id": "ua",
+            "endpoint": f"opc.tcp://127.0.0.1:{ua_port}/pabrik/",
+            "publishing_interval_ms": 50,
+            "sampling_interval_ms": 20,
+            "watchdog_interval_s": 0.2,
+            "timeout_s": 2,
+            "reconnect_initial_s": 0.05,
+            "reconnect_max_s": 0.2,
+            "signals": [
+                {"node": node("press-1.temperature"), "machine": "imm-01", "signal": "temperature"}
+            ],
+        },
+        {
+            "kind": "modbus",
+            "id": "plc",
+            "reconnect_initial_s": 0.05,
+            "reconnect_max_s": 0.2,
+            "devices": [
+                {
+                    "id": "press",
+                    "host": "127.0.0.1",
+                    "port": mb_port,
+                    "poll_interval_s": 0.05,
+                    "timeout_s": 0.5,
+                    "points": [{"machine": "imm-01", "signal": "pressure", "address": 0}],
+                }
+            ],
+        },
+    ]
+    path = folder / "site.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _last_line(caplog: pytest.LogCaptureFixture, connector_id: str) -> str:
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "pabrik.runtime.ingest.worker"
+        and f"connector {connector_id} " in r.getMessage()
+    ]
+    return lines[-1] if lines else ""
+
+
+def test_opcua_and_modbus_show_connected_again_in_the_worker_log_after_their_servers_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ua_port, mb_port = free_port(), free_port()
+    site = _protocol_site(tmp_path, ua_port, mb_port)
+    settings = Settings(config=site, data_dir=tmp_path)
+    worker = IngestWorker(settings, load_site(site), WorkerOptions("w1"))
+    by_id = {c.id: c for c in worker.connectors}
+
+    def states() -> set[str]:
+        return {by_id[i].diagnostics()["state"] for i in RECOVERY_IDS}
+
+    def logged(what: str) -> bool:
+        return all(_last_line(caplog, i).endswith(what) for i in RECOVERY_IDS)
+
+    async def servers_up() -> AsyncIterator[None]:
+        async with opcua_server(ua_port), modbus_server(device(holding=[7] * 10), mb_port):
+            yield
+
+    async def scenario() -> None:
+        task = asyncio.create_task(worker.serve())
+        try:
+            async with asynccontextmanager(servers_up)():
+                await until(lambda: states() == {"connected"})
+                await until(lambda: logged("connected"))
+            await until(lambda: states() == {"disconnected"})
+            async with asynccontextmanager(servers_up)():
+                await until(lambda: all(by_id[i].metrics.reconnects >= 1 for i in RECOVERY_IDS))
+                await until(lambda: states() == {"connected"})
+                await until(lambda: logged("connected (reconnects: 1)"))
+        finally:
+            worker.request_stop()
+            await task
+
+    with caplog.at_level(logging.INFO, logger="pabrik.runtime.ingest.worker"):
+        asyncio.run(scenario())
+    assert "disconnected" in caplog.text  # the outage showed too

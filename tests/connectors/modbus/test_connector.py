@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pabrik.connectors.contract import ConnectionState
 from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.modbus.connector import ModbusConnector
 from pabrik.connectors.modbus.mapping import encode
@@ -101,7 +102,7 @@ async def test_polled_values_arrive_in_the_store_typed_scaled_and_counted(
 
 async def test_contiguous_points_are_read_with_one_request_per_table(plant: Plant) -> None:
     connector = ModbusConnector(config(dev("press", 1502)), plant)
-    reads = connector.diagnostics()["devices"]["press"]["reads"]
+    reads = connector.diagnostics()["details"]["devices"]["press"]["reads"]
     assert [(r["table"], r["address"], r["count"]) for r in reads] == [
         ("coil", 0, 1),
         ("holding", 0, 3),
@@ -117,7 +118,7 @@ async def test_an_illegal_address_marks_only_its_points_bad_with_the_reason(
         connector = ModbusConnector(config(dev("press", server_port(server), points)), plant)
         async with running(connector, sink):
             await until(lambda: failed(connector, "press") >= 2)
-        diag = connector.diagnostics()["devices"]["press"]
+        diag = connector.diagnostics()["details"]["devices"]["press"]
     speed = store.samples("press-1", "speed", *EVER)
     assert [s.quality for s in speed] == [Quality.BAD]
     assert list(diag["bad_points"].values()) == ["modbus exception 2 (illegal data address)"]
@@ -131,7 +132,7 @@ async def test_a_slave_that_never_answers_is_marked_bad_with_a_timeout(
         connector = ModbusConnector(config(dev("mute", port, timeout_s=0.2)), plant)
         async with running(connector, sink):
             await until(lambda: failed(connector, "mute") >= 1)
-        reasons = set(connector.diagnostics()["devices"]["mute"]["bad_points"].values())
+        reasons = set(connector.diagnostics()["details"]["devices"]["mute"]["bad_points"].values())
     assert [s.quality for s in store.samples("press-1", "temperature", *EVER)] == [Quality.BAD]
     assert [s.state for s in store.states("press-1", *EVER)] == [StateClass.UNKNOWN]
     assert len(reasons) == 1
@@ -209,4 +210,4 @@ async def test_stop_ends_every_device_task(plant: Plant, sink: IngestSink) -> No
         async with asyncio.timeout(15):
             await task
     assert task.done()
-    assert not connector.pollers[0].status.connected
+    assert connector.state is ConnectionState.DISCONNECTED

@@ -1,10 +1,26 @@
-"""The outcome of a CSV import as plain data, for the command line and support."""
+"""The outcome of a CSV import as plain data, and the common diagnostics report of an import."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, report
+from pabrik.connectors.csv.config import CsvOptions
+
+KIND = "csv"
+
+
+def diagnostics(
+    config: CsvOptions,
+    metrics: ConnectorMetrics,
+    state: ConnectionState,
+    details: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The common report (see ``contract.report``) of a CSV import; its name is the source."""
+    return report(KIND, config.source, config.model_dump(mode="json"), metrics, state, details)
 
 
 @dataclass(slots=True)
@@ -40,3 +56,7 @@ class ImportReport:
             "already_done": self.already_done,
             "reasons": dict(self.reasons.most_common()),
         }
+
+    def metrics(self) -> ConnectorMetrics:
+        """The import's rows as the counters every connector keeps."""
+        return ConnectorMetrics(received=self.rows, accepted=self.accepted, rejected=self.rejected)

@@ -9,9 +9,16 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
 from pabrik.connectors.backoff import Backoff
-from pabrik.connectors.contract import ConnectorMetrics, ProbeResult, Sink
+from pabrik.connectors.contract import (
+    ConnectionState,
+    ConnectorMetrics,
+    ProbeResult,
+    Sink,
+    error_text,
+    weakest,
+)
 from pabrik.connectors.modbus.config import ModbusConfig, ModbusDevice
-from pabrik.connectors.modbus.diagnostics import diagnostics
+from pabrik.connectors.modbus.diagnostics import device_details, diagnostics
 from pabrik.connectors.modbus.mapping import exception_reason, plan_device
 from pabrik.connectors.modbus.poller import DevicePoller
 from pabrik.model.site import Plant
@@ -61,6 +68,11 @@ class ModbusConnector:
         """Counters shared by all device tasks."""
         return self._metrics
 
+    @property
+    def state(self) -> ConnectionState:
+        """Connected when every device answers; otherwise the state of the worst one."""
+        return weakest(p.link.state for p in self.pollers)
+
     async def run(self, sink: Sink) -> None:
         """Poll all devices until ``stop``; a failing device never stops the others."""
         self._stopping.clear()
@@ -84,8 +96,9 @@ class ModbusConnector:
         return ProbeResult(ok, detail, facts)
 
     def diagnostics(self) -> dict[str, Any]:
-        """Configuration, read plans and device status, with secrets redacted."""
-        return diagnostics(self.config, self.pollers, self._metrics)
+        """State, counters, configuration, read plans and device status, secrets redacted."""
+        details = device_details(self.pollers)
+        return diagnostics(self.config, self._metrics, self.state, details)
 
 
 async def probe_device(device: ModbusDevice) -> tuple[bool, str]:
@@ -106,7 +119,7 @@ async def probe_device(device: ModbusDevice) -> tuple[bool, str]:
             }[request.table]
             response = await method(request.address, count=request.count, device_id=device.unit_id)
     except (TimeoutError, OSError, ModbusException) as err:
-        return False, f"no answer within {device.timeout_s:g} s ({type(err).__name__})"
+        return False, f"no answer within {device.timeout_s:g} s ({error_text(err)})"
     finally:
         client.close()
     if response.isError():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from pabrik.connectors.contract import ConnectorMetrics, redact
+from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, report
 from pabrik.connectors.modbus.config import ModbusConfig
 
 if TYPE_CHECKING:
@@ -13,12 +14,21 @@ if TYPE_CHECKING:
 
 
 def diagnostics(
-    config: ModbusConfig, pollers: list[DevicePoller], metrics: ConnectorMetrics
+    config: ModbusConfig,
+    metrics: ConnectorMetrics,
+    state: ConnectionState,
+    details: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Configuration, merged read plans, device status and the points now bad."""
+    """The common report (see ``contract.report``) of one Modbus connector."""
+    return report(config.kind, config.id, config.model_dump(mode="json"), metrics, state, details)
+
+
+def device_details(pollers: Sequence[DevicePoller]) -> dict[str, Any]:
+    """Per device: its state and status, merged read plan, and the points now bad."""
     devices = {}
     for poller in pollers:
         devices[poller.device.id] = {
+            "state": poller.link.state.value,
             "status": asdict(poller.status),
             "reads": [
                 {"table": r.table, "address": r.address, "count": r.count, "points": len(r.points)}
@@ -28,12 +38,7 @@ def diagnostics(
                 _point_name(poller, i): reason for i, reason in poller.tracker.bad.items()
             },
         }
-    data = {
-        "config": config.model_dump(mode="json"),
-        "metrics": asdict(metrics),
-        "devices": devices,
-    }
-    return dict(redact(data))
+    return {"devices": devices}
 
 
 def _point_name(poller: DevicePoller, index: int) -> str:

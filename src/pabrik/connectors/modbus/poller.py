@@ -13,7 +13,7 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
 from pabrik.connectors.backoff import Backoff
-from pabrik.connectors.contract import ConnectorMetrics, Sink
+from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, Link, Sink
 from pabrik.connectors.modbus.config import ModbusDevice
 from pabrik.connectors.modbus.mapping import (
     Context,
@@ -49,7 +49,6 @@ class DeviceStatus:
 
     polls: int = 0
     failed_reads: int = 0
-    connected: bool = False
     last_error: str | None = None
 
 
@@ -71,10 +70,11 @@ class DevicePoller:
         self.metrics = metrics
         self.backoff = backoff
         self.status = DeviceStatus()
+        # Devices share the connector's metrics, so any device's recovery is a reconnect.
+        self.link = Link(metrics)
         self.tracker = PointTracker()
         self._client: AsyncModbusTcpClient | None = None
         self._unsent: list[Record] = []
-        self._ever_connected = False
 
     async def run(self, sink: Sink, start_delay: float, stopping: asyncio.Event) -> None:
         """Poll until ``stopping`` is set, keeping the schedule even when reads fail."""
@@ -133,7 +133,9 @@ class DevicePoller:
                 self._fail([request], err.reason, ctx, result)
                 continue
             self._decode(request, words, ctx, result)
+        # The device answered every request (values or exceptions): the link is good.
         self.backoff.reset()
+        self.link.set(ConnectionState.CONNECTED)
         return 0.0
 
     async def _ensure_connected(self) -> bool:
@@ -141,6 +143,7 @@ class DevicePoller:
         if client is not None and client.connected:
             return True
         self.close()
+        self.link.set(ConnectionState.CONNECTING)
         client = AsyncModbusTcpClient(
             self.device.host,
             port=self.device.port,
@@ -161,10 +164,6 @@ class DevicePoller:
             self.status.last_error = self.metrics.last_error = f"cannot connect to {where}"
             self.close()
             return False
-        if self._ever_connected:
-            self.metrics.reconnects += 1
-        self._ever_connected = True
-        self.status.connected = True
         return True
 
     async def _read(self, request: ReadRequest) -> list[int]:
@@ -231,7 +230,7 @@ class DevicePoller:
     def close(self) -> None:
         """Drop the connection; the next poll reconnects."""
         client, self._client = self._client, None
-        self.status.connected = False
+        self.link.set(ConnectionState.DISCONNECTED)
         if client is not None:
             client.close()
 

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from pabrik.model.site import Identifier
 
@@ -25,7 +25,7 @@ class TlsConfig(_Strict):
     ca_file: Path | None = None
     cert_file: Path | None = None
     key_file: Path | None = None
-    key_password: str | None = None
+    key_password: SecretStr | None = None
     insecure: bool = Field(
         default=False, description="Skip the host name check (test brokers only)."
     )
@@ -49,7 +49,8 @@ class BrokerConfig(_Strict):
         description="Stable id of this worker's session; default pabrik-<connector>-<host name>.",
     )
     username: str | None = Field(default=None, max_length=256)
-    password: str | None = Field(default=None, max_length=1024)
+    # SecretStr keeps it out of repr(), str() and every dump of the configuration.
+    password: SecretStr | None = Field(default=None, max_length=1024)
     tls: TlsConfig | None = None
     keepalive_s: int = Field(default=30, ge=5, le=3600)
     connect_timeout_s: float = Field(default=10, gt=0, le=300)

@@ -7,17 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from pabrik.connectors.contract import ConnectorMetrics, InputRejection
-from pabrik.connectors.mqtt import diagnostics
-from pabrik.connectors.mqtt.client import (
-    Decoded,
-    Inbound,
-    MqttSession,
-    Outgoing,
-    SessionConnector,
-    SessionOptions,
-)
+from pabrik.connectors.mqtt.client import Decoded, Inbound, Outgoing, SessionOptions
 from pabrik.connectors.mqtt.config import MqttConfig
+from pabrik.connectors.mqtt.diagnostics import diagnostics, session_details
 from pabrik.connectors.mqtt.mapping import JsonDecoder
+from pabrik.connectors.mqtt.session import MqttSession
+from pabrik.connectors.mqtt.shell import SessionConnector
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection
 
@@ -98,5 +93,5 @@ class MqttConnector(SessionConnector):
         )
 
     def diagnostics(self) -> dict[str, Any]:
-        """State and configuration, with the password redacted."""
-        return diagnostics.describe(self.config, self._metrics, self.session)
+        """State, counters, configuration and session, with secrets redacted."""
+        return diagnostics(self.config, self._metrics, self.state, session_details(self.session))

@@ -20,9 +20,17 @@ from asyncua.common.subscription import (
 )
 
 from pabrik.connectors.backoff import Backoff
-from pabrik.connectors.contract import ConnectorMetrics, InputRejection, ProbeResult, Sink
+from pabrik.connectors.contract import (
+    ConnectionState,
+    ConnectorMetrics,
+    InputRejection,
+    Link,
+    ProbeResult,
+    Sink,
+    error_text,
+)
 from pabrik.connectors.opcua.config import OpcuaConfig, OpcuaSignal
-from pabrik.connectors.opcua.diagnostics import diagnostics
+from pabrik.connectors.opcua.diagnostics import diagnostics, session_details
 from pabrik.connectors.opcua.mapping import Change, Mapper, pick_timestamp
 from pabrik.connectors.opcua.session import (
     SESSION_ERRORS,
@@ -54,7 +62,6 @@ RECOVERABLE: tuple[type[BaseException], ...] = (*SESSION_ERRORS, SessionLostErro
 class SessionInfo:
     """What the current (or last) session set up, for tests and diagnostics."""
 
-    connected: bool = False
     subscriptions: list[int] = field(default_factory=list)
     monitored_items: int = 0
     create_calls: int = 0
@@ -84,6 +91,7 @@ class OpcuaConnector:
         )
         self.session = SessionInfo()
         self._metrics = ConnectorMetrics()
+        self._link = Link(self._metrics)
         self._stopping = asyncio.Event()
         self._lost = asyncio.Event()
         self._buffer: list[Change] = []
@@ -101,27 +109,30 @@ class OpcuaConnector:
         """Its counters."""
         return self._metrics
 
+    @property
+    def state(self) -> ConnectionState:
+        """Connected once subscriptions are created (or, in read mode, a read answered)."""
+        return self._link.state
+
     async def run(self, sink: Sink) -> None:
         """Connect, deliver, and on any loss reconnect with backoff until ``stop``."""
         self._stopping.clear()
         backoff = Backoff(self.config.reconnect_initial_s, self.config.reconnect_max_s)
-        sessions = 0
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             client: Client | None = None
+            self._link.set(ConnectionState.CONNECTING)
             try:
                 client = await open_client(self.config)
-                sessions += 1
-                self._metrics.reconnects = max(0, sessions - 1)
                 await self._serve(client, sink, backoff)
             except RECOVERABLE as err:
-                self._metrics.last_error = f"{type(err).__name__}: {err}"[:500]
+                self._metrics.last_error = error_text(err, 500)
                 log.info("opcua %s: session ended: %s", self.id, self._metrics.last_error)
             except Exception as err:
-                self._metrics.last_error = f"{type(err).__name__}: {err}"[:500]
+                self._metrics.last_error = error_text(err, 500)
                 log.exception("opcua %s: session failed", self.id)
             finally:
-                self.session.connected = False
+                self._link.set(ConnectionState.DISCONNECTED)
                 if client is not None:
                     await close_client(client, self.config.timeout_s)
             if self._down_since is None:
@@ -136,7 +147,7 @@ class OpcuaConnector:
             self._lost.set()
 
         client.connection_lost_callback = lost
-        self.session = SessionInfo(connected=True)
+        self.session = SessionInfo()
         if self.config.mode == "read":
             await self._serve_reads(client, sink, backoff)
         else:
@@ -146,8 +157,7 @@ class OpcuaConnector:
         subs, rejections = await self.subscribe(client)
         if rejections:
             await self._submit(sink, [], rejections)
-        self._down_since = None
-        backoff.reset()
+        self._up(backoff)
         pumps = [asyncio.create_task(self._pump(sub), name=f"opcua-pump-{self.id}") for sub in subs]
         try:
             await self._deliver_loop(sink)
@@ -155,6 +165,12 @@ class OpcuaConnector:
             for task in pumps:
                 task.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
+
+    def _up(self, backoff: Backoff) -> None:
+        """Data flows again: stop ageing samples, forget the backoff, say connected."""
+        self._down_since = None
+        backoff.reset()
+        self._link.set(ConnectionState.CONNECTED)
 
     async def subscribe(self, client: Client) -> tuple[list[Subscription], list[InputRejection]]:
         """One subscription per publishing interval, its items created in batches."""
@@ -267,8 +283,7 @@ class OpcuaConnector:
         while not self._stopping.is_set() and not self._lost.is_set():
             values = await read_data_values(client, nodes, batch)
             self.session.read_calls += len(chunks(nodes, batch))
-            self._down_since = None
-            backoff.reset()
+            self._up(backoff)
             received = datetime.now(UTC)
             await self._deliver(
                 sink, [_change(k, v, received) for k, v in zip(keys, values, strict=True)]
@@ -321,13 +336,15 @@ class OpcuaConnector:
         try:
             client = await open_client(self.config)
         except SESSION_ERRORS as err:
-            return ProbeResult(False, f"cannot connect to {self.config.endpoint}: {err!r}")
+            return ProbeResult(
+                False, f"cannot connect to {self.config.endpoint}: {error_text(err)}"
+            )
         try:
             nodes = [client.get_node(s.node) for s in self.config.signals]
             values = await read_data_values(client, nodes, self.config.batch_size)
             state = await client.nodes.server_state.read_value()
         except SESSION_ERRORS as err:
-            return ProbeResult(False, f"connected, but reading failed: {err!r}")
+            return ProbeResult(False, f"connected, but reading failed: {error_text(err)}")
         finally:
             await close_client(client, self.config.timeout_s)
         bad = {
@@ -341,5 +358,6 @@ class OpcuaConnector:
         return ProbeResult(True, f"all {len(nodes)} node(s) readable", facts)
 
     def diagnostics(self) -> dict[str, Any]:
-        """Configuration, session and counters, with the password redacted."""
-        return diagnostics(self.config, self.session, self._metrics)
+        """State, counters, configuration and session, with secrets redacted."""
+        details = session_details(self.session)
+        return diagnostics(self.config, self._metrics, self._link.state, details)

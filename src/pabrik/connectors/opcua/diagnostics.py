@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from pabrik.connectors.contract import ConnectorMetrics, redact
+from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, report
 from pabrik.connectors.opcua.config import OpcuaConfig
 
 if TYPE_CHECKING:
@@ -13,16 +14,15 @@ if TYPE_CHECKING:
 
 
 def diagnostics(
-    config: OpcuaConfig, session: SessionInfo, metrics: ConnectorMetrics
+    config: OpcuaConfig,
+    metrics: ConnectorMetrics,
+    state: ConnectionState,
+    details: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Configuration (password and key password redacted), session and counters."""
-    data = config.model_dump(mode="json")
-    if config.password is not None:
-        data["password"] = config.password.get_secret_value()
-    data = {
-        "config": data,
-        "session": asdict(session),
-        "metrics": asdict(metrics),
-    }
-    # redact() replaces every secret-named key, whatever pydantic rendered for it.
-    return dict(redact(data))
+    """The common report (see ``contract.report``) of one OPC UA connector."""
+    return report(config.kind, config.id, config.model_dump(mode="json"), metrics, state, details)
+
+
+def session_details(session: SessionInfo) -> dict[str, Any]:
+    """What the current (or last) session set up: subscriptions, items, refused nodes."""
+    return {"session": asdict(session)}

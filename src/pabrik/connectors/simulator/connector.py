@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
+from pabrik.connectors.contract import ConnectionState, ConnectorMetrics
 from pabrik.connectors.simulator.config import SimulatorConfig
+from pabrik.connectors.simulator.diagnostics import diagnostics
 from pabrik.connectors.simulator.plant import SimulatedPlant
 from pabrik.model.records import CountRecord, Record, StateRecord
 from pabrik.model.site import Plant
@@ -65,3 +68,17 @@ class SimulatorConnector:
         records = self._plant.advance_to(now)
         self.metrics.tally(records)
         return records
+
+    @property
+    def state(self) -> ConnectionState:
+        """Always connected: the plant lives in this process."""
+        return ConnectionState.CONNECTED
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The common report: records produced, by kind, and how far the simulation is."""
+        details = asdict(self.metrics) | {
+            "anchor": self.anchor.isoformat(),
+            "position": self.position.isoformat(),
+        }
+        produced = ConnectorMetrics(received=self.metrics.records)
+        return diagnostics(self.config, produced, self.state, details)

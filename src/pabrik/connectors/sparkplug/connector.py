@@ -12,17 +12,12 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from pabrik.connectors.contract import ConnectorMetrics, InputRejection
-from pabrik.connectors.mqtt.client import (
-    Decoded,
-    Inbound,
-    MqttSession,
-    Outgoing,
-    SessionConnector,
-    SessionOptions,
-)
-from pabrik.connectors.sparkplug import diagnostics
+from pabrik.connectors.mqtt.client import Decoded, Inbound, Outgoing, SessionOptions
+from pabrik.connectors.mqtt.session import MqttSession
+from pabrik.connectors.mqtt.shell import SessionConnector
 from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
 from pabrik.connectors.sparkplug.config import SparkplugConfig
+from pabrik.connectors.sparkplug.diagnostics import diagnostics, host_details
 from pabrik.connectors.sparkplug.mapping import Mapped, MetricMapper
 from pabrik.connectors.sparkplug.session import (
     Catalogue,
@@ -297,5 +292,6 @@ class SparkplugConnector(SessionConnector):
         self.session.stop(timeout)
 
     def diagnostics(self) -> dict[str, Any]:
-        """State and configuration, with the password redacted."""
-        return diagnostics.describe(self)
+        """State, counters, configuration and node sessions, with secrets redacted."""
+        details = host_details(self.session, self.handler.nodes)
+        return diagnostics(self.config, self._metrics, self.state, details)

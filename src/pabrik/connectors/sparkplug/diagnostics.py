@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pabrik.connectors.contract import redact
+from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, report
+from pabrik.connectors.mqtt.diagnostics import session_details
 
 if TYPE_CHECKING:
-    from pabrik.connectors.sparkplug.connector import SparkplugConnector
+    from pabrik.connectors.mqtt.session import MqttSession
+    from pabrik.connectors.sparkplug.config import SparkplugConfig
+    from pabrik.connectors.sparkplug.session import NodeSession
 
 
-def describe(connector: SparkplugConnector) -> dict[str, Any]:
-    """Configuration (secrets redacted), connection, node sessions and metrics."""
-    nodes = {
+def diagnostics(
+    config: SparkplugConfig,
+    metrics: ConnectorMetrics,
+    state: ConnectionState,
+    details: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The common report (see ``contract.report``) of one Sparkplug B host."""
+    return report(config.kind, config.id, config.model_dump(mode="json"), metrics, state, details)
+
+
+def host_details(
+    session: MqttSession, nodes: Mapping[tuple[str, str], NodeSession]
+) -> dict[str, Any]:
+    """The MQTT session, and each Edge Node's birth, sequence numbers and devices."""
+    born = {
         f"{group}/{edge}": {
             "born": node.born,
             "bd_seq": node.bd_seq,
             "seq": node.seq,
             "devices": sorted(d for d in node.scopes if d is not None),
         }
-        for (group, edge), node in connector.handler.nodes.items()
+        for (group, edge), node in nodes.items()
     }
-    return {
-        "config": redact(connector.config.model_dump(mode="json")),
-        "connected": connector.session.connected.is_set(),
-        "nodes": nodes,
-        "metrics": asdict(connector.metrics),
-    }
+    return session_details(session) | {"nodes": born}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pabrik.connectors.backoff import Backoff
 from pabrik.model.errors import StoreUnavailableError
 from pabrik.storage.store import Store
 
@@ -16,19 +17,6 @@ if TYPE_CHECKING:
     from pabrik.runtime.app import Runtime
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff: first delay, factor, and a ceiling."""
-
-    first_s: float = 0.5
-    factor: float = 2.0
-    max_s: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return float(min(self.first_s * self.factor ** (attempt - 1), self.max_s))
 
 
 class StoreGate:
@@ -74,7 +62,7 @@ class StoreGate:
         """Retry with backoff until the store is ready, ``max_wait_s`` passes, or ``stop()``."""
         began = time.monotonic()
         while not self.attempt():
-            delay = self.backoff.delay(self.attempts)
+            delay = self.backoff.next_delay()
             waited = time.monotonic() - began
             if max_wait_s is not None and waited + delay > max_wait_s:
                 log.error(
@@ -90,6 +78,7 @@ class StoreGate:
             )
             if self._sleep(delay):
                 return False
+        self.backoff.reset()
         if self.attempts > 1:
             log.warning("database %s is up after %d attempts", self.label, self.attempts)
         return True

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pabrik.connectors.contract import Connector, InputRejection
+from pabrik.connectors.contract import ConnectionState, Connector, InputRejection
 from pabrik.connectors.mqtt.config import BrokerConfig, MqttConfig
 from pabrik.connectors.simulator.config import SimulatorConfig
 from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
@@ -142,7 +142,7 @@ class IngestWorker:
         self.ingestor = Ingestor(self.store, self.plant)
         self.connectors: list[Connector] = build_connectors(self.configs, self.plant)
         self._stop = asyncio.Event()
-        self._states: dict[str, tuple[bool, bool, int]] = {}
+        self._states: dict[str, tuple[ConnectionState, int] | None] = {}
 
     def request_stop(self) -> None:
         """Begin a clean shutdown (from a signal handler or a test)."""
@@ -158,6 +158,10 @@ class IngestWorker:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
+        await self.serve()
+
+    async def serve(self) -> None:
+        """Wait for the store, run the connectors until ``request_stop``, then close the store."""
         try:
             self._announce()
             if await self._wait_for_store():
@@ -194,8 +198,7 @@ class IngestWorker:
 
     async def _serve(self) -> None:
         supervisor = ConnectorSupervisor(self.connectors, CommitSink(self.ingestor))
-        # Nothing to report until a connector first connects.
-        self._states = {c.id: (False, False, 0) for c in self.connectors}
+        self._states = {c.id: None for c in self.connectors}
         await supervisor.start()
         ticks = max(1, round(self.options.status_interval_s / _WATCH_S))
         tick = 0
@@ -210,26 +213,29 @@ class IngestWorker:
         self._log_status()
 
     def _watch_connections(self) -> None:
-        """Log each connector's connected / subscribed / reconnect changes as they happen."""
+        """Log each connector's state and reconnect count when they change."""
         for c in self.connectors:
-            facts = c.diagnostics()
             # The reconnect count catches a drop and recovery that fall between two polls.
-            state = (
-                bool(facts.get("connected")),
-                bool(facts.get("subscribed")),
-                c.metrics.reconnects,
-            )
-            if self._states.get(c.id) == state:
+            now = (c.state, c.metrics.reconnects)
+            before = self._states.get(c.id)
+            if now == before:
                 continue
-            self._states[c.id] = state
-            connected, subscribed, reconnects = state
-            if subscribed:
-                what = f"subscribed as {facts.get('client_id')} to {facts.get('filters')}"
-                what += f" (reconnects: {reconnects})" if reconnects else ""
-            else:
-                what = "connected" if connected else "disconnected: reconnecting with backoff"
-            level = logging.INFO if connected else logging.WARNING
-            log.log(level, "worker %s: connector %s %s", self.options.worker_id, c.id, what)
+            if _is_retry(before, now[0]):
+                continue
+            self._states[c.id] = now
+            self._log_connection(c, *now)
+
+    def _log_connection(self, c: Connector, state: ConnectionState, reconnects: int) -> None:
+        what = state.value
+        if state is ConnectionState.CONNECTED:
+            details = c.diagnostics()["details"]
+            if "client_id" in details:
+                what += f": subscribed as {details['client_id']} to {details.get('filters')}"
+            what += f" (reconnects: {reconnects})" if reconnects else ""
+        elif state is ConnectionState.DISCONNECTED:
+            what += ": reconnecting with backoff"
+        level = logging.INFO if state is not ConnectionState.DISCONNECTED else logging.WARNING
+        log.log(level, "worker %s: connector %s %s", self.options.worker_id, c.id, what)
 
     def _log_status(self) -> None:
         m = self.ingestor.metrics
@@ -242,6 +248,12 @@ class IngestWorker:
             m.rejected,
             m.batches,
         )
+
+
+def _is_retry(before: tuple[ConnectionState, int] | None, now: ConnectionState) -> bool:
+    """A new attempt while down: the "disconnected" line already said it keeps trying."""
+    down = before is not None and before[0] is ConnectionState.DISCONNECTED
+    return down and now is ConnectionState.CONNECTING
 
 
 def describe_config(config: Any, plant: Any) -> str:
