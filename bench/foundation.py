@@ -19,7 +19,8 @@ from pabrik.connectors.simulator.plant import SimulatedPlant
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.settings import Settings
-from pabrik.storage.sqlite.store import SqliteStore, migrations, rows_by_table
+from pabrik.storage.sqlite.schema import migrations
+from pabrik.storage.sqlite.store import SqliteStore, rows_by_table
 
 CONFIG = Path("examples/demo-plant.yaml")
 UNTIL = datetime(2025, 3, 10, 0, 0, tzinfo=UTC)
@@ -101,16 +102,18 @@ def main() -> None:
         shift_times, plant_times = [], []
         machine_ids = [m.id for m in runtime.plant.machines()]
         t = time.perf_counter()
-        runtime.oee("plant", UNTIL - timedelta(days=DAYS), UNTIL)
+        runtime.oee("plant", runtime.window(None, UNTIL - timedelta(days=DAYS), UNTIL))
         cold_s = time.perf_counter() - t
         for i in range(40):
             end = UNTIL - timedelta(hours=8 * i)
             t = time.perf_counter()
-            runtime.oee(machine_ids[i % machines], end - timedelta(hours=8), end)
+            runtime.oee(
+                machine_ids[i % machines], runtime.window(None, end - timedelta(hours=8), end)
+            )
             shift_times.append(time.perf_counter() - t)
         for _ in range(10):
             t = time.perf_counter()
-            runtime.oee("plant", UNTIL - timedelta(days=DAYS), UNTIL)
+            runtime.oee("plant", runtime.window(None, UNTIL - timedelta(days=DAYS), UNTIL))
             plant_times.append(time.perf_counter() - t)
         print(f"oee query: first plant query {cold_s:.2f} s (builds the hourly rollups), then:")
         print(f"  one machine, one shift: {_summary(shift_times)}")

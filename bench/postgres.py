@@ -174,11 +174,14 @@ def _query_figures(admin: str) -> None:
         for i in range(40):
             end = UNTIL - timedelta(hours=8 * i)
             t = time.perf_counter()
-            runtime.oee(machine_ids[i % len(machine_ids)], end - timedelta(hours=8), end)
+            runtime.oee(
+                machine_ids[i % len(machine_ids)],
+                runtime.window(None, end - timedelta(hours=8), end),
+            )
             shift.append(time.perf_counter() - t)
         for _ in range(11):
             t = time.perf_counter()
-            runtime.oee("plant", UNTIL - timedelta(days=DAYS), UNTIL)
+            runtime.oee("plant", runtime.window(None, UNTIL - timedelta(days=DAYS), UNTIL))
             plant.append(time.perf_counter() - t)
         print("postgresql oee query (the first plant query also builds the KPI rollups):")
         print(f"  one machine, one shift: {_summary(shift)}")

@@ -59,4 +59,4 @@ def test_kpi_oee_rejects_a_window_that_ends_before_it_starts(tmp_path: Path) -> 
     args += ["--to", "2025-03-09T07:00:00+07:00", "--data-dir", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert "must end after it starts" in result.output
+    assert "'to' must be after 'from'" in result.output

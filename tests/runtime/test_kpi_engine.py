@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from pabrik.cli.app import app as cli
 from pabrik.model.errors import ConfigError
+from pabrik.model.windows import custom_window
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.kpi import reports as kpireports
 from pabrik.runtime.kpi.data import holiday_list, kpi_catalogue
-from pabrik.runtime.kpi.engine import engine_for
+from pabrik.runtime.kpi.energy_report import energy_report
+from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.runtime.settings import Settings
 
@@ -84,7 +85,7 @@ def test_indonesian_holidays_ship_for_2025_to_2027() -> None:
 
 
 def test_plant_kpis_through_rollups_equal_raw_ones(runtime: Runtime) -> None:
-    engine = engine_for(runtime)
+    engine = runtime.engine
     start, end = NOW - timedelta(days=2, minutes=7), NOW - timedelta(minutes=3)
     for m in runtime.plant.machines():
         rolled, raw = engine.account(m, start, end), engine.raw_account(m, start, end)
@@ -94,7 +95,7 @@ def test_plant_kpis_through_rollups_equal_raw_ones(runtime: Runtime) -> None:
 
 
 def test_the_packaging_line_plans_only_its_own_shifts(runtime: Runtime) -> None:
-    engine = engine_for(runtime)
+    engine = runtime.engine
     night = datetime(2025, 3, 10, 16, 0, tzinfo=UTC), datetime(2025, 3, 11, 0, 0, tzinfo=UTC)
     filler = runtime.plant.machine("filler-01")
     imm = runtime.plant.machine("imm-01")
@@ -105,7 +106,7 @@ def test_the_packaging_line_plans_only_its_own_shifts(runtime: Runtime) -> None:
 
 
 def test_loss_report_pareto_and_costs(runtime: Runtime) -> None:
-    report = kpireports.loss_report(runtime, "plant", NOW - timedelta(days=2), NOW)
+    report = loss_report(runtime.engine, "plant", custom_window(NOW - timedelta(days=2), NOW, NOW))
     assert report.pareto
     assert abs(report.pareto[-1].cumulative - 1) < 1e-9
     assert [ln.line_id for ln in report.lines] == [
@@ -115,13 +116,25 @@ def test_loss_report_pareto_and_costs(runtime: Runtime) -> None:
     ]
     line = report.lines[0]
     assert line.oee_point_idr > 0
-    assert {i.key for i in line.items} >= {"equipment_failure", "energy"}
+    assert {i.key for i in line.items} >= {"equipment_failure", "wasted_energy"}
+    assert all(i.unit in {"machine_h", "units", "kWh"} for i in line.items)
+    assert line.energy_kwh is not None
+    assert line.energy_idr is not None
+
+
+def test_costs_and_losses_reconcile_in_machine_hours(runtime: Runtime) -> None:
+    """The costs page's lost time per line adds up to the losses page's six big losses."""
+    report = loss_report(runtime.engine, "plant", custom_window(NOW - timedelta(days=2), NOW, NOW))
+    time_keys = {k for k, ms in report.big_losses.items() if ms > 0}
+    for key in time_keys:
+        hours = sum(i.quantity for ln in report.lines for i in ln.items if i.key == key)
+        assert abs(hours - report.big_losses[key] / 3_600_000) < 1e-6
 
 
 def test_energy_baseline_and_enpi_for_a_later_period(runtime: Runtime) -> None:
     days = NOW.date()
-    report = kpireports.energy_report(
-        runtime, "imm-01", (days - timedelta(days=3), days - timedelta(days=1)),
+    report = energy_report(
+        runtime.engine, "imm-01", (days - timedelta(days=3), days - timedelta(days=1)),
         (days - timedelta(days=1), days),
     )  # fmt: skip
     assert len(report.reference) == 2

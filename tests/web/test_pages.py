@@ -151,7 +151,7 @@ async def test_downtime_reasons_are_in_pareto_order(
     if len(detail.reasons) < 2:
         pytest.skip("the simulated day has fewer than two downtime reasons")
     r = await client.get("/machines/imm-01?window=day")
-    codes = re.findall(r'<code class="code">([a-z0-9_-]+)</code></th>', r.text)
+    codes = re.findall(r'<th scope="row" data-code="([a-z0-9_-]+)">', r.text)
     expected = [x.reason for x in sorted(detail.reasons, key=lambda x: (-x.ms, x.reason))]
     assert codes == expected
 

@@ -14,10 +14,11 @@ from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
 from pabrik.model.errors import InvalidRequestError
-from pabrik.present.assess.report import pdf_bytes, render, report_context
+from pabrik.present.assess.report import render, report_context
 from pabrik.present.assess.schemas import ResultPublic, RoadmapPublic
 from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import Catalogues
+from pabrik.present.pdf import html_to_pdf
 from pabrik.present.templating import build_environment
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.assess.formats import export_answers, format_of, import_answers, scores_csv
@@ -191,7 +192,7 @@ def report(
             html = render(
                 build_environment(), "assess/report.html", report_context(data, fmt, kind)
             )
-        body = pdf_bytes(html) if output.suffix.lower() == ".pdf" else html.encode("utf-8")
+        body = html_to_pdf(html) if output.suffix.lower() == ".pdf" else html.encode("utf-8")
         _write(body, output)
 
     _guarded(run)

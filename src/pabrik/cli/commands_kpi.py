@@ -13,12 +13,13 @@ from rich.table import Table
 
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import instant
+from pabrik.model.windows import Window
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.kpi import export as kpiexport
-from pabrik.runtime.kpi import reports as kpireports
-from pabrik.runtime.kpi.engine import engine_for
-from pabrik.runtime.kpi.views import KpiReport
-from pabrik.runtime.plant.views import OeeView, Ratio
+from pabrik.runtime.kpi.energy_report import energy_report
+from pabrik.runtime.kpi.loss_report import loss_report
+from pabrik.runtime.kpi.reports import kpi_report
+from pabrik.runtime.kpi.views import KpiReport, OeeView, Ratio
 from pabrik.runtime.settings import Settings
 
 app = typer.Typer(help="Key performance indicators.", no_args_is_help=True)
@@ -31,11 +32,18 @@ def _ratio_json(r: Ratio) -> dict[str, object]:
 
 
 def oee_json(view: OeeView) -> dict[str, object]:
-    """An OEE view as plain JSON data."""
+    """An OEE view as plain JSON data (the fields of ``/api/v1/oee``)."""
+    top = view.top_loss
     return {
         "scope": view.scope,
+        "window": view.window,
         "from": view.start.isoformat(),
         "to": view.end.isoformat(),
+        "measured_end": view.measured_end.isoformat(),
+        "future_ms": view.future_ms,
+        "known_ms": view.known_ms,
+        "provisional": view.provisional,
+        "top_loss": None if top is None else {"code": top.code, "kind": top.kind, "ms": top.ms},
         "availability": _ratio_json(view.availability),
         "performance": _ratio_json(view.performance),
         "quality": _ratio_json(view.quality),
@@ -53,24 +61,59 @@ def _pct(r: Ratio) -> str:
     return "–" if r.percent is None else f"{r.percent:.2f} %"
 
 
+CONFIG_DEFAULT = Path("examples/demo-plant.yaml")
+DATA_DEFAULT = Path("pabrik-data")
+ScopeOpt = Annotated[
+    str, typer.Option("--scope", "--machine", help="Machine, line or area id, or 'plant'.")
+]
+WindowOpt = Annotated[
+    str | None,
+    typer.Option(help="shift, day, 7d or 30d (production days); default day without --from."),
+]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="Custom window start, ISO 8601 with offset.")
+]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Custom window end, ISO 8601 with offset.")]
+NowOpt = Annotated[
+    str | None, typer.Option(help="Compute as of this instant (ISO 8601 with offset); default now.")
+]
+KpiOpt = Annotated[
+    list[str] | None, typer.Option("--kpi", help="KPI id (repeat); default: all supported.")
+]
+
+
+def _runtime(config: Path, data_dir: Path, now: str | None = None) -> Runtime:
+    settings = Settings(config=config, data_dir=data_dir)
+    if now is None:
+        return build_runtime(settings)
+    at = instant(now)
+    return build_runtime(settings, clock=lambda: at)
+
+
+def _window(runtime: Runtime, name: str | None, start: str | None, end: str | None) -> Window:
+    """The window the options ask for, by the same rule as every other surface."""
+    begin = None if start is None else instant(start)
+    finish = None if end is None else instant(end)
+    return runtime.window(name, begin, finish)
+
+
 @app.command("oee")
 def oee(
-    machine: Annotated[str, typer.Option(help="Machine id, line id, or 'plant'.")],
-    start: Annotated[str, typer.Option("--from", help="Window start, ISO 8601 with offset.")],
-    end: Annotated[str, typer.Option("--to", help="Window end, ISO 8601 with offset.")],
-    config: Annotated[Path, typer.Option(help="Site YAML file.")] = Path(
-        "examples/demo-plant.yaml"
-    ),
-    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = Path("pabrik-data"),
+    scope: ScopeOpt,
+    window: WindowOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    now: NowOpt = None,
+    config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
+    data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """OEE, availability, performance and quality over a window."""
-    window = (instant(start), instant(end))
+    """OEE, availability, performance and quality over a named or custom window."""
 
     def run() -> None:
-        runtime = build_runtime(Settings(config=config, data_dir=data_dir))
+        runtime = _runtime(config, data_dir, now)
         try:
-            view = runtime.oee(machine, *window)
+            view = runtime.oee(scope, _window(runtime, window, start, end))
         finally:
             runtime.close()
         if as_json:
@@ -87,25 +130,16 @@ def oee(
         ):
             table.add_row(name, _pct(r), r.reason or "")
         table.add_row("planned (h)", f"{view.planned_ms / 3_600_000:.2f}", "")
+        table.add_row(
+            "known (h)",
+            f"{view.known_ms / 3_600_000:.2f}",
+            "provisional" if view.provisional else "",
+        )
         table.add_row("run (h)", f"{view.run_ms / 3_600_000:.2f}", "")
         table.add_row("good / scrap", f"{view.good} / {view.scrap}", ", ".join(view.flags))
         Console().print(table)
 
     run_guarded(run)
-
-
-CONFIG_DEFAULT = Path("examples/demo-plant.yaml")
-DATA_DEFAULT = Path("pabrik-data")
-ScopeOpt = Annotated[str, typer.Option("--scope", help="Machine, line or area id, or 'plant'.")]
-FromOpt = Annotated[str, typer.Option("--from", help="Window start, ISO 8601 with offset.")]
-ToOpt = Annotated[str, typer.Option("--to", help="Window end, ISO 8601 with offset.")]
-KpiOpt = Annotated[
-    list[str] | None, typer.Option("--kpi", help="KPI id (repeat); default: all supported.")
-]
-
-
-def _runtime(config: Path, data_dir: Path) -> Runtime:
-    return build_runtime(Settings(config=config, data_dir=data_dir))
 
 
 @app.command("list")
@@ -119,7 +153,7 @@ def list_kpis(
     def run() -> None:
         runtime = _runtime(config, data_dir)
         try:
-            catalogue = engine_for(runtime).catalogue
+            catalogue = runtime.engine.catalogue
         finally:
             runtime.close()
         table = Table(title=f"KPI catalogue v{catalogue.version}")
@@ -137,8 +171,10 @@ def list_kpis(
 @app.command("show")
 def show(
     scope: ScopeOpt,
-    start: FromOpt,
-    end: ToOpt,
+    window: WindowOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    now: NowOpt = None,
     kpi: KpiOpt = None,
     signal: Annotated[str | None, typer.Option(help="Signal for Cm/Cmk/Cp/Cpk.")] = None,
     config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
@@ -146,12 +182,12 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """ISO 22400 KPIs of a scope over a window, computed from summed elements."""
-    window = (instant(start), instant(end))
 
     def run() -> None:
-        runtime = _runtime(config, data_dir)
+        runtime = _runtime(config, data_dir, now)
         try:
-            report = kpireports.kpi_report(runtime, scope, *window, kpi or None, signal)
+            chosen = _window(runtime, window, start, end)
+            report = kpi_report(runtime.engine, scope, chosen, kpi or None, signal)
         finally:
             runtime.close()
         if as_json:
@@ -175,8 +211,13 @@ def report_json(report: KpiReport) -> dict[str, object]:
     """A KPI report as plain JSON data."""
     return {
         "scope": report.scope,
+        "window": report.window,
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
+        "measured_end": report.measured_end.isoformat(),
+        "future_ms": report.future_ms,
+        "known_ms": report.known_ms,
+        "provisional": report.provisional,
         "machines": list(report.machines),
         "kpis": [
             {
@@ -198,26 +239,28 @@ def report_json(report: KpiReport) -> dict[str, object]:
 @app.command("export")
 def export(
     scope: ScopeOpt,
-    start: FromOpt,
-    end: ToOpt,
     out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .xlsx.")],
+    window: WindowOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    now: NowOpt = None,
     kpi: KpiOpt = None,
     config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
     data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
 ) -> None:
     """Write KPIs (and, for XLSX, the loss Pareto and the cost of losses) to a file."""
-    window = (instant(start), instant(end))
     if out.suffix not in {".csv", ".xlsx"}:
         raise typer.BadParameter("--out must end in .csv or .xlsx")
 
     def run() -> None:
-        runtime = _runtime(config, data_dir)
+        runtime = _runtime(config, data_dir, now)
         try:
-            report = kpireports.kpi_report(runtime, scope, *window, kpi or None)
+            chosen = _window(runtime, window, start, end)
+            report = kpi_report(runtime.engine, scope, chosen, kpi or None)
             if out.suffix == ".csv":
                 out.write_text(kpiexport.to_csv(report), encoding="utf-8")
             else:
-                losses = kpireports.loss_report(runtime, scope, *window)
+                losses = loss_report(runtime.engine, scope, chosen)
                 out.write_bytes(kpiexport.to_xlsx(report, losses))
         finally:
             runtime.close()
@@ -237,7 +280,7 @@ def rollup(
     def run() -> None:
         runtime = _runtime(config, data_dir)
         try:
-            engine = engine_for(runtime)
+            engine = runtime.engine
             refreshed = engine.refresh()
             now = runtime.now()
             built = engine.build(now - timedelta(days=days), now)
@@ -271,7 +314,7 @@ def energy(
     def run() -> None:
         runtime = _runtime(config, data_dir)
         try:
-            r = kpireports.energy_report(runtime, scope, reference, period)
+            r = energy_report(runtime.engine, scope, reference, period)
         finally:
             runtime.close()
         r2 = "–" if r.r_squared is None else f"{r.r_squared:.3f}"

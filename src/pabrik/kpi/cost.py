@@ -1,10 +1,11 @@
 """The cost of losses in rupiah, and what one OEE percentage point is worth on a line.
 
-Rules: a line's lost time is the mean over its machines of each loss (a balanced line
-stands when its machines stand), priced at the line's downtime cost per hour. Scrap is
-priced per unit of each product (the plant rate when a product has none). Energy is the
-metered kWh at the plant's rate. One OEE point is 1 % of the line's planned busy time
-turned into fully productive time, priced at the same hourly rate.
+Rules: a line's lost time is counted in machine-hours, summed over its machines (the same
+figures the losses page shows), and priced at the line's downtime cost per line-hour
+divided by its machines: an hour lost on one of four machines costs a quarter of a line-hour.
+Scrap is priced per unit of each product (the plant rate when a product has none). Energy
+is priced at the plant's rate per kWh. One OEE point is 1 % of the line's planned busy time
+turned into fully productive time, priced at the same rate.
 """
 
 from __future__ import annotations
@@ -28,20 +29,16 @@ class LossCost:
 
 
 def time_cost(ms: Fraction | int, machines: int, rate_per_hour: Decimal) -> Fraction:
-    """Rupiah of a loss summed over ``machines`` machines of one line."""
+    """Rupiah of ``ms`` machine-time summed over the ``machines`` machines of one line."""
     if machines <= 0:
         return Fraction(0)
     return Fraction(ms) / machines / MS_PER_HOUR * Fraction(rate_per_hour)
 
 
-def time_costs(
-    losses_ms: Mapping[str, Fraction], machines: int, rate_per_hour: Decimal
-) -> list[LossCost]:
-    """Each time loss as line hours and rupiah, biggest first; negative losses left out."""
+def time_costs(losses_ms: Mapping[str, Fraction], machines: int, rate: Decimal) -> list[LossCost]:
+    """Each time loss in machine-hours and rupiah, biggest first; negative losses left out."""
     out = [
-        LossCost(
-            key, Fraction(ms) / machines / MS_PER_HOUR, "h", time_cost(ms, machines, rate_per_hour)
-        )
+        LossCost(key, Fraction(ms) / MS_PER_HOUR, "machine_h", time_cost(ms, machines, rate))
         for key, ms in losses_ms.items()
         if ms > 0 and machines > 0
     ]

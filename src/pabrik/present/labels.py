@@ -70,6 +70,7 @@ RATIO_REASON_KEYS: Final[dict[str, str]] = {
     "no_good_units": N_("kpi.reason.no_good_units"),
     "no_planned_operation_time": N_("kpi.reason.no_planned_operation_time"),
     "too_few_samples": N_("kpi.reason.too_few_samples"),
+    "not_yet": N_("kpi.reason.not_yet"),
     "no_variation": N_("kpi.reason.no_variation"),
 }
 
@@ -78,14 +79,21 @@ FLAG_KEYS: Final[dict[str, str]] = {
     "unknown_time": N_("kpi.flag.unknown_time"),
     "units_without_production_time": N_("kpi.flag.units_without_production_time"),
     "machine_state_reading": N_("kpi.flag.machine_state_reading"),
+    "provisional": N_("kpi.flag.provisional"),
+    "future_left_out": N_("kpi.flag.future_left_out"),
 }
 
 LOSS_KEYS: Final[dict[str, str]] = {
-    "speed": N_("loss.speed"),
-    "quality": N_("loss.quality"),
-    "unknown": N_("loss.unknown"),
     "unexplained": N_("loss.unexplained"),
-    "availability": N_("loss.availability"),
+    "minor_stops": N_("kpi.loss.minor_stops"),
+    "reduced_speed": N_("kpi.loss.reduced_speed"),
+    "process_defects": N_("kpi.loss.process_defects"),
+    "reduced_yield": N_("kpi.loss.reduced_yield"),
+    "equipment_failure": N_("kpi.loss.equipment_failure"),
+    "setup_adjustment": N_("kpi.loss.setup_adjustment"),
+    "idling_minor_stops": N_("kpi.loss.idling_minor_stops"),
+    "scrap": N_("kpi.loss.scrap"),
+    "wasted_energy": N_("kpi.loss.wasted_energy"),
     **{state.value: key for state, key in STATE_KEYS.items()},
 }
 
@@ -115,6 +123,7 @@ WINDOW_KEYS: Final[dict[str, str]] = {
     "shift": N_("window.shift"),
     "day": N_("window.day"),
     "7d": N_("window.7d"),
+    "30d": N_("window.30d"),
 }
 
 
@@ -167,3 +176,15 @@ def coded(translator: Translator, keys: dict[str, str], code: str | None) -> str
 def loss_label(translator: Translator, code: str, configured: str | None) -> str:
     """A loss or reason code in words: the configured label, a catalogue entry, or the code."""
     return configured or coded(translator, LOSS_KEYS, code)
+
+
+PAGE_WINDOWS: dict[str, str] = {
+    "shift": N_("kpi.window.shift"),
+    "day": N_("kpi.window.day"),
+    "7d": N_("kpi.window.7d"),
+    "30d": N_("kpi.window.30d"),
+}
+UNIT_KEYS: dict[str, str] = {
+    "machine_h": N_("kpi.costs.machine_hours"),
+    "units": N_("kpi.unit.units"),
+}

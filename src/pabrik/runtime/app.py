@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pabrik.model.errors import InvalidRequestError, NotFoundError
+from pabrik.model.errors import NotFoundError
+from pabrik.model.windows import Window
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.connectors import ConnectorSupervisor, IngestSink, build_connectors
@@ -18,15 +19,13 @@ from pabrik.runtime.ingest.csvimport import Progress as CsvProgress
 from pabrik.runtime.ingest.pipeline import Clock, Ingestor, utc_now
 from pabrik.runtime.ingest.replay import Replayer, ReplayReport
 from pabrik.runtime.ingest.simulation import Progress, SimulationRunner
-from pabrik.runtime.kpi.engine import engine_for
+from pabrik.runtime.kpi.engine import KpiEngine
+from pabrik.runtime.kpi.measure import window_of
+from pabrik.runtime.kpi.summary import scope_oee
+from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant import queries as kpiqueries
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
-from pabrik.runtime.plant.views import (
-    DeadLetterView,
-    MachineDetail,
-    OeeView,
-    PlantOverview,
-)
+from pabrik.runtime.plant.views import DeadLetterView, MachineDetail, PlantOverview
 from pabrik.runtime.settings import Settings
 from pabrik.storage.store import Store
 
@@ -45,6 +44,7 @@ class Runtime:
         self.gate = StoreGate(store, settings.database_label())
         self._gate_task: asyncio.Task[None] | None = None
         self.ingestor = Ingestor(store, self.plant, clock=clock)
+        self.engine = KpiEngine(self.plant, store, clock)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
             sim = sim.model_copy(update={"seed": settings.seed})
@@ -77,7 +77,7 @@ class Runtime:
     def build_rollups(self, days: float) -> int:
         """Roll up the last ``days`` of KPI elements now, so the first page loads fast."""
         now = self.now()
-        return engine_for(self).build(now - timedelta(days=days), now)
+        return self.engine.build(now - timedelta(days=days), now)
 
     async def start(self) -> None:
         """Run the connectors, and the simulated plant live, once the store is ready."""
@@ -127,7 +127,7 @@ class Runtime:
 
     def overview(self, now: datetime | None = None) -> PlantOverview:
         """The plant overview at ``now``."""
-        return kpiqueries.overview(self, now or self.now())
+        return kpiqueries.overview(self.engine, now or self.now())
 
     def machine_detail(
         self, machine_id: str, window: str = "shift", now: datetime | None = None
@@ -135,12 +135,17 @@ class Runtime:
         """A machine page for a window: shift, day or 7d."""
         if self.plant.machine(machine_id) is None:
             raise NotFoundError(f"machine '{machine_id}' not found", machine_id=machine_id)
-        return kpiqueries.machine_detail(self, machine_id, window, now or self.now())
+        return kpiqueries.machine_detail(self.engine, machine_id, window, now or self.now())
 
-    def oee(self, scope: str, start: datetime, end: datetime) -> OeeView:
-        """OEE of a machine, a line or the plant over [start, end)."""
-        check_window(start, end)
-        return kpiqueries.oee(self, scope, start, end)
+    def window(
+        self, name: str | None = None, start: datetime | None = None, end: datetime | None = None
+    ) -> Window:
+        """A named window at the runtime's now, or a checked custom one."""
+        return window_of(self.plant, self.now(), name, start, end)
+
+    def oee(self, scope: str, window: Window) -> OeeView:
+        """OEE of a machine, a line, an area or the plant over a window."""
+        return scope_oee(self.engine, scope, window)
 
     def dead_letters(self, limit: int = 100, offset: int = 0) -> list[DeadLetterView]:
         """Rejected records, newest first."""
@@ -176,27 +181,6 @@ class Runtime:
         """Flush and release the store."""
         self.ingestor.flush()
         self.store.close()
-
-
-MAX_WINDOW = timedelta(days=400)
-FIRST_YEAR, LAST_YEAR = 1970, 2200
-
-
-def check_window(start: datetime, end: datetime) -> None:
-    """Refuse windows that are reversed, naive, absurdly long or outside sane years."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidRequestError("window times need a UTC offset")
-    if end <= start:
-        raise InvalidRequestError(
-            "the window must end after it starts", start=start.isoformat(), end=end.isoformat()
-        )
-    if not (start.year >= FIRST_YEAR and end.year <= LAST_YEAR):
-        raise InvalidRequestError(f"the window must lie between {FIRST_YEAR} and {LAST_YEAR}")
-    if end - start > MAX_WINDOW:
-        raise InvalidRequestError(
-            f"the window is longer than {MAX_WINDOW.days} days; ask for a shorter one",
-            days=(end - start).days,
-        )
 
 
 def build_runtime(settings: Settings, *, clock: Clock = utc_now, wait: bool = True) -> Runtime:

@@ -26,7 +26,8 @@ from pabrik.web.auth import authorize
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
 from pabrik.web.health import routes as ops
-from pabrik.web.kpi import routes as kpi_routes
+from pabrik.web.kpi import api as kpi_api
+from pabrik.web.kpi import pages as kpi_pages
 from pabrik.web.plant import api, pages
 from pabrik.web.plant import stops as stops_routes
 from pabrik.web.programme import routes as programme_routes
@@ -62,8 +63,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(ops.router)
     app.include_router(pages.router)
-    app.include_router(kpi_routes.api)
-    app.include_router(kpi_routes.pages)
+    app.include_router(kpi_api.api)
+    app.include_router(kpi_pages.pages)
     app.include_router(assess_api.router)
     app.include_router(assess_pages.router)
     app.include_router(stops_routes.api)

@@ -6,11 +6,14 @@ The runtime and the assessments they hand out are scoped to the caller's tenant.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
-from pabrik.model.errors import StoreUnavailableError
+from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
+from pabrik.model.validation import parse_iso_instant
+from pabrik.model.windows import Window
 from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import Catalogues, Translator
 from pabrik.runtime.accounts.access import assessments_for, plant_for
@@ -75,6 +78,40 @@ def get_formatter(request: Request, translator: TranslatorDep) -> Formatter:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 RendererDep = Annotated[Renderer, Depends(get_renderer)]
 FormatterDep = Annotated[Formatter, Depends(get_formatter)]
+
+
+def parse_instant(value: str, name: str) -> datetime:
+    """A UTC datetime from ISO 8601 with an offset; a ``+`` decoded as a space is put back."""
+    text = value.strip()
+    if len(text) > 10 and text[-6] == " ":
+        text = f"{text[:-6]}+{text[-5:]}"
+    try:
+        return parse_iso_instant(text)
+    except ValueError as err:
+        raise InvalidRequestError(
+            f"'{name}' is not an ISO 8601 date-time with a UTC offset",
+            reason="naive_datetime",
+            field=name,
+        ) from err
+
+
+WindowQ = Annotated[
+    str | None, Query(description="shift, day, 7d or 30d (production days); default day")
+]
+FromQ = Annotated[str | None, Query(alias="from", description="ISO 8601 with offset")]
+ToQ = Annotated[str | None, Query(alias="to", description="ISO 8601 with offset, after 'from'")]
+
+
+def get_window(
+    runtime: RuntimeDep, window: WindowQ = None, start: FromQ = None, end: ToQ = None
+) -> Window:
+    """The period asked for: a named window, or a custom one from 'from' and 'to'."""
+    begin = None if start is None else parse_instant(start, "from")
+    finish = None if end is None else parse_instant(end, "to")
+    return runtime.window(window, begin, finish)
+
+
+WindowDep = Annotated[Window, Depends(get_window)]
 
 
 def get_assessments(request: Request) -> Assessments:

@@ -73,14 +73,3 @@ def questionnaire_context(
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """A template rendered outside a request (for PDFs and the command line)."""
     return env.get_template(name).render(**context)
-
-
-def pdf_bytes(html: str) -> bytes:
-    """HTML made into a PDF by WeasyPrint; every asset is inline, so nothing is fetched."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
-    def refuse(url: str) -> dict[str, Any]:
-        raise ValueError(f"reports load no external resources ({url})")
-
-    document: bytes = HTML(string=html, url_fetcher=refuse).write_pdf()
-    return document

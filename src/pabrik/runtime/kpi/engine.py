@@ -10,14 +10,11 @@ result by construction, also when data arrives late or out of order.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
-from pabrik.kpi.account import TimeAccount
-from pabrik.kpi.elements import Elements
+from pabrik.kpi.account import TimeAccount, sum_accounts, zero_account
 from pabrik.kpi.orders import OrderSpan, order_spans
 from pabrik.kpi.rules import TimeRules, rules_of
 from pabrik.kpi.timemodel import account_buckets
@@ -38,9 +35,6 @@ from pabrik.storage.rollups import (
     RollupSum,
 )
 from pabrik.storage.store import Store
-
-if TYPE_CHECKING:
-    from pabrik.runtime.app import Runtime
 
 CHUNK_HOURS = 24 * 7
 SHIFT_CACHE = 4096
@@ -199,6 +193,8 @@ class KpiEngine:
             raise InvalidRequestError(
                 "the window must end after it starts", start=start.isoformat(), end=end.isoformat()
             )
+        # Time after now is never planned or run time: it has not happened yet.
+        e = max(s, min(e, to_epoch_ms(self.clock())))
         h0, h1 = -(-s // HOUR_MS) * HOUR_MS, e - e % HOUR_MS
         if h1 - h0 < HOUR_MS or self.rollups is None:
             return {m.id: self.raw(m, [(s, e)])[0] for m in machines}
@@ -213,7 +209,7 @@ class KpiEngine:
                 if lo < hi:
                     parts.append(self.raw(m, [(lo, hi)])[0])
                     self.stats.raw_edges += 1
-            total = _sum(parts)
+            total = sum_accounts(parts)
             out[m.id] = total if detail else replace(total, downtime_ms={})
         return out
 
@@ -235,30 +231,26 @@ class KpiEngine:
         for m in machines:
             got = sums.get(m.id, RollupSum(0, ()))
             reasons = by_machine.get(m.id, {})
-            parts = [from_sum(got, reasons, self.rules)] if got.buckets else [self._zero()]
+            parts = [from_sum(got, reasons, self.rules)] if got.buckets else [self.zero()]
             self.stats.rollup_hours += got.buckets
             if got.buckets < wanted:
                 valid = set(store.rollup_starts(m.id, h0, h1, "hour"))
                 missing = [h for h in range(h0, h1, HOUR_MS) if h not in valid]
                 parts.append(self._filled_total(m, missing, seq.get(m.id, 0)))
-            out[m.id] = _sum(parts)
+            out[m.id] = sum_accounts(parts)
         return out
 
-    def _zero(self) -> TimeAccount:
-        return TimeAccount(
-            elements=Elements(),
-            micro_stop_ms=self.rules.micro_stop_ms,
-            debounce_ms=self.rules.debounce_ms,
-            order_data=True,
-        )
+    def zero(self) -> TimeAccount:
+        """An empty account under the plant's rules."""
+        return zero_account(self.rules.micro_stop_ms, self.rules.debounce_ms)
 
     def _filled_total(self, machine: Machine, hours: Sequence[int], seq: int) -> TimeAccount:
         """The sum of hours computed from raw (and saved); summed as integers when it can."""
         accounts, rows = self._fill(machine, hours, seq)
         if not accounts:
-            return self._zero()
+            return self.zero()
         if len(rows) < len(accounts):
-            return _sum(list(accounts.values()))
+            return sum_accounts(accounts.values())
         return from_sum(_row_sum(rows), _downtime_sum(rows), self.rules)
 
     def _fill(
@@ -343,14 +335,7 @@ class KpiEngine:
 
     def scope_account(self, scope: str, start: datetime, end: datetime) -> TimeAccount:
         """The summed account of a scope over [start, end)."""
-        return _sum(list(self.accounts(self.machines(scope), start, end).values()))
-
-
-def _sum(parts: Sequence[TimeAccount]) -> TimeAccount:
-    total = parts[0]
-    for p in parts[1:]:
-        total += p
-    return total
+        return sum_accounts(self.accounts(self.machines(scope), start, end).values())
 
 
 def _row_sum(rows: Sequence[RollupRow]) -> RollupSum:
@@ -381,16 +366,3 @@ def _runs(hours: Sequence[int]) -> Iterator[list[int]]:
         run.append(h)
     if run:
         yield run
-
-
-_ENGINES: weakref.WeakKeyDictionary[Runtime, KpiEngine] = weakref.WeakKeyDictionary()
-
-
-def engine_for(runtime: Runtime) -> KpiEngine:
-    """The runtime's KPI engine, built once on first use."""
-    found = _ENGINES.get(runtime)
-    if found is None:
-        # The clock, not the bound method: the engine must not keep its runtime alive.
-        found = KpiEngine(runtime.plant, runtime.store, runtime.clock)
-        _ENGINES[runtime] = found
-    return found

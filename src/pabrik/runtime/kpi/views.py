@@ -10,6 +10,59 @@ from pabrik.model.site import Text
 
 
 @dataclass(frozen=True, slots=True)
+class Ratio:
+    """A KPI value that may be missing, with the reason when it is."""
+
+    value: Fraction | None
+    reason: str | None = None
+
+    @property
+    def percent(self) -> float | None:
+        """The value in percent, for display."""
+        return None if self.value is None else float(self.value) * 100
+
+
+@dataclass(frozen=True, slots=True)
+class LossView:
+    """One loss, in time, for a top-loss list or a Pareto chart."""
+
+    code: str
+    kind: str
+    ms: int
+    label: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OeeView:
+    """OEE and its factors over one scope and window, with the elements behind them.
+
+    Only [start, measured_end) was measured: ``future_ms`` of the window lay after now.
+    ``known_ms`` of the ``planned_ms`` had a known machine state; below the site's coverage
+    threshold the figures are ``provisional``.
+    """
+
+    scope: str
+    window: str
+    start: datetime
+    end: datetime
+    measured_end: datetime
+    future_ms: int
+    availability: Ratio
+    performance: Ratio
+    quality: Ratio
+    oee: Ratio
+    planned_ms: int
+    known_ms: int
+    run_ms: int
+    unknown_ms: int
+    good: int
+    scrap: int
+    provisional: bool
+    top_loss: LossView | None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class KpiValueView:
     """One KPI value with its metadata."""
 
@@ -42,8 +95,14 @@ class KpiReport:
     """KPIs of one scope and window, with the elements and the rules behind them."""
 
     scope: str
+    window: str
     start: datetime
     end: datetime
+    measured_end: datetime
+    future_ms: int
+    known_ms: int
+    planned_ms: int
+    provisional: bool
     machines: tuple[str, ...]
     values: list[KpiValueView]
     elements: dict[str, int | str]
@@ -66,7 +125,7 @@ class ParetoItem:
 
 @dataclass(frozen=True, slots=True)
 class CostItem:
-    """One priced loss."""
+    """One priced loss: time in machine-hours (summed over the line's machines), units or kWh."""
 
     key: str
     quantity: float
@@ -82,10 +141,15 @@ class LineCost:
     name: Text
     machines: int
     rate_per_hour: Fraction
+    """Downtime cost per line-hour; a machine-hour costs this over the line's machines."""
     oee: Fraction | None
     items: list[CostItem]
+    """Losses: time (machine-hours), scrap (units) and wasted energy (kWh)."""
     total_idr: Fraction
     oee_point_idr: Fraction
+    energy_kwh: Fraction | None
+    """All metered energy of the line (None without meters): a cost, shown apart from losses."""
+    energy_idr: Fraction | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +157,14 @@ class LossReport:
     """Pareto, six big losses and cost of losses for one scope and window."""
 
     scope: str
-    start: datetime
-    end: datetime
+    summary: OeeView
+    """The scope's OEE, factors, counts, top loss, coverage and period (as on every page)."""
     pareto: list[ParetoItem]
     big_losses: dict[str, int]
+    """The six big losses in machine-ms summed over the scope's machines."""
     lines: list[LineCost]
     total_idr: Fraction
+    energy_idr: Fraction | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +194,7 @@ class ShiftReport:
     end: datetime
     timezone: str
     machines: list[MachineCounts]
+    summary: OeeView
     kpis: list[KpiValueView]
     top_losses: list[ParetoItem]
     energy_kwh: Fraction | None

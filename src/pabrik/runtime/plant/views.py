@@ -4,52 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 
 from pabrik.model.site import Text
 from pabrik.model.states import StateClass
-
-
-@dataclass(frozen=True, slots=True)
-class Ratio:
-    """A KPI value that may be missing, with the reason when it is."""
-
-    value: Fraction | None
-    reason: str | None = None
-
-    @property
-    def percent(self) -> float | None:
-        """The value in percent, for display."""
-        return None if self.value is None else float(self.value) * 100
-
-
-@dataclass(frozen=True, slots=True)
-class OeeView:
-    """OEE and its factors over one scope and window, with the elements behind them."""
-
-    scope: str
-    start: datetime
-    end: datetime
-    availability: Ratio
-    performance: Ratio
-    quality: Ratio
-    oee: Ratio
-    planned_ms: int
-    run_ms: int
-    unknown_ms: int
-    good: int
-    scrap: int
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class LossView:
-    """One loss, in time, for a top-loss list or a Pareto chart."""
-
-    code: str
-    kind: str
-    ms: int
-    label: Text | None = None
+from pabrik.runtime.kpi.views import LossView, OeeView
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +21,7 @@ class MachineStatus:
     reason: str | None
     reason_label: Text | None
     since: datetime | None
-    oee_shift: OeeView | None
+    oee_shift: OeeView
     oee_today: OeeView
     top_loss: LossView | None
     good_today: int
@@ -77,7 +35,7 @@ class LineStatus:
     id: str
     name: Text
     machines: list[MachineStatus]
-    oee_shift: OeeView | None
+    oee_shift: OeeView
     oee_today: OeeView
 
 
@@ -92,7 +50,7 @@ class PlantOverview:
     shift_start: datetime | None
     shift_end: datetime | None
     lines: list[LineStatus]
-    oee_shift: OeeView | None
+    oee_shift: OeeView
     oee_today: OeeView
     dead_letters: int
 
@@ -152,6 +110,7 @@ class MachineDetail:
     """Everything on a machine page for a chosen window."""
 
     status: MachineStatus
+    window: str
     window_start: datetime
     window_end: datetime
     timeline: list[StateSpan]

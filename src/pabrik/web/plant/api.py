@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from pabrik.model.errors import InvalidRequestError
-from pabrik.model.validation import parse_iso_instant
-from pabrik.web.deps import RuntimeDep
+from pabrik.web.deps import RuntimeDep, WindowDep
 from pabrik.web.plant.schemas import (
     DeadLetterPagePublic,
     ErrorPublic,
@@ -18,7 +15,7 @@ from pabrik.web.plant.schemas import (
     PlantPublic,
 )
 
-Window = Literal["shift", "day", "7d"]
+ScopeQ = Annotated[str, Query(description="A machine, line or area id, or 'plant'")]
 
 router = APIRouter(
     prefix="/api/v1",
@@ -40,28 +37,16 @@ def get_plant(runtime: RuntimeDep) -> PlantPublic:
 def get_machine(
     runtime: RuntimeDep,
     machine_id: str,
-    window: Annotated[Window, Query(description="shift, day or 7d")] = "shift",
+    window: Annotated[str, Query(description="shift, day, 7d or 30d")] = "shift",
 ) -> MachineDetailPublic:
     """Timeline, OEE per shift, counts, sensors and downtime reasons over a window."""
     return MachineDetailPublic.of(runtime.machine_detail(machine_id, window), window)
 
 
-@router.get("/oee", summary="OEE over any window")
-def get_oee(
-    runtime: RuntimeDep,
-    scope: Annotated[str, Query(description="A machine id, a line id or 'plant'")],
-    start: Annotated[
-        str, Query(alias="from", description="ISO 8601 with offset, e.g. 2024-01-15T06:00+07:00")
-    ],
-    end: Annotated[str, Query(alias="to", description="ISO 8601 with offset, after 'from'")],
-) -> OeePublic:
-    """OEE with availability, performance and quality for a scope and window."""
-    begin, finish = parse_instant(start, "from"), parse_instant(end, "to")
-    if finish <= begin:
-        raise InvalidRequestError(
-            "'to' must be after 'from'", reason="window_order", start=start, end=end
-        )
-    return OeePublic.of(runtime.oee(scope, begin, finish))
+@router.get("/oee", summary="OEE over a named or custom window")
+def get_oee(runtime: RuntimeDep, scope: ScopeQ, window: WindowDep) -> OeePublic:
+    """OEE with its factors, counts, top loss, coverage and the period measured."""
+    return OeePublic.of(runtime.oee(scope, window))
 
 
 @router.get("/dead-letters", summary="Rejected records")
@@ -73,18 +58,3 @@ def get_dead_letters(
     """Records that ingest refused, newest first, with the reason."""
     items = runtime.dead_letters(limit=limit, offset=offset)
     return DeadLetterPagePublic.of(items, runtime.dead_letter_count(), limit, offset)
-
-
-def parse_instant(value: str, name: str) -> datetime:
-    """A UTC datetime from ISO 8601 with an offset; a ``+`` decoded as a space is put back."""
-    text = value.strip()
-    if len(text) > 10 and text[-6] == " ":
-        text = f"{text[:-6]}+{text[-5:]}"
-    try:
-        return parse_iso_instant(text)
-    except ValueError as err:
-        raise InvalidRequestError(
-            f"'{name}' is not an ISO 8601 date-time with a UTC offset",
-            reason="naive_datetime",
-            field=name,
-        ) from err

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse
 from pabrik.present.labels import WINDOW_KEYS, chart_words
 from pabrik.runtime.plant.views import MachineDetail, ReasonDuration
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
-from pabrik.web.plant.api import Window
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -65,7 +64,7 @@ def machine_page(
     runtime: RuntimeDep,
     renderer: RendererDep,
     fmt: FormatterDep,
-    window: Annotated[Window, Query()] = "shift",
+    window: Annotated[str, Query()] = "shift",
 ) -> HTMLResponse:
     """One machine: timeline, OEE trend, counts, sensors and downtime reasons."""
     detail = runtime.machine_detail(machine_id, window)
@@ -89,7 +88,7 @@ def machine_partial(
     runtime: RuntimeDep,
     renderer: RendererDep,
     fmt: FormatterDep,
-    window: Annotated[Window, Query()] = "shift",
+    window: Annotated[str, Query()] = "shift",
 ) -> HTMLResponse:
     """The live numbers of a machine page, polled by htmx."""
     detail = runtime.machine_detail(machine_id, window)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pabrik.model.site import Text
 from pabrik.model.states import StateClass
+from pabrik.runtime.kpi import views as kviews
 from pabrik.runtime.plant import views
 
 
@@ -37,7 +38,7 @@ class RatioPublic(_Public):
     reason: str | None = Field(description="Why the value is missing, as a code")
 
     @classmethod
-    def of(cls, ratio: views.Ratio) -> RatioPublic:
+    def of(cls, ratio: kviews.Ratio) -> RatioPublic:
         """The public form of a ratio."""
         return cls(value=_float(ratio.value), exact=_exact(ratio.value), reason=ratio.reason)
 
@@ -50,30 +51,56 @@ def _exact(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
+class LossPublic(_Public):
+    """One loss in milliseconds."""
+
+    code: str
+    kind: str
+    ms: int
+    label: TextPublic | None
+
+    @classmethod
+    def of(cls, view: kviews.LossView) -> LossPublic:
+        """The public form of a loss."""
+        return cls(code=view.code, kind=view.kind, ms=view.ms, label=TextPublic.of(view.label))
+
+
 class OeePublic(_Public):
-    """OEE with its factors and the time elements behind them."""
+    """OEE with its factors, the time elements behind them, and the period measured."""
 
     scope: str
+    window: str = Field(description="shift, day, 7d, 30d or custom")
     start: datetime
     end: datetime
+    measured_end: datetime = Field(description="Only [start, measured_end) was measured")
+    future_ms: int = Field(description="Milliseconds of the window after now, left out")
     oee: RatioPublic
     availability: RatioPublic
     performance: RatioPublic
     quality: RatioPublic
     planned_ms: int
+    known_ms: int = Field(description="Planned busy time with a known machine state")
     run_ms: int
     unknown_ms: int
     good: int
     scrap: int
+    provisional: bool = Field(description="Known time is below the site's coverage threshold")
+    top_loss: LossPublic | None
     flags: list[str]
 
     @classmethod
-    def of(cls, view: views.OeeView) -> OeePublic:
+    def of(cls, view: kviews.OeeView) -> OeePublic:
         """The public form of an OEE view."""
         return cls(
             scope=view.scope,
+            window=view.window,
             start=view.start,
             end=view.end,
+            measured_end=view.measured_end,
+            future_ms=view.future_ms,
+            known_ms=view.known_ms,
+            provisional=view.provisional,
+            top_loss=None if view.top_loss is None else LossPublic.of(view.top_loss),
             oee=RatioPublic.of(view.oee),
             availability=RatioPublic.of(view.availability),
             performance=RatioPublic.of(view.performance),
@@ -87,23 +114,9 @@ class OeePublic(_Public):
         )
 
     @classmethod
-    def maybe(cls, view: views.OeeView | None) -> OeePublic | None:
+    def maybe(cls, view: kviews.OeeView | None) -> OeePublic | None:
         """The public form, or None when there is no view (no shift running)."""
         return None if view is None else cls.of(view)
-
-
-class LossPublic(_Public):
-    """One loss in milliseconds."""
-
-    code: str
-    kind: str
-    ms: int
-    label: TextPublic | None
-
-    @classmethod
-    def of(cls, view: views.LossView) -> LossPublic:
-        """The public form of a loss."""
-        return cls(code=view.code, kind=view.kind, ms=view.ms, label=TextPublic.of(view.label))
 
 
 class MachineStatusPublic(_Public):

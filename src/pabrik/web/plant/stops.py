@@ -14,8 +14,7 @@ from pabrik.model.records import from_epoch_ms, to_epoch_ms
 from pabrik.present.accounts.labels import reason_text
 from pabrik.runtime.plant.stops import StopView, assign_reason, reasons_for, recent_stops
 from pabrik.web.auth import ScopeDep
-from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
-from pabrik.web.plant.api import parse_instant
+from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep, parse_instant
 from pabrik.web.plant.schemas import ErrorPublic
 
 api = APIRouter(
