@@ -26,6 +26,7 @@ pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 def _scopes(runtime: Runtime, fmt: Formatter) -> list[tuple[str, str]]:
     out = [("plant", fmt.translator.gettext("kpi.scope.plant"))]
+    out += [(a.id, a.name.get(fmt.locale)) for a in runtime.plant.areas]
     out += [(ln.id, ln.name.get(fmt.locale)) for ln in runtime.plant.lines()]
     out += [(m.id, m.name.get(fmt.locale)) for m in runtime.plant.machines()]
     return out
