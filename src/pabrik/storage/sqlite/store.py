@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 from pabrik.model.errors import StoreUnavailableError
@@ -24,13 +22,11 @@ from pabrik.model.records import (
 from pabrik.model.states import Quality, StateClass
 from pabrik.storage.sqlite.accounts import SqliteAccounts
 from pabrik.storage.sqlite.assessments import SqliteAssessments
+from pabrik.storage.sqlite.dead_letters import SqliteDeadLetters, insert_dead_letters
+from pabrik.storage.sqlite.retention import SqliteRetention
 from pabrik.storage.sqlite.rollups import SqliteRollups
-from pabrik.storage.store import (
-    DEAD_LETTER_PAYLOAD_CAP,
-    PurgeResult,
-    RetentionRule,
-    WriteResult,
-)
+from pabrik.storage.sqlite.schema import migrations, sql_statements
+from pabrik.storage.store import WriteResult
 
 _INSERT_STATE = (
     "INSERT INTO states (machine_id, ts_ms, source, state, reason, product_id, order_id)"
@@ -56,49 +52,9 @@ _UPSERT_CHECKPOINT = (
 )
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The versioned SQL migrations shipped with pabrik, in order."""
-    folder = resources.files("pabrik.storage.sqlite").joinpath("migrations")
-    found = [
-        (int(f.name.split("_", 1)[0]), f.read_text(encoding="utf-8"))
-        for f in folder.iterdir()
-        if f.name.endswith(".sql")
-    ]
-    return sorted(found)
-
-
-def _insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter]) -> None:
-    rows = [
-        (
-            d.source[:200],
-            to_epoch_ms(d.received_at),
-            d.reason_code,
-            d.detail[:2000],
-            d.payload[:DEAD_LETTER_PAYLOAD_CAP],
-            None if d.context is None else json.dumps(d.context, sort_keys=True),
-        )
-        for d in letters
-    ]
-    conn.executemany(
-        "INSERT INTO dead_letters (source, received_at_ms, reason_code, detail, payload, context)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-
-
-def sql_statements(script: str) -> list[str]:
-    """Split a migration script into statements (triggers included) without committing."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer)
-            buffer = ""
-    return statements
-
-
-class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
+class SqliteStore(
+    SqliteAssessments, SqliteRollups, SqliteAccounts, SqliteDeadLetters, SqliteRetention
+):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 
     def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
@@ -173,7 +129,7 @@ class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
         states, counts, samples = rows_by_table(records)
         with self._transaction() as conn:
             if dead_letters:
-                _insert_dead_letters(conn, dead_letters)
+                insert_dead_letters(conn, dead_letters)
             before = conn.total_changes
             if states:
                 conn.executemany(_INSERT_STATE, states)
@@ -186,11 +142,6 @@ class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
             if checkpoints:
                 conn.executemany(_UPSERT_CHECKPOINT, list(checkpoints.items()))
         return WriteResult(offered=len(records), inserted=inserted)
-
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        """Keep rejected inputs, with their payload capped in size."""
-        with self._transaction() as conn:
-            _insert_dead_letters(conn, letters)
 
     def checkpoint(self, name: str) -> str | None:
         """The committed position of a source."""
@@ -255,64 +206,6 @@ class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
             for r in rows
         ]
 
-    def dead_letters(self, limit: int, offset: int) -> list[DeadLetter]:
-        """Rejected inputs, newest first."""
-        rows = (
-            self._reader()
-            .execute(
-                f"SELECT {_LETTER_COLUMNS} FROM dead_letters"  # noqa: S608
-                " ORDER BY id DESC LIMIT ? OFFSET ?",
-                (limit, offset),
-            )
-            .fetchall()
-        )
-        return [_letter(r) for r in rows]
-
-    def dead_letters_by_id(self, ids: Sequence[int]) -> list[DeadLetter]:
-        """The dead letters with these ids, oldest first; unknown ids are skipped."""
-        found: list[DeadLetter] = []
-        conn = self._reader()
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT {_LETTER_COLUMNS} FROM dead_letters WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            ).fetchall()
-            found.extend(_letter(r) for r in rows)
-        return sorted(found, key=lambda d: d.id or 0)
-
-    def dead_letter_ids(
-        self, reason_code: str | None = None, source: str | None = None
-    ) -> list[int]:
-        """Ids of dead letters, oldest first, optionally of one reason and one source."""
-        rows = (
-            self._reader()
-            .execute(
-                "SELECT id FROM dead_letters WHERE (? IS NULL OR reason_code = ?)"
-                " AND (? IS NULL OR source = ?) ORDER BY id",
-                (reason_code, reason_code, source, source),
-            )
-            .fetchall()
-        )
-        return [int(r[0]) for r in rows]
-
-    def settle_dead_letters(
-        self, replayed: Sequence[int], still_rejected: Sequence[tuple[int, str, str]]
-    ) -> None:
-        """Delete replayed letters; give the others their new reason and count the attempt."""
-        with self._transaction() as conn:
-            conn.executemany("DELETE FROM dead_letters WHERE id = ?", [(i,) for i in replayed])
-            conn.executemany(
-                "UPDATE dead_letters SET reason_code = ?, detail = ?, replays = replays + 1"
-                " WHERE id = ?",
-                [(code, detail[:2000], i) for i, code, detail in still_rejected],
-            )
-
-    def dead_letter_count(self) -> int:
-        """How many rejected inputs are kept."""
-        return int(self._reader().execute("SELECT count(*) FROM dead_letters").fetchone()[0])
-
     def row_counts(self) -> dict[str, int]:
         """Rows per data table."""
         conn = self._reader()
@@ -328,64 +221,6 @@ class SqliteStore(SqliteAssessments, SqliteRollups, SqliteAccounts):
             self._reader().execute("SELECT 1").fetchone()
         except sqlite3.Error as err:
             raise StoreUnavailableError(f"{self.path}: {err}", path=str(self.path)) from err
-
-    def purge(self, rules: Sequence[RetentionRule], *, dry_run: bool = False) -> list[PurgeResult]:
-        """Delete rows older than each rule's cut-off, in batches of short transactions."""
-        return [
-            PurgeResult(rule, sum(self._purge_scope(s, rule, dry_run) for s in self._scopes(rule)))
-            for rule in rules
-        ]
-
-    def _scopes(self, rule: RetentionRule) -> list[tuple[str, tuple[object, ...]]]:
-        """Key-prefix conditions that keep each batch on the primary key."""
-        if rule.table not in _RETENTION:
-            raise ValueError(f"no retention for table {rule.table!r}")
-        if rule.machine_id is not None or rule.signal_id is not None:
-            if rule.table != "samples" or rule.machine_id is None or rule.signal_id is None:
-                raise ValueError("a per-signal rule names samples, a machine and a signal")
-            return [("machine_id = ? AND signal_id = ?", (rule.machine_id, rule.signal_id))]
-        if rule.table == "dead_letters":
-            return [("1 = 1", ())]
-        conn = self._reader()
-        machines = [r[0] for r in conn.execute(_distinct_sql(rule.table, "machine_id", ""))]
-        if rule.table != "samples":
-            return [("machine_id = ?", (m,)) for m in machines]
-        return [
-            ("machine_id = ? AND signal_id = ?", (m, sig[0]))
-            for m in machines
-            for sig in conn.execute(
-                _distinct_sql("samples", "signal_id", "machine_id = ? AND "), (m, m)
-            )
-        ]
-
-    def _purge_scope(
-        self, scope: tuple[str, tuple[object, ...]], rule: RetentionRule, dry_run: bool
-    ) -> int:
-        prefix, params = scope
-        ts, key = _RETENTION[rule.table]
-        cut = to_epoch_ms(rule.before)
-        if dry_run:
-            row = (
-                self._reader()
-                .execute(
-                    f"SELECT count(*) FROM {rule.table} WHERE {prefix} AND {ts} < ?",  # noqa: S608
-                    (*params, cut),
-                )
-                .fetchone()
-            )
-            return int(row[0])
-        statement = (
-            f"DELETE FROM {rule.table} WHERE {prefix} AND {key} IN"  # noqa: S608
-            f" (SELECT {key} FROM {rule.table} WHERE {prefix} AND {ts} < ? LIMIT ?)"
-            f" AND {ts} < ?"
-        )
-        total = 0
-        while True:
-            with self._transaction() as conn:
-                done = conn.execute(statement, (*params, *params, cut, 5000, cut)).rowcount
-            total += done
-            if done < 5000:
-                return total
 
     def close(self) -> None:
         """Close the writer and this thread's reader."""
@@ -414,43 +249,6 @@ def rows_by_table(
                 (r.machine_id, ts, r.source, r.state.value, r.reason, r.product_id, r.order_id)
             )
     return states, counts, samples
-
-
-# Table -> (time column, the key column a batch selects within one machine's key prefix).
-_RETENTION = {
-    "states": ("ts_ms", "ts_ms"),
-    "counts": ("ts_ms", "ts_ms"),
-    "samples": ("ts_ms", "ts_ms"),
-    "dead_letters": ("received_at_ms", "id"),
-    "kpi_rollup_hour": ("start_ms", "start_ms"),
-    "kpi_rollup_minute": ("start_ms", "start_ms"),
-    "kpi_rollup_downtime": ("start_ms", "start_ms"),
-}
-
-
-def _distinct_sql(table: str, column: str, prefix: str) -> str:
-    """Distinct values of a key column by index hops (a loose index scan), not a full scan."""
-    return (
-        f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM {table} WHERE {prefix}1 = 1"  # noqa: S608
-        f" UNION ALL SELECT (SELECT min({column}) FROM {table} WHERE {prefix}{column} > v.x)"
-        " FROM v WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL"
-    )
-
-
-_LETTER_COLUMNS = "id, source, received_at_ms, reason_code, detail, payload, context"
-
-
-def _letter(r: tuple[object, ...]) -> DeadLetter:
-    context = json.loads(str(r[6])) if r[6] is not None else None
-    return DeadLetter(
-        str(r[1]),
-        from_epoch_ms(int(r[2])),  # type: ignore[call-overload]
-        str(r[3]),
-        str(r[4]),
-        str(r[5]),
-        id=int(r[0]),  # type: ignore[call-overload]
-        context=context,
-    )
 
 
 def _state(r: tuple[object, ...]) -> StateRecord:
