@@ -8,12 +8,10 @@ ones a server restart broke, which is what lets a worker ride out a database res
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Any
 
 import psycopg
@@ -22,24 +20,29 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pabrik.model.errors import StoreUnavailableError
 from pabrik.model.records import (
-    EPOCH,
     CountRecord,
     DeadLetter,
     Record,
     SampleRecord,
     StateRecord,
-    from_epoch_ms,
-    to_epoch_ms,
 )
 from pabrik.model.states import Quality, StateClass
 from pabrik.storage.postgres import migrate as pgmigrate
 from pabrik.storage.postgres import retention as pgretention
 from pabrik.storage.postgres.accounts import PgAccounts
 from pabrik.storage.postgres.assessments import PgAssessments
+from pabrik.storage.postgres.batch_copy import (
+    Conn,
+    copy_and_move,
+    copy_rows,
+    create_stages,
+    floor_ms,
+    rows_by_table,
+)
+from pabrik.storage.postgres.dead_letters import PgDeadLetters, insert_dead_letters
 from pabrik.storage.postgres.partitions import PARTITIONED, Month, Partitions, months_between
 from pabrik.storage.postgres.rollups import PgRollups, mark_rollups_dirty
 from pabrik.storage.store import (
-    DEAD_LETTER_PAYLOAD_CAP,
     PurgeResult,
     RetentionRule,
     WriteResult,
@@ -47,31 +50,7 @@ from pabrik.storage.store import (
 
 log = logging.getLogger(__name__)
 
-Conn = psycopg.Connection[tuple[Any, ...]]
 
-# Column types for binary COPY, and the session temp tables a replayed batch is merged from.
-_STAGES: dict[str, tuple[str, list[str]]] = {
-    "states": (
-        "machine_id text, ts timestamptz, source text, state text, reason text,"
-        " product_id text, order_id text",
-        ["text", "timestamptz", "text", "text", "text", "text", "text"],
-    ),
-    "counts": (
-        "machine_id text, ts timestamptz, source text, good bigint, scrap bigint,"
-        " rework bigint, product_id text",
-        ["text", "timestamptz", "text", "int8", "int8", "int8", "text"],
-    ),
-    "samples": (
-        "machine_id text, signal_id text, ts timestamptz, source text,"
-        " value double precision, quality text",
-        ["text", "text", "timestamptz", "text", "float8", "text"],
-    ),
-}
-_COLUMNS = {
-    "states": "machine_id, ts, source, state, reason, product_id, order_id",
-    "counts": "machine_id, ts, source, good, scrap, rework, product_id",
-    "samples": "machine_id, signal_id, ts, source, value, quality",
-}
 _UPSERT_CHECKPOINT = (
     "INSERT INTO checkpoints (name, value) VALUES (%s, %s)"
     " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
@@ -85,7 +64,6 @@ _STATE_FROM = (
     "states s LEFT JOIN state_reasons o"
     " ON o.machine_id = s.machine_id AND o.ts = s.ts AND o.source = s.source"
 )
-_LETTER_COLUMNS = "id, source, received_at, reason_code, detail, payload, context"
 
 
 def _configure(conn: Conn) -> None:
@@ -93,7 +71,7 @@ def _configure(conn: Conn) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
 
 
-class PostgresStore(PgRollups, PgAssessments, PgAccounts):
+class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters):
     """A store in one PostgreSQL database, shared by any number of processes."""
 
     def __init__(
@@ -158,13 +136,13 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
         dead_letters: Sequence[DeadLetter] = (),
     ) -> WriteResult:
         """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
-        tables, first, last = _rows_by_table(records)
+        tables, first, last = rows_by_table(records)
         with self._conn() as conn:
             if tables:
                 self._ensure_partitions(conn, list(tables), first, last)
             with conn.transaction():
                 if dead_letters:
-                    _insert_dead_letters(conn, dead_letters)
+                    insert_dead_letters(conn, dead_letters)
                 inserted = self._insert(conn, tables)
                 mark_rollups_dirty(conn, tables)
                 if checkpoints:
@@ -185,12 +163,12 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
         if not self._merging:
             try:
                 with conn.transaction():
-                    return sum(_copy(conn, sql.Identifier(t), t, r) for t, r in tables.items())
+                    return sum(copy_rows(conn, sql.Identifier(t), t, r) for t, r in tables.items())
             except psycopg.errors.UniqueViolation:
                 self._merging = True
         # IF NOT EXISTS each time: a rolled-back batch also rolls back a stage it made.
-        _create_stages(conn)
-        inserted = sum(_copy_and_move(conn, t, r) for t, r in tables.items())
+        create_stages(conn)
+        inserted = sum(copy_and_move(conn, t, r) for t, r in tables.items())
         self._merging = inserted < sum(len(r) for r in tables.values())
         return inserted
 
@@ -202,13 +180,6 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
         months.append(months[-1].next())
         self._partitions.ensure(conn, [(t, m) for t in tables for m in months])
 
-    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        """Keep rejected inputs, with their payload capped in size."""
-        if not letters:
-            return
-        with self._conn() as conn, conn.transaction():
-            _insert_dead_letters(conn, letters)
-
     def checkpoint(self, name: str) -> str | None:
         """The committed position of a source."""
         with self._conn() as conn:
@@ -217,7 +188,7 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
 
     def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
         """State records in [start, end), with the last one before and the first one after."""
-        s, e = _ms(start), _ms(end)
+        s, e = floor_ms(start), floor_ms(end)
         query = (
             f"(SELECT 0 AS part, {_STATE_COLUMNS} FROM {_STATE_FROM}"  # noqa: S608
             " WHERE s.machine_id = %(m)s AND s.ts < %(s)s ORDER BY s.ts DESC, s.source DESC"
@@ -237,7 +208,7 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
             rows = conn.execute(
                 "SELECT machine_id, ts, source, good, scrap, rework, product_id FROM counts"
                 " WHERE machine_id = %s AND ts > %s AND ts <= %s ORDER BY ts, source",
-                (machine_id, _ms(start), _ms(end)),
+                (machine_id, floor_ms(start), floor_ms(end)),
             ).fetchall()
         return [CountRecord(r[2], r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows]
 
@@ -249,60 +220,9 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts):
             rows = conn.execute(
                 "SELECT ts, source, value, quality FROM samples WHERE machine_id = %s"
                 " AND signal_id = %s AND ts >= %s AND ts < %s ORDER BY ts, source",
-                (machine_id, signal_id, _ms(start), _ms(end)),
+                (machine_id, signal_id, floor_ms(start), floor_ms(end)),
             ).fetchall()
         return [SampleRecord(r[1], machine_id, signal_id, r[0], r[2], Quality(r[3])) for r in rows]
-
-    def dead_letters(self, limit: int, offset: int) -> list[DeadLetter]:
-        """Rejected inputs, newest first."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                f"SELECT {_LETTER_COLUMNS} FROM dead_letters"  # noqa: S608
-                " ORDER BY id DESC LIMIT %s OFFSET %s",
-                (limit, offset),
-            ).fetchall()
-        return [_letter(r) for r in rows]
-
-    def dead_letter_count(self) -> int:
-        """How many rejected inputs are kept."""
-        with self._conn() as conn:
-            row = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
-        return int(row[0]) if row else 0
-
-    def dead_letters_by_id(self, ids: Sequence[int]) -> list[DeadLetter]:
-        """The dead letters with these ids, oldest first; unknown ids are skipped."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                f"SELECT {_LETTER_COLUMNS} FROM dead_letters"  # noqa: S608
-                " WHERE id = ANY(%s) ORDER BY id",
-                (list(ids),),
-            ).fetchall()
-        return [_letter(r) for r in rows]
-
-    def dead_letter_ids(
-        self, reason_code: str | None = None, source: str | None = None
-    ) -> list[int]:
-        """Ids of dead letters, oldest first, optionally of one reason and one source."""
-        with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT id FROM dead_letters WHERE (%(r)s::text IS NULL OR reason_code = %(r)s)"
-                " AND (%(s)s::text IS NULL OR source = %(s)s) ORDER BY id",
-                {"r": reason_code, "s": source},
-            ).fetchall()
-        return [int(r[0]) for r in rows]
-
-    def settle_dead_letters(
-        self, replayed: Sequence[int], still_rejected: Sequence[tuple[int, str, str]]
-    ) -> None:
-        """Delete replayed letters; give the others their new reason and count the attempt."""
-        with self._conn() as conn, conn.transaction():
-            conn.execute("DELETE FROM dead_letters WHERE id = ANY(%s)", (list(replayed),))
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "UPDATE dead_letters SET reason_code = %s, detail = %s,"
-                    " replays = replays + 1 WHERE id = %s",
-                    [(_text(code), _text(detail[:2000]), i) for i, code, detail in still_rejected],
-                )
 
     def row_counts(self) -> dict[str, int]:
         """Rows per data table (exact, so slow on big tables: diagnostics and tests only)."""
@@ -333,95 +253,6 @@ def _count(conn: Conn, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _ms(ts: datetime) -> datetime:
-    """An instant floored to the millisecond, as SQLite stores it."""
-    return from_epoch_ms(to_epoch_ms(ts))
-
-
-def _text(value: str) -> str:
-    """PostgreSQL text cannot hold NUL, which raw rejected input may carry."""
-    return value.replace("\x00", "\ufffd") if "\x00" in value else value
-
-
-def _maybe(value: str | None) -> str | None:
-    return None if value is None else _text(value)
-
-
-_TS = attrgetter("ts")
-
-
-def _rows_by_table(
-    records: Sequence[Record],
-) -> tuple[dict[str, list[tuple[Any, ...]]], datetime, datetime]:
-    """COPY rows per non-empty table, and the first and last instant of the batch."""
-    states: list[tuple[Any, ...]] = []
-    counts: list[tuple[Any, ...]] = []
-    samples: list[tuple[Any, ...]] = []
-    for r in records:
-        ts = r.ts
-        if ts.microsecond % 1000:
-            ts = _ms(ts)  # milliseconds, as on SQLite, so both backends agree on keys
-        if isinstance(r, SampleRecord):
-            # StrEnum members are str: COPY dumps them as text without .value.
-            samples.append((r.machine_id, r.signal_id, ts, r.source, r.value, r.quality))
-        elif isinstance(r, CountRecord):
-            counts.append(
-                (r.machine_id, ts, _text(r.source), r.good, r.scrap, r.rework, r.product_id)
-            )
-        else:
-            states.append(
-                (
-                    r.machine_id,
-                    ts,
-                    _text(r.source),
-                    r.state,
-                    _maybe(r.reason),
-                    _maybe(r.product_id),
-                    _maybe(r.order_id),
-                )
-            )
-    tables = {"states": states, "counts": counts, "samples": samples}
-    if not records:
-        return {}, EPOCH, EPOCH
-    first, last = min(map(_TS, records)), max(map(_TS, records))
-    return {t: rows for t, rows in tables.items() if rows}, first, last
-
-
-def _create_stages(conn: Conn) -> None:
-    for table, (columns, _) in _STAGES.items():
-        conn.execute(
-            sql.SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS {} (" + columns + ") ON COMMIT DELETE ROWS"
-            ).format(sql.Identifier(f"_pabrik_stage_{table}"))
-        )
-
-
-def _copy(conn: Conn, target: sql.Identifier, table: str, rows: list[tuple[Any, ...]]) -> int:
-    """Binary COPY of rows into a table (or its stage); return the rows copied."""
-    columns = sql.SQL(_COLUMNS[table])
-    with conn.cursor() as cur:
-        query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, columns)
-        with cur.copy(query) as copy:
-            copy.set_types(_STAGES[table][1])
-            for row in rows:
-                copy.write_row(row)
-        return max(cur.rowcount, 0)
-
-
-def _copy_and_move(conn: Conn, table: str, rows: list[tuple[Any, ...]]) -> int:
-    """COPY into the session's stage, then insert only what is new; return rows inserted."""
-    stage = sql.Identifier(f"_pabrik_stage_{table}")
-    _copy(conn, stage, table, rows)
-    columns = sql.SQL(_COLUMNS[table])
-    with conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT DO NOTHING").format(
-                sql.Identifier(table), columns, columns, stage
-            )
-        )
-        return max(cur.rowcount, 0)
-
-
 def _state(r: Sequence[Any]) -> StateRecord:
     return StateRecord(
         source=str(r[2]),
@@ -432,27 +263,3 @@ def _state(r: Sequence[Any]) -> StateRecord:
         product_id=r[5],
         order_id=r[6],
     )
-
-
-def _letter(r: Sequence[Any]) -> DeadLetter:
-    return DeadLetter(str(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), id=int(r[0]), context=r[6])
-
-
-def _insert_dead_letters(conn: Conn, letters: Sequence[DeadLetter]) -> None:
-    rows = [
-        (
-            _text(d.source[:200]),
-            d.received_at,
-            _text(d.reason_code),
-            _text(d.detail[:2000]),
-            _text(d.payload[:DEAD_LETTER_PAYLOAD_CAP]),
-            None if d.context is None else json.dumps(d.context, sort_keys=True),
-        )
-        for d in letters
-    ]
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO dead_letters (source, received_at, reason_code, detail, payload, context)"
-            " VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
-            rows,
-        )
