@@ -23,20 +23,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from pabrik.kpi.account import TimeAccount
-from pabrik.model.site import (
-    Area,
-    Break,
-    Calendar,
-    IngestLimits,
-    KpiSettings,
-    Line,
-    Machine,
-    Plant,
-    Product,
-    Shift,
-    SiteInfo,
-    Text,
-)
+from pabrik.model.equipment import Product
+from pabrik.model.fields import Text
+from pabrik.model.shifts import Break, Calendar, Shift
+from pabrik.model.site import Area, IngestLimits, KpiSettings, Line, Machine, Plant, SiteInfo
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.storage.sqlite.store import SqliteStore
 

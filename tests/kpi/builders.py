@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pabrik.model.calendar import Interval, ShiftInstance
+from pabrik.model.equipment import Product
+from pabrik.model.fields import Text
 from pabrik.model.records import CountRecord, StateRecord
-from pabrik.model.site import Machine, Product, Text
+from pabrik.model.site import Machine
 from pabrik.model.states import StateClass
 
 DAY0 = datetime(2024, 9, 3, tzinfo=UTC)

@@ -18,8 +18,10 @@ from pabrik.kpi.oee import oee
 from pabrik.kpi.orders import OrderSpan
 from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.timemodel import account, cumulative_to_deltas
+from pabrik.model.equipment import Product, TimeElement, TimeModelMap
+from pabrik.model.fields import Text
 from pabrik.model.records import to_epoch_ms
-from pabrik.model.site import Machine, Product, Text, TimeElement, TimeModelMap
+from pabrik.model.site import Machine
 from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.data import kpi_catalogue
 

@@ -9,8 +9,8 @@ from pabrik.kpi.losses import BigLoss, LossKind, loss_breakdown, six_big_losses,
 from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.timemodel import account
 from pabrik.model.calendar import Interval
+from pabrik.model.equipment import TimeElement, TimeModelMap
 from pabrik.model.records import CountRecord
-from pabrik.model.site import TimeElement, TimeModelMap
 
 from .builders import (
     CHANGEOVER,

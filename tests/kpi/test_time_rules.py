@@ -20,8 +20,8 @@ from pabrik.kpi.quantities import energy_deltas
 from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.timemodel import account, account_buckets
 from pabrik.model.calendar import Interval
+from pabrik.model.equipment import TimeElement, TimeModelMap
 from pabrik.model.records import StateRecord, to_epoch_ms
-from pabrik.model.site import TimeElement, TimeModelMap
 from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.data import kpi_catalogue
 

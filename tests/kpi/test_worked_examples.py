@@ -12,7 +12,8 @@ from pabrik.kpi.elements import Elements
 from pabrik.kpi.oee import Flag, oee
 from pabrik.kpi.timemodel import account, cumulative_to_deltas, elements
 from pabrik.model.calendar import Interval, ShiftInstance, shift_instances
-from pabrik.model.site import Break, Calendar, Shift, Text
+from pabrik.model.fields import Text
+from pabrik.model.shifts import Break, Calendar, Shift
 
 from .builders import (
     CHANGEOVER,

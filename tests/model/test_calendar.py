@@ -12,7 +12,8 @@ from pabrik.model.calendar import (
     active_shift,
     shift_instances,
 )
-from pabrik.model.site import Break, Calendar, Shift, Text, Weekday
+from pabrik.model.fields import Text
+from pabrik.model.shifts import Break, Calendar, Shift, Weekday
 
 
 def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -152,7 +153,7 @@ def test_interval_clip_returns_none_without_overlap() -> None:
 # -- holidays, line calendars and overlapping shifts (issue 3) ----------------------------
 
 from pabrik.model.calendar import holiday_dates  # noqa: E402
-from pabrik.model.site import Holidays, LineCalendar  # noqa: E402
+from pabrik.model.shifts import Holidays, LineCalendar  # noqa: E402
 
 JAKARTA_DAY = Shift(id="pagi", name=Text(id="Pagi"), start=time(7), end=time(15))
 JAKARTA_NIGHT = Shift(id="malam", name=Text(id="Malam"), start=time(23), end=time(7))

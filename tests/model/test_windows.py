@@ -7,7 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from pabrik.model.errors import InvalidRequestError
-from pabrik.model.site import Break, Calendar, Shift, Text
+from pabrik.model.fields import Text
+from pabrik.model.shifts import Break, Calendar, Shift
 from pabrik.model.windows import (
     WindowName,
     custom_window,

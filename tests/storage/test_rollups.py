@@ -9,23 +9,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pabrik.model.equipment import Product, Signal, SignalKind
+from pabrik.model.fields import Text
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, to_epoch_ms
-from pabrik.model.site import (
-    Area,
-    Break,
-    Calendar,
-    IngestLimits,
-    KpiSettings,
-    Line,
-    Machine,
-    Plant,
-    Product,
-    Shift,
-    Signal,
-    SignalKind,
-    SiteInfo,
-    Text,
-)
+from pabrik.model.shifts import Break, Calendar, Shift
+from pabrik.model.site import Area, IngestLimits, KpiSettings, Line, Machine, Plant, SiteInfo
 from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.storage.rollups import HOUR_MS

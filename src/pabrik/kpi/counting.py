@@ -11,8 +11,9 @@ from pabrik.kpi.orders import OrderSpan, order_ending_at
 from pabrik.kpi.quantities import Period, window_part
 from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.segments import Inputs
+from pabrik.model.equipment import Product
 from pabrik.model.records import CountRecord
-from pabrik.model.site import Machine, Product
+from pabrik.model.site import Machine
 
 _MS_PER_S = 1000
 

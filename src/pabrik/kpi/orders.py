@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pabrik.model.orders import ProductionOrder
 from pabrik.model.records import to_epoch_ms
-from pabrik.model.site import ProductionOrder
 
 _MS_PER_S = 1000
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pabrik.model.site import MaintenanceKind, Plant
+from pabrik.model.equipment import MaintenanceKind
+from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 
 ENERGY_GAP_MS = 2 * 3600 * 1000

@@ -12,8 +12,9 @@ from pabrik.kpi.quantities import EnergyDelta, Period
 from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.spans import Span
 from pabrik.model.calendar import ShiftInstance
+from pabrik.model.equipment import TimeElement
 from pabrik.model.records import CountRecord, StateRecord
-from pabrik.model.site import Machine, TimeElement
+from pabrik.model.site import Machine
 from pabrik.model.states import StateClass
 
 SETUP_ELEMENTS = frozenset({TimeElement.AUST, TimeElement.PDOT})

@@ -66,9 +66,10 @@ from pabrik.kpi.rules import TimeRules
 from pabrik.kpi.segments import Inputs, Planned, Segment, labels_of, segments_of, startups_of
 from pabrik.kpi.spans import Span
 from pabrik.model.calendar import Interval, ShiftInstance
+from pabrik.model.equipment import TimeElement
 from pabrik.model.errors import InvalidRequestError
 from pabrik.model.records import CountRecord, StateRecord, to_epoch_ms
-from pabrik.model.site import Machine, TimeElement
+from pabrik.model.site import Machine
 
 _DOWNTIME_BUCKETS = frozenset({TimeElement.AUST, TimeElement.ADET, TimeElement.ADOT})
 

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from pabrik.model.site import Calendar, LineCalendar, Shift, Weekday
+from pabrik.model.shifts import Calendar, LineCalendar, Shift, Weekday
 
 _WEEKDAYS = list(Weekday)
 

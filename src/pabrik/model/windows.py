@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pabrik.model.calendar import Interval, active_shift, shift_instances
 from pabrik.model.errors import InvalidRequestError
-from pabrik.model.site import Calendar
+from pabrik.model.shifts import Calendar
 
 MAX_WINDOW = timedelta(days=400)
 ONE_DAY = timedelta(days=1)

@@ -7,7 +7,8 @@ from typing import Any
 
 from pabrik.connectors.simulator import SimulatorConfig
 from pabrik.model.calendar import shift_instances
-from pabrik.model.site import Plant, SignalKind
+from pabrik.model.equipment import SignalKind
+from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 
 

@@ -20,7 +20,8 @@ from pabrik.connectors.simulator import LineRoster, SimulatedPlant, SimulatorCon
 from pabrik.model.calendar import shift_instances
 from pabrik.model.errors import ConfigError
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
-from pabrik.model.site import Machine, Plant, Weekday
+from pabrik.model.shifts import Weekday
+from pabrik.model.site import Machine, Plant
 from pabrik.model.states import Quality, StateClass
 
 # A Monday 07:00 in Jakarta: the week starts with the morning shift.

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pabrik.model.site import Identifier
+from pabrik.model.fields import Identifier
 
 CsvKind = Literal["states", "counts", "samples"]
 

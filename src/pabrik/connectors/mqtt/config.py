@@ -9,7 +9,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from pabrik.model.site import Identifier
+from pabrik.model.fields import Identifier
 
 KINDS = ("state", "count", "sample")
 _TEMPLATE_NAME = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")

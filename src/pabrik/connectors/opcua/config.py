@@ -8,7 +8,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from pabrik.model.site import Identifier
+from pabrik.model.fields import Identifier
 from pabrik.model.states import StateClass
 
 Role = Literal["sample", "state", "count"]

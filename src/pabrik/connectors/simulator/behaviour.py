@@ -6,7 +6,8 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from pabrik.model.site import Machine, Plant, Signal
+from pabrik.model.equipment import Signal
+from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
 
 HOUR_MS = 3_600_000

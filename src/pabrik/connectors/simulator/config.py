@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pabrik.model.site import Identifier, Weekday
+from pabrik.model.fields import Identifier
+from pabrik.model.shifts import Weekday
 
 
 class LineRoster(BaseModel):

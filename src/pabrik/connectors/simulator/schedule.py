@@ -10,7 +10,7 @@ from enum import StrEnum
 from pabrik.connectors.simulator.config import LineRoster
 from pabrik.model.calendar import ShiftInstance, shift_instances
 from pabrik.model.records import from_epoch_ms, to_epoch_ms
-from pabrik.model.site import Calendar, Weekday
+from pabrik.model.shifts import Calendar, Weekday
 
 _WEEKDAYS = list(Weekday)
 _DAY = timedelta(days=1)

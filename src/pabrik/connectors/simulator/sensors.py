@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from pabrik.connectors.simulator import behaviour as bh
 from pabrik.connectors.simulator.timeline import Timeline
-from pabrik.model.site import Machine, Signal, SignalKind
+from pabrik.model.equipment import Signal, SignalKind
+from pabrik.model.site import Machine
 from pabrik.model.states import StateClass
 
 

@@ -7,7 +7,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pabrik.connectors.mqtt.config import BrokerConfig
-from pabrik.model.site import Identifier
+from pabrik.model.fields import Identifier
 
 # Sparkplug ids are UTF-8 without the MQTT topic separators and wildcards.
 SparkplugId = Field(min_length=1, max_length=128, pattern=r"^[^/+#]+$")

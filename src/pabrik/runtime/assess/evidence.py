@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pabrik.assessment.evidence import PlantObservation
-from pabrik.model.site import Plant, SignalKind
+from pabrik.model.equipment import SignalKind
+from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 from pabrik.storage.store import Store
 

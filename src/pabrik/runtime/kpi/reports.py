@@ -9,7 +9,8 @@ from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.capability import Capability, capability
 from pabrik.kpi.catalogue import KpiContext, KpiValue, MissingDataError, evaluate
 from pabrik.model.errors import InvalidRequestError, NotFoundError
-from pabrik.model.site import Machine, Text
+from pabrik.model.fields import Text
+from pabrik.model.site import Machine
 from pabrik.model.states import Quality
 from pabrik.model.windows import Window
 from pabrik.runtime.kpi.engine import KpiEngine

@@ -11,7 +11,8 @@ from pabrik.kpi.cost import energy_cost
 from pabrik.kpi.oee import oee
 from pabrik.model.calendar import instance_on, shift_instances
 from pabrik.model.errors import NotFoundError
-from pabrik.model.site import Machine, Plant, Text
+from pabrik.model.fields import Text
+from pabrik.model.site import Machine, Plant
 from pabrik.model.windows import Window, WindowName
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.loss_report import pareto

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
-from pabrik.model.site import Text
+from pabrik.model.fields import Text
 
 
 @dataclass(frozen=True, slots=True)

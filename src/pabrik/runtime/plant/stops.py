@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pabrik.model.equipment import DowntimeReason
 from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import StateRecord
-from pabrik.model.site import DowntimeReason, Machine
+from pabrik.model.site import Machine
 from pabrik.model.states import StateClass
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.app import Runtime

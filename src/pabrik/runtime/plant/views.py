@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pabrik.model.site import Text
+from pabrik.model.fields import Text
 from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.views import LossView, OeeView
 

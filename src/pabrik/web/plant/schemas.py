@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pabrik.model.site import Text
+from pabrik.model.fields import Text
 from pabrik.model.states import StateClass
 from pabrik.runtime.kpi import views as kviews
 from pabrik.runtime.plant import views

@@ -1,0 +1,28 @@
+"""What every configuration model shares: a strict frozen base, ids, money and bilingual text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+
+
+class StrictModel(BaseModel):
+    """A configuration model that rejects unknown keys and never changes once read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(StrictModel):
+    """A label in Bahasa Indonesia with an optional English form."""
+
+    id: str = Field(min_length=1, max_length=200)
+    en: str | None = Field(default=None, max_length=200)
+
+    def get(self, locale: str) -> str:
+        """The label in ``locale``, falling back to Indonesian."""
+        return self.en if locale == "en" and self.en else self.id
