@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.kpi import export as kpiexport
@@ -16,6 +16,7 @@ from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.reports import kpi_report
 from pabrik.runtime.kpi.views import KpiReport
 from pabrik.web.deps import LocaleDep, RuntimeDep, WindowDep
+from pabrik.web.plant.schemas import MeasuredPublic
 
 api = APIRouter(prefix="/api/v1", tags=["kpi"])
 
@@ -36,18 +37,9 @@ class KpiValuePublic(BaseModel):
     capped: float | None
 
 
-class KpiReportPublic(BaseModel):
+class KpiReportPublic(MeasuredPublic):
     """KPIs of a scope over a window, with the elements and rules behind them."""
 
-    scope: str
-    window: str = Field(description="shift, day, 7d, 30d or custom")
-    start: datetime
-    end: datetime
-    measured_end: datetime = Field(description="Only [start, measured_end) was measured")
-    future_ms: int = Field(description="Milliseconds of the window after now, left out")
-    known_ms: int = Field(description="Planned busy time with a known machine state")
-    planned_ms: int
-    provisional: bool = Field(description="Known time is below the site's coverage threshold")
     machines: list[str]
     kpis: list[KpiValuePublic]
     elements: dict[str, int | str]
@@ -59,15 +51,7 @@ class KpiReportPublic(BaseModel):
     def of(cls, r: KpiReport, locale: str) -> KpiReportPublic:
         """From the read model."""
         return cls(
-            scope=r.scope,
-            window=r.window,
-            start=r.start,
-            end=r.end,
-            measured_end=r.measured_end,
-            future_ms=r.future_ms,
-            known_ms=r.known_ms,
-            planned_ms=r.planned_ms,
-            provisional=r.provisional,
+            **cls.fields_of(r),
             machines=list(r.machines),
             kpis=[
                 KpiValuePublic(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,8 +65,39 @@ class LossPublic(_Public):
         return cls(code=view.code, kind=view.kind, ms=view.ms, label=TextPublic.of(view.label))
 
 
-class OeePublic(_Public):
-    """OEE with its factors, the time elements behind them, and the period measured."""
+class Measured(Protocol):
+    """What every measured figure says about its period and coverage."""
+
+    @property
+    def scope(self) -> str: ...  # noqa: D102
+
+    @property
+    def window(self) -> str: ...  # noqa: D102
+
+    @property
+    def start(self) -> datetime: ...  # noqa: D102
+
+    @property
+    def end(self) -> datetime: ...  # noqa: D102
+
+    @property
+    def measured_end(self) -> datetime: ...  # noqa: D102
+
+    @property
+    def future_ms(self) -> int: ...  # noqa: D102
+
+    @property
+    def planned_ms(self) -> int: ...  # noqa: D102
+
+    @property
+    def known_ms(self) -> int: ...  # noqa: D102
+
+    @property
+    def provisional(self) -> bool: ...  # noqa: D102
+
+
+class MeasuredPublic(BaseModel):
+    """The period a figure covers, what of it was measured, and its coverage."""
 
     scope: str
     window: str = Field(description="shift, day, 7d, 30d or custom")
@@ -74,17 +105,27 @@ class OeePublic(_Public):
     end: datetime
     measured_end: datetime = Field(description="Only [start, measured_end) was measured")
     future_ms: int = Field(description="Milliseconds of the window after now, left out")
+    planned_ms: int
+    known_ms: int = Field(description="Planned busy time with a known machine state")
+    provisional: bool = Field(description="Known time is below the site's coverage threshold")
+
+    @staticmethod
+    def fields_of(m: Measured) -> dict[str, Any]:
+        """The period fields of a read model."""
+        return {name: getattr(m, name) for name in MeasuredPublic.model_fields}
+
+
+class OeePublic(MeasuredPublic, _Public):
+    """OEE with its factors, the time elements behind them, and the period measured."""
+
     oee: RatioPublic
     availability: RatioPublic
     performance: RatioPublic
     quality: RatioPublic
-    planned_ms: int
-    known_ms: int = Field(description="Planned busy time with a known machine state")
     run_ms: int
     unknown_ms: int
     good: int
     scrap: int
-    provisional: bool = Field(description="Known time is below the site's coverage threshold")
     top_loss: LossPublic | None
     flags: list[str]
 
@@ -92,20 +133,12 @@ class OeePublic(_Public):
     def of(cls, view: kviews.OeeView) -> OeePublic:
         """The public form of an OEE view."""
         return cls(
-            scope=view.scope,
-            window=view.window,
-            start=view.start,
-            end=view.end,
-            measured_end=view.measured_end,
-            future_ms=view.future_ms,
-            known_ms=view.known_ms,
-            provisional=view.provisional,
+            **cls.fields_of(view),
             top_loss=None if view.top_loss is None else LossPublic.of(view.top_loss),
             oee=RatioPublic.of(view.oee),
             availability=RatioPublic.of(view.availability),
             performance=RatioPublic.of(view.performance),
             quality=RatioPublic.of(view.quality),
-            planned_ms=view.planned_ms,
             run_ms=view.run_ms,
             unknown_ms=view.unknown_ms,
             good=view.good,
