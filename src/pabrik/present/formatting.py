@@ -1,22 +1,36 @@
-"""Locale-aware display of numbers, percentages, times and durations (Babel)."""
+"""The one formatter: numbers, percentages, money, dates, times and durations (Babel).
+
+Every surface (pages, PDFs, XLSX) formats through a ``Formatter`` for the site's locale and
+the plant's time zone, and takes its unit words from the glossary.
+"""
 
 from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from markupsafe import Markup
 
 from pabrik.present.i18n import Translator
-from pabrik.present.labels import RATIO_REASON_KEYS, coded
-from pabrik.runtime.plant.views import Ratio
+from pabrik.present.labels import (
+    RATIO_REASON_KEYS,
+    coded,
+    duration_patterns,
+    kpi_label,
+    term,
+    unit_label,
+)
+from pabrik.runtime.kpi.views import KpiValueView, Ratio
 
 MISSING = "–"
 _PERCENT_PATTERNS = {"id": "#,##0.0\u00a0%", "en": "#,##0.0%"}
 _MS_PER_MINUTE = 60_000
+Amount = Fraction | Decimal | float | int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +55,10 @@ class Formatter:
         pattern = _PERCENT_PATTERNS.get(self.locale, _PERCENT_PATTERNS["en"])
         return format_percent(value, format=pattern, locale=self.locale)
 
+    def percent(self, value: Amount | None) -> str:
+        """A fraction as a percentage, or a dash when there is none."""
+        return MISSING if value is None else self.percent_text(float(value))
+
     def ratio(self, ratio: Ratio | None) -> Markup:
         """A KPI ratio as a percentage, or a dash whose tooltip says why it is missing."""
         if ratio is None:
@@ -60,9 +78,56 @@ class Formatter:
             return self.translator.gettext("kpi.reason.none")
         return coded(self.translator, RATIO_REASON_KEYS, reason)
 
-    def number(self, value: float | None) -> str:
+    def number(self, value: Amount | None) -> str:
         """A count or measurement with the locale's separators."""
-        return MISSING if value is None else format_decimal(value, locale=self.locale)
+        if value is None:
+            return MISSING
+        exact = value if isinstance(value, int | Decimal) else float(value)
+        return format_decimal(exact, locale=self.locale)
+
+    def decimal(self, value: Amount | None, digits: int) -> str:
+        """A number with exactly ``digits`` decimals (``0,25``)."""
+        if value is None:
+            return MISSING
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return format_decimal(round(float(value), digits), format=pattern, locale=self.locale)
+
+    def quantity(self, value: Amount | None, unit: str, digits: int = 1) -> str:
+        """A number rounded to ``digits`` decimals with its unit in words (``12,5 kWh``)."""
+        if value is None:
+            return MISSING
+        number = self.number(round(float(value), digits))
+        words = unit_label(self.translator, unit)
+        return f"{number} {words}" if words else number
+
+    def money(self, idr: Amount | None) -> str:
+        """Rupiah to the whole rupiah (``Rp 1.234.567``)."""
+        if idr is None:
+            return MISSING
+        return f"{self.term('unit.rupiah')} {format_decimal(round(float(idr)), locale=self.locale)}"
+
+    def money_compact(self, idr: Amount) -> str:
+        """Rupiah in the words people say (``Rp 300 juta``, ``Rp 1,5 miliar``)."""
+        words = format_compact_decimal(
+            float(idr), format_type="long", fraction_digits=1, locale=self.locale
+        )
+        return f"{self.term('unit.rupiah')} {words}"
+
+    def kpi_value(self, value: KpiValueView) -> str:
+        """A KPI value: a percentage for ratios, else the number and unit, or why it is missing."""
+        if value.value is None:
+            return f"{MISSING} ({self.reason_text(value.missing)})"
+        if value.unit == "ratio":
+            return self.percent_text(float(value.value))
+        return self.quantity(value.value, value.unit, 2)
+
+    def kpi_name(self, code: str) -> str:
+        """A KPI's name by the glossary."""
+        return kpi_label(self.translator, code)
+
+    def term(self, term_id: str) -> str:
+        """A glossary term (``kpi.oee``) in this locale."""
+        return term(self.translator, term_id)
 
     def local(self, ts: datetime) -> datetime:
         """A UTC instant in the plant's zone."""
@@ -86,17 +151,26 @@ class Formatter:
             return self.time(ts)
         return f"{self._skeleton('MMMd', ts)} {self._skeleton('Hm', ts)}"
 
-    def date(self, ts: datetime) -> str:
-        """A calendar date in the plant's zone."""
-        return self._skeleton("yMMMd", ts)
+    def date(self, value: date | datetime | None) -> str:
+        """A calendar date (``4 Des 2026``); an instant is first put in the plant's zone."""
+        if value is None:
+            return MISSING
+        if isinstance(value, datetime):
+            return self._skeleton("yMMMd", value)
+        return format_skeleton("yMMMd", value, locale=self.locale)
 
     def _skeleton(self, skeleton: str, ts: datetime) -> str:
         return format_skeleton(skeleton, self.local(ts), locale=self.locale)
+
+    def wall_clock(self, ts: datetime) -> datetime:
+        """The plant's local date and time without a zone, for cells that cannot hold one."""
+        return self.local(ts).replace(tzinfo=None)
 
     def duration(self, ms: int) -> str:
         """A duration as hours and minutes (``1 j 05 mnt``)."""
         minutes = round(ms / _MS_PER_MINUTE)
         hours, rest = divmod(minutes, 60)
-        if hours == 0:
-            return self.translator.gettext("unit.minutes") % {"m": rest}
-        return self.translator.gettext("unit.hours_minutes") % {"h": hours, "m": f"{rest:02d}"}
+        patterns = duration_patterns(
+            self.translator, str(hours), f"{rest:02d}" if hours else str(rest)
+        )
+        return patterns["hours_minutes" if hours else "minutes"]

@@ -8,9 +8,12 @@ from importlib.resources.abc import Traversable
 from io import BytesIO
 from typing import Final
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+from pabrik.present.glossary import glossary
 
 LOCALES: Final = ("id", "en")
 DEFAULT_LOCALE: Final = "id"
@@ -41,6 +44,18 @@ class Translator:
 def _compile(po_file: Traversable, locale: str) -> Translations:
     with po_file.open("rb") as fh:
         catalog = read_po(fh, locale=locale, domain=DOMAIN)
+    return _translations(catalog)
+
+
+def _glossary_catalog(locale: str) -> Catalog:
+    """The glossary's terms as messages ``term.<kind>.<key>``: their one source of wording."""
+    catalog = Catalog(locale=locale, domain=DOMAIN)
+    for key, text in glossary().messages(locale).items():
+        catalog.add(key, text)
+    return catalog
+
+
+def _translations(catalog: Catalog) -> Translations:
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -48,7 +63,10 @@ def _compile(po_file: Traversable, locale: str) -> Translations:
 
 
 def catalogue_files(locale: str) -> list[Traversable]:
-    """Every .po file of a locale: ``messages.po`` plus one per feature (``kpi.po``...)."""
+    """Every .po file of a locale: ``messages.po`` plus one per feature (``kpi.po``...).
+
+    The glossary's terms (``term.*``) come from data/glossary.yaml, never from a .po file.
+    """
     folder = resources.files("pabrik").joinpath("locales", locale, "LC_MESSAGES")
     return sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name)
 
@@ -58,6 +76,7 @@ def _load(locale: str) -> Translations:
     merged = _compile(files[0], locale)
     for po_file in files[1:]:
         merged.merge(_compile(po_file, locale))
+    merged.merge(_translations(_glossary_catalog(locale)))
     return merged
 
 

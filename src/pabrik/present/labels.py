@@ -1,19 +1,24 @@
-"""Message keys for values that the runtime returns as codes (states, errors, KPIs)."""
+"""Message keys for values that the runtime returns as codes (states, errors, KPIs).
+
+KPIs, losses, states, time elements, units and windows are glossary terms (``term.*``,
+data/glossary.yaml): their maps here say which term a code stands for, never its words.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, Protocol
 
 from pabrik.model.states import StateClass
+from pabrik.present.glossary import MSGID_PREFIX, msgid
 from pabrik.present.i18n import N_, Translator
 
 STATE_KEYS: Final[dict[StateClass, str]] = {
-    StateClass.RUNNING: N_("state.running"),
-    StateClass.IDLE: N_("state.idle"),
-    StateClass.CHANGEOVER: N_("state.changeover"),
-    StateClass.PLANNED_STOP: N_("state.planned_stop"),
-    StateClass.UNPLANNED_STOP: N_("state.unplanned_stop"),
-    StateClass.UNKNOWN: N_("state.unknown"),
+    StateClass.RUNNING: N_("term.state.running"),
+    StateClass.IDLE: N_("term.state.idle"),
+    StateClass.CHANGEOVER: N_("term.state.changeover"),
+    StateClass.PLANNED_STOP: N_("term.state.planned_stop"),
+    StateClass.UNPLANNED_STOP: N_("term.state.unplanned_stop"),
+    StateClass.UNKNOWN: N_("term.state.unknown"),
 }
 
 ERROR_KEYS: Final[dict[str, str]] = {
@@ -47,13 +52,18 @@ ERROR_REASON_KEYS: Final[dict[str, str]] = {
 }
 
 KPI_KEYS: Final[dict[str, str]] = {
-    "oee": N_("kpi.oee"),
-    "availability": N_("kpi.availability"),
-    "performance": N_("kpi.performance"),
-    "quality": N_("kpi.quality"),
-    "good": N_("kpi.good"),
-    "scrap": N_("kpi.scrap"),
+    "oee": N_("term.kpi.oee"),
+    "availability": N_("term.kpi.availability"),
+    "performance": N_("term.kpi.performance"),
+    "quality": N_("term.kpi.quality"),
+    "good": N_("term.kpi.good"),
+    "scrap": N_("term.kpi.scrap"),
+    "rework": N_("term.kpi.rework"),
+    # The ISO 22400 catalogue's ids for the same two concepts (data/kpis.yaml).
+    "effectiveness": N_("term.kpi.performance"),
+    "quality_ratio": N_("term.kpi.quality"),
 }
+"""KPIs by the codes of the OEE views; any other catalogue id is the term ``kpi.<id>``."""
 
 RATIO_REASON_KEYS: Final[dict[str, str]] = {
     "no_planned_busy_time": N_("kpi.reason.no_planned_busy_time"),
@@ -84,16 +94,16 @@ FLAG_KEYS: Final[dict[str, str]] = {
 }
 
 LOSS_KEYS: Final[dict[str, str]] = {
-    "unexplained": N_("loss.unexplained"),
-    "minor_stops": N_("kpi.loss.minor_stops"),
-    "reduced_speed": N_("kpi.loss.reduced_speed"),
-    "process_defects": N_("kpi.loss.process_defects"),
-    "reduced_yield": N_("kpi.loss.reduced_yield"),
-    "equipment_failure": N_("kpi.loss.equipment_failure"),
-    "setup_adjustment": N_("kpi.loss.setup_adjustment"),
-    "idling_minor_stops": N_("kpi.loss.idling_minor_stops"),
-    "scrap": N_("kpi.loss.scrap"),
-    "wasted_energy": N_("kpi.loss.wasted_energy"),
+    "unexplained": N_("term.loss.unexplained"),
+    "minor_stops": N_("term.loss.minor_stops"),
+    "reduced_speed": N_("term.loss.reduced_speed"),
+    "process_defects": N_("term.loss.process_defects"),
+    "reduced_yield": N_("term.loss.reduced_yield"),
+    "equipment_failure": N_("term.loss.equipment_failure"),
+    "setup_adjustment": N_("term.loss.setup_adjustment"),
+    "idling_minor_stops": N_("term.loss.idling_minor_stops"),
+    "scrap": N_("term.kpi.scrap"),
+    "wasted_energy": N_("term.loss.wasted_energy"),
     **{state.value: key for state, key in STATE_KEYS.items()},
 }
 
@@ -120,12 +130,32 @@ LANG_KEYS: Final[dict[str, str]] = {
 }
 
 WINDOW_KEYS: Final[dict[str, str]] = {
-    "shift": N_("window.shift"),
-    "day": N_("window.day"),
-    "7d": N_("window.7d"),
-    "30d": N_("window.30d"),
+    "shift": N_("term.window.shift"),
+    "day": N_("term.window.day"),
+    "7d": N_("term.window.7d"),
+    "30d": N_("term.window.30d"),
 }
 
+UNIT_KEYS: Final[dict[str, str]] = {
+    "h": N_("term.unit.hour"),
+    "min": N_("term.unit.minute"),
+    "machine_h": N_("term.unit.machine_hour"),
+    "units": N_("term.unit.unit"),
+    "units/h": N_("term.unit.units_per_hour"),
+    "kWh": N_("term.unit.kwh"),
+    "kWh/unit": N_("term.unit.kwh_per_unit"),
+    "IDR": N_("term.unit.rupiah"),
+}
+"""Units by the codes of the KPI catalogue and the loss report."""
+
+UNITLESS: Final = frozenset({"ratio", "index"})
+"""Unit codes shown without a word: ratios as percentages, indices as bare numbers."""
+
+TIME_KEYS: Final[dict[str, str]] = {
+    "planned_busy": N_("term.time.planned_busy"),
+    "run": N_("term.time.run"),
+    "unknown": N_("term.time.unknown"),
+}
 
 CHART_KEYS: Final[dict[str, str]] = {
     "low": N_("chart.low_limit"),
@@ -147,11 +177,61 @@ def chart_words(translator: Translator) -> dict[str, dict[str, str]]:
         "states": {state.value: translator.gettext(key) for state, key in STATE_KEYS.items()},
         "kpi": {name: translator.gettext(key) for name, key in KPI_KEYS.items()},
         "chart": {name: translator.gettext(key) for name, key in CHART_KEYS.items()},
-        "units": {
-            "hours_minutes": translator.gettext("unit.hours_minutes"),
-            "minutes": translator.gettext("unit.minutes"),
-        },
+        "units": duration_patterns(translator, h="%(h)s", m="%(m)s"),
     }
+
+
+def duration_patterns(translator: Translator, h: str, m: str) -> dict[str, str]:
+    """Patterns of "1 j 05 mnt" and "5 mnt", with the glossary's unit words."""
+    words = {
+        "h": h,
+        "m": m,
+        "hour": term(translator, "unit.hour"),
+        "minute": term(translator, "unit.minute"),
+    }
+    return {
+        "hours_minutes": translator.gettext("unit.hours_minutes") % words,
+        "minutes": translator.gettext("unit.minutes") % words,
+    }
+
+
+def term(translator: Translator, term_id: str) -> str:
+    """A glossary term (``kpi.oee``) in the translator's language."""
+    return translator.gettext(msgid(term_id))
+
+
+def inline_term(translator: Translator, term_id: str) -> str:
+    """A term inside a sentence: its first letter lower-cased, unless it is an acronym."""
+    return lower_first(term(translator, term_id))
+
+
+def lower_first(text: str) -> str:
+    """``Hari ini`` as ``hari ini``; ``OEE`` and ``kWh`` stay as they are."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def kpi_key(code: str) -> str:
+    """The message key of a KPI code: an OEE view's name or a catalogue id."""
+    return KPI_KEYS.get(code) or msgid(f"kpi.{code}")
+
+
+def kpi_term(code: str) -> str:
+    """The glossary term of a KPI code (``effectiveness`` is ``kpi.performance``)."""
+    return kpi_key(code).removeprefix(MSGID_PREFIX)
+
+
+def kpi_label(translator: Translator, code: str) -> str:
+    """A KPI in words, by the glossary (the code itself only for a KPI it lacks)."""
+    key = kpi_key(code)
+    text = translator.gettext(key)
+    return code if text == key else text
+
+
+def unit_label(translator: Translator, code: str) -> str:
+    """A unit code in words: empty for ratios and indices, the code itself when new."""
+    return "" if code in UNITLESS else coded(translator, UNIT_KEYS, code)
 
 
 def state_label(translator: Translator, state: StateClass | str) -> str:
@@ -173,18 +253,50 @@ def coded(translator: Translator, keys: dict[str, str], code: str | None) -> str
     return translator.gettext(key) if key else code
 
 
+def loss_term(code: str) -> str | None:
+    """The glossary term of a loss code (``loss.minor_stops``), or None for a reason code."""
+    key = LOSS_KEYS.get(code)
+    return key.removeprefix(MSGID_PREFIX) if key else None
+
+
+def unit_term(code: str) -> str | None:
+    """The glossary term of a unit code (``unit.hour``), or None when it has no word."""
+    key = UNIT_KEYS.get(code)
+    return key.removeprefix(MSGID_PREFIX) if key else None
+
+
 def loss_label(translator: Translator, code: str, configured: str | None) -> str:
     """A loss or reason code in words: the configured label, a catalogue entry, or the code."""
     return configured or coded(translator, LOSS_KEYS, code)
 
 
-PAGE_WINDOWS: dict[str, str] = {
-    "shift": N_("kpi.window.shift"),
-    "day": N_("kpi.window.day"),
-    "7d": N_("kpi.window.7d"),
-    "30d": N_("kpi.window.30d"),
-}
-UNIT_KEYS: dict[str, str] = {
-    "machine_h": N_("kpi.costs.machine_hours"),
-    "units": N_("kpi.unit.units"),
-}
+def template_words(translator: Translator) -> dict[str, Any]:
+    """The functions templates use to put codes and terms into words, in one language."""
+    return {
+        "term": lambda term_id: term(translator, term_id),
+        "inline_term": lambda term_id: inline_term(translator, term_id),
+        "kpi_name": lambda code: kpi_label(translator, code),
+        "kpi_term": kpi_term,
+        "loss_label": lambda code, label: _loss_text(translator, code, label),
+        "loss_term": loss_term,
+        "state_label": lambda state: state_label(translator, state),
+        "states": list(StateClass),
+        "unit_label": lambda code: unit_label(translator, code),
+        "unit_term": unit_term,
+        "window_label": lambda window: coded(translator, WINDOW_KEYS, window),
+        "named_windows": list(WINDOW_KEYS),
+        "flag_label": lambda code: coded(translator, FLAG_KEYS, code),
+        "dead_letter_reason": lambda code: coded(translator, DEAD_LETTER_KEYS, code),
+    }
+
+
+class Worded(Protocol):
+    """A configured name in several languages (a site's reason, machine or line)."""
+
+    def get(self, locale: str) -> str:
+        """The name in ``locale``."""
+        ...
+
+
+def _loss_text(translator: Translator, code: str, label: Worded | None) -> str:
+    return loss_label(translator, code, None if label is None else label.get(translator.locale))

@@ -10,18 +10,9 @@ from starlette.templating import Jinja2Templates
 
 from pabrik import __version__
 from pabrik.model.site import Plant
-from pabrik.model.states import StateClass
 from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import LOCALES, Translator
-from pabrik.present.labels import (
-    DEAD_LETTER_KEYS,
-    FLAG_KEYS,
-    LANG_KEYS,
-    WINDOW_KEYS,
-    coded,
-    loss_label,
-    state_label,
-)
+from pabrik.present.labels import LANG_KEYS, template_words
 from pabrik.present.templating import build_environment
 from pabrik.runtime.accounts.tenancy import plant_tenant
 
@@ -66,16 +57,9 @@ class Renderer:
             "t": translator,
             "root": request.scope.get("root_path", ""),
             "static": lambda path: static_url(request, path),
-            "state_label": lambda state: state_label(translator, state),
-            "loss_label": lambda code, label: loss_label(
-                translator, code, None if label is None else label.get(translator.locale)
-            ),
+            **template_words(translator),
             "shift_name": lambda key: self.shift_name(key, translator.locale),
             "line_name": lambda line_id: self.line_name(line_id, translator.locale),
-            "window_label": lambda window: translator.gettext(WINDOW_KEYS[window]),
-            "dead_letter_reason": lambda code: coded(translator, DEAD_LETTER_KEYS, code),
-            "flag_label": lambda code: coded(translator, FLAG_KEYS, code),
-            "states": list(StateClass),
             # Who is logged in, what they may do, and the CSRF token every form carries.
             "principal": _principal(request),
             "can": lambda action: _can(request, action),

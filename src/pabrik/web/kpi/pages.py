@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pabrik.model.errors import InvalidRequestError
 from pabrik.model.windows import Window
 from pabrik.present.formatting import Formatter
-from pabrik.present.labels import LOSS_KEYS, PAGE_WINDOWS, UNIT_KEYS
+from pabrik.present.labels import WINDOW_KEYS, loss_label
 from pabrik.present.pdf import html_to_pdf
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.kpi.loss_report import loss_report
@@ -32,25 +31,16 @@ def _scopes(runtime: Runtime, fmt: Formatter) -> list[tuple[str, str]]:
     return out
 
 
-def _unit_label(fmt: Formatter, unit: str) -> str:
-    key = UNIT_KEYS.get(unit)
-    return fmt.translator.gettext(key) if key else unit
-
-
-def _money(fmt: Formatter, idr: Fraction | None) -> str:
-    return "–" if idr is None else f"Rp {fmt.number(round(float(idr)))}"
-
-
 def _loss_context(
     request: Request, runtime: Runtime, fmt: Formatter, scope: str, window: Window, page: str
 ) -> dict[str, Any]:
     report: LossReport = loss_report(runtime.engine, scope, window)
-    words = {k: fmt.translator.gettext(v) for k, v in LOSS_KEYS.items()}
+    t = fmt.translator
     chart = {
         "locale": fmt.locale,
         "pareto": [
             {
-                "label": (p.label.get(fmt.locale) if p.label else p.code),
+                "label": loss_label(t, p.code, p.label.get(fmt.locale) if p.label else None),
                 "minutes": round(p.ms / 60000, 1),
                 "cumulative": round(p.cumulative * 100, 1),
             }
@@ -60,7 +50,8 @@ def _loss_context(
             {
                 "line": ln.name.get(fmt.locale),
                 "items": [
-                    {"key": words.get(i.key, i.key), "idr": round(float(i.idr))} for i in ln.items
+                    {"key": loss_label(t, i.key, None), "idr": round(float(i.idr))}
+                    for i in ln.items
                 ],
             }
             for ln in report.lines
@@ -68,7 +59,7 @@ def _loss_context(
         "words": {
             "minutes": fmt.translator.gettext("kpi.pareto.minutes"),
             "cumulative": fmt.translator.gettext("kpi.pareto.cumulative"),
-            "idr": "Rp",
+            "idr": fmt.term("unit.rupiah"),
         },
     }
     root = request.scope.get("root_path", "")
@@ -78,10 +69,8 @@ def _loss_context(
         "report": report,
         "scope": scope,
         "window": window.name.value,
-        "windows": PAGE_WINDOWS,
+        "windows": list(WINDOW_KEYS),
         "scopes": _scopes(runtime, fmt),
-        "unit_label": lambda unit: _unit_label(fmt, unit),
-        "money": lambda idr: _money(fmt, idr),
         "kpi_chart": chart,
         "xlsx_url": f"{root}/api/v1/kpi/export.xlsx?{query}",
         "csv_url": f"{root}/api/v1/kpi/export.csv?{query}",
@@ -135,23 +124,8 @@ def _shift_report(runtime: Runtime, scope: str, day: str | None, shift: str | No
     return shift_report(runtime.engine, scope, production_day, shift_id)
 
 
-def _report_context(report: ShiftReport, fmt: Formatter, page: str) -> dict[str, Any]:
-    return {
-        "page": page,
-        "r": report,
-        "money": lambda idr: _money(fmt, idr),
-        "pct": lambda v: "–" if v is None else fmt.percent_text(float(v)),
-        "kpi_text": lambda v: _kpi_text(fmt, v),
-        "kwh": lambda v: "–" if v is None else f"{fmt.number(round(float(v), 1))} kWh",
-    }
-
-
-def _kpi_text(fmt: Formatter, v: Any) -> str:
-    if v.value is None:
-        return f"– ({fmt.reason_text(v.missing)})"
-    if v.unit == "ratio":
-        return fmt.percent_text(float(v.value))
-    return f"{fmt.number(round(float(v.value), 2))} {v.unit}"
+def _report_context(report: ShiftReport, page: str) -> dict[str, Any]:
+    return {"page": page, "r": report}
 
 
 ScopeP = Annotated[str, Query()]
@@ -171,7 +145,7 @@ def shift_report_page(
 ) -> HTMLResponse:
     """The printable shift report, to be signed by the supervisor."""
     report = _shift_report(runtime, scope, day, shift)
-    context = _report_context(report, fmt, "kpi_report") | {"pdf": False}
+    context = _report_context(report, "kpi_report") | {"pdf": False}
     return renderer.render(request, "kpi_shift_report.html", fmt, context)
 
 
@@ -200,6 +174,6 @@ def render_report_html(
     renderer: Renderer, request: Request, fmt: Formatter, report: ShiftReport
 ) -> str:
     """The shift report template as HTML text, for printing to PDF."""
-    context = _report_context(report, fmt, "kpi_report") | {"pdf": True}
+    context = _report_context(report, "kpi_report") | {"pdf": True}
     response = renderer.render(request, "kpi_shift_report.html", fmt, context)
     return bytes(response.body).decode("utf-8")

@@ -1,0 +1,7 @@
+"""The web suite's demo plant, app and logged-in client, for tests that render pages."""
+
+from __future__ import annotations
+
+from tests.web.conftest import accounts, anyio_backend, app, client, runtime, settings
+
+__all__ = ["accounts", "anyio_backend", "app", "client", "runtime", "settings"]
