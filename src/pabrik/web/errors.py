@@ -18,7 +18,7 @@ from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import Translator
 from pabrik.present.labels import ERROR_KEYS, ERROR_REASON_KEYS, coded
 from pabrik.web.deps import request_locale, web_state
-from pabrik.web.plant.schemas import ErrorBody, ErrorPublic
+from pabrik.web.schemas import ErrorBody, ErrorPublic
 
 # Every error code the web answers, by ``PabrikError.code`` or an HTTP-level code. A subclass
 # that keeps its parent's code shares its row; tests check every PabrikError resolves here.

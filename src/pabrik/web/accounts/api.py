@@ -12,7 +12,7 @@ from pabrik.runtime.accounts.directory import AuditRecord, TenantRecord, TokenRe
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.web.auth import AccountsDep, PrincipalDep, ScopeDep
-from pabrik.web.plant.schemas import ErrorPublic
+from pabrik.web.schemas import ErrorPublic
 
 router = APIRouter(
     prefix="/api/v1",

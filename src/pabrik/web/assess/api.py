@@ -24,7 +24,7 @@ from pabrik.present.assess.schemas import (
 )
 from pabrik.runtime.assess.formats import scores_csv
 from pabrik.web.deps import AssessmentsDep, LocaleDep
-from pabrik.web.plant.schemas import ErrorPublic
+from pabrik.web.schemas import ErrorPublic
 
 router = APIRouter(
     prefix="/api/v1",

@@ -16,64 +16,9 @@ from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.reports import kpi_report
 from pabrik.runtime.kpi.views import KpiReport
 from pabrik.web.deps import LocaleDep, RuntimeDep, WindowDep
-from pabrik.web.plant.schemas import MeasuredPublic
+from pabrik.web.kpi.schemas import KpiReportPublic
 
 api = APIRouter(prefix="/api/v1", tags=["kpi"])
-
-
-class KpiValuePublic(BaseModel):
-    """One KPI value with its metadata."""
-
-    id: str
-    iso: int | None
-    name: str
-    value: float | None
-    exact: str | None
-    unit: str
-    formula: str
-    trend: str
-    missing: str | None
-    flags: list[str]
-    capped: float | None
-
-
-class KpiReportPublic(MeasuredPublic):
-    """KPIs of a scope over a window, with the elements and rules behind them."""
-
-    machines: list[str]
-    kpis: list[KpiValuePublic]
-    elements: dict[str, int | str]
-    rules: dict[str, int | bool | str]
-    flags: list[str]
-    catalogue_version: int
-
-    @classmethod
-    def of(cls, r: KpiReport, locale: str) -> KpiReportPublic:
-        """From the read model."""
-        return cls(
-            **cls.fields_of(r),
-            machines=list(r.machines),
-            kpis=[
-                KpiValuePublic(
-                    id=v.id,
-                    iso=v.iso,
-                    name=v.name.get(locale),
-                    value=v.number,
-                    exact=v.exact,
-                    unit=v.unit,
-                    formula=v.formula,
-                    trend=v.trend,
-                    missing=v.missing,
-                    flags=list(v.flags),
-                    capped=None if v.capped is None else float(v.capped),
-                )
-                for v in r.values
-            ],
-            elements=r.elements,
-            rules=r.rules,
-            flags=list(r.flags),
-            catalogue_version=r.catalogue_version,
-        )
 
 
 def _ids(kpi: list[str] | None) -> list[str] | None:

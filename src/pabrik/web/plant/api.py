@@ -7,13 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from pabrik.web.deps import RuntimeDep, WindowDep
-from pabrik.web.plant.schemas import (
-    DeadLetterPagePublic,
-    ErrorPublic,
-    MachineDetailPublic,
-    OeePublic,
-    PlantPublic,
-)
+from pabrik.web.kpi.schemas import OeePublic
+from pabrik.web.plant.schemas import DeadLetterPagePublic, MachineDetailPublic, PlantPublic
+from pabrik.web.schemas import ErrorPublic
 
 ScopeQ = Annotated[str, Query(description="A machine, line or area id, or 'plant'")]
 

@@ -3,156 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
-from typing import Any, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from pabrik.model.fields import Text
 from pabrik.model.states import StateClass
-from pabrik.runtime.kpi import views as kviews
 from pabrik.runtime.plant import views
+from pabrik.web.kpi.schemas import LossPublic, OeePublic
+from pabrik.web.schemas import PublicModel, TextPublic
 
 
-class _Public(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class TextPublic(_Public):
-    """A label in Indonesian with an optional English form."""
-
-    id: str
-    en: str | None = None
-
-    @classmethod
-    def of(cls, text: Text | None) -> TextPublic | None:
-        """The public form of a label."""
-        return None if text is None else cls(id=text.id, en=text.en)
-
-
-class RatioPublic(_Public):
-    """A KPI ratio: a float for charts, the exact fraction as a string, or why it is missing."""
-
-    value: float | None = Field(description="The ratio as a float (0.748), null when missing")
-    exact: str | None = Field(description="The exact ratio as 'num/den', null when missing")
-    reason: str | None = Field(description="Why the value is missing, as a code")
-
-    @classmethod
-    def of(cls, ratio: kviews.Ratio) -> RatioPublic:
-        """The public form of a ratio."""
-        return cls(value=_float(ratio.value), exact=_exact(ratio.value), reason=ratio.reason)
-
-
-def _float(value: Fraction | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else f"{value.numerator}/{value.denominator}"
-
-
-class LossPublic(_Public):
-    """One loss in milliseconds."""
-
-    code: str
-    kind: str
-    ms: int
-    label: TextPublic | None
-
-    @classmethod
-    def of(cls, view: kviews.LossView) -> LossPublic:
-        """The public form of a loss."""
-        return cls(code=view.code, kind=view.kind, ms=view.ms, label=TextPublic.of(view.label))
-
-
-class Measured(Protocol):
-    """What every measured figure says about its period and coverage."""
-
-    @property
-    def scope(self) -> str: ...  # noqa: D102
-
-    @property
-    def window(self) -> str: ...  # noqa: D102
-
-    @property
-    def start(self) -> datetime: ...  # noqa: D102
-
-    @property
-    def end(self) -> datetime: ...  # noqa: D102
-
-    @property
-    def measured_end(self) -> datetime: ...  # noqa: D102
-
-    @property
-    def future_ms(self) -> int: ...  # noqa: D102
-
-    @property
-    def planned_ms(self) -> int: ...  # noqa: D102
-
-    @property
-    def known_ms(self) -> int: ...  # noqa: D102
-
-    @property
-    def provisional(self) -> bool: ...  # noqa: D102
-
-
-class MeasuredPublic(BaseModel):
-    """The period a figure covers, what of it was measured, and its coverage."""
-
-    scope: str
-    window: str = Field(description="shift, day, 7d, 30d or custom")
-    start: datetime
-    end: datetime
-    measured_end: datetime = Field(description="Only [start, measured_end) was measured")
-    future_ms: int = Field(description="Milliseconds of the window after now, left out")
-    planned_ms: int
-    known_ms: int = Field(description="Planned busy time with a known machine state")
-    provisional: bool = Field(description="Known time is below the site's coverage threshold")
-
-    @staticmethod
-    def fields_of(m: Measured) -> dict[str, Any]:
-        """The period fields of a read model."""
-        return {name: getattr(m, name) for name in MeasuredPublic.model_fields}
-
-
-class OeePublic(MeasuredPublic, _Public):
-    """OEE with its factors, the time elements behind them, and the period measured."""
-
-    oee: RatioPublic
-    availability: RatioPublic
-    performance: RatioPublic
-    quality: RatioPublic
-    run_ms: int
-    unknown_ms: int
-    good: int
-    scrap: int
-    top_loss: LossPublic | None
-    flags: list[str]
-
-    @classmethod
-    def of(cls, view: kviews.OeeView) -> OeePublic:
-        """The public form of an OEE view."""
-        return cls(
-            **cls.fields_of(view),
-            top_loss=None if view.top_loss is None else LossPublic.of(view.top_loss),
-            oee=RatioPublic.of(view.oee),
-            availability=RatioPublic.of(view.availability),
-            performance=RatioPublic.of(view.performance),
-            quality=RatioPublic.of(view.quality),
-            run_ms=view.run_ms,
-            unknown_ms=view.unknown_ms,
-            good=view.good,
-            scrap=view.scrap,
-            flags=list(view.flags),
-        )
-
-    @classmethod
-    def maybe(cls, view: kviews.OeeView | None) -> OeePublic | None:
-        """The public form, or None when there is no view (no shift running)."""
-        return None if view is None else cls.of(view)
-
-
-class MachineStatusPublic(_Public):
+class MachineStatusPublic(PublicModel):
     """A machine's current state, OEE and counts."""
 
     id: str
@@ -191,7 +50,7 @@ def _text(text: Text) -> TextPublic:
     return TextPublic(id=text.id, en=text.en)
 
 
-class LineStatusPublic(_Public):
+class LineStatusPublic(PublicModel):
     """A line with its machines and rolled-up OEE."""
 
     id: str
@@ -212,7 +71,7 @@ class LineStatusPublic(_Public):
         )
 
 
-class PlantPublic(_Public):
+class PlantPublic(PublicModel):
     """The plant overview."""
 
     site_name: str
@@ -243,7 +102,7 @@ class PlantPublic(_Public):
         )
 
 
-class StateSpanPublic(_Public):
+class StateSpanPublic(PublicModel):
     """A state interval on the timeline."""
 
     start: datetime
@@ -252,14 +111,14 @@ class StateSpanPublic(_Public):
     reason: str | None
 
 
-class SeriesPointPublic(_Public):
+class SeriesPointPublic(PublicModel):
     """One sensor value."""
 
     ts: datetime
     value: float
 
 
-class SignalSeriesPublic(_Public):
+class SignalSeriesPublic(PublicModel):
     """A sensor's values over the window, with its limits."""
 
     id: str
@@ -282,7 +141,7 @@ class SignalSeriesPublic(_Public):
         )
 
 
-class ShiftOeePublic(_Public):
+class ShiftOeePublic(PublicModel):
     """OEE of one shift instance."""
 
     key: str
@@ -292,7 +151,7 @@ class ShiftOeePublic(_Public):
     oee: OeePublic
 
 
-class CountPublic(_Public):
+class CountPublic(PublicModel):
     """Good and scrap units counted in one bucket of the window."""
 
     ts: datetime
@@ -300,7 +159,7 @@ class CountPublic(_Public):
     scrap: int
 
 
-class ReasonDurationPublic(_Public):
+class ReasonDurationPublic(PublicModel):
     """Downtime for one reason in the window."""
 
     reason: str
@@ -308,7 +167,7 @@ class ReasonDurationPublic(_Public):
     ms: int
 
 
-class MachineDetailPublic(_Public):
+class MachineDetailPublic(PublicModel):
     """Everything on a machine page for one window."""
 
     status: MachineStatusPublic
@@ -361,7 +220,7 @@ def _reason(reason: views.ReasonDuration) -> ReasonDurationPublic:
     )
 
 
-class DeadLetterPublic(_Public):
+class DeadLetterPublic(PublicModel):
     """A rejected record."""
 
     id: int
@@ -372,7 +231,7 @@ class DeadLetterPublic(_Public):
     payload: str
 
 
-class DeadLetterPagePublic(_Public):
+class DeadLetterPagePublic(PublicModel):
     """One page of rejected records, newest first."""
 
     total: int
@@ -401,17 +260,3 @@ class DeadLetterPagePublic(_Public):
                 for d in items
             ],
         )
-
-
-class ErrorBody(_Public):
-    """What went wrong, by stable code, with a message in the request's language."""
-
-    code: str
-    message: str
-    details: dict[str, Any]
-
-
-class ErrorPublic(_Public):
-    """The JSON body of every API error."""
-
-    error: ErrorBody

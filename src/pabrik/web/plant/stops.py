@@ -15,7 +15,7 @@ from pabrik.present.accounts.labels import reason_text
 from pabrik.runtime.plant.stops import StopView, assign_reason, reasons_for, recent_stops
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep, parse_instant
-from pabrik.web.plant.schemas import ErrorPublic
+from pabrik.web.schemas import ErrorPublic
 
 api = APIRouter(
     prefix="/api/v1",

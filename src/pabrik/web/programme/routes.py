@@ -19,7 +19,7 @@ from pabrik.runtime.programme.reference import kbli_divisions
 from pabrik.runtime.programme.view import ProgrammeView, benchmark_for, export_csv, programme_view
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, web_state
-from pabrik.web.plant.schemas import ErrorPublic
+from pabrik.web.schemas import ErrorPublic
 
 api = APIRouter(
     prefix="/api/v1",
