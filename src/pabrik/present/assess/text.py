@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from babel.numbers import format_decimal
-
 from pabrik.assessment.catalogue import Catalogue, Practice
 from pabrik.assessment.gaps import Reason
 from pabrik.assessment.model import AssessmentModel, Bilingual, Question
@@ -28,8 +26,6 @@ from pabrik.present.assess.labels import (
 from pabrik.present.formatting import Formatter
 from pabrik.present.labels import coded
 
-MILLION = 1_000_000
-BILLION = 1_000_000_000
 FAMILIES = {
     "status": STATUS_KEYS,
     "basis": BASIS_KEYS,
@@ -130,10 +126,7 @@ class AssessText:
 
     def num(self, value: Fraction | float | None, digits: int = 2) -> str:
         """A score with a fixed number of decimals in the locale's style."""
-        if value is None:
-            return "–"
-        pattern = "0." + "0" * digits if digits else "0"
-        return format_decimal(round(float(value), digits), format=pattern, locale=self.locale)
+        return self.fmt.decimal(value, digits)
 
     def delta(self, value: Fraction | float | None) -> str:
         """A signed change (``+0,25``)."""
@@ -150,11 +143,7 @@ class AssessText:
 
     def idr(self, amount: int) -> str:
         """Rupiah in millions (juta) or billions (miliar), as people say them."""
-        if amount >= BILLION:
-            unit = self.fmt.translator.gettext("assess.money.billion")
-            return f"Rp {self.num(amount / BILLION, 1)} {unit}"
-        unit = self.fmt.translator.gettext("assess.money.million")
-        return f"Rp {format_decimal(round(amount / MILLION), locale=self.locale)} {unit}"
+        return self.fmt.money_compact(amount)
 
     def idr_range(self, pair: tuple[int, int]) -> str:
         """A cost range in rupiah."""
