@@ -19,9 +19,12 @@ from markupsafe import Markup
 from pabrik.present.i18n import Translator
 from pabrik.present.labels import (
     RATIO_REASON_KEYS,
+    Worded,
     coded,
     duration_patterns,
     kpi_label,
+    loss_label,
+    state_label,
     term,
     unit_label,
 )
@@ -124,6 +127,18 @@ class Formatter:
     def kpi_name(self, code: str) -> str:
         """A KPI's name by the glossary."""
         return kpi_label(self.translator, code)
+
+    def loss_name(self, code: str, label: Worded | None = None) -> str:
+        """A loss or reason code in words: the site's label for a reason, else the glossary."""
+        return loss_label(self.translator, code, None if label is None else label.get(self.locale))
+
+    def state_name(self, code: str) -> str:
+        """A machine state in words."""
+        return state_label(self.translator, code)
+
+    def unit_name(self, code: str) -> str:
+        """A unit in words (empty for ratios and indices)."""
+        return unit_label(self.translator, code)
 
     def term(self, term_id: str) -> str:
         """A glossary term (``kpi.oee``) in this locale."""

@@ -1,25 +1,77 @@
-"""KPI reports as CSV text and XLSX workbooks (openpyxl), for the API and the command line."""
+"""KPI reports as CSV text and XLSX workbooks (openpyxl), for the API and the command line.
+
+Codes stay in their own columns and the header rows are stable codes, so scripts can read
+both files. The words beside the codes (KPI, loss, state and unit names) and the XLSX clock
+come from an ``ExportFormat``: presentation's formatter (pabrik.present.formatting), which
+takes them from the glossary. The CSV keeps instants as ISO 8601 with their offset; the
+XLSX shows them on the plant's wall clock and names the time zone.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
 
 from openpyxl import Workbook
 
-from pabrik.runtime.kpi.views import KpiReport, LossReport
+from pabrik.model.fields import Text
+from pabrik.runtime.kpi.views import KpiReport, KpiValueView, LossReport
 
 KPI_HEADER = ("kpi", "iso", "name", "value", "exact", "unit", "missing", "flags", "formula")
+LOSS_HEADER = ("reason", "label", "state", "state_label", "minutes", "share", "cumulative")
+COST_HEADER = ("line", "line_name", "loss", "loss_label", "quantity", "unit", "unit_label", "idr")
 
 
-def kpi_rows(report: KpiReport, locale: str = "id") -> list[tuple[object, ...]]:
+class ExportFormat(Protocol):
+    """The words and the clock an export takes from presentation, in one locale and zone."""
+
+    @property
+    def locale(self) -> str:
+        """The language of the words."""
+        ...
+
+    @property
+    def timezone(self) -> str:
+        """The plant's IANA time zone (``Asia/Jakarta``)."""
+        ...
+
+    def kpi_name(self, code: str) -> str:
+        """A KPI's name."""
+        ...
+
+    def loss_name(self, code: str, label: Text | None) -> str:
+        """A loss or reason code in words (a configured label first)."""
+        ...
+
+    def state_name(self, code: str) -> str:
+        """A machine state in words."""
+        ...
+
+    def unit_name(self, code: str) -> str:
+        """A unit in words (empty for ratios and indices)."""
+        ...
+
+    def wall_clock(self, ts: datetime) -> datetime:
+        """An instant as the plant's local date and time, without a zone."""
+        ...
+
+
+def _name(v: KpiValueView, locale: str, words: ExportFormat | None) -> str:
+    return v.name.get(locale) if words is None else words.kpi_name(v.id)
+
+
+def kpi_rows(
+    report: KpiReport, locale: str = "id", words: ExportFormat | None = None
+) -> list[tuple[object, ...]]:
     """One row per KPI value."""
     return [
         (
             v.id,
             v.iso or "",
-            v.name.get(locale),
+            _name(v, locale, words),
             v.number,
             v.exact or "",
             v.unit,
@@ -31,11 +83,11 @@ def kpi_rows(report: KpiReport, locale: str = "id") -> list[tuple[object, ...]]:
     ]
 
 
-def _meta(report: KpiReport) -> list[tuple[object, ...]]:
+def _meta(report: KpiReport, start: object, end: object) -> list[tuple[object, ...]]:
     return [
         ("scope", report.scope),
-        ("from", report.start.isoformat()),
-        ("to", report.end.isoformat()),
+        ("from", start),
+        ("to", end),
         ("machines", " ".join(report.machines)),
         ("flags", " ".join(report.flags)),
         ("kpi_catalogue_version", report.catalogue_version),
@@ -43,14 +95,16 @@ def _meta(report: KpiReport) -> list[tuple[object, ...]]:
     ]
 
 
-def to_csv(report: KpiReport, locale: str = "id") -> str:
+def to_csv(report: KpiReport, locale: str = "id", words: ExportFormat | None = None) -> str:
     """The KPIs as CSV: a header row, one row per KPI, then the elements as key/value rows."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(KPI_HEADER)
-    w.writerows(kpi_rows(report, locale))
+    w.writerows(kpi_rows(report, locale, words))
     w.writerow(())
-    w.writerows(_meta(report))
+    w.writerows(_meta(report, report.start.isoformat(), report.end.isoformat()))
+    if words is not None:
+        w.writerow(("timezone", words.timezone))
     w.writerows((f"element.{k}", v) for k, v in report.elements.items())
     return out.getvalue()
 
@@ -65,41 +119,55 @@ def _sheet(
     ws.freeze_panes = "A2"
 
 
-def to_xlsx(report: KpiReport, losses: LossReport | None = None, locale: str = "id") -> bytes:
-    """A workbook with sheets KPIs, Elements, Window and, when given, Losses and Costs."""
+def _window_rows(report: KpiReport, words: ExportFormat | None) -> list[tuple[object, ...]]:
+    if words is None:
+        return _meta(report, report.start.isoformat(), report.end.isoformat())
+    start, end = words.wall_clock(report.start), words.wall_clock(report.end)
+    return [*_meta(report, start, end), ("timezone", words.timezone)]
+
+
+def _loss_rows(losses: LossReport, locale: str, words: ExportFormat | None) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for p in losses.pareto:
+        label = p.label.get(locale) if p.label else ""
+        state = ""
+        if words is not None:
+            label, state = words.loss_name(p.code, p.label), words.state_name(p.state)
+        rows.append([p.code, label, p.state, state, p.ms / 60000, p.share, p.cumulative])
+    return rows
+
+
+def _cost_rows(losses: LossReport, locale: str, words: ExportFormat | None) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for ln in losses.lines:
+        for i in ln.items:
+            loss = "" if words is None else words.loss_name(i.key, None)
+            unit = "" if words is None else words.unit_name(i.unit)
+            name = ln.name.get(locale if words is None else words.locale)
+            rows.append([ln.line_id, name, i.key, loss, i.quantity, i.unit, unit, float(i.idr)])
+    return rows
+
+
+def to_xlsx(
+    report: KpiReport,
+    losses: LossReport | None = None,
+    locale: str = "id",
+    words: ExportFormat | None = None,
+) -> bytes:
+    """A workbook with sheets KPIs, Elements, Window and, when given, Losses and Costs.
+
+    With ``words``, instants are on the plant's wall clock and the Window sheet names the
+    time zone; without, they are ISO 8601 text with an offset.
+    """
     wb = Workbook()
     if wb.active is not None:
         wb.remove(wb.active)
-    _sheet(wb, "KPIs", KPI_HEADER, kpi_rows(report, locale))
+    _sheet(wb, "KPIs", KPI_HEADER, kpi_rows(report, locale, words))
     _sheet(wb, "Elements", ("element", "value"), report.elements.items())
-    _sheet(wb, "Window", ("key", "value"), _meta(report))
+    _sheet(wb, "Window", ("key", "value"), _window_rows(report, words))
     if losses is not None:
-        _sheet(
-            wb,
-            "Losses",
-            ("reason", "state", "label", "minutes", "share", "cumulative"),
-            (
-                (
-                    p.code,
-                    p.state,
-                    p.label.get(locale) if p.label else "",
-                    p.ms / 60000,
-                    p.share,
-                    p.cumulative,
-                )
-                for p in losses.pareto
-            ),
-        )
-        _sheet(
-            wb,
-            "Costs",
-            ("line", "loss", "quantity", "unit", "idr"),
-            (
-                (ln.line_id, i.key, i.quantity, i.unit, float(i.idr))
-                for ln in losses.lines
-                for i in ln.items
-            ),
-        )
+        _sheet(wb, "Losses", LOSS_HEADER, _loss_rows(losses, locale, words))
+        _sheet(wb, "Costs", COST_HEADER, _cost_rows(losses, locale, words))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
