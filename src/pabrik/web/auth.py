@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
-from pabrik.model.errors import StoreUnavailableError
 from pabrik.runtime.accounts.credentials import new_secret, same
 from pabrik.runtime.accounts.errors import AuthenticationError, CsrfError, ForbiddenError
 from pabrik.runtime.accounts.permissions import load_permissions
@@ -32,10 +31,7 @@ bearer_scheme = HTTPBearer(
 
 def get_accounts(request: Request) -> Accounts:
     """The account use cases built with the app."""
-    service = getattr(request.app.state, "accounts", None)
-    if service is None:
-        raise StoreUnavailableError("this database backend cannot keep accounts yet")
-    return cast(Accounts, service)
+    return cast(Accounts, request.app.state.accounts)
 
 
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]

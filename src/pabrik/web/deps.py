@@ -11,7 +11,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Query, Request
 
-from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
+from pabrik.model.errors import InvalidRequestError
 from pabrik.model.validation import parse_iso_instant
 from pabrik.model.windows import Window
 from pabrik.present.formatting import Formatter
@@ -115,12 +115,9 @@ WindowDep = Annotated[Window, Depends(get_window)]
 
 
 def get_assessments(request: Request) -> Assessments:
-    """The assessment use cases (built with the app), when the store can keep them."""
-    service = getattr(request.app.state, "assessments", None)
-    if service is None:
-        raise StoreUnavailableError("this database backend cannot keep assessments yet")
-    scope = get_principal(request).scope()
-    return assessments_for(cast(Assessments, service), get_accounts(request), scope)
+    """The assessment use cases built with the app, scoped to the caller."""
+    service = cast(Assessments, request.app.state.assessments)
+    return assessments_for(service, get_accounts(request), get_principal(request).scope())
 
 
 AssessmentsDep = Annotated[Assessments, Depends(get_assessments)]

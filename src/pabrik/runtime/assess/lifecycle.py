@@ -26,10 +26,10 @@ from pabrik.runtime.assess.data import ModelRegistry
 from pabrik.storage.assessments import (
     DEFAULT_TENANT,
     AssessmentRow,
-    AssessmentStore,
     AuditRow,
     CompanyRow,
 )
+from pabrik.storage.store import Store
 
 Clock = Callable[[], datetime]
 # Row types the delivery layers read through the runtime (they never import storage).
@@ -54,7 +54,7 @@ class AssessmentLifecycle:
 
     def __init__(
         self,
-        store: AssessmentStore,
+        store: Store,
         registry: ModelRegistry,
         *,
         data_dir: Path,

@@ -52,8 +52,8 @@ def _energy(plant: Plant, line: Line, acc: TimeAccount) -> tuple[Fraction | None
     return kwh, energy_cost(acc.extras.energy_wh, plant.costs.energy_per_kwh_idr)
 
 
-def line_cost(plant: Plant, line: Line, acc: TimeAccount) -> LineCost:
-    """The cost of one line's losses over a window, in machine-hours and rupiah."""
+def line_cost(plant: Plant, line: Line, acc: TimeAccount, *, whole: bool = True) -> LineCost:
+    """The cost of one line's losses (or its machines' in scope), in machine-hours and rupiah."""
     n = len(line.machines)
     rate = line.downtime_cost_per_hour_idr
     losses = {k.value: v for k, v in six_big_losses(acc).items()}
@@ -76,6 +76,7 @@ def line_cost(plant: Plant, line: Line, acc: TimeAccount) -> LineCost:
         oee_point_idr=oee_point_worth(acc.elements.pbt, n, rate),
         energy_kwh=kwh,
         energy_idr=energy_idr,
+        whole=whole,
     )
 
 
@@ -87,7 +88,8 @@ def loss_report(engine: KpiEngine, scope: str, window: Window) -> LossReport:
     for line in plant.lines():
         mine = [m.parts[x.id] for x in line.machines if x.id in m.parts]
         if mine:
-            lines.append(line_cost(plant, line, sum_accounts(mine)))
+            whole = len(mine) == len(line.machines)
+            lines.append(line_cost(plant, line, sum_accounts(mine), whole=whole))
     energies = [ln.energy_idr for ln in lines]
     return LossReport(
         scope=scope,

@@ -150,6 +150,8 @@ class LineCost:
     energy_kwh: Fraction | None
     """All metered energy of the line (None without meters): a cost, shown apart from losses."""
     energy_idr: Fraction | None
+    whole: bool = True
+    """Whether every machine of the line is in the scope (else: the scope's share of the line)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.scoring import level_of
-from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
+from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.service import Assessments
 from pabrik.runtime.programme import reference
@@ -218,8 +218,6 @@ def import_results(
 ) -> ImportReport:
     """Check every row, then save the valid ones (new companies are created by NIB)."""
     store = service.store
-    if not isinstance(store, AccountStore):
-        raise StoreUnavailableError("this database backend cannot keep programme data yet")
     model = service.registry.get("indi40")
     problems: list[RowProblem] = []
     parsed: list[_Parsed] = []
