@@ -23,8 +23,8 @@ from pabrik.storage.accounts import (
     TokenRow,
     UserRow,
 )
-from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.postgres import migrate as pgmigrate
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
 from pabrik.storage.sqlite.store import SqliteStore
 

@@ -13,9 +13,9 @@ import pytest
 from pabrik.model.errors import StoreUnavailableError
 from pabrik.model.records import SampleRecord, StateRecord
 from pabrik.model.states import StateClass
+from pabrik.storage.postgres import migrate as pgmigrate
 from pabrik.storage.postgres.partitions import Month, months_between, parse_partition
 from pabrik.storage.postgres.store import PostgresStore
-from pabrik.storage.postgres import migrate as pgmigrate
 from pabrik.storage.store import RetentionRule
 from tests.pg import free_port, make_private
 
