@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ PATHS = [
     "/kpi/shift-report",
 ]
 Pages = dict[tuple[str, str], PageText]
+SNAKE_CODE = re.compile(r"(?<![\w/.-])[a-z0-9]+(?:_[a-z0-9]+)+(?![\w/-])")
+"""A code as the runtime names it (``unplanned_stop``, ``machine_h``): never a label."""
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +114,16 @@ def test_the_pages_mark_their_kpi_loss_state_unit_and_window_words(pages: Pages)
         *(f"window.{w}" for w in WINDOW_KEYS),
     }
     assert expected <= marked, sorted(expected - marked)
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_no_page_shows_a_raw_code_as_a_label(pages: Pages, lang: str) -> None:
+    found = {
+        f"{path}: {code}"
+        for path in PATHS
+        for code in SNAKE_CODE.findall(flat(" ".join(pages[(lang, path)].visible)))
+    }
+    assert not found, "\n".join(sorted(found))
 
 
 def test_every_page_marks_some_terms(pages: Pages) -> None:
