@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,6 +19,7 @@ MSGID_PREFIX: Final = "term."
 KINDS: Final = ("kpi", "loss", "state", "time", "unit", "window")
 FALLBACK: Final = ("en", "id")
 Language = Literal["id", "en", "ko"]
+LANGUAGES: Final = get_args(Language)
 _KEY = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -43,7 +44,7 @@ class Term(BaseModel):
 
     def text(self, lang: str) -> str | None:
         """The text in ``lang``, or None when the language has none."""
-        value = getattr(self, lang, None) if lang in ("id", "en", "ko") else None
+        value = getattr(self, lang, None) if lang in LANGUAGES else None
         return value if isinstance(value, str) else None
 
 
