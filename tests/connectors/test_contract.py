@@ -38,7 +38,7 @@ from pabrik.connectors.simulator import SimulatorConfig, SimulatorConnector
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import FACTORIES, IngestSink, build_connectors
 from pabrik.runtime.plant.siteconfig import ConnectorConfig
-from tests.connectors.conftest import free_port
+from tests.connectors.peers import free_port
 
 PASSWORD = "pw-Zq81-never-shown"
 KEY_PASSWORD = "key-Zq81-never-shown"

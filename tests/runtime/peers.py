@@ -25,7 +25,7 @@ import yaml
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from pabrik.model.records import to_epoch_ms
-from tests.connectors.conftest import Broker, free_port, mosquitto_binary
+from tests.connectors.peers import Broker, free_port, mosquitto_binary
 from tests.pg import PgServer, PrivateServer, make_private, unavailable
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ from pabrik.model.site import Plant
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.postgres.store import PostgresStore
-from tests.connectors.conftest import Broker
+from tests.connectors.peers import Broker
 from tests.runtime.peers import (
     BASE,
     SUBSCRIBED,

@@ -13,7 +13,7 @@ from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.runtime.ingest.csvimport import CsvOptions
 from pabrik.runtime.settings import Settings
-from tests.connectors.conftest import TEST_SITE
+from tests.connectors.peers import TEST_SITE
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 TS = NOW - timedelta(minutes=5)

@@ -30,9 +30,9 @@ from pabrik.runtime.ingest.worker import (
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.runtime.settings import Settings
 from pabrik.storage.postgres.store import PostgresStore
-from tests.connectors.conftest import Broker, free_port
-from tests.connectors.modbus.conftest import device, modbus_server
-from tests.connectors.opcua.conftest import node, opcua_server, until
+from tests.connectors.modbus.server import device, modbus_server
+from tests.connectors.opcua.server import node, opcua_server, until
+from tests.connectors.peers import Broker, free_port
 from tests.runtime.peers import (
     DEMO,
     SUBSCRIBED,

@@ -9,8 +9,7 @@ from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.modbus.connector import start_offsets
 from pabrik.model.errors import ConfigError
 from pabrik.runtime.plant.siteconfig import parse_site
-
-from .conftest import PLANT
+from tests.connectors.modbus.server import PLANT
 
 
 def site_with(points: list[dict[str, object]]) -> str:

@@ -18,8 +18,8 @@ from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
-
-from .conftest import device, free_port, modbus_server, server_port, silent_server, until
+from tests.connectors.modbus.server import device, modbus_server, server_port, silent_server, until
+from tests.connectors.peers import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from pabrik.connectors.mqtt import MqttConfig
 from pabrik.connectors.mqtt.connector import MqttConnector
 from pabrik.model.site import Plant
-from tests.connectors.conftest import Broker, wait_until
+from tests.connectors.peers import Broker, wait_until
 
 
 class Publisher:
@@ -64,3 +64,36 @@ def started(config: MqttConfig, plant: Plant, sink: Any) -> MqttConnector:
     connector.start(sink)
     wait_until(connector.session.subscribed.is_set, what="the connector to subscribe")
     return connector
+
+
+# A topic map with one rule of each shape: filter, regex, multi-level rest, signal in topic.
+RULES = [
+    {
+        "filter": "gw/+line/+machine/telemetry",
+        "machine": "{machine}",
+        "kind": "sample",
+        "fields": {"ts": "time"},
+        "signals": {"temperature": "data.t", "pressure": "data.p"},
+    },
+    {
+        "regex": r"plc(?P<n>\d+)/status",
+        "subscribe": "+/status",
+        "machine": "press-{n}",
+        "kind": "state",
+        "fields": {"state": "$"},
+        "receive_time": True,
+    },
+    {
+        "filter": "gw/counter/#rest",
+        "machine": "press-1",
+        "kind": "count",
+        "fields": {"good": "ok", "scrap": "nok", "ts": "t"},
+    },
+    {
+        "filter": "legacy/+machine/+signal",
+        "machine": "{machine}",
+        "kind": "sample",
+        "signal": "{signal}",
+        "fields": {"value": "v", "ts": "t"},
+    },
+]

@@ -8,8 +8,8 @@ from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.conftest import Broker, wait_until
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
+from tests.connectors.peers import Broker, wait_until
 
 TOPIC = "pabrik/v1/uji/hall/line-1/press-1"
 
@@ -125,7 +125,7 @@ def test_probe_names_the_problem_when_nothing_listens(
     test_plant: Plant, unique: Callable[[str], str]
 ) -> None:
     from pabrik.connectors.mqtt.connector import MqttConnector
-    from tests.connectors.conftest import free_port
+    from tests.connectors.peers import free_port
 
     config = mqtt_config(Broker("127.0.0.1", free_port()), unique("probe"))
     result = MqttConnector(config, test_plant).probe_now()

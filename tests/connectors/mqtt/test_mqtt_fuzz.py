@@ -14,7 +14,7 @@ from pabrik.connectors.mqtt.mapping import JsonDecoder
 from pabrik.model.records import SampleRecord
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection
-from tests.connectors.mqtt.test_topic_map import RULES
+from tests.connectors.mqtt.helpers import RULES
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 

@@ -15,8 +15,9 @@ from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.conftest import Broker, wait_until
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
+from tests.connectors.peers import Broker, wait_until
+from tests.paths import REPO
 
 TOPIC = "pabrik/v1/uji/hall/line-1/press-1/sample/temperature"
 BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -42,7 +43,7 @@ def spawn_consumer(
         [sys.executable, "-m", "tests.connectors.mqtt.consumer_process", args],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parents[3],
+        cwd=REPO,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "subscribed"

@@ -17,9 +17,9 @@ from pabrik.connectors.mqtt.connector import MqttConnector
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.conftest import HOST, Broker, BrokerFactory, free_port, wait_until
 from tests.connectors.mqtt.certs import Certs, make_certs
 from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
+from tests.connectors.peers import HOST, Broker, BrokerFactory, free_port, wait_until
 
 TOPIC = "pabrik/v1/uji/hall/line-1/press-1/sample/temperature"
 

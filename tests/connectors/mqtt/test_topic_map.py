@@ -17,40 +17,10 @@ from pabrik.model.states import StateClass
 from pabrik.model.validation import Rejection
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.conftest import Broker, wait_until
-from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
+from tests.connectors.mqtt.helpers import RULES, Publisher, mqtt_config, started
+from tests.connectors.peers import Broker, wait_until
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-RULES = [
-    {
-        "filter": "gw/+line/+machine/telemetry",
-        "machine": "{machine}",
-        "kind": "sample",
-        "fields": {"ts": "time"},
-        "signals": {"temperature": "data.t", "pressure": "data.p"},
-    },
-    {
-        "regex": r"plc(?P<n>\d+)/status",
-        "subscribe": "+/status",
-        "machine": "press-{n}",
-        "kind": "state",
-        "fields": {"state": "$"},
-        "receive_time": True,
-    },
-    {
-        "filter": "gw/counter/#rest",
-        "machine": "press-1",
-        "kind": "count",
-        "fields": {"good": "ok", "scrap": "nok", "ts": "t"},
-    },
-    {
-        "filter": "legacy/+machine/+signal",
-        "machine": "{machine}",
-        "kind": "sample",
-        "signal": "{signal}",
-        "fields": {"value": "v", "ts": "t"},
-    },
-]
 
 
 def decoder(plant: Plant) -> JsonDecoder:

@@ -20,8 +20,8 @@ from pabrik.runtime.ingest.connect import ConnectorUnavailableError, browse_opcu
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
-
-from .conftest import PLANT, free_port, node, opcua_server, until
+from tests.connectors.opcua.server import PLANT, node, opcua_server, until
+from tests.connectors.peers import free_port
 
 pytestmark = pytest.mark.anyio
 

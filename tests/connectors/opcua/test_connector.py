@@ -18,8 +18,8 @@ from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
-
-from .conftest import USERS, free_port, make_certs, node, opcua_server, until
+from tests.connectors.opcua.server import USERS, make_certs, node, opcua_server, until
+from tests.connectors.peers import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -10,11 +10,12 @@ import yaml
 
 from pabrik.connectors.simulator import SimulatorConfig
 from pabrik.model.site import Plant
+from tests.paths import DEMO
 
 
 @pytest.fixture(scope="session")
 def demo_path() -> Path:
-    return Path(__file__).resolve().parents[3] / "examples" / "demo-plant.yaml"
+    return DEMO
 
 
 @pytest.fixture(scope="session")

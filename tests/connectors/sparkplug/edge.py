@@ -16,7 +16,7 @@ from pabrik.connectors.sparkplug import SparkplugConfig
 from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
 from pabrik.connectors.sparkplug.connector import SparkplugConnector
 from pabrik.model.site import Plant
-from tests.connectors.conftest import Broker, wait_until
+from tests.connectors.peers import Broker, wait_until
 
 
 def now_ms() -> int:

@@ -13,7 +13,7 @@ from pabrik.connectors.mqtt.client import Inbound
 from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
 from pabrik.connectors.sparkplug.connector import SparkplugHandler
 from pabrik.model.site import Plant
-from tests.connectors.conftest import Broker
+from tests.connectors.peers import Broker
 from tests.connectors.sparkplug.edge import host_config
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)

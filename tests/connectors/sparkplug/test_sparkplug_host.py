@@ -14,7 +14,7 @@ from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.conftest import Broker, wait_until
+from tests.connectors.peers import Broker, wait_until
 from tests.connectors.sparkplug.edge import (
     EdgeNode,
     Watcher,
