@@ -5,6 +5,19 @@ from __future__ import annotations
 from pabrik.assessment.model import AssessmentModel, QuestionKind
 from pabrik.assessment.scoring import Answer
 
+# INDI 4.0 scores per question id, spread over the levels (the rest answered at 2).
+MIXED = {
+    "strategy.plan": 4,
+    "strategy.leader": 3,
+    "investment.budget": 1,
+    "investment.areas": 0,
+    "cyber.practice": 4,
+    "connectivity.machines": 3,
+    "connectivity.integration": 3,
+    "digital.records": 0,
+    "digital.oee": 1,
+}
+
 
 def uniform(model: AssessmentModel, level: int) -> dict[str, Answer]:
     """Every single-choice question at ``level``; multi-selects pick ``level`` items."""

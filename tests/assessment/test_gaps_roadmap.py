@@ -12,8 +12,7 @@ from pabrik.assessment.people import training_plan
 from pabrik.assessment.roadmap import add_months, plan_roadmap
 from pabrik.assessment.scoring import score
 from pabrik.model.errors import InvalidRequestError
-from tests.assessment.answers import by_score, uniform
-from tests.assessment.test_scoring import MIXED
+from tests.assessment.answers import MIXED, by_score, uniform
 
 START = date(2026, 1, 15)
 

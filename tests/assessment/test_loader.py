@@ -8,7 +8,7 @@ import pytest
 from pabrik.assessment.catalogue import find_cycle, parse_catalogue
 from pabrik.assessment.loader import parse_model
 from pabrik.model.errors import ConfigError
-from tests.assessment.conftest import raw
+from tests.assessment.sources import raw
 
 
 def messages(err: ConfigError) -> list[str]:

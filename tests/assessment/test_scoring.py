@@ -6,19 +6,7 @@ from typing import Any
 import pytest
 
 from pabrik.assessment.scoring import Answer, AnswerError, normalise, score, trend
-from tests.assessment.answers import by_score, uniform
-
-MIXED = {
-    "strategy.plan": 4,
-    "strategy.leader": 3,
-    "investment.budget": 1,
-    "investment.areas": 0,
-    "cyber.practice": 4,
-    "connectivity.machines": 3,
-    "connectivity.integration": 3,
-    "digital.records": 0,
-    "digital.oee": 1,
-}
+from tests.assessment.answers import MIXED, by_score, uniform
 
 
 def test_uniform_answers_give_that_score_and_level_everywhere(indi: Any) -> None:

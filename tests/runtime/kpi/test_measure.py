@@ -15,8 +15,8 @@ from pabrik.runtime.kpi.reports import kpi_report
 from pabrik.runtime.kpi.shift_report import shift_report
 from pabrik.runtime.kpi.summary import scope_oee
 from pabrik.runtime.settings import Settings
+from tests.paths import DEMO
 
-DEMO = Path(__file__).resolve().parents[3] / "examples" / "demo-plant.yaml"
 NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)  # 10:30 in Cikarang, the morning shift
 
 

@@ -20,8 +20,8 @@ from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule, Store
+from tests.paths import DEMO
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 

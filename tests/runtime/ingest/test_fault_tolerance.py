@@ -21,7 +21,7 @@ from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.postgres.store import PostgresStore
 from tests.connectors.peers import Broker
-from tests.runtime.peers import (
+from tests.runtime.ingest.peers import (
     BASE,
     SUBSCRIBED,
     Publisher,

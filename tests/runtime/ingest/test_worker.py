@@ -33,7 +33,7 @@ from pabrik.storage.postgres.store import PostgresStore
 from tests.connectors.modbus.server import device, modbus_server
 from tests.connectors.opcua.server import node, opcua_server, until
 from tests.connectors.peers import Broker, free_port
-from tests.runtime.peers import (
+from tests.runtime.ingest.peers import (
     DEMO,
     SUBSCRIBED,
     Expected,

@@ -26,10 +26,9 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from pabrik.model.records import to_epoch_ms
 from tests.connectors.peers import Broker, free_port, mosquitto_binary
+from tests.paths import DEMO, REPO
 from tests.pg import PgServer, PrivateServer, make_private, unavailable
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "examples" / "demo-plant.yaml"
 SUBSCRIBED = "subscribed as"
 WAIT_S = 90.0
 SOURCE = "mqtt"

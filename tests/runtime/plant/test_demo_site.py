@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pabrik.runtime.plant.siteconfig import DEMO_SITE, load_site
+from tests.paths import SOURCE
 
 
 def test_the_demo_plant_is_found_outside_the_repository(
@@ -16,4 +17,4 @@ def test_the_demo_plant_is_found_outside_the_repository(
 
 
 def test_the_repository_copy_is_the_packaged_demo_plant() -> None:
-    assert DEMO_SITE.resolve() == Path("src/pabrik/examples/demo-plant.yaml").resolve()
+    assert DEMO_SITE.resolve() == (SOURCE / "examples" / "demo-plant.yaml").resolve()

@@ -8,12 +8,13 @@ import pytest
 from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.settings import Settings
+from tests.paths import DEMO
 
 NOW = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 
 
 def runtime_at(tmp_path: Path, now: datetime = NOW, seed: int | None = None):
-    settings = Settings(config=Path("examples/demo-plant.yaml"), data_dir=tmp_path, seed=seed)
+    settings = Settings(config=DEMO, data_dir=tmp_path, seed=seed)
     return build_runtime(settings, clock=lambda: now)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from pabrik.model.errors import ConfigError
 from pabrik.runtime.plant.siteconfig import load_site, parse_site
+from tests.paths import DEMO
 
 GOOD = """\
 site: {id: pabrik-a, name: PT Contoh}
@@ -81,7 +82,7 @@ def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_the_demo_plant_is_valid() -> None:
-    site = load_site(Path("examples/demo-plant.yaml"))
+    site = load_site(DEMO)
     plant = site.plant()
     assert len(plant.lines()) >= 2
     assert len(plant.machines()) >= 6

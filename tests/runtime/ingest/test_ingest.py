@@ -9,13 +9,14 @@ from pabrik.model.records import CountRecord, SampleRecord
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.paths import DEMO
 
 NOW = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def ingestor(tmp_path: Path):
-    plant = load_site(Path("examples/demo-plant.yaml")).plant()
+    plant = load_site(DEMO).plant()
     store = SqliteStore(tmp_path / "p.sqlite")
     store.upgrade()
     yield Ingestor(store, plant, clock=lambda: NOW)

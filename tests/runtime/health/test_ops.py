@@ -15,9 +15,8 @@ from pabrik.runtime.app import build_runtime
 from pabrik.runtime.health import ops
 from pabrik.runtime.settings import Settings, redact_url
 from pabrik.storage.postgres.store import PostgresStore
+from tests.paths import DEMO
 from tests.pg import free_port, make_private
-
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"
 
 
 def test_passwords_never_leave_a_database_url() -> None:

@@ -4,7 +4,6 @@ import copy
 from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +19,8 @@ from pabrik.runtime.assess.reports import report_data
 from pabrik.runtime.assess.service import Assessments, build_assessments
 from pabrik.runtime.settings import Settings
 from tests.assessment.answers import uniform
-from tests.assessment.conftest import raw
-
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"
+from tests.assessment.sources import raw
+from tests.paths import DEMO
 
 
 @pytest.fixture(scope="module")

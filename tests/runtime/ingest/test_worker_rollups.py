@@ -17,7 +17,7 @@ from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.postgres.store import PostgresStore
-from tests.runtime.peers import DEMO
+from tests.paths import DEMO
 
 T0 = datetime(2025, 3, 10, 0, 0, tzinfo=UTC)
 HOURS = 12
