@@ -37,7 +37,7 @@ def test_the_csv_names_kpis_by_the_glossary_and_keeps_codes_and_iso_instants(
     reports: tuple[KpiReport, LossReport],
 ) -> None:
     report, _ = reports
-    rows = list(csv.reader(io.StringIO(to_csv(report, words=words("id")))))
+    rows = list(csv.reader(io.StringIO(to_csv(report, words("id")))))
     assert tuple(rows[0]) == KPI_HEADER
     names = {row[0]: row[2] for row in rows[1:] if len(row) == len(KPI_HEADER)}
     assert names["effectiveness"] == "Kinerja"
@@ -52,7 +52,7 @@ def test_the_xlsx_shows_the_plants_wall_clock_and_names_its_zone(
 ) -> None:
     report, losses = reports
     fmt = words("en")
-    wb = load_workbook(io.BytesIO(to_xlsx(report, losses, words=fmt)))
+    wb = load_workbook(io.BytesIO(to_xlsx(report, losses, fmt)))
     window = {row[0]: row[1] for row in wb["Window"].iter_rows(min_row=2, values_only=True)}
     assert window["timezone"] == ZONE
     assert isinstance(window["from"], datetime)
@@ -65,7 +65,7 @@ def test_the_xlsx_puts_glossary_words_beside_loss_state_and_unit_codes(
     reports: tuple[KpiReport, LossReport],
 ) -> None:
     report, losses = reports
-    wb = load_workbook(io.BytesIO(to_xlsx(report, losses, words=words("id"))))
+    wb = load_workbook(io.BytesIO(to_xlsx(report, losses, words("id"))))
     pareto = list(wb["Losses"].iter_rows(min_row=2, values_only=True))
     assert pareto
     assert all(label and state_label for _, label, _, state_label, *_ in pareto)

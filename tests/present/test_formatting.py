@@ -8,7 +8,6 @@ from fractions import Fraction
 
 import pytest
 
-from pabrik.model.fields import Text
 from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import Catalogues
 from pabrik.runtime.kpi.views import KpiValueView
@@ -24,7 +23,7 @@ def fmt(catalogues: Catalogues, lang: str, zone: str = "Asia/Jakarta") -> Format
 
 
 def kpi(value: Fraction | float | None, unit: str, missing: str | None = None) -> KpiValueView:
-    return KpiValueView("x", Text(id="x"), value, unit, "", "higher", missing)
+    return KpiValueView("x", value, unit, "", "higher", missing)
 
 
 def test_money_is_whole_rupiah_with_the_locales_separators(catalogues: Catalogues) -> None:

@@ -14,6 +14,8 @@ from rich.table import Table
 from pabrik.cli.errors import run_guarded
 from pabrik.cli.options import instant
 from pabrik.model.windows import Window
+from pabrik.present.formatting import Formatter
+from pabrik.present.i18n import Catalogues
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.kpi import export as kpiexport
 from pabrik.runtime.kpi.energy_report import energy_report
@@ -90,6 +92,11 @@ def _runtime(config: Path, data_dir: Path, now: str | None = None) -> Runtime:
     return build_runtime(settings, clock=lambda: at)
 
 
+def _formatter(runtime: Runtime, locale: str) -> Formatter:
+    """Words and formats from the glossary in ``locale``, on the plant's clock."""
+    return Formatter(Catalogues.load(locale).get(locale), runtime.plant.calendar.timezone)
+
+
 def _window(runtime: Runtime, name: str | None, start: str | None, end: str | None) -> Window:
     """The window the options ask for, by the same rule as every other surface."""
     begin = None if start is None else instant(start)
@@ -159,10 +166,10 @@ def list_kpis(
         table = Table(title=f"KPI catalogue v{catalogue.version}")
         for col in ("id", "ISO", "name", "unit", "trend", "needs"):
             table.add_column(col)
+        fmt = _formatter(runtime, locale)
         for d in catalogue.definitions.values():
-            table.add_row(
-                d.id, str(d.iso or ""), d.name(locale), d.unit, d.trend, ", ".join(d.needs)
-            )
+            name = fmt.kpi_name(d.id)
+            table.add_row(d.id, str(d.iso or ""), name, d.unit, d.trend, ", ".join(d.needs))
         Console().print(table)
 
     run_guarded(run)
@@ -245,6 +252,7 @@ def export(
     end: ToOpt = None,
     now: NowOpt = None,
     kpi: KpiOpt = None,
+    locale: Annotated[str, typer.Option(help="Words in id or en.")] = "id",
     config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
     data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
 ) -> None:
@@ -257,11 +265,12 @@ def export(
         try:
             chosen = _window(runtime, window, start, end)
             report = kpi_report(runtime.engine, scope, chosen, kpi or None)
+            words = _formatter(runtime, locale)
             if out.suffix == ".csv":
-                out.write_text(kpiexport.to_csv(report), encoding="utf-8")
+                out.write_text(kpiexport.to_csv(report, words), encoding="utf-8")
             else:
                 losses = loss_report(runtime.engine, scope, chosen)
-                out.write_bytes(kpiexport.to_xlsx(report, losses))
+                out.write_bytes(kpiexport.to_xlsx(report, losses, words))
         finally:
             runtime.close()
         Console().print(f"[green]wrote[/green] {out}")

@@ -60,11 +60,9 @@ class MissingDataError(InvalidRequestError):
 
 @dataclass(frozen=True, slots=True)
 class KpiDefinition:
-    """One KPI's metadata: names, formula, unit, range, trend, audience, timing, needs."""
+    """One KPI's metadata: formula, unit, range, trend, audience, timing and needs."""
 
     id: str
-    name_id: str
-    name_en: str
     formula: str
     unit: str
     low: float | None
@@ -76,10 +74,6 @@ class KpiDefinition:
     above_one: bool = False
     iso: int | None = None
     source: str = "ISO 22400-2"
-
-    def name(self, locale: str) -> str:
-        """The KPI's name in a locale (Indonesian by default)."""
-        return self.name_en if locale == "en" else self.name_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +100,6 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
         low, high = item.get("range", [None, None])
         defs[item["id"]] = KpiDefinition(
             id=item["id"],
-            name_id=item["name"]["id"],
-            name_en=item["name"]["en"],
             formula=item["formula"],
             unit=item["unit"],
             low=low,

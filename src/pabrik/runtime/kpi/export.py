@@ -18,7 +18,7 @@ from typing import Protocol
 from openpyxl import Workbook
 
 from pabrik.model.fields import Text
-from pabrik.runtime.kpi.views import KpiReport, KpiValueView, LossReport
+from pabrik.runtime.kpi.views import KpiReport, LossReport
 
 KPI_HEADER = ("kpi", "iso", "name", "value", "exact", "unit", "missing", "flags", "formula")
 LOSS_HEADER = ("reason", "label", "state", "state_label", "minutes", "share", "cumulative")
@@ -59,19 +59,13 @@ class ExportFormat(Protocol):
         ...
 
 
-def _name(v: KpiValueView, locale: str, words: ExportFormat | None) -> str:
-    return v.name.get(locale) if words is None else words.kpi_name(v.id)
-
-
-def kpi_rows(
-    report: KpiReport, locale: str = "id", words: ExportFormat | None = None
-) -> list[tuple[object, ...]]:
+def kpi_rows(report: KpiReport, words: ExportFormat) -> list[tuple[object, ...]]:
     """One row per KPI value."""
     return [
         (
             v.id,
             v.iso or "",
-            _name(v, locale, words),
+            words.kpi_name(v.id),
             v.number,
             v.exact or "",
             v.unit,
@@ -95,16 +89,15 @@ def _meta(report: KpiReport, start: object, end: object) -> list[tuple[object, .
     ]
 
 
-def to_csv(report: KpiReport, locale: str = "id", words: ExportFormat | None = None) -> str:
+def to_csv(report: KpiReport, words: ExportFormat) -> str:
     """The KPIs as CSV: a header row, one row per KPI, then the elements as key/value rows."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(KPI_HEADER)
-    w.writerows(kpi_rows(report, locale, words))
+    w.writerows(kpi_rows(report, words))
     w.writerow(())
     w.writerows(_meta(report, report.start.isoformat(), report.end.isoformat()))
-    if words is not None:
-        w.writerow(("timezone", words.timezone))
+    w.writerow(("timezone", words.timezone))
     w.writerows((f"element.{k}", v) for k, v in report.elements.items())
     return out.getvalue()
 
@@ -119,55 +112,43 @@ def _sheet(
     ws.freeze_panes = "A2"
 
 
-def _window_rows(report: KpiReport, words: ExportFormat | None) -> list[tuple[object, ...]]:
-    if words is None:
-        return _meta(report, report.start.isoformat(), report.end.isoformat())
+def _window_rows(report: KpiReport, words: ExportFormat) -> list[tuple[object, ...]]:
     start, end = words.wall_clock(report.start), words.wall_clock(report.end)
     return [*_meta(report, start, end), ("timezone", words.timezone)]
 
 
-def _loss_rows(losses: LossReport, locale: str, words: ExportFormat | None) -> list[list[object]]:
+def _loss_rows(losses: LossReport, words: ExportFormat) -> list[list[object]]:
     rows: list[list[object]] = []
     for p in losses.pareto:
-        label = p.label.get(locale) if p.label else ""
-        state = ""
-        if words is not None:
-            label, state = words.loss_name(p.code, p.label), words.state_name(p.state)
+        label, state = words.loss_name(p.code, p.label), words.state_name(p.state)
         rows.append([p.code, label, p.state, state, p.ms / 60000, p.share, p.cumulative])
     return rows
 
 
-def _cost_rows(losses: LossReport, locale: str, words: ExportFormat | None) -> list[list[object]]:
+def _cost_rows(losses: LossReport, words: ExportFormat) -> list[list[object]]:
     rows: list[list[object]] = []
     for ln in losses.lines:
         for i in ln.items:
-            loss = "" if words is None else words.loss_name(i.key, None)
-            unit = "" if words is None else words.unit_name(i.unit)
-            name = ln.name.get(locale if words is None else words.locale)
+            loss, unit = words.loss_name(i.key, None), words.unit_name(i.unit)
+            name = ln.name.get(words.locale)
             rows.append([ln.line_id, name, i.key, loss, i.quantity, i.unit, unit, float(i.idr)])
     return rows
 
 
-def to_xlsx(
-    report: KpiReport,
-    losses: LossReport | None = None,
-    locale: str = "id",
-    words: ExportFormat | None = None,
-) -> bytes:
+def to_xlsx(report: KpiReport, losses: LossReport | None, words: ExportFormat) -> bytes:
     """A workbook with sheets KPIs, Elements, Window and, when given, Losses and Costs.
 
-    With ``words``, instants are on the plant's wall clock and the Window sheet names the
-    time zone; without, they are ISO 8601 text with an offset.
+    Instants are on the plant's wall clock and the Window sheet names the time zone.
     """
     wb = Workbook()
     if wb.active is not None:
         wb.remove(wb.active)
-    _sheet(wb, "KPIs", KPI_HEADER, kpi_rows(report, locale, words))
+    _sheet(wb, "KPIs", KPI_HEADER, kpi_rows(report, words))
     _sheet(wb, "Elements", ("element", "value"), report.elements.items())
     _sheet(wb, "Window", ("key", "value"), _window_rows(report, words))
     if losses is not None:
-        _sheet(wb, "Losses", LOSS_HEADER, _loss_rows(losses, locale, words))
-        _sheet(wb, "Costs", COST_HEADER, _cost_rows(losses, locale, words))
+        _sheet(wb, "Losses", LOSS_HEADER, _loss_rows(losses, words))
+        _sheet(wb, "Costs", COST_HEADER, _cost_rows(losses, words))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -9,7 +9,6 @@ from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.capability import Capability, capability
 from pabrik.kpi.catalogue import KpiContext, KpiValue, MissingDataError, evaluate
 from pabrik.model.errors import InvalidRequestError, NotFoundError
-from pabrik.model.fields import Text
 from pabrik.model.site import Machine
 from pabrik.model.states import Quality
 from pabrik.model.windows import Window
@@ -23,7 +22,6 @@ def kpi_view(engine: KpiEngine, v: KpiValue) -> KpiValueView:
     d = engine.catalogue.get(v.id)
     return KpiValueView(
         id=v.id,
-        name=Text(id=d.name_id, en=d.name_en),
         value=v.value,
         unit=v.unit,
         formula=d.formula,

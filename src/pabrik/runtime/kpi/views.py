@@ -67,7 +67,6 @@ class KpiValueView:
     """One KPI value with its metadata."""
 
     id: str
-    name: Text
     value: Fraction | float | None
     unit: str
     formula: str

@@ -15,7 +15,7 @@ from pabrik.runtime.kpi.energy_report import energy_report
 from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.reports import kpi_report
 from pabrik.runtime.kpi.views import KpiReport
-from pabrik.web.deps import LocaleDep, RuntimeDep, WindowDep
+from pabrik.web.deps import FormatterDep, RuntimeDep, WindowDep
 from pabrik.web.kpi.schemas import KpiReportPublic
 
 api = APIRouter(prefix="/api/v1", tags=["kpi"])
@@ -41,20 +41,20 @@ def _report(
 @api.get("/kpi", summary="ISO 22400 KPIs over any window")
 def get_kpi(
     runtime: RuntimeDep,
-    locale: LocaleDep,
+    fmt: FormatterDep,
     scope: ScopeQ,
     window: WindowDep,
     kpi: KpiQ = None,
     signal: SignalQ = None,
 ) -> KpiReportPublic:
     """The asked KPIs (or every KPI the data supports) with elements, rules and flags."""
-    return KpiReportPublic.of(_report(runtime, scope, window, kpi, signal), locale)
+    return KpiReportPublic.of(_report(runtime, scope, window, kpi, signal), fmt.kpi_name)
 
 
 @api.get("/kpi/export.csv", summary="KPIs as CSV")
 def get_kpi_csv(
     runtime: RuntimeDep,
-    locale: LocaleDep,
+    fmt: FormatterDep,
     scope: ScopeQ,
     window: WindowDep,
     kpi: KpiQ = None,
@@ -62,7 +62,7 @@ def get_kpi_csv(
     """The same KPIs as a CSV file."""
     report = _report(runtime, scope, window, kpi, None)
     return Response(
-        kpiexport.to_csv(report, locale),
+        kpiexport.to_csv(report, fmt),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="kpi-{scope}.csv"'},
     )
@@ -71,7 +71,7 @@ def get_kpi_csv(
 @api.get("/kpi/export.xlsx", summary="KPIs, losses and costs as XLSX")
 def get_kpi_xlsx(
     runtime: RuntimeDep,
-    locale: LocaleDep,
+    fmt: FormatterDep,
     scope: ScopeQ,
     window: WindowDep,
     kpi: KpiQ = None,
@@ -80,21 +80,21 @@ def get_kpi_xlsx(
     report = _report(runtime, scope, window, kpi, None)
     losses = loss_report(runtime.engine, scope, window)
     return Response(
-        kpiexport.to_xlsx(report, losses, locale),
+        kpiexport.to_xlsx(report, losses, fmt),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="kpi-{scope}.xlsx"'},
     )
 
 
 @api.get("/kpi/catalogue", summary="KPI metadata")
-def get_catalogue(runtime: RuntimeDep, locale: LocaleDep) -> list[dict[str, Any]]:
+def get_catalogue(runtime: RuntimeDep, fmt: FormatterDep) -> list[dict[str, Any]]:
     """Every KPI pabrik knows: formula, unit, range, trend, audience, timing, needs."""
     cat = runtime.engine.catalogue
     return [
         {
             "id": d.id,
             "iso": d.iso,
-            "name": d.name(locale),
+            "name": fmt.kpi_name(d.id),
             "formula": d.formula,
             "unit": d.unit,
             "range": [d.low, d.high],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
@@ -162,7 +163,7 @@ class KpiReportPublic(MeasuredPublic):
     catalogue_version: int
 
     @classmethod
-    def of(cls, r: KpiReport, locale: str) -> KpiReportPublic:
+    def of(cls, r: KpiReport, kpi_name: Callable[[str], str]) -> KpiReportPublic:
         """From the read model."""
         return cls(
             **cls.fields_of(r),
@@ -171,7 +172,7 @@ class KpiReportPublic(MeasuredPublic):
                 KpiValuePublic(
                     id=v.id,
                     iso=v.iso,
-                    name=v.name.get(locale),
+                    name=kpi_name(v.id),
                     value=v.number,
                     exact=v.exact,
                     unit=v.unit,
