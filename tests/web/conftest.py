@@ -1,10 +1,14 @@
+"""The web suite's demo plant at a fixed clock, its app, and logged-in clients.
+
+Every fixture here is module-scoped except the clients, so each test module gets its own data.
+The accounts and programme folders replace settings, runtime, app and accounts with the
+two-company instance of tests/web/world.py. Helpers to log in are in tests/web/session.py.
+"""
+
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,24 +20,22 @@ from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
+from tests.paths import DEMO
+from tests.web.browser import launched_chromium
+from tests.web.session import ADMIN_USER, PASSWORD, anonymous, logged_in, session_client
+from tests.web.world import World, build_world
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"
+# tests/present still imports these from here; they live in tests/paths.py and tests/web/session.py.
+__all__ = ["ADMIN_USER", "DEMO", "PASSWORD", "logged_in"]
+
 HOSTILE_PAYLOAD = '{"ts": "<script>alert(1)</script>", "state": "running"}'
-# Secure cookies travel over https only, as in production; the ASGI transport needs no TLS.
-BASE_URL = "https://testserver"
-ADMIN_USER = "root-admin"
-PASSWORD = "correct horse battery staple"
-SAFE = {"GET", "HEAD", "OPTIONS"}
-_LOGIN_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+# A fixed Tuesday mid-morning in Cikarang, so pages show the same simulated day on every run.
+NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("pabrik-data"))
-
-
-# A fixed Tuesday mid-morning in Cikarang, so pages show the same simulated day on every run.
-NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -65,52 +67,14 @@ def app(settings: Settings, runtime: Runtime, accounts: Accounts) -> FastAPI:
 
 
 @pytest.fixture(scope="module")
+def world(runtime: Runtime) -> World:
+    """A second company beside the site's owner, with a person of every role in each."""
+    return build_world(runtime)
+
+
+@pytest.fixture(scope="module")
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    """Log in through the form, as a browser would (login CSRF cookie and field)."""
-    form = await client.get("/login")
-    match = _LOGIN_TOKEN.search(form.text)
-    assert match, "the login form carries a CSRF token"
-    data = {"username": username, "password": password, "csrf_token": match.group(1)}
-    return await client.post("/login", data=data)
-
-
-async def session_client(app: FastAPI, username: str, password: str) -> httpx.AsyncClient:
-    """A client logged in with a session cookie that sends the CSRF token on every change."""
-    token: dict[str, str] = {}
-
-    async def add_csrf(request: httpx.Request) -> None:
-        if request.method not in SAFE and "x-csrf-token" not in request.headers:
-            request.headers["X-CSRF-Token"] = token.get("value", "")
-
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url=BASE_URL,
-        event_hooks={"request": [add_csrf]},
-    )
-    r = await log_in(client, username, password)
-    assert r.status_code == 303, r.text
-    me = await client.get("/api/v1/me")
-    token["value"] = me.json()["csrf_token"]
-    return client
-
-
-@asynccontextmanager
-async def logged_in(app: FastAPI, username: str, password: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A session client, closed at the end of the block."""
-    client = await session_client(app, username, password)
-    try:
-        yield client
-    finally:
-        await client.aclose()
-
-
-def anonymous(app: FastAPI) -> httpx.AsyncClient:
-    """A client with no session and no token."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
 
 
 @pytest.fixture
@@ -129,12 +93,8 @@ async def anon(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def browser_log_in(
-    page: object, base_url: str, username: str = ADMIN_USER, password: str = PASSWORD
-) -> None:
-    """Log in through the real form in a Playwright page."""
-    page.goto(f"{base_url}/login")  # type: ignore[attr-defined]
-    page.fill('input[name="username"]', username)  # type: ignore[attr-defined]
-    page.fill('input[name="password"]', password)  # type: ignore[attr-defined]
-    with page.expect_navigation():  # type: ignore[attr-defined]
-        page.click('[data-testid="login-form"] button[type="submit"]')  # type: ignore[attr-defined]
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """A headless Chromium for the module's browser journeys (skips without one)."""
+    with launched_chromium() as browser:
+        yield browser

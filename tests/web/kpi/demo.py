@@ -9,11 +9,11 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import yaml
 
-DEMO = Path(__file__).resolve().parents[3] / "examples" / "demo-plant.yaml"
+from tests.paths import DEMO
+
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 
 HISTORY_DAYS = 7

@@ -26,7 +26,8 @@ import typer.testing
 from typer.testing import CliRunner, Result
 
 from pabrik.cli.app import app as cli_app
-from tests.web.kpi.demo import DEMO, LINES, LINES_OF, MACHINES, MACHINES_OF, SCOPES, Clock
+from tests.paths import DEMO
+from tests.web.kpi.demo import LINES, LINES_OF, MACHINES, MACHINES_OF, SCOPES, Clock
 from tests.web.kpi.figures import (
     COUNTS,
     CUSTOM,

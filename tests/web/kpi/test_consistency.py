@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from tests.web.kpi.conftest import Sites
 from tests.web.kpi.demo import CLOCKS, MACHINES, MORNING, SCOPES
 from tests.web.kpi.figures import MISPLACED, PERCENTS, WINDOWS, Shown, agree
+from tests.web.kpi.sites import Sites
 from tests.web.kpi.surfaces import CUSTOM_SURFACES, NOT_YET, Custom, ask_custom
 
 NONE = Shown("not shown", None)

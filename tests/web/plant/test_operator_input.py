@@ -13,7 +13,8 @@ from pabrik.model.records import to_epoch_ms
 from pabrik.model.states import StateClass
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
-from tests.accounts.conftest import PASSWORD, World, logged_in
+from tests.web.session import PASSWORD, anonymous, log_in, logged_in
+from tests.web.world import World
 
 pytestmark = pytest.mark.anyio
 SOURCE = "test/operator"
@@ -129,8 +130,6 @@ async def test_hostile_text_is_stored_as_given_and_shown_escaped(
 
 
 async def test_sql_in_a_login_name_is_only_a_wrong_name(app: FastAPI, world: World) -> None:
-    from tests.web.conftest import anonymous, log_in
-
     async with anonymous(app) as c:
         r = await log_in(c, "' OR 1=1 --", "' OR 1=1 --")
     assert r.status_code == 401

@@ -9,41 +9,17 @@ from fastapi import FastAPI
 from openpyxl import Workbook
 
 from pabrik.assessment.programme import CompanyResult, benchmark, breakdown, merge_small
-from tests.accounts.conftest import PASSWORD, World, logged_in
+from tests.web.programme.results import HEADER, rows
+from tests.web.session import PASSWORD, logged_in
+from tests.web.world import World
 
 pytestmark = pytest.mark.anyio
-
-HEADER = "nib,name,kbli,province,workforce,year,overall,pillar.management,field.investment,verified"
-
-
-def _rows() -> list[str]:
-    """Plastics (4 imported + the other company = 5), chemicals 6, food 4, textiles 1."""
-    rows = []
-    n = 0
-
-    def add(kbli: str, province: str, overall: float, year: int = 2024) -> None:
-        nonlocal n
-        n += 1
-        nib = f"{9200000000000 + n}"
-        rows.append(
-            f"{nib},PT Rahasia {n},{kbli},{province},{20 + n},{year},{overall},"
-            f"{overall},{max(overall - 1, 0)},ya"
-        )
-
-    for score in (2.0, 2.5, 3.1, 3.4):
-        add("22220", "Jawa Barat", score)
-    for score in (1.5, 1.8, 2.2, 2.6, 3.0, 3.3):
-        add("20111", "Banten", score)
-    for score in (1.1, 1.2, 1.3, 1.4):
-        add("10750", "Jawa Timur", score)
-    add("13111", "Bali", 2.0)
-    return rows
 
 
 @pytest.fixture(scope="module")
 async def imported(app: FastAPI, world: World) -> dict[str, object]:
     """Sixteen companies imported by the analyst (one row is refused)."""
-    text = "\n".join([HEADER, *_rows(), "123,PT Salah,99999,Atlantis,abc,1999,9,9,9,maybe"])
+    text = "\n".join([HEADER, *rows(), "123,PT Salah,99999,Atlantis,abc,1999,9,9,9,maybe"])
     async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
         files = {"file": ("indi.csv", text.encode(), "text/csv")}
         r = await c.post("/api/v1/programme/import", files=files)

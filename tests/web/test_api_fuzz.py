@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.accounts.service import Accounts
-from tests.accounts.conftest import World
+from tests.web.world import World
 
 pytestmark = pytest.mark.slow
 schemathesis = pytest.importorskip("schemathesis")

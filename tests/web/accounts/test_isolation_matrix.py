@@ -18,7 +18,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, Route
 
 from pabrik.runtime.accounts.permissions import Role, load_permissions
-from tests.accounts.conftest import BASE_URL, PASSWORD, World, anonymous, logged_in
+from tests.web.session import BASE_URL, PASSWORD, anonymous, logged_in
+from tests.web.world import World
 
 pytestmark = pytest.mark.anyio
 

@@ -11,26 +11,20 @@ from fastapi import FastAPI
 from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.programme.bulk_import import import_results
-from tests.accounts.conftest import PASSWORD, World
-from tests.accounts.test_programme import HEADER, _rows
-from tests.browser import launched_chromium, served
-from tests.web.conftest import browser_log_in
+from tests.web.browser import browser_log_in, served
+from tests.web.programme.results import HEADER, rows
+from tests.web.session import PASSWORD
+from tests.web.world import World
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(app: FastAPI, world: World) -> Iterator[str]:
-    csv = "\n".join([HEADER, *_rows()]).encode()
+    csv = "\n".join([HEADER, *rows()]).encode()
     import_results(app.state.assessments, TenantScope(None, Role.ANALYST, "setup"), csv, "p.csv")
     with served(app, lifespan="off") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    with launched_chromium() as browser:
-        yield browser
 
 
 def _page(chromium: object) -> object:

@@ -2,13 +2,18 @@
 
 Every role has a person in each; assessors are assigned to one company each; each company has
 a scored assessment with an attachment, and an API token.
+
+``build_world`` makes them over any runtime (tests/web/conftest.py offers it as the ``world``
+fixture). The ``world_*`` fixtures below are the instance the accounts and programme tests
+run on: its own data, k-anonymity 5, the real clock, and the app built after the world. Their
+folders' conftest.py files register them, so they replace settings, runtime, app and accounts
+there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -21,20 +26,11 @@ from pabrik.runtime.assess.service import Assessments, build_assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 from tests.assessment.answers import uniform
-from tests.web.conftest import BASE_URL, DEMO, PASSWORD, anonymous, logged_in, session_client
+from tests.paths import DEMO
+from tests.web.session import PASSWORD
 
 OTHER = "pt-lain"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-__all__ = [
-    "BASE_URL",
-    "OTHER",
-    "PASSWORD",
-    "World",
-    "anonymous",
-    "logged_in",
-    "session_client",
-]
 
 
 @dataclass
@@ -53,24 +49,6 @@ class World:
     spare_token_ids: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("accounts-data"), k_anonymity=5)
-
-
-@pytest.fixture(scope="module")
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = build_runtime(settings)
-    rt.backfill(days=1)
-    yield rt
-    rt.close()
-
-
 def _scored(base: Assessments, tenant: str, name: str) -> tuple[str, str]:
     svc = base.for_tenant(tenant, name, "setup", with_plant=False)
     row = svc.create("indi40", title=f"Asesmen {name}")
@@ -81,8 +59,8 @@ def _scored(base: Assessments, tenant: str, name: str) -> tuple[str, str]:
     return row.id, attachment.id
 
 
-@pytest.fixture(scope="module")
-def world(runtime: Runtime) -> World:
+def build_world(runtime: Runtime) -> World:
+    """Both companies, their people, tokens and scored assessments, in the runtime's store."""
     accounts = build_accounts(runtime)
     own = accounts.site_tenant
     accounts.create_tenant(
@@ -121,16 +99,25 @@ def world(runtime: Runtime) -> World:
     return w
 
 
-@pytest.fixture(scope="module")
-def app(settings: Settings, runtime: Runtime, world: World) -> FastAPI:
+@pytest.fixture(name="settings", scope="module")
+def world_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("accounts-data"), k_anonymity=5)
+
+
+@pytest.fixture(name="runtime", scope="module")
+def world_runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = build_runtime(settings)
+    rt.backfill(days=1)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(name="app", scope="module")
+def world_app(settings: Settings, runtime: Runtime, world: World) -> FastAPI:
     return create_app(settings, runtime)
 
 
-@pytest.fixture(scope="module")
-def accounts(app: FastAPI) -> Accounts:
+@pytest.fixture(name="accounts", scope="module")
+def world_accounts(app: FastAPI) -> Accounts:
     service: Accounts = app.state.accounts
     return service
-
-
-def data_dir(settings: Settings) -> Path:
-    return settings.data_dir

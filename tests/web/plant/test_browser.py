@@ -11,8 +11,7 @@ from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
-from tests.browser import launched_chromium, served
-from tests.web.conftest import browser_log_in
+from tests.web.browser import browser_log_in, served
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +22,10 @@ def base_url(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterat
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with launched_chromium() as chromium:
-        yield chromium
-
-
 def test_a_manager_follows_a_machine_and_switches_language(
-    browser: object, base_url: str, tmp_path: Path
+    chromium: object, base_url: str, tmp_path: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")  # type: ignore[attr-defined]
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")  # type: ignore[attr-defined]
     page = context.new_page()
     requests: list[str] = []
     problems: list[str] = []
@@ -70,7 +63,7 @@ def test_a_manager_follows_a_machine_and_switches_language(
     page.goto(f"{base_url}/")
     assert page.locator("h1").inner_text() == "Plant overview"
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
     phone_page = phone.new_page()
     browser_log_in(phone_page, base_url)
     phone_page.goto(f"{base_url}/admin/dead-letters")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import httpx
@@ -9,44 +8,12 @@ import pytest
 
 from pabrik.runtime.app import Runtime
 from pabrik.web.render import LANG_COOKIE
+from tests.web.links import collect
 
 pytestmark = pytest.mark.anyio
 
 PERCENT_ID = re.compile(r"\d+,\d\u00a0%")
 PERCENT_EN = re.compile(r"\d+\.\d%")
-
-
-class LinkCollector(HTMLParser):
-    """Collects every URL a page would load or link to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[tuple[str, str, str]] = []
-        self.inline_scripts: int = 0
-        self._in_script_type: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = dict(attrs)
-        for attr in ("src", "href", "hx-get", "action"):
-            value = named.get(attr)
-            if value is not None:
-                self.urls.append((tag, attr, value))
-        if tag == "script" and "src" not in named:
-            self._in_script_type = named.get("type") or "text/javascript"
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script_type and self._in_script_type != "application/json" and data.strip():
-            self.inline_scripts += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script_type = None
-
-
-def collect(html: str) -> LinkCollector:
-    parser = LinkCollector()
-    parser.feed(html)
-    return parser
 
 
 async def test_overview_speaks_indonesian_by_default(

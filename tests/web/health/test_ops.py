@@ -11,10 +11,10 @@ import pytest
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
+from tests.paths import DEMO
 from tests.pg import free_port
 
 pytestmark = pytest.mark.anyio
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-plant.yaml"
 
 
 async def test_healthz_answers_without_touching_the_database(client: httpx.AsyncClient) -> None:

@@ -12,7 +12,8 @@ from pabrik.runtime.app import build_runtime
 from pabrik.runtime.settings import Settings
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.web.app import create_app
-from tests.web.conftest import DEMO, PASSWORD, logged_in
+from tests.paths import DEMO
+from tests.web.session import PASSWORD, logged_in
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,7 @@ from pabrik.runtime.accounts.service import Accounts
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
-from tests.browser import launched_chromium, served
-from tests.web.conftest import browser_log_in
+from tests.web.browser import browser_log_in, served
 
 pytestmark = pytest.mark.browser
 SHOTS_ENV = os.environ.get("PABRIK_SCREENSHOTS")
@@ -26,12 +25,6 @@ SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else None
 def server(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterator[str]:
     with served(create_app(settings, runtime)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    with launched_chromium() as browser:
-        yield browser
 
 
 def shot(page: object, tmp_path: Path, name: str) -> None:

@@ -1,4 +1,5 @@
-"""Shared pieces of the real-browser journeys: Debian's Chromium and a uvicorn server thread."""
+"""Shared pieces of the real-browser journeys: Debian's Chromium, a uvicorn server thread, and
+logging in through the real form."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any, Literal
 
 import pytest
 import uvicorn
+
+from tests.web.session import ADMIN_USER, PASSWORD
 
 # Without the background-networking flags Chromium tries hosts that this closed network refuses.
 CHROMIUM_ARGS = [
@@ -66,3 +69,14 @@ def served(app: Any, lifespan: Literal["on", "off"] = "on") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
+
+
+def browser_log_in(
+    page: object, base_url: str, username: str = ADMIN_USER, password: str = PASSWORD
+) -> None:
+    """Log in through the real form in a Playwright page."""
+    page.goto(f"{base_url}/login")  # type: ignore[attr-defined]
+    page.fill('input[name="username"]', username)  # type: ignore[attr-defined]
+    page.fill('input[name="password"]', password)  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.click('[data-testid="login-form"] button[type="submit"]')  # type: ignore[attr-defined]

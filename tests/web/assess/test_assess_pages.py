@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.assessment.answers import uniform
-from tests.web.test_pages import collect
+from tests.web.links import collect
 
 pytestmark = pytest.mark.anyio
 
