@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,8 +11,9 @@ from typer.core import TyperGroup
 
 from pabrik.cli.app import app
 from pabrik.runtime.settings import Settings
+from tests.paths import DOCS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
+DOC = DOCS / "settings.md"
 HEADING = re.compile(r"^#{2,4} `(pabrik[^`]*)`\s*$", re.MULTILINE)
 
 
