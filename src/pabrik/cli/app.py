@@ -11,6 +11,7 @@ from rich.console import Console
 
 from pabrik.cli import (
     commands_assess,
+    commands_backup,
     commands_connect,
     commands_db,
     commands_deadletters,
@@ -43,6 +44,8 @@ app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
 app.command("simulate")(commands_serve.simulate)
 app.command("ingest")(commands_ingest.ingest)
+app.command("backup")(commands_backup.backup)
+app.command("restore")(commands_backup.restore)
 
 console = Console(stderr=True)
 

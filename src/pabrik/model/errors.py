@@ -70,3 +70,9 @@ class PortInUseError(PabrikError):
     """The web server cannot bind its port."""
 
     code = "port_in_use"
+
+
+class BackupError(PabrikError):
+    """A backup that cannot be made, or a backup folder that must not be restored."""
+
+    code = "backup_invalid"
