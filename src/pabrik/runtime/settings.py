@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     """Failed logins from one client address inside the window that lock the address."""
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """The window failures are counted in, and how long a lock lasts."""
+    body_limit_mb: int = Field(default=10, ge=1, le=1024)
+    """Largest request body, in megabytes (refused with 413 while it is being read)."""
+    upload_limit_mb: int = Field(default=50, ge=1, le=4096)
+    """Largest body of the upload routes (assessment attachments, programme import)."""
     k_anonymity: int = Field(default=5, ge=2, le=1000)
     """Smallest group of companies the programme view shows."""
     metrics_token: SecretStr = SecretStr("")

@@ -22,17 +22,18 @@ from pabrik.web.accounts import api as account_api
 from pabrik.web.accounts import pages as account_pages
 from pabrik.web.assess import api as assess_api
 from pabrik.web.assess import pages as assess_pages
-from pabrik.web.auth import authorize
+from pabrik.web.auth import authorize, body_allowed
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
 from pabrik.web.health import routes as ops
 from pabrik.web.kpi import api as kpi_api
 from pabrik.web.kpi import pages as kpi_pages
+from pabrik.web.limits import MEGABYTE, BodyLimit
 from pabrik.web.plant import api, pages
 from pabrik.web.plant import stops as stops_routes
 from pabrik.web.programme import routes as programme_routes
 from pabrik.web.render import Renderer
-from pabrik.web.security import SecurityHeaders
+from pabrik.web.security import SecurityHeaders, warn_if_plain_http
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -59,6 +60,13 @@ def create_app(
     app.state.accounts = build_accounts(rt)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
+    warn_if_plain_http(settings)
+    app.add_middleware(
+        BodyLimit,
+        body_bytes=settings.body_limit_mb * MEGABYTE,
+        upload_bytes=settings.upload_limit_mb * MEGABYTE,
+        gate=body_allowed,
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(ops.router)

@@ -8,7 +8,9 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
+from starlette.types import Scope
 
+from pabrik.model.errors import PabrikError
 from pabrik.runtime.accounts.credentials import new_secret, same
 from pabrik.runtime.accounts.errors import AuthenticationError, CsrfError, ForbiddenError
 from pabrik.runtime.accounts.permissions import load_permissions
@@ -107,6 +109,30 @@ async def authorize(
         raise ForbiddenError("your role may not do this", action=action)
 
 
+def body_allowed(scope: Scope) -> bool:
+    """Whether a request's body may be read: safe methods, public routes, known callers only."""
+    request = Request(scope)
+    method, path = route_key(request)
+    if method in SAFE_METHODS:
+        return True
+    action = load_permissions().action_of(method, path or "")
+    if action in {None, "public"}:
+        return action == "public"
+    try:
+        return _authenticate(request, _bearer_of(request)) is not None
+    except AuthenticationError:
+        return False
+    except PabrikError:
+        return True  # a down store answers through the app's own error page
+
+
+def _bearer_of(request: Request) -> HTTPAuthorizationCredentials | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials:
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials.strip())
+
+
 def _scrape_token(request: Request, bearer: HTTPAuthorizationCredentials | None) -> bool:
     expected = request.app.state.pabrik.settings.metrics_token.get_secret_value()
     return bool(expected and bearer is not None and same(bearer.credentials, expected))
@@ -144,10 +170,13 @@ def cookie_secure(request: Request, setting: str) -> bool:
         return setting == "always"
     if request.url.scheme == "https":
         return True
-    return not _loopback(request.url.hostname or "")
+    # The socket's own address, not the Host header, which any proxy or client may set.
+    server = request.scope.get("server")
+    return not (server and is_loopback(str(server[0])))
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine."""
     if host == "localhost":
         return True
     try:

@@ -15,7 +15,7 @@ from pabrik.model.errors import PabrikError
 from pabrik.present.accounts import labels as account_labels
 from pabrik.present.assess import labels as assess_labels
 from pabrik.present.formatting import Formatter
-from pabrik.present.i18n import Translator
+from pabrik.present.i18n import N_, Translator
 from pabrik.present.labels import ERROR_KEYS, ERROR_REASON_KEYS, coded
 from pabrik.web.deps import request_locale, web_state
 from pabrik.web.schemas import ErrorBody, ErrorPublic
@@ -31,6 +31,8 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "forbidden": 403,
     "csrf_failed": 403,
     "rate_limited": 429,
+    "bad_request": 400,
+    "payload_too_large": 413,
     "config_invalid": 500,
     "port_in_use": 500,
     "store_unavailable": 503,
@@ -42,6 +44,8 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
 STATUS_BY_REASON: Final[dict[tuple[str, str], int]] = {("attachment_rejected", "size"): 413}
 # Starlette's own errors (unknown path, wrong method), named by our codes.
 CODE_BY_STATUS: Final[dict[int, str]] = {
+    400: "bad_request",
+    413: "payload_too_large",
     404: "not_found",
     405: "method_not_allowed",
     422: "invalid_request",
@@ -54,6 +58,8 @@ MESSAGE_KEYS: Final[dict[str, str]] = {
     **ERROR_KEYS,
     **account_labels.ERROR_KEYS,
     **assess_labels.ERROR_KEYS,
+    "bad_request": N_("error.bad_request"),
+    "payload_too_large": N_("error.payload_too_large"),
 }
 REASON_KEYS: Final[dict[str, str]] = {**account_labels.REASON_KEYS, **ERROR_REASON_KEYS}
 # Reasons whose words depend on the code they qualify ("size" of an upload).
