@@ -26,6 +26,10 @@ SECRET_KEY = re.compile(
 REDACTED = "**redacted**"
 # Every connector's diagnostics has exactly these keys; ``details`` holds what is its own.
 REPORT_KEYS = ("kind", "name", "state", "metrics", "config", "details")
+# The reason code of an input whose decoding raised: a bug or a hostile input, never retried.
+DECODE_ERROR = "decode_error"
+# How much of a raw payload a dead letter keeps (the store caps it again).
+KEPT_PAYLOAD_CHARS = 8192
 
 
 class ConnectionState(StrEnum):
@@ -49,6 +53,14 @@ class InputRejection:
     payload: str
     # What a replay needs besides the payload (format, topic, kind...), kept as text.
     context: Mapping[str, str] = field(default_factory=dict)
+
+
+def decode_failure(
+    source: str, err: BaseException, payload: str, context: Mapping[str, str]
+) -> InputRejection:
+    """The dead letter of an input whose decoding raised: the error's type, a bounded payload."""
+    detail = f"decoding raised {error_text(err, 200)}"
+    return InputRejection(source, DECODE_ERROR, detail, payload[:KEPT_PAYLOAD_CHARS], context)
 
 
 class Sink(Protocol):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pabrik.model.equipment import Signal
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, from_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
@@ -59,6 +60,7 @@ def _check(record: Record, plant: Plant, now: datetime) -> None:
             )
         if not math.isfinite(record.value):
             raise _RejectedError("not_finite", f"value {record.value!r} is not a finite number")
+        _check_plausible(record, machine.signals)
     elif isinstance(record, CountRecord):
         for name in ("good", "scrap", "rework"):
             _check_count_range(name, getattr(record, name))
@@ -66,6 +68,18 @@ def _check(record: Record, plant: Plant, now: datetime) -> None:
     else:
         _check_reason(record, plant)
         _check_product(record.product_id, machine.products)
+
+
+def _check_plausible(record: SampleRecord, signals: list[Signal]) -> None:
+    """Refuse a value outside its signal's plausible range (by default |value| <= 1e15)."""
+    for signal in signals:
+        if signal.id == record.signal_id and not signal.plausible.contains(record.value):
+            bounds = signal.plausible
+            raise _RejectedError(
+                "out_of_range",
+                f"value {record.value!r} is outside the plausible range"
+                f" [{bounds.min:g}, {bounds.max:g}] of '{signal.id}'",
+            )
 
 
 def _check_count_range(name: str, value: int) -> None:
@@ -172,7 +186,18 @@ def _text(data: Mapping[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str) or not 0 < len(value) <= 64:
         raise _RejectedError("wrong_type", f"'{key}' must be text of 1 to 64 characters")
+    if not _is_unicode(value):
+        # JSON escapes can spell lone surrogates ("\\ud800"), which no store can write.
+        raise _RejectedError("wrong_type", f"'{key}' must be valid Unicode text")
     return value
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_payload(
@@ -188,16 +213,24 @@ def decode_payload(
     size = len(payload.encode() if isinstance(payload, str) else payload)
     if size > max_bytes:
         return Rejection("payload_too_large", f"{size} bytes is over the {max_bytes} byte limit")
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as err:
-        return Rejection("malformed_json", f"not valid JSON: {str(err)[:200]}")
+    data = _json(payload)
+    if isinstance(data, Rejection):
+        return data
     if not isinstance(data, dict):
         return Rejection("wrong_type", "payload must be a JSON object")
     try:
         return _decode(data, kind, source, machine_id, signal_id)
     except _RejectedError as r:
         return r.rejection
+    except RecursionError:
+        return Rejection("malformed_json", "payload nests too deeply")
+
+
+def _json(payload: bytes | str) -> Any:
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as err:
+        return Rejection("malformed_json", f"not valid JSON: {str(err)[:200]}")
     except RecursionError:
         return Rejection("malformed_json", "payload nests too deeply")
 

@@ -6,13 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pabrik.connectors.contract import ConnectorMetrics, InputRejection
+from pabrik.connectors.contract import (
+    KEPT_PAYLOAD_CHARS,
+    ConnectorMetrics,
+    InputRejection,
+    decode_failure,
+)
 from pabrik.connectors.mqtt.client import Decoded, Inbound, Outgoing, SessionOptions
 from pabrik.connectors.mqtt.config import MqttConfig
 from pabrik.connectors.mqtt.diagnostics import diagnostics, session_details
 from pabrik.connectors.mqtt.mapping import JsonDecoder
 from pabrik.connectors.mqtt.session import MqttSession
 from pabrik.connectors.mqtt.shell import SessionConnector
+from pabrik.model.records import Record
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection
 
@@ -21,8 +27,8 @@ REPLAY_FORMAT = "mqtt"
 
 
 def raw_text(payload: bytes) -> str:
-    """A payload as text for the dead-letter store (invalid UTF-8 replaced)."""
-    return payload.decode("utf-8", "replace")
+    """A payload's head as text for the dead-letter store (invalid UTF-8 replaced)."""
+    return payload[: KEPT_PAYLOAD_CHARS * 4].decode("utf-8", "replace")[:KEPT_PAYLOAD_CHARS]
 
 
 def rejection(source: str, topic: str | None, payload: bytes, why: Rejection) -> InputRejection:
@@ -39,19 +45,28 @@ class JsonHandler:
         self.decoder = JsonDecoder(config, plant)
 
     def decode(self, batch: Sequence[Inbound], now: datetime) -> Decoded:
-        """Records and rejections of a batch."""
+        """Records and rejections of a batch; a message whose decoding raises is dead-lettered."""
         out = Decoded()
         for message in batch:
-            if message.topic is None:
-                why = Rejection("unknown_topic", "topic is not valid UTF-8")
-                out.rejections.append(rejection(self.source, None, message.payload, why))
-                continue
-            found = self.decoder.decode(message.topic, message.payload, now)
-            if isinstance(found, Rejection):
-                out.rejections.append(rejection(self.source, message.topic, message.payload, found))
+            try:
+                found = self._one(message, now)
+            except Exception as err:  # noqa: BLE001 - one message must never block the batch
+                context = {"format": REPLAY_FORMAT, "topic": message.topic or ""}
+                found = decode_failure(self.source, err, raw_text(message.payload), context)
+            if isinstance(found, InputRejection):
+                out.rejections.append(found)
             else:
                 out.records.extend(found)
         return out
+
+    def _one(self, message: Inbound, now: datetime) -> list[Record] | InputRejection:
+        if message.topic is None:
+            why = Rejection("unknown_topic", "topic is not valid UTF-8")
+            return rejection(self.source, None, message.payload, why)
+        found = self.decoder.decode(message.topic, message.payload, now)
+        if isinstance(found, Rejection):
+            return rejection(self.source, message.topic, message.payload, found)
+        return found
 
     def will(self) -> Outgoing | None:
         """No last will for a plain subscriber."""

@@ -11,7 +11,12 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from pabrik.connectors.contract import ConnectorMetrics, InputRejection
+from pabrik.connectors.contract import (
+    KEPT_PAYLOAD_CHARS,
+    ConnectorMetrics,
+    InputRejection,
+    decode_failure,
+)
 from pabrik.connectors.mqtt.client import Decoded, Inbound, Outgoing, SessionOptions
 from pabrik.connectors.mqtt.session import MqttSession
 from pabrik.connectors.mqtt.shell import SessionConnector
@@ -106,7 +111,14 @@ class SparkplugHandler:
         """Records and rejections for a batch, in order (session state depends on order)."""
         out = Decoded()
         for message in batch:
-            self._message(message, now, out)
+            records, rejections = len(out.records), len(out.rejections)
+            try:
+                self._message(message, now, out)
+            except Exception as err:  # noqa: BLE001 - one message must never block the batch
+                # Drop what the failed message half-made; keep it whole as a dead letter.
+                del out.records[records:], out.rejections[rejections:]
+                context, text = _raw_context(message.topic), _raw_text(message.payload)
+                out.rejections.append(decode_failure(self.source, err, text, context))
         return out
 
     def _message(self, message: Inbound, now: datetime, out: Decoded) -> None:
@@ -244,13 +256,21 @@ class SparkplugHandler:
             out.rejections.append(InputRejection(self.source, why.code, why.detail, text, context))
 
     def _reject_raw(self, out: Decoded, topic: str | None, raw: bytes, why: Rejection) -> None:
-        context = {"format": "sparkplug", "topic": topic or "", "encoding": "base64"}
-        text = base64.b64encode(raw[: 6 * 1024]).decode()
+        context, text = _raw_context(topic), _raw_text(raw)
         out.rejections.append(InputRejection(self.source, why.code, why.detail, text, context))
 
     def _count(self, name: str) -> None:
         extra = self.metrics.extra
         extra[name] = extra.get(name, 0) + 1
+
+
+def _raw_context(topic: str | None) -> dict[str, str]:
+    return {"format": "sparkplug", "topic": topic or "", "encoding": "base64"}
+
+
+def _raw_text(raw: bytes) -> str:
+    """The payload's head in base64, within the dead letter's bound."""
+    return base64.b64encode(raw[: KEPT_PAYLOAD_CHARS // 4 * 3]).decode()
 
 
 class SparkplugConnector(SessionConnector):

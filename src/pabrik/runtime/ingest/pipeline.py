@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pabrik.model.records import DeadLetter, Record, record_kind
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection, check_record, decode_payload
-from pabrik.storage.store import Store, WriteResult
+from pabrik.storage.store import DEAD_LETTER_PAYLOAD_CAP, Store, WriteResult
 
 Clock = Callable[[], datetime]
 
@@ -42,6 +42,15 @@ def _record_json(record: Record) -> str:
     return json.dumps(data, default=str)
 
 
+def _storable(text: str) -> str:
+    """Text any store can write: lone surrogates (from JSON escapes) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
 class Ingestor:
     """Buffers accepted records and commits them in batches with their checkpoints."""
 
@@ -67,7 +76,7 @@ class Ingestor:
         with self._lock:
             for record in records:
                 self.metrics.received += 1
-                rejection = check_record(record, self.plant, now)
+                rejection = self._checked(record, now)
                 if rejection is None:
                     self._pending.append(record)
                 else:
@@ -76,6 +85,12 @@ class Ingestor:
                         record.source, rejection, _record_json(record), now, RECORD_CONTEXT
                     )
         return rejections
+
+    def _checked(self, record: Record, now: datetime) -> Rejection | None:
+        try:
+            return check_record(record, self.plant, now)
+        except Exception as err:  # noqa: BLE001 - a bug in a check must not block the batch
+            return Rejection("validation_error", f"validation raised {type(err).__name__}")
 
     def offer_payload(
         self,
@@ -129,7 +144,8 @@ class Ingestor:
         self.metrics.rejected += 1
         by_code = self.metrics.rejected_by_code
         by_code[rejection.code] = by_code.get(rejection.code, 0) + 1
-        letter = DeadLetter(source, now, rejection.code, rejection.detail, payload, context=context)
+        detail, payload = _storable(rejection.detail), _storable(payload[:DEAD_LETTER_PAYLOAD_CAP])
+        letter = DeadLetter(source, now, rejection.code, detail, payload, context=context)
         self._dead.append(letter)
 
     def ingest(

@@ -1,0 +1,117 @@
+"""No poison message on the Sparkplug path: hostile payloads are dead-lettered, the rest stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pabrik.connectors.contract import KEPT_PAYLOAD_CHARS, ConnectorMetrics
+from pabrik.connectors.mqtt.client import Inbound
+from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
+from pabrik.connectors.sparkplug.connector import SparkplugHandler
+from pabrik.connectors.sparkplug.mapping import MetricMapper
+from pabrik.model.site import Plant
+from pabrik.runtime.ingest.connectors import IngestSink
+from pabrik.runtime.plant.siteconfig import parse_site
+from pabrik.storage.sqlite.store import SqliteStore
+from tests.connectors.peers import TEST_SITE, Broker, wait_until
+from tests.connectors.sparkplug.edge import EdgeNode, edge_client, host_config, metric, started_host
+
+WINDOW = (datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=1))
+BOMB = b"[" * 100_000 + b"]" * 100_000
+
+
+def template_bomb(depth: int) -> bytes:
+    """A metric whose template nests ``depth`` times, written by hand (protobuf refuses it)."""
+    body = b""
+    for _ in range(depth):
+        body = _field(2, _field(1, b"x") + _field(18, body))  # Template.metrics, template_value
+    return _field(2, _field(1, b"Temp") + _field(18, body))  # Payload.metrics
+
+
+def _field(number: int, data: bytes) -> bytes:
+    return _varint((number << 3) | 2) + _varint(len(data)) + data
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+@pytest.fixture
+def plant() -> Plant:
+    """The test plant with a payload limit large enough to let hostile payloads in."""
+    return parse_site(TEST_SITE.replace("4096", "1048576")).plant()
+
+
+def test_hostile_protobufs_and_state_are_dead_lettered_and_good_data_after_them_is_stored(
+    broker: Broker, plant: Plant, store: SqliteStore, sink: IngestSink, unique: Callable[[str], str]
+) -> None:
+    group = unique("grp")
+    config = host_config(broker, group, unique("host"))
+    host = started_host(config, plant, sink)
+    client = edge_client(broker)
+    node = EdgeNode(client, group)
+    try:
+        node.nbirth([])
+        node.dbirth("dev1", [metric("Temp", 10, pb.Float, float_value=40.0)])
+        node.raw("DDATA", BOMB, "dev1")
+        node.raw("DDATA", template_bomb(5000), "dev1")
+        state = f"spBv1.0/STATE/{config.host_id}"
+        client.publish(state, BOMB, qos=1).wait_for_publish(30)
+        node.ddata("dev1", [metric(alias=10, float_value=43.0)])
+        wait_until(
+            lambda: 43.0 in [s.value for s in store.samples("press-1", "temperature", *WINDOW)],
+            what="the good data after the hostile payloads",
+        )
+    finally:
+        host.close()
+        client.disconnect()
+        client.loop_stop()
+    letters = store.dead_letters(10, 0)
+    assert sorted(d.reason_code for d in letters) == ["bad_protobuf", "bad_protobuf"]
+    assert all(len(d.payload) <= KEPT_PAYLOAD_CHARS for d in letters)
+    assert host.metrics.reconnects == 0
+
+
+class _BrokenMapper(MetricMapper):
+    """A mapper with a bug: a metric named Boom makes it raise."""
+
+    def metrics(self, topic: str, payload: pb.Payload, *args: Any, **kw: Any) -> Any:
+        if any(m.name == "Boom" for m in payload.metrics):
+            raise KeyError("a bug in the mapper")
+        return super().metrics(topic, payload, *args, **kw)
+
+
+def test_any_exception_while_handling_one_message_dead_letters_only_that_message(
+    plant: Plant,
+) -> None:
+    config = host_config(Broker("127.0.0.1", 1), "g", "h")
+    handler = SparkplugHandler(config, plant, ConnectorMetrics(), lambda: 0)
+    handler.publish = lambda _: None
+    handler.mapper = _BrokenMapper(config, plant)
+
+    def message(kind: str, seq: int, *metrics: pb.Payload.Metric) -> Inbound:
+        body = pb.Payload(seq=seq, metrics=list(metrics)).SerializeToString()
+        return Inbound(f"spBv1.0/g/{kind}/node1/dev1", body, 1, seq, 1)
+
+    batch = [
+        Inbound("spBv1.0/g/NBIRTH/node1", pb.Payload(seq=0).SerializeToString(), 1, 9, 1),
+        message("DBIRTH", 1, metric("Temp", 10, pb.Float, float_value=40.0)),
+        message("DDATA", 2, metric("Boom", None, pb.Float, float_value=1.0)),
+        message("DDATA", 3, metric(alias=10, float_value=41.0)),
+    ]
+    out = handler.decode(batch, datetime.now(UTC))
+    assert [getattr(r, "value", None) for r in out.records] == [40.0, 41.0]
+    [letter] = out.rejections
+    assert letter.reason_code == "decode_error"
+    assert "KeyError" in letter.detail
+    assert letter.context["topic"] == "spBv1.0/g/DDATA/node1/dev1"
+    assert letter.context["encoding"] == "base64"
