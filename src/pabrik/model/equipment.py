@@ -19,6 +19,28 @@ class SignalKind(StrEnum):
     COUNTER = "counter"
 
 
+# Any sample beyond this magnitude is corrupt data, whatever the signal (a signal's own
+# plausible range narrows it further). 1e15 is far above any physical reading or meter total.
+DEFAULT_PLAUSIBLE_ABS = 1e15
+
+
+class Plausible(StrictModel):
+    """The range a signal's value can physically take; outside it a sample is refused."""
+
+    min: float = Field(default=-DEFAULT_PLAUSIBLE_ABS, allow_inf_nan=False)
+    max: float = Field(default=DEFAULT_PLAUSIBLE_ABS, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min >= self.max:
+            raise ValueError("min must be below max")
+        return self
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in [min, max]."""
+        return self.min <= value <= self.max
+
+
 class Signal(StrictModel):
     """A measured quantity on a machine (temperature, vibration, kWh meter...)."""
 
@@ -32,6 +54,8 @@ class Signal(StrictModel):
     """Lower specification limit, for the capability indices Cm, Cmk, Cp and Cpk."""
     usl: float | None = None
     """Upper specification limit, for the capability indices Cm, Cmk, Cp and Cpk."""
+    plausible: Plausible = Field(default_factory=Plausible)
+    """Values outside this range are dead-lettered as ``out_of_range`` (not alarm limits)."""
 
     @model_validator(mode="after")
     def _limits_ordered(self) -> Self:
