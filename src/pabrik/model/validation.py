@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pabrik.model.equipment import Signal
-from pabrik.model.equipment import Signal
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, from_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
@@ -62,7 +61,6 @@ def _check(record: Record, plant: Plant, now: datetime) -> None:
         if not math.isfinite(record.value):
             raise _RejectedError("not_finite", f"value {record.value!r} is not a finite number")
         _check_plausible(record, machine.signals)
-        _check_plausible(record, machine.signals)
     elif isinstance(record, CountRecord):
         for name in ("good", "scrap", "rework"):
             _check_count_range(name, getattr(record, name))
@@ -70,18 +68,6 @@ def _check(record: Record, plant: Plant, now: datetime) -> None:
     else:
         _check_reason(record, plant)
         _check_product(record.product_id, machine.products)
-
-
-def _check_plausible(record: SampleRecord, signals: list[Signal]) -> None:
-    """Refuse a value outside its signal's plausible range (by default |value| <= 1e15)."""
-    for signal in signals:
-        if signal.id == record.signal_id and not signal.plausible.contains(record.value):
-            bounds = signal.plausible
-            raise _RejectedError(
-                "out_of_range",
-                f"value {record.value!r} is outside the plausible range"
-                f" [{bounds.min:g}, {bounds.max:g}] of '{signal.id}'",
-            )
 
 
 def _check_plausible(record: SampleRecord, signals: list[Signal]) -> None:
