@@ -105,7 +105,7 @@ async def test_csv_export(client: httpx.AsyncClient, runtime: Runtime) -> None:
 async def test_catalogue_lists_metadata(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/kpi/catalogue", params={"lang": "en"})
     oee = next(k for k in r.json() if k["id"] == "oee")
-    assert (oee["iso"], oee["trend"], oee["name"]) == (6, "higher", "OEE index")
+    assert (oee["iso"], oee["trend"], oee["name"]) == (6, "higher", "OEE")
 
 
 @pytest.mark.parametrize(
