@@ -11,7 +11,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from pabrik.connectors.mqtt import MqttConfig
 from pabrik.connectors.mqtt.connector import MqttConnector
 from pabrik.model.site import Plant
-from tests.connectors.peers import Broker, wait_until
+from pabrik.runtime.plant.siteconfig import parse_site
+from tests.connectors.peers import TEST_SITE, Broker, wait_until
 
 
 class Publisher:
@@ -37,6 +38,13 @@ class Publisher:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def roomy_plant() -> Plant:
+    """The test plant with a 1 MiB payload limit, so that hostile payloads reach the decoders."""
+    return parse_site(
+        TEST_SITE.replace("max_payload_bytes: 4096", "max_payload_bytes: 1048576")
+    ).plant()
 
 
 def mqtt_config(peer: Broker, client_id: str, **overrides: Any) -> MqttConfig:

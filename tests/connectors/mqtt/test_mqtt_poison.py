@@ -17,10 +17,9 @@ from pabrik.model.records import Record
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection
 from pabrik.runtime.ingest.connectors import IngestSink
-from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.mqtt.helpers import Publisher, mqtt_config, started
-from tests.connectors.peers import TEST_SITE, Broker, wait_until
+from tests.connectors.mqtt.helpers import Publisher, mqtt_config, roomy_plant, started
+from tests.connectors.peers import Broker, wait_until
 
 MACHINE = "pabrik/v1/uji/hall/line-1/press-1"
 # The security test's payload: 200 KB of nested brackets.
@@ -31,7 +30,7 @@ WINDOW = (datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(
 @pytest.fixture
 def plant() -> Plant:
     """The test plant with a payload limit large enough to let the bomb reach the decoder."""
-    return parse_site(TEST_SITE.replace("4096", "1048576")).plant()
+    return roomy_plant()
 
 
 def good(value: float) -> str:

@@ -173,3 +173,26 @@ def started_host(config: SparkplugConfig, plant: Plant, sink: Any) -> SparkplugC
 
 
 Check = Callable[[], bool]
+
+
+def template_bomb(depth: int) -> bytes:
+    """A metric whose template nests ``depth`` times, written by hand (protobuf refuses it)."""
+    body = b""
+    for _ in range(depth):
+        body = raw_field(
+            2, raw_field(1, b"x") + raw_field(18, body)
+        )  # Template.metrics, template_value
+    return raw_field(2, raw_field(1, b"Temp") + raw_field(18, body))  # Payload.metrics
+
+
+def raw_field(number: int, data: bytes) -> bytes:
+    return varint((number << 3) | 2) + varint(len(data)) + data
+
+
+def varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)

@@ -15,40 +15,26 @@ from pabrik.connectors.sparkplug.connector import SparkplugHandler
 from pabrik.connectors.sparkplug.mapping import MetricMapper
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
-from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.peers import TEST_SITE, Broker, wait_until
-from tests.connectors.sparkplug.edge import EdgeNode, edge_client, host_config, metric, started_host
+from tests.connectors.mqtt.helpers import roomy_plant
+from tests.connectors.peers import Broker, wait_until
+from tests.connectors.sparkplug.edge import (
+    EdgeNode,
+    edge_client,
+    host_config,
+    metric,
+    started_host,
+    template_bomb,
+)
 
 WINDOW = (datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=1))
 BOMB = b"[" * 100_000 + b"]" * 100_000
 
 
-def template_bomb(depth: int) -> bytes:
-    """A metric whose template nests ``depth`` times, written by hand (protobuf refuses it)."""
-    body = b""
-    for _ in range(depth):
-        body = _field(2, _field(1, b"x") + _field(18, body))  # Template.metrics, template_value
-    return _field(2, _field(1, b"Temp") + _field(18, body))  # Payload.metrics
-
-
-def _field(number: int, data: bytes) -> bytes:
-    return _varint((number << 3) | 2) + _varint(len(data)) + data
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        low, value = value & 0x7F, value >> 7
-        out.append(low | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
 @pytest.fixture
 def plant() -> Plant:
     """The test plant with a payload limit large enough to let hostile payloads in."""
-    return parse_site(TEST_SITE.replace("4096", "1048576")).plant()
+    return roomy_plant()
 
 
 def test_hostile_protobufs_and_state_are_dead_lettered_and_good_data_after_them_is_stored(
