@@ -16,6 +16,7 @@ from pabrik.connectors.simulator.config import SimulatorConfig
 from pabrik.connectors.sparkplug.config import SparkplugConfig
 from pabrik.model.errors import ConfigError, ConfigIssue
 from pabrik.model.site import Plant
+from pabrik.runtime.plant.references import Problem, unknown_references
 
 ConnectorConfig = Annotated[
     SimulatorConfig | ModbusConfig | OpcuaConfig | MqttConfig | SparkplugConfig,
@@ -138,9 +139,22 @@ def parse_site(text: str, source: str = "<text>") -> SiteConfig:
     if not isinstance(data, dict):
         raise ConfigError(source, [ConfigIssue("", "the file must hold a mapping of settings")])
     try:
-        return SiteConfig.model_validate(data)
+        site = SiteConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(source, _issues(err, text)) from err
+    problems = unknown_references(site.plant(), list(site.connectors))
+    if problems:
+        raise ConfigError(source, _located(problems, text))
+    return site
+
+
+def _located(problems: list[Problem], text: str) -> list[ConfigIssue]:
+    lines = _line_index(text)
+    issues = []
+    for loc, message in problems:
+        line = _nearest_line(lines, loc)
+        issues.append(ConfigIssue(_path(loc), message + (f" (line {line})" if line else "")))
+    return issues
 
 
 DEMO_SITE = Path("examples/demo-plant.yaml")
