@@ -39,12 +39,7 @@ def test_no_source_module_is_over_400_lines() -> None:
 # Test folders with no source folder of the same path, each with its reason. None so far.
 UNMIRRORED: dict[Path, str] = {}
 # Modules that still import a conftest or test module, each with its reason.
-IMPORTS_PENDING: dict[Path, str] = {
-    Path("present/conftest.py"): "owned by the presentation change in flight; its fixtures "
-    "come from tests.web.conftest, which still offers them",
-    Path("present/test_glossary_pages.py"): "as present/conftest.py: should import "
-    "tests.paths and tests.web.session",
-}
+IMPORTS_PENDING: dict[Path, str] = {}
 
 
 def _test_folders() -> list[Path]:

@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from pabrik.present.glossary import Glossary, glossary
 from pabrik.present.i18n import LOCALES
 from pabrik.present.labels import WINDOW_KEYS
+from tests.paths import DEMO
 from tests.present.pagetext import Marked, PageText, flat, read
-from tests.web.conftest import ADMIN_USER, DEMO, PASSWORD, logged_in
+from tests.web.session import ADMIN_USER, PASSWORD, logged_in
 
 
 def _machine_ids(site_file: Path) -> list[str]:

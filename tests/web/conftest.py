@@ -1,100 +1,27 @@
-"""The web suite's demo plant at a fixed clock, its app, and logged-in clients.
-
-Every fixture here is module-scoped except the clients, so each test module gets its own data.
-The accounts and programme folders replace settings, runtime, app and accounts with the
-two-company instance of tests/web/world.py. Helpers to log in are in tests/web/session.py.
-"""
+"""The web suite's fixtures: the demo plant at a fixed clock, its app and clients (demo_app.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from tests.web.demo_app import (
+    accounts,
+    anon,
+    anyio_backend,
+    app,
+    chromium,
+    client,
+    runtime,
+    settings,
+    world,
+)
 
-import httpx
-import pytest
-from fastapi import FastAPI
-
-from pabrik.runtime.accounts.access import build_accounts
-from pabrik.runtime.accounts.permissions import Role
-from pabrik.runtime.accounts.service import Accounts
-from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.settings import Settings
-from pabrik.web.app import create_app
-from tests.paths import DEMO
-from tests.web.browser import launched_chromium
-from tests.web.session import ADMIN_USER, PASSWORD, anonymous, logged_in, session_client
-from tests.web.world import World, build_world
-
-# tests/present still imports these from here; they live in tests/paths.py and tests/web/session.py.
-__all__ = ["ADMIN_USER", "DEMO", "PASSWORD", "logged_in"]
-
-HOSTILE_PAYLOAD = '{"ts": "<script>alert(1)</script>", "state": "running"}'
-# A fixed Tuesday mid-morning in Cikarang, so pages show the same simulated day on every run.
-NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("pabrik-data"))
-
-
-@pytest.fixture(scope="module")
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = build_runtime(settings, clock=lambda: NOW)
-    rt.backfill(days=1)
-    rt.ingestor.offer_payload(
-        HOSTILE_PAYLOAD, kind="state", source="test/hostile", machine_id="imm-01"
-    )
-    rt.ingestor.flush()
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def accounts(runtime: Runtime) -> Accounts:
-    """The account service over the test runtime, with a system admin to log in as."""
-    service = build_accounts(runtime)
-    if service.store.user_by_name(ADMIN_USER) is None:
-        service.create_user(
-            None, username=ADMIN_USER, password=PASSWORD, role=Role.SYSTEM_ADMIN, tenant_id=None
-        )
-    return service
-
-
-@pytest.fixture(scope="module")
-def app(settings: Settings, runtime: Runtime, accounts: Accounts) -> FastAPI:
-    return create_app(settings, runtime)
-
-
-@pytest.fixture(scope="module")
-def world(runtime: Runtime) -> World:
-    """A second company beside the site's owner, with a person of every role in each."""
-    return build_world(runtime)
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A system admin's session: may do everything, acting for the site's own company."""
-    c = await session_client(app, ADMIN_USER, PASSWORD)
-    try:
-        yield c
-    finally:
-        await c.aclose()
-
-
-@pytest.fixture
-async def anon(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with anonymous(app) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """A headless Chromium for the module's browser journeys (skips without one)."""
-    with launched_chromium() as browser:
-        yield browser
+__all__ = [
+    "accounts",
+    "anon",
+    "anyio_backend",
+    "app",
+    "chromium",
+    "client",
+    "runtime",
+    "settings",
+    "world",
+]
