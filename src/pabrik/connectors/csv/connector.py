@@ -6,12 +6,12 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pabrik.connectors.contract import InputRejection
+from pabrik.connectors.contract import KEPT_PAYLOAD_CHARS, InputRejection, decode_failure
 from pabrik.connectors.csv.config import CsvOptions
 from pabrik.connectors.csv.mapping import RowDecoder, header_index
 from pabrik.model.records import Record
@@ -56,7 +56,8 @@ class CsvReader:
     def batches(self, start_row: int, now: datetime) -> Iterator[Batch]:
         """Batches of rows after ``start_row`` (1 = the first data row)."""
         with self.path.open(encoding=self.options.encoding, newline="") as f:
-            rows = csv.reader(f, delimiter=self.options.delimiter)
+            lines = _Lines(f)
+            rows = csv.reader(lines, delimiter=self.options.delimiter)
             header = next(rows, None)
             if header is None:
                 return
@@ -71,8 +72,8 @@ class CsvReader:
                 "file": self.path.name,
             }
             batch = Batch(start_row)
-            for number, row in enumerate(rows, start=1):
-                if number <= start_row or not any(cell.strip() for cell in row):
+            for number, row in enumerate(_rows(rows, lines), start=1):
+                if number <= start_row or (isinstance(row, list) and not any(map(str.strip, row))):
                     continue
                 self._add(batch, number, row, columns, context, now)
                 if len(batch.records) + len(batch.rejections) >= self.options.batch_size:
@@ -84,22 +85,66 @@ class CsvReader:
         self,
         batch: Batch,
         number: int,
-        row: list[str],
+        row: list[str] | _Unreadable,
         columns: dict[str, int],
         context: dict[str, str],
         now: datetime,
     ) -> None:
         batch.end_row = number
-        found = self.decoder.decode(row, columns, now)
+        where = context | {"row": str(number)}
+        source = self.options.source
+        if isinstance(row, _Unreadable):
+            batch.rejections.append(decode_failure(source, row.error, row.line, where))
+            return
+        try:
+            found = self.decoder.decode(row, columns, now)
+        except Exception as err:  # noqa: BLE001 - one row must never stop the import
+            text = _row_text(row, self.options.delimiter)
+            batch.rejections.append(decode_failure(source, err, text, where))
+            return
         if isinstance(found, Rejection):
             text = _row_text(row, self.options.delimiter)
-            where = context | {"row": str(number)}
             detail = f"row {number}: {found.detail}"
             batch.rejections.append(
                 InputRejection(self.options.source, found.code, detail, text, where)
             )
         else:
             batch.records.append(found)
+
+
+class _Lines:
+    """The file's lines for the csv reader, remembering the head of the last one read."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.last = ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.last = line[:KEPT_PAYLOAD_CHARS]
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """A row the csv reader refused (a field over its limit, a NUL byte...)."""
+
+    error: csv.Error
+    line: str
+
+
+def _rows(rows: Iterator[list[str]], lines: _Lines) -> Iterator[list[str] | _Unreadable]:
+    """The reader's rows; a row it refuses comes as _Unreadable and reading goes on."""
+    while True:
+        try:
+            yield next(rows)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            yield _Unreadable(err, lines.last)
 
 
 def _row_text(row: list[str], delimiter: str) -> str:
