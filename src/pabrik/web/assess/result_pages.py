@@ -20,6 +20,10 @@ from pabrik.runtime.assess.reports import report_data
 from pabrik.web.assess.responses import download, redirect
 from pabrik.web.deps import AssessmentsDep, FormatterDep, RendererDep
 
+ASCII_DIGITS = frozenset("0123456789")
+# Enough for any score, level, share or rupiah budget; far below int()'s 4,300-digit limit.
+MAX_DIGITS = 15
+
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
@@ -69,19 +73,16 @@ async def verification(
     elif action == "note":
         svc.add_visit_note(assessment_id, str(form.get("note") or ""))
     elif action == "adjust":
-        score_text = str(form.get("score") or "")
-        if not score_text.isdigit():
-            raise InvalidRequestError("the score must be a whole number", reason="bad_adjustment")
         svc.adjust(
             assessment_id,
             str(form.get("question") or ""),
-            int(score_text),
+            whole_number(form.get("score"), "bad_adjustment"),
             str(form.get("reason") or ""),
         )
     elif action == "verify":
         svc.verify(assessment_id)
     elif action == "rescore":
-        svc.rescore(assessment_id, int(str(form.get("version") or "0") or 0))
+        svc.rescore(assessment_id, whole_number(form.get("version") or "0", "bad_adjustment"))
     else:
         raise InvalidRequestError(f"unknown action '{action}'", reason="bad_adjustment")
     return redirect(request, f"/assess/{assessment_id}/results#verification")
@@ -90,8 +91,9 @@ async def verification(
 def _budget(text: str | None) -> int | None:
     if not text:
         return None
-    digits = "".join(c for c in text if c.isdigit())
-    if not digits:
+    # Separators are welcome ("Rp 1.500.000"); only ASCII digits count, and not too many.
+    digits = "".join(c for c in text if c in ASCII_DIGITS)
+    if not digits or len(digits) > MAX_DIGITS:
         raise InvalidRequestError("the budget must be a number of rupiah", reason="bad_budget")
     return int(digits)
 
@@ -125,9 +127,9 @@ async def save_targets(
     """Save the company's target levels per field."""
     form = await request.form()
     targets = {
-        str(k).removeprefix("target."): int(str(v))
+        str(k).removeprefix("target."): whole_number(v, "bad_target")
         for k, v in form.multi_items()
-        if str(k).startswith("target.") and str(v).isdigit()
+        if str(k).startswith("target.") and str(v).strip()
     }
     svc.set_targets(assessment_id, targets)
     return redirect(request, f"/assess/{assessment_id}/roadmap")
@@ -140,8 +142,12 @@ async def save_profile(
     """Save the company's size, KPI priorities and cost shares."""
     svc.get(assessment_id)  # an unknown (or another company's) assessment is 'not found'
     form = await request.form()
-    priorities = {a: _int(form.get(f"priority.{a}")) for a in KPI_AREAS}
-    costs = {c: Fraction(_int(form.get(f"cost.{c}"))) for c in COST_AREAS}
+    priorities = {
+        a: whole_number(form.get(f"priority.{a}") or "0", "bad_profile") for a in KPI_AREAS
+    }
+    costs = {
+        c: Fraction(whole_number(form.get(f"cost.{c}") or "0", "bad_profile")) for c in COST_AREAS
+    }
     size_text = str(form.get("size") or PlantSize.MEDIUM.value)
     if size_text not in {s.value for s in PlantSize}:
         raise InvalidRequestError(f"unknown plant size '{size_text}'", reason="bad_profile")
@@ -152,10 +158,11 @@ async def save_profile(
     return redirect(request, f"/assess/{assessment_id}/roadmap")
 
 
-def _int(value: object) -> int:
-    text = str(value or "0").strip()
-    if not text.isdigit():
-        raise InvalidRequestError(f"'{text}' is not a whole number", reason="bad_profile")
+def whole_number(value: object, reason: str) -> int:
+    """A form's whole number: ASCII digits only (not '²'), at most ``MAX_DIGITS`` of them."""
+    text = str(value or "").strip()
+    if not text or len(text) > MAX_DIGITS or not all(c in ASCII_DIGITS for c in text):
+        raise InvalidRequestError(f"'{text[:20]}' is not a whole number", reason=reason)
     return int(text)
 
 
