@@ -27,6 +27,25 @@ def decoder(plant: Plant) -> JsonDecoder:
     return JsonDecoder(MqttConfig.model_validate({"topic_map": RULES}), plant)
 
 
+@pytest.mark.parametrize("code", ["3", 3, "RUN", "idle"])
+def test_a_machine_state_map_applies_on_native_topics_as_on_mapped_ones(
+    test_plant: Plant, code: object
+) -> None:
+    ts = NOW.isoformat()
+    native = decoder(test_plant).decode(
+        "pabrik/v1/uji/hall/line-1/press-1/state",
+        json.dumps({"ts": ts, "state": code}).encode(),
+        NOW,
+    )
+    mapped = decoder(test_plant).decode("plc1/status", json.dumps(code).encode(), NOW)
+    expected = {"3": StateClass.UNPLANNED_STOP, "RUN": StateClass.RUNNING, "idle": StateClass.IDLE}
+    for found in (native, mapped):
+        assert not isinstance(found, Rejection), found
+        [record] = found
+        assert isinstance(record, StateRecord)
+        assert record.state is expected[str(code)]
+
+
 def test_named_wildcards_regex_groups_and_json_paths_map_foreign_payloads(
     test_plant: Plant,
 ) -> None:

@@ -105,6 +105,20 @@ def test_each_worker_gets_its_own_client_id_and_the_shared_group(tmp_path: Path)
     assert two.share_group == "lini"
 
 
+def test_the_workers_share_group_and_client_id_defaults_are_documented() -> None:
+    from pabrik.connectors.mqtt.config import BrokerConfig, MqttConfig
+    from tests.paths import REPO
+
+    share = MqttConfig.model_fields["share_group"].description or ""
+    client = BrokerConfig.model_fields["client_id"].description or ""
+    assert "pabrik ingest" in share
+    assert "'pabrik'" in share
+    assert "worker id" in client
+    doc = (REPO / "docs" / "connectors-mqtt.md").read_text(encoding="utf-8")
+    assert "$share/pabrik/" in doc
+    assert "<client_id>-<worker id>" in doc
+
+
 @pytest.mark.parametrize(
     "options",
     [WorkerOptions("two words"), WorkerOptions("w1", share_group="a/b"), WorkerOptions("")],

@@ -46,7 +46,10 @@ class BrokerConfig(_Strict):
     client_id: str | None = Field(
         default=None,
         max_length=128,
-        description="Stable id of this worker's session; default pabrik-<connector>-<host name>.",
+        description=(
+            "Stable id of the session; default pabrik-<connector>-<host name>. `pabrik ingest`"
+            " appends its worker id (--worker-id, default the host name) to it, set or not."
+        ),
     )
     username: str | None = Field(default=None, max_length=256)
     # SecretStr keeps it out of repr(), str() and every dump of the configuration.
@@ -141,7 +144,10 @@ class MqttConfig(_Strict):
     share_group: str | None = Field(
         default=None,
         pattern=r"^[^/+#]+$",
-        description="Subscribe as $share/<group>/... so several workers split the load.",
+        description=(
+            "Subscribe as $share/<group>/... so several workers split the load. `pabrik ingest`"
+            " always shares: --share-group, else this, else 'pabrik'."
+        ),
     )
     native: bool = Field(default=True, description="Ingest pabrik/v1/<site>/... topics.")
     subscriptions: list[str] | None = Field(

@@ -50,6 +50,8 @@ class JsonDecoder:
         return self._mapped(route, payload, now)
 
     def _native(self, route: Route, payload: bytes) -> list[Record] | Rejection:
+        if route.kind == "state":
+            return self._native_state(route, payload)
         if route.kind != "sample" or route.signal_id is not None:
             return _one(self._single(route, payload))
         data = _json_object(payload)
@@ -58,7 +60,18 @@ class JsonDecoder:
         values = ((k, v) for k, v in data.items() if k not in RESERVED_KEYS)
         return self._values(route.machine_id, values, data.get("ts"), data.get("quality"))
 
-    def _single(self, route: Route, payload: bytes | str) -> Record | Rejection:
+    def _native_state(self, route: Route, payload: bytes) -> list[Record] | Rejection:
+        """A state message through the machine's state_map, as on mapped topics."""
+        data = _json_object(payload)
+        if isinstance(data, Rejection):
+            return data
+        if "state" in data:
+            data["state"] = self._state_name(route.machine_id, data["state"])
+        return _one(self._single(route, _reencoded(data), reencoded=True))
+
+    def _single(
+        self, route: Route, payload: bytes | str, *, reencoded: bool = False
+    ) -> Record | Rejection:
         try:
             return decode_payload(
                 payload,
@@ -66,7 +79,8 @@ class JsonDecoder:
                 source=self.source,
                 machine_id=route.machine_id,
                 signal_id=route.signal_id,
-                max_bytes=self.max_bytes,
+                # The raw payload was measured already; escapes may make our re-encoding longer.
+                max_bytes=self.max_bytes * 8 if reencoded else self.max_bytes,
             )
         except OverflowError:
             # An integer too large for a float escapes decode_payload's finiteness check.
@@ -97,7 +111,7 @@ class JsonDecoder:
                 normal[key] = value
         if route.kind == "state" and "state" in normal:
             normal["state"] = self._state_name(route.machine_id, normal["state"])
-        return _one(self._single(route, json.dumps(normal, allow_nan=True, default=str)))
+        return _one(self._single(route, _reencoded(normal), reencoded=True))
 
     def _state_name(self, machine_id: str, raw: Any) -> Any:
         """A vendor state code through the machine's state_map; pabrik names pass as they are."""
@@ -133,6 +147,10 @@ class JsonDecoder:
         if not records:
             return Rejection("missing_field", "the message carries no values")
         return records
+
+
+def _reencoded(data: dict[str, Any]) -> str:
+    return json.dumps(data, allow_nan=True, default=str)
 
 
 def _one(decoded: Record | Rejection) -> list[Record] | Rejection:
