@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -68,9 +69,10 @@ class SqliteStore(
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(self.path)
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
+            _private_companions(self.path)
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA busy_timeout=10000")
         except (sqlite3.Error, OSError) as err:
@@ -261,3 +263,25 @@ def _state(r: tuple[object, ...]) -> StateRecord:
         product_id=None if r[5] is None else str(r[5]),
         order_id=None if r[6] is None else str(r[6]),
     )
+
+
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file (and a new folder for it) readable by this user only."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True)
+        path.parent.chmod(PRIVATE_FOLDER)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+
+
+def _private_companions(path: Path) -> None:
+    """The database, its write-ahead log and shared-memory file: this user's only."""
+    for suffix in ("", "-wal", "-shm"):
+        companion = Path(f"{path}{suffix}")
+        if companion.exists():
+            with suppress(PermissionError):  # another user's file: theirs to protect
+                companion.chmod(PRIVATE_FILE)
