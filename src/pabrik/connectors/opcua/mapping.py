@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pabrik.connectors.contract import InputRejection
+from pabrik.connectors.contract import KEPT_PAYLOAD_CHARS, InputRejection, decode_failure
 from pabrik.connectors.opcua.config import OpcuaSignal
 from pabrik.model.counters import counter_delta, state_key
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
@@ -54,6 +54,15 @@ def pick_timestamp(source_ts: object, server_ts: object, received: datetime) -> 
     return _usable(source_ts) or _usable(server_ts) or received
 
 
+def raw_text(change: Change) -> str:
+    """The node and its raw value as text for a dead letter, even when repr itself fails."""
+    try:
+        value = repr(change.value)[:KEPT_PAYLOAD_CHARS]
+    except Exception:  # noqa: BLE001 - e.g. an int too long to print
+        value = f"<{type(change.value).__name__} that cannot be printed>"
+    return f"{change.node[:200]} = {value}"
+
+
 @dataclass(slots=True)
 class SignalTracker:
     """What mapping remembers between changes: counter bases, states, last values."""
@@ -97,22 +106,35 @@ class Mapper:
         self.tracker = SignalTracker()
 
     def map(self, changes: Iterable[Change]) -> Mapped:
-        """Records for a batch of changes; unknown nodes and bad values are rejected."""
+        """Records for a batch of changes; unknown nodes and bad values are rejected.
+
+        A change whose mapping raises becomes a ``decode_error`` dead letter (the error's
+        type, the raw value shortened) and the rest of the batch goes on: no poison value.
+        """
         out = Mapped()
         for change in changes:
-            signal = self.signals.get(change.node)
-            if signal is None:
-                out.rejections.append(self._reject(change, "unknown_node"))
-                continue
-            self.tracker.stale.pop(change.node, None)
-            quality = quality_from_status(change.status)
-            if signal.role == "sample":
-                self._sample(signal, change, quality, out)
-            elif signal.role == "state":
-                self._state(signal, change, quality, out)
-            else:
-                self._count(signal, change, quality, out)
+            one = Mapped()
+            try:
+                self._map_one(change, one)
+            except Exception as err:  # noqa: BLE001 - one odd value must not stop the others
+                one = Mapped(rejections=[decode_failure(self.source, err, raw_text(change), {})])
+            out.records += one.records
+            out.rejections += one.rejections
         return out
+
+    def _map_one(self, change: Change, out: Mapped) -> None:
+        signal = self.signals.get(change.node)
+        if signal is None:
+            out.rejections.append(self._reject(change, "unknown_node"))
+            return
+        self.tracker.stale.pop(change.node, None)
+        quality = quality_from_status(change.status)
+        if signal.role == "sample":
+            self._sample(signal, change, quality, out)
+        elif signal.role == "state":
+            self._state(signal, change, quality, out)
+        else:
+            self._count(signal, change, quality, out)
 
     def _reject(self, change: Change, code: str) -> InputRejection:
         detail = (
