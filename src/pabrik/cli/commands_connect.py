@@ -55,21 +55,25 @@ def probe(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
-    """Connect once with a configured connector and report what answered."""
+    """Connect once with a configured connector and say in one line what answered."""
 
     def run() -> None:
-        result = asyncio.run(probe_connector(config, connector))
+        report = asyncio.run(probe_connector(config, connector))
+        result = report.result
         if as_json:
-            data = {"ok": result.ok, "detail": result.detail, "facts": dict(result.facts)}
+            data = {
+                "ok": result.ok,
+                "kind": report.kind,
+                "connector": report.connector,
+                "detail": result.detail,
+                "facts": dict(result.facts),
+            }
             typer.echo(json.dumps(data, default=str, indent=2))
         else:
-            colour = "green" if result.ok else "red"
-            console = Console()
-            console.print(
-                f"[{colour}]{'OK' if result.ok else 'FAILED'}[/{colour}] {escape(result.detail)}"
-            )
-            for key, value in result.facts.items():
-                console.print(f"  {escape(str(key))}: {escape(str(value))}", soft_wrap=True)
+            # One line for people; the protocol's own words (CONNACK, SUBACK...) are in --json.
+            colour, word = ("green", "OK") if result.ok else ("red", "FAILED")
+            line = f"{report.kind} {report.connector}: {' '.join(result.detail.split())}"
+            Console(soft_wrap=True).print(f"[{colour}]{word}[/{colour}] {escape(line)}")
         if not result.ok:
             raise typer.Exit(1)
 

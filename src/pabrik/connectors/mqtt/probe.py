@@ -9,7 +9,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
-from pabrik.connectors.contract import ProbeResult
+from pabrik.connectors.contract import ProbeResult, error_text
 from pabrik.connectors.mqtt.client import new_client
 from pabrik.connectors.mqtt.config import BrokerConfig
 
@@ -39,10 +39,11 @@ def probe_broker(
         "broker": f"{broker.host}:{broker.port}",
         "tls": broker.tls is not None,
     }
+    where = facts["broker"]
     try:
         client.connect(broker.host, broker.port, keepalive=broker.keepalive_s)
     except (OSError, ValueError) as err:
-        return ProbeResult(False, f"cannot connect to {broker.host}:{broker.port}: {err}", facts)
+        return ProbeResult(False, f"cannot connect to {where}: {error_text(err)}", facts)
     client.loop_start()
     try:
         done.wait(timeout)
@@ -50,17 +51,24 @@ def probe_broker(
         client.disconnect()
         client.loop_stop()
     facts |= outcome
-    return _probe_verdict(outcome, facts, filters)
+    return _probe_verdict(where, outcome, facts, filters, timeout)
 
 
 def _probe_verdict(
-    outcome: dict[str, Any], facts: dict[str, Any], filters: Sequence[str]
+    where: str,
+    outcome: dict[str, Any],
+    facts: dict[str, Any],
+    filters: Sequence[str],
+    timeout: float,
 ) -> ProbeResult:
+    """One line for people: what answered at ``where``; the protocol's words stay in facts."""
     if "connack" not in outcome:
-        return ProbeResult(False, "no answer from the broker in time", facts)
+        detail = f"no MQTT answer from {where} in {timeout:g} s (not a broker, or TLS expected?)"
+        return ProbeResult(False, detail, facts)
     if "granted" not in outcome:
-        return ProbeResult(False, f"broker refused the connection: {outcome['connack']}", facts)
+        return ProbeResult(False, f"{where} refused the connection: {outcome['connack']}", facts)
     refused = [f for f, r in zip(filters, outcome["granted"], strict=False) if "Granted" not in r]
     if refused:
-        return ProbeResult(False, f"broker refused subscriptions: {', '.join(refused)}", facts)
-    return ProbeResult(True, f"connected and subscribed to {len(filters)} filter(s)", facts)
+        return ProbeResult(False, f"{where} refused subscriptions: {', '.join(refused)}", facts)
+    detail = f"connected to {where} and subscribed to {len(filters)} filter(s)"
+    return ProbeResult(True, detail, facts)

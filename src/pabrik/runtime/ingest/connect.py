@@ -65,7 +65,16 @@ async def browse_opcua(
     return BrowseReport(len(found), sum(v.numeric for v in found), text)
 
 
-async def probe_connector(config_path: Path, connector_id: str) -> ProbeResult:
+@dataclass(frozen=True, slots=True)
+class ProbeReport:
+    """A probe's result with the connector it tested."""
+
+    kind: str
+    connector: str
+    result: ProbeResult
+
+
+async def probe_connector(config_path: Path, connector_id: str) -> ProbeReport:
     """Test one configured connector's connection once, delivering nothing."""
     site = load_site(config_path)
     config = next((c for c in site.connectors if c.id == connector_id), None)
@@ -81,4 +90,5 @@ async def probe_connector(config_path: Path, connector_id: str) -> ProbeResult:
             str(config_path),
             [ConfigIssue("connectors", f"connector kind '{config.kind}' cannot be probed")],
         )
-    return await factory(config, site.plant()).probe()
+    result = await factory(config, site.plant()).probe()
+    return ProbeReport(config.kind, config.id, result)
