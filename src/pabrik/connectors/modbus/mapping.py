@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pabrik.connectors.contract import InputRejection
+from pabrik.connectors.contract import InputRejection, decode_failure
 from pabrik.connectors.modbus.config import BIT_TABLES, ModbusDevice, ModbusPoint
 from pabrik.model.counters import counter_delta, state_key
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
@@ -299,27 +299,54 @@ def read_request(
     """Records for every point a read served; never raises on odd answers.
 
     A point whose registers cannot be decoded (a short answer, a value out of range)
-    is marked bad with the reason instead.
+    is marked bad with the reason instead. A point whose mapping raises anything else
+    becomes a ``decode_error`` dead letter and the other points go on: no poison value.
     """
     out = Interpretation()
     for index in request.points:
         point = points[index]
+        one = Interpretation()
         try:
-            value = point_value(point, slice_point(request, point, words))
-        except (ValueError, OverflowError, struct.error) as err:
-            reason = f"cannot decode {point.table} {point.address}: {err}"
-            out.records.extend(mark_bad(index, point, reason, ctx, tracker))
-            continue
-        if point.role == "sample" and point.signal is not None and not isinstance(value, str):
-            # The common case, kept short: a finite number becomes a good sample.
-            number = float(value)
-            if math.isfinite(number):
-                tracker.bad.pop(index, None)
-                tracker.last_values[index] = number
-                sample = SampleRecord(ctx.source, point.machine, point.signal, ctx.ts, number)
-                out.records.append(sample)
-                continue
-        one = interpret(index, point, value, ctx, tracker)
+            _read_point(index, point, request, words, ctx, tracker, one)
+        except Exception as err:  # noqa: BLE001 - one odd point must not stop the others
+            raw = _raw(request, point, words)
+            one = Interpretation(rejections=[decode_failure(ctx.source, err, raw, {})])
         out.records.extend(one.records)
         out.rejections.extend(one.rejections)
     return out
+
+
+def _raw(request: ReadRequest, point: ModbusPoint, words: Sequence[int]) -> str:
+    """A point's raw registers (or bits) as text for a dead letter."""
+    begin = point.address - request.address
+    return f"{point.table} {point.address} = {list(words[begin : begin + point.width])}"
+
+
+def _read_point(
+    index: int,
+    point: ModbusPoint,
+    request: ReadRequest,
+    words: Sequence[int],
+    ctx: Context,
+    tracker: PointTracker,
+    out: Interpretation,
+) -> None:
+    try:
+        value = point_value(point, slice_point(request, point, words))
+    except (ValueError, OverflowError, struct.error) as err:
+        reason = f"cannot decode {point.table} {point.address}: {err}"
+        out.records.extend(mark_bad(index, point, reason, ctx, tracker))
+        return
+    if point.role == "sample" and point.signal is not None and not isinstance(value, str):
+        # The common case, kept short: a finite number becomes a good sample.
+        number = float(value)
+        if math.isfinite(number):
+            tracker.bad.pop(index, None)
+            tracker.last_values[index] = number
+            out.records.append(
+                SampleRecord(ctx.source, point.machine, point.signal, ctx.ts, number)
+            )
+            return
+    one = interpret(index, point, value, ctx, tracker)
+    out.records.extend(one.records)
+    out.rejections.extend(one.rejections)
