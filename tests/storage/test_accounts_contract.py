@@ -266,7 +266,7 @@ def test_programme_results_join_imported_rows_with_their_tenant(store: Backend) 
     (got,) = store.programme_results()
     assert got == ProgrammeResultRow(
         "pt-a", 2024, "indi40", 2.5, 2, '{"p": 2.5}', '{"f": 1}', True, "22220", "Banten",
-        "small", "import",
+        "small", "import", registration_no="9120000000001", imported_by="analyst",
     )  # fmt: skip
     assert store.tenant("pt-b") is not None
     assert [a.action for a in store.audit_entries(None, 5, 0)] == ["import", "import"]

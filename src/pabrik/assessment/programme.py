@@ -3,6 +3,12 @@
 No group of fewer than ``k`` companies is ever shown. Small groups are merged into ``other``;
 while ``other`` itself is smaller than ``k`` the next smallest group joins it, so a suppressed
 group can never be recovered by subtracting the shown groups from the total.
+
+Who counts toward k (``k_count``): only distinct companies with a registration number. In a
+group that holds any company's own result (self-assessed or verified in pabrik), only those
+companies count; imported rows count only in groups made of imported rows alone. Whoever
+imports rows knows their values, so rows they add can never lift a group of fewer than k real
+companies over k and be subtracted again (docs/security.md).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class CompanyResult:
     verified: bool = False
     gaps: tuple[str, ...] = ()
     steps: tuple[str, ...] = ()
+    imported: bool = False
+    registered: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,14 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
+def k_count(members: Iterable[CompanyResult]) -> int:
+    """Companies that count toward k: registered ones, only own results where there are any."""
+    group = list(members)
+    own = [m for m in group if not m.imported]
+    counted = own or group
+    return len({m.company for m in counted if m.registered})
+
+
 def stats(key: str, results: Sequence[CompanyResult], scale_max: int) -> GroupStats:
     """Mean, median, share at level >= 3 and the level distribution of a group."""
     scores = [r.overall for r in results]
@@ -125,22 +141,26 @@ def stats(key: str, results: Sequence[CompanyResult], scale_max: int) -> GroupSt
     )
 
 
-def merge_small(sizes: Mapping[str, int], k: int) -> tuple[dict[str, str], int]:
+def merge_small(
+    groups: Mapping[str, Sequence[CompanyResult]], k: int
+) -> tuple[dict[str, str], int]:
     """Map each group key to itself or ``other``; return the map and the companies dropped."""
-    mapping = {key: key for key in sizes}
-    small = sorted(key for key, n in sizes.items() if n < k)
+    counts = {key: k_count(members) for key, members in groups.items()}
+    mapping = {key: key for key in groups}
+    small = sorted(key for key, n in counts.items() if n < k)
+    other: list[CompanyResult] = []
     for key in small:
         mapping[key] = OTHER
-    other = sum(sizes[key] for key in small)
+        other.extend(groups[key])
     # Complementary merging: a lone small group would be the total minus the shown groups.
-    kept = sorted((n, key) for key, n in sizes.items() if n >= k)
-    while 0 < other < k and kept:
-        n, key = kept.pop(0)
+    kept = sorted((n, key) for key, n in counts.items() if n >= k)
+    while other and k_count(other) < k and kept:
+        _, key = kept.pop(0)
         mapping[key] = OTHER
-        other += n
-    if 0 < other < k:
+        other.extend(groups[key])
+    if other and k_count(other) < k:
         # Everything merged and still too few companies: nothing is shown.
-        return mapping, other
+        return mapping, len({m.company for m in other})
     return mapping, 0
 
 
@@ -155,7 +175,7 @@ def breakdown(
     by_key: dict[str, list[CompanyResult]] = defaultdict(list)
     for r in results:
         by_key[key_of(r)].append(r)
-    mapping, suppressed = merge_small({key: len(v) for key, v in by_key.items()}, k)
+    mapping, suppressed = merge_small(by_key, k)
     if suppressed:
         return Breakdown(dimension, (), tuple(sorted(by_key)), suppressed)
     grouped: dict[str, list[CompanyResult]] = defaultdict(list)
@@ -177,8 +197,8 @@ def replace_merged(group: GroupStats, merged: tuple[str, ...]) -> GroupStats:
 
 
 def total(results: Sequence[CompanyResult], k: int, scale_max: int) -> GroupStats | None:
-    """Readiness of all companies, when there are at least k."""
-    return stats("all", results, scale_max) if len(results) >= k else None
+    """Readiness of all companies, when at least k of them count."""
+    return stats("all", results, scale_max) if k_count(results) >= k else None
 
 
 def trend(results: Iterable[CompanyResult], k: int, scale_max: int) -> list[GroupStats]:
@@ -189,7 +209,7 @@ def trend(results: Iterable[CompanyResult], k: int, scale_max: int) -> list[Grou
     return [
         stats(str(year), members, scale_max)
         for year, members in sorted(by_year.items())
-        if len(members) >= k
+        if k_count(members) >= k
     ]
 
 
@@ -208,7 +228,7 @@ def heat_map(results: Sequence[CompanyResult], pillars: Sequence[str], k: int) -
     by_sector: dict[str, list[CompanyResult]] = defaultdict(list)
     for r in results:
         by_sector[r.sector].append(r)
-    mapping, suppressed = merge_small({key: len(v) for key, v in by_sector.items()}, k)
+    mapping, suppressed = merge_small(by_sector, k)
     if suppressed:
         return HeatMap((), tuple(pillars), (), (), tuple(sorted(by_sector)))
     grouped: dict[str, list[CompanyResult]] = defaultdict(list)
@@ -221,8 +241,8 @@ def heat_map(results: Sequence[CompanyResult], pillars: Sequence[str], k: int) -
 
 
 def _pillar_mean(members: Sequence[CompanyResult], pillar: str, k: int) -> float | None:
-    scores = [m.pillars[pillar] for m in members if pillar in m.pillars]
-    return fmean(scores) if len(scores) >= k else None
+    having = [m for m in members if pillar in m.pillars]
+    return fmean(m.pillars[pillar] for m in having) if k_count(having) >= k else None
 
 
 def most_common(
@@ -232,7 +252,11 @@ def most_common(
     top: int = 10,
 ) -> list[Counted]:
     """Items most companies share, each shown only when at least k companies have it."""
-    counts = Counter(item for r in results for item in set(items_of(r)))
+    having: dict[str, list[CompanyResult]] = defaultdict(list)
+    for r in results:
+        for item in set(items_of(r)):
+            having[item].append(r)
+    counts = {item: k_count(members) for item, members in having.items()}
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [Counted(item, n) for item, n in ranked if n >= k][:top]
 
@@ -248,13 +272,14 @@ def benchmark(
     """Own scores against sector peers, else all peers, needing k peers besides the company."""
     peers = [o for o in others if o.company != own.company]
     sector = [p for p in peers if p.sector == own.sector and own.sector != UNKNOWN]
-    group, chosen = ("sector", sector) if len(sector) >= k else ("all", peers)
-    if len(chosen) < k:
+    group, chosen = ("sector", sector) if k_count(sector) >= k else ("all", peers)
+    if k_count(chosen) < k:
         return Benchmark(None, 0, own.overall, {}, dict(own.pillars), {})
     overall = {p: percentile([c.overall for c in chosen], p) for p in PERCENTILES}
     pillar_pct: dict[str, dict[int, float]] = {}
     for pillar in pillars:
-        scores = [c.pillars[pillar] for c in chosen if pillar in c.pillars]
-        if len(scores) >= k:
+        having = [c for c in chosen if pillar in c.pillars]
+        if k_count(having) >= k:
+            scores = [c.pillars[pillar] for c in having]
             pillar_pct[pillar] = {p: percentile(scores, p) for p in PERCENTILES}
     return Benchmark(group, len(chosen), own.overall, overall, dict(own.pillars), pillar_pct)

@@ -114,7 +114,7 @@ class StateReasonRow:
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeResultRow:
-    """One company's assessment result in one year, native or imported, without its name."""
+    """One company's result in one year, native or imported (by whom, from which file)."""
 
     tenant_id: str
     year: int
@@ -130,6 +130,9 @@ class ProgrammeResultRow:
     source: str
     assessment_id: str | None = None
     result_json: str | None = None
+    registration_no: str | None = None
+    imported_by: str = ""
+    source_file: str = ""
 
 
 @runtime_checkable
@@ -253,7 +256,7 @@ class AccountStore(Protocol):
         actor: str,
         audit: AuditLogRow,
     ) -> None:
-        """Upsert imported results and the tenants they belong to in one transaction."""
+        """Upsert imported results, add their new tenants (never change one) and audit it."""
         ...
 
     def programme_results(self) -> list[ProgrammeResultRow]:

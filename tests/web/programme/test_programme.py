@@ -1,15 +1,19 @@
-"""The programme view under k-anonymity, the spreadsheet import and company benchmarking."""
+"""The programme view under k-anonymity, the spreadsheet import and company benchmarking.
+
+The world has two companies that assess themselves (one, the site's owner, without a
+registration number); five more with registration numbers assess themselves in textiles (13),
+and fifteen are imported by the programme admin.
+"""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from fastapi import FastAPI
-from openpyxl import Workbook
 
 from pabrik.assessment.programme import CompanyResult, benchmark, breakdown, merge_small
-from tests.web.programme.results import HEADER, rows
+from pabrik.runtime.accounts.service import Accounts
+from pabrik.runtime.app import Runtime
+from tests.web.programme.results import HEADER, add_natives, rows, xlsx
 from tests.web.session import PASSWORD, logged_in
 from tests.web.world import World
 
@@ -17,10 +21,13 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture(scope="module")
-async def imported(app: FastAPI, world: World) -> dict[str, object]:
-    """Sixteen companies imported by the analyst (one row is refused)."""
+async def imported(
+    app: FastAPI, world: World, runtime: Runtime, accounts: Accounts
+) -> dict[str, object]:
+    """Five companies assess themselves; fifteen are imported (one row is refused)."""
+    add_natives(runtime, accounts, 5, "13111", "Bali")
     text = "\n".join([HEADER, *rows(), "123,PT Salah,99999,Atlantis,abc,1999,9,9,9,maybe"])
-    async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
+    async with logged_in(app, world.users[("programme_admin", "own")], PASSWORD) as c:
         files = {"file": ("indi.csv", text.encode(), "text/csv")}
         r = await c.post("/api/v1/programme/import", files=files)
     assert r.status_code == 200, r.text
@@ -41,7 +48,7 @@ async def test_the_import_saves_valid_rows_and_reports_the_others(
         assert word in reasons
 
 
-async def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(
+async def test_a_group_of_four_is_never_shown_and_a_group_of_six_is(
     app: FastAPI, world: World, imported: dict[str, object]
 ) -> None:
     async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
@@ -58,7 +65,9 @@ async def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(
         if b["dimension"] == "province"
         for g in b["groups"]
     }
-    assert sectors["22"]["companies"] == 5  # four imported and one native assessment
+    assert sectors["20"]["companies"] == 6  # six imported, none assessed in pabrik
+    # Four imported and one company's own result: only the one counts toward k.
+    assert "22" not in sectors
     assert "10" not in sectors
     assert "Jawa Timur" not in provinces
     assert sectors["other"]["companies"] >= 5
@@ -67,7 +76,7 @@ async def test_a_group_of_four_is_never_shown_and_a_group_of_five_is(
         assert "Jawa Timur" not in text
         assert "Industri makanan" not in text
         assert "Food products" not in text
-    assert "Industri karet" in page  # the group of five, by its KBLI division name
+    assert "Industri bahan kimia" in page  # the group of six, by its KBLI division name
     assert export == page_csv
     for line in export.splitlines()[1:]:
         cells = line.split(",")
@@ -90,14 +99,15 @@ async def test_the_analyst_sees_no_company_names(
             assert name not in text
 
 
-async def test_the_heat_map_shows_sectors_of_five_or_more(
+async def test_the_heat_map_shows_sectors_where_five_or_more_count(
     app: FastAPI, world: World, imported: dict[str, object]
 ) -> None:
     async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
         api = (await c.get("/api/v1/programme")).json()
-    assert "22" in api["heat_map_rows"]
+    assert "20" in api["heat_map_rows"]
+    assert "22" not in api["heat_map_rows"]
     assert "10" not in api["heat_map_rows"]
-    assert api["assessed"] == 17
+    assert api["assessed"] == 22
     assert api["verified"] == 15
 
 
@@ -107,9 +117,10 @@ async def test_a_company_sees_its_scores_against_anonymous_sector_percentiles(
     async with logged_in(app, world.users[("company_admin", "other")], PASSWORD) as c:
         bench = (await c.get("/api/v1/benchmark")).json()
         page = (await c.get("/benchmark")).text
-    # Its sector has only four peers besides itself, so all sixteen other companies are used.
+    # Its sector has only four imported peers, so all twenty-one other companies are used: six
+    # assess themselves (five with a registration number count toward k), fifteen imported.
     assert bench["peers"] == "all"
-    assert bench["peer_companies"] == 16
+    assert bench["peer_companies"] == 21
     assert set(bench["overall_percentiles"]) == {"p25", "p50", "p75"}
     assert "PT Rahasia" not in page
 
@@ -120,8 +131,13 @@ def _result(company: str, sector: str, overall: float) -> CompanyResult:
     )
 
 
+def _group(key: str, n: int) -> list[CompanyResult]:
+    return [_result(f"{key}{i}", key, 2.0) for i in range(n)]
+
+
 def test_merging_never_leaves_a_lone_small_group_to_subtract() -> None:
-    mapping, suppressed = merge_small({"a": 9, "b": 5, "c": 2}, 5)
+    groups = {"a": _group("a", 9), "b": _group("b", 5), "c": _group("c", 2)}
+    mapping, suppressed = merge_small(groups, 5)
     assert suppressed == 0
     assert mapping["c"] == "other"
     assert mapping["b"] == "other"
@@ -145,27 +161,22 @@ def test_a_benchmark_needs_k_peers_besides_the_company() -> None:
 
 
 async def test_an_xlsx_export_is_imported_too(app: FastAPI, world: World) -> None:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(
-        [
-            "NIB",
-            "Nama Perusahaan",
-            "KBLI",
-            "Provinsi",
-            "Tenaga Kerja",
-            "Tahun",
-            "Nilai INDI",
-            "Terverifikasi",
-        ]
-    )
-    sheet.append(["9300000000001", "PT Excel", "22230", "jawa barat", 150, 2023, 2.75, "tidak"])
-    sheet.append(["93", "PT Rusak", "22230", "Jawa Barat", 10, 2023, 2.0, "ya"])
-    buf = io.BytesIO()
-    book.save(buf)
+    header: list[object] = [
+        "NIB",
+        "Nama Perusahaan",
+        "KBLI",
+        "Provinsi",
+        "Tenaga Kerja",
+        "Tahun",
+        "Nilai INDI",
+        "Terverifikasi",
+    ]
+    body: list[list[object]] = [
+        ["9300000000001", "PT Excel", "22230", "jawa barat", 150, 2023, 2.75, "tidak"],
+        ["93", "PT Rusak", "22230", "Jawa Barat", 10, 2023, 2.0, "ya"],
+    ]
+    files = {"file": ("indi.xlsx", xlsx(header, body), "application/octet-stream")}
     async with logged_in(app, world.users[("system_admin", "own")], PASSWORD) as c:
-        files = {"file": ("indi.xlsx", buf.getvalue(), "application/octet-stream")}
         r = await c.post("/programme/import", files=files)
         tenants = (await c.get("/api/v1/tenants")).json()
     assert r.status_code == 200, r.text[r.text.find("form-error") :][:300]
@@ -175,7 +186,7 @@ async def test_an_xlsx_export_is_imported_too(app: FastAPI, world: World) -> Non
 
 
 async def test_a_file_that_is_not_a_spreadsheet_is_refused(app: FastAPI, world: World) -> None:
-    async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
+    async with logged_in(app, world.users[("programme_admin", "own")], PASSWORD) as c:
         files = {"file": ("evil.xlsx", b"<html>not a zip</html>", "application/octet-stream")}
         r = await c.post("/api/v1/programme/import", files=files)
     assert r.status_code == 422

@@ -40,6 +40,7 @@ ROLE_KEYS: Final[dict[str, str]] = {
     "engineer": N_("acct.role.engineer"),
     "operator": N_("acct.role.operator"),
     "assessor": N_("acct.role.assessor"),
+    "programme_admin": N_("acct.role.programme_admin"),
     "analyst": N_("acct.role.analyst"),
     "system_admin": N_("acct.role.system_admin"),
 }

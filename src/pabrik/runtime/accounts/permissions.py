@@ -13,12 +13,13 @@ from pabrik.model.errors import ConfigError, ConfigIssue
 
 
 class Role(StrEnum):
-    """What a person or token does for a tenant (or, for the last two, for the programme)."""
+    """What a person or token does for a tenant (or, for the last three, across companies)."""
 
     COMPANY_ADMIN = "company_admin"
     ENGINEER = "engineer"
     OPERATOR = "operator"
     ASSESSOR = "assessor"
+    PROGRAMME_ADMIN = "programme_admin"
     ANALYST = "analyst"
     SYSTEM_ADMIN = "system_admin"
 

@@ -13,6 +13,7 @@ import yaml
 from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.scoring import Answer, Result
 from pabrik.model.errors import InvalidRequestError
+from pabrik.runtime.exports import safe_csv, safe_row, unsafe_text
 
 FORMATS = ("json", "yaml", "csv")
 CSV_COLUMNS = ("question", "selected", "note")
@@ -44,7 +45,8 @@ def export_answers(model: AssessmentModel, answers: Mapping[str, Answer], fmt: s
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for row in data["answers"]:
-            writer.writerow([row["question"], SEPARATOR.join(row["selected"]), row["note"]])
+            cells = [row["question"], SEPARATOR.join(row["selected"]), row["note"]]
+            writer.writerow(safe_row(cells))
         return out.getvalue()
     raise InvalidRequestError(f"unknown format '{fmt}'", reason="bad_format", formats=FORMATS)
 
@@ -97,12 +99,16 @@ def _csv_answers(text: str) -> list[Answer]:
     answers: list[Answer] = []
     for row in reader:
         selected = tuple(s for s in (row.get("selected") or "").split(SEPARATOR) if s)
-        answers.append(Answer(row["question"], selected, row.get("note") or ""))
+        answers.append(Answer(row["question"], selected, unsafe_text(row.get("note") or "")))
     return answers
 
 
 def scores_csv(model: AssessmentModel, result: Result, locale: str) -> str:
     """Overall, pillar and field scores as CSV, with names in ``locale``."""
+    return safe_csv(_scores_csv(model, result, locale))
+
+
+def _scores_csv(model: AssessmentModel, result: Result, locale: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["kind", "id", "name", "score", "level", "level_label", "weight", "model"])

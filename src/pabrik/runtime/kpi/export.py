@@ -18,6 +18,7 @@ from typing import Protocol
 from openpyxl import Workbook
 
 from pabrik.model.fields import Text
+from pabrik.runtime.exports import safe_csv, safe_row
 from pabrik.runtime.kpi.views import KpiReport, LossReport
 
 KPI_HEADER = ("kpi", "iso", "name", "value", "exact", "unit", "missing", "flags", "formula")
@@ -99,7 +100,7 @@ def to_csv(report: KpiReport, words: ExportFormat) -> str:
     w.writerows(_meta(report, report.start.isoformat(), report.end.isoformat()))
     w.writerow(("timezone", words.timezone))
     w.writerows((f"element.{k}", v) for k, v in report.elements.items())
-    return out.getvalue()
+    return safe_csv(out.getvalue())
 
 
 def _sheet(
@@ -108,7 +109,7 @@ def _sheet(
     ws = wb.create_sheet(title)
     ws.append(list(header))
     for row in rows:
-        ws.append(list(row))
+        ws.append(safe_row(row))
     ws.freeze_panes = "A2"
 
 

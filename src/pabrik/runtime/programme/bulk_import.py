@@ -2,20 +2,18 @@
 
 One row per company and year: NIB, KBLI, province, workforce (or size), year, the overall
 score, and scores per pillar (``pillar.<id>``) and field (``field.<id>``). Every invalid row is
-reported with its reasons; the valid rows are saved together.
+reported with its reasons; the valid rows are saved together, each with its provenance (who
+imported it, from which file). A row never touches a company that has its own results in
+pabrik, and never changes an existing company; such rows are refused as conflicts. Every import
+is audited (docs/security.md).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-
-from openpyxl import load_workbook
 
 from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.scoring import level_of
@@ -23,11 +21,12 @@ from pabrik.model.errors import InvalidRequestError
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.service import Assessments
 from pabrik.runtime.programme import reference
+from pabrik.runtime.programme.sheets import table_rows
 from pabrik.storage.accounts import AccountStore, AuditLogRow, ProgrammeResultRow, TenantRow
 
-MAX_ROWS = 20000
-MAX_BYTES = 20 * 1024 * 1024
-FIRST_YEAR, LAST_YEAR = 2018, 2100
+FIRST_YEAR = 2015
+OWN_RESULTS = "conflict: the company has its own results in pabrik; an import never replaces them"
+TAKEN_ID = "conflict: the company id {id} belongs to another company; an import never renames it"
 ALIASES = {
     "nib": "nib",
     "registration_no": "nib",
@@ -66,6 +65,8 @@ class ImportReport:
     accepted: int
     new_companies: int
     problems: tuple[RowProblem, ...]
+    conflicts: int = 0
+    """Refused rows for companies that have their own results or whose id is taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,45 +86,22 @@ class _Parsed:
 
 def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
     """The rows of a .csv or .xlsx file as dicts keyed by normalised header."""
-    if len(data) > MAX_BYTES:
-        raise InvalidRequestError("the file is larger than 20 MB", reason="bad_import")
-    if filename.lower().endswith(".xlsx"):
-        table = list(_xlsx(data))
-    elif filename.lower().endswith(".csv"):
-        text = data.decode("utf-8-sig", errors="replace")
-        table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise InvalidRequestError("import a .csv or .xlsx file", reason="bad_import")
-    if not table:
+    return list(_records(table_rows(data, filename)))
+
+
+def _records(rows: Iterable[list[str]]) -> Iterable[dict[str, str]]:
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
         raise InvalidRequestError("the file is empty", reason="bad_import")
-    if len(table) > MAX_ROWS + 1:
-        raise InvalidRequestError(f"at most {MAX_ROWS} rows per file", reason="bad_import")
-    header = [_column(h) for h in table[0]]
-    return [dict(zip(header, (c.strip() for c in row), strict=False)) for row in table[1:]]
+    header = [_column(h) for h in first]
+    for row in iterator:
+        yield dict(zip(header, (c.strip() for c in row), strict=False))
 
 
 def _column(name: str) -> str:
     key = name.strip().lower().replace(" ", "_")
     return ALIASES.get(key, key)
-
-
-def _xlsx(data: bytes) -> Iterator[list[str]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise InvalidRequestError("not a readable .xlsx file", reason="bad_import") from err
-    try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield ["" if v is None else _cell(v) for v in row]
-    finally:
-        book.close()
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _score(text: str, scale_max: int, name: str, reasons: list[str]) -> float | None:
@@ -155,20 +133,22 @@ def _size(row: dict[str, str], reasons: list[str]) -> str:
     return _attribute(reasons, "size", reference.size_class, row.get("size", ""))
 
 
-def _year(text: str, reasons: list[str]) -> int:
-    if not text.isdigit() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
-        reasons.append(f"year: expected {FIRST_YEAR}..{LAST_YEAR}")
+def _year(text: str, last: int, reasons: list[str]) -> int:
+    if not text.isdigit() or not FIRST_YEAR <= int(text) <= last:
+        reasons.append(f"year: expected {FIRST_YEAR}..{last}")
         return 0
     return int(text)
 
 
-def _parse(row: dict[str, str], model: AssessmentModel) -> tuple[_Parsed | None, list[str]]:
+def _parse(
+    row: dict[str, str], model: AssessmentModel, last_year: int
+) -> tuple[_Parsed | None, list[str]]:
     reasons: list[str] = []
     nib = _attribute(reasons, "nib", reference.registration_no, row.get("nib", ""))
     kbli = _attribute(reasons, "kbli", reference.kbli_code, row.get("kbli", ""))
     province = _attribute(reasons, "province", reference.province_name, row.get("province", ""))
     size = _size(row, reasons)
-    year = _year(row.get("year", ""), reasons)
+    year = _year(row.get("year", ""), last_year, reasons)
     if (row.get("model") or model.id) != model.id:
         reasons.append(f"model: only {model.id} results are imported")
     overall = _score(row.get("overall", ""), model.scale_max, "overall", reasons)
@@ -213,71 +193,102 @@ def _group(
     return scores
 
 
-def import_results(
-    service: Assessments, scope: TenantScope, data: bytes, filename: str
-) -> ImportReport:
-    """Check every row, then save the valid ones (new companies are created by NIB)."""
-    store = service.store
-    model = service.registry.get("indi40")
+def _check(
+    rows: Iterable[dict[str, str]], model: AssessmentModel, last_year: int
+) -> tuple[list[tuple[int, _Parsed]], list[RowProblem]]:
+    """Valid rows with their numbers, and every refused row with its reasons."""
     problems: list[RowProblem] = []
-    parsed: list[_Parsed] = []
+    parsed: list[tuple[int, _Parsed]] = []
     seen: set[tuple[str, int]] = set()
-    for number, row in enumerate(read_rows(data, filename), start=2):
+    for number, row in enumerate(rows, start=2):
         if not any(row.values()):
             continue
-        item, reasons = _parse(row, model)
+        item, reasons = _parse(row, model, last_year)
         if item is not None and (item.nib, item.year) in seen:
             item, reasons = None, ["duplicate: the same NIB and year appear twice"]
         if item is None:
             problems.append(RowProblem(number, tuple(reasons)))
             continue
         seen.add((item.nib, item.year))
-        parsed.append(item)
-    tenants, rows = _rows(store, parsed, service)
+        parsed.append((number, item))
+    return parsed, problems
+
+
+def import_results(
+    service: Assessments, scope: TenantScope, data: bytes, filename: str
+) -> ImportReport:
+    """Check every row, then save the valid ones (new companies are created by NIB)."""
+    store = service.store
+    model = service.registry.get("indi40")
+    source = filename[:200]
+    rows = _records(table_rows(data, filename))
+    parsed, problems = _check(rows, model, service.clock().year)
+    tenants, results, conflicts = _rows(store, parsed, service, source)
+    problems = sorted([*problems, *conflicts], key=lambda p: p.row)
+    counts = {
+        "file": source,
+        "rows": len(results),
+        "new_companies": len(tenants),
+        "refused": len(problems),
+        "conflicts": len(conflicts),
+    }
     audit = AuditLogRow(
-        None,
-        scope.actor,
-        "programme.import",
-        filename[:200],
-        None,
-        json.dumps({"rows": len(rows), "new_companies": len(tenants), "refused": len(problems)}),
-        service.clock(),
+        None, scope.actor, "programme.import", source, None, json.dumps(counts), service.clock()
     )
-    if rows:
-        store.save_programme_results(rows, tenants, scope.actor, audit)
-    return ImportReport(len(rows), len(tenants), tuple(problems))
+    store.save_programme_results(results, tenants, scope.actor, audit)
+    return ImportReport(len(results), len(tenants), tuple(problems), len(conflicts))
+
+
+def _conflict(store: AccountStore, nib: str, own: set[str]) -> tuple[str | None, str]:
+    """The tenant a row goes to, or None and why it may not go anywhere."""
+    existing = store.tenant_by_registration(nib)
+    if existing is not None:
+        return (None, OWN_RESULTS) if existing.id in own else (existing.id, "")
+    tenant_id = f"nib-{nib}"
+    if store.tenant(tenant_id) is not None:
+        return None, TAKEN_ID.format(id=tenant_id)
+    return tenant_id, ""
 
 
 def _rows(
-    store: AccountStore, parsed: list[_Parsed], service: Assessments
-) -> tuple[list[TenantRow], list[ProgrammeResultRow]]:
-    """New tenants for unknown NIBs (existing companies keep their own attributes)."""
+    store: AccountStore, parsed: list[tuple[int, _Parsed]], service: Assessments, source: str
+) -> tuple[list[TenantRow], list[ProgrammeResultRow], list[RowProblem]]:
+    """New tenants for unknown NIBs (existing companies are never changed), and conflicts."""
     now = service.clock()
+    own = {r.tenant_id for r in store.programme_results() if r.source == "native"}
     tenants: dict[str, TenantRow] = {}
     rows: list[ProgrammeResultRow] = []
+    conflicts: list[RowProblem] = []
     scale = service.registry.get("indi40").scale_max
-    for p in parsed:
-        existing = store.tenant_by_registration(p.nib)
-        tenant_id = existing.id if existing else f"nib-{p.nib}"
-        if existing is None and tenant_id not in tenants:
-            tenants[tenant_id] = TenantRow(
-                tenant_id, p.name, p.nib, p.kbli, p.province, p.size, "[]", now, now
+    for number, p in parsed:
+        tenant_id, why = _conflict(store, p.nib, own)
+        if tenant_id is None:
+            conflicts.append(RowProblem(number, (why,)))
+            continue
+        if tenant_id == f"nib-{p.nib}" and store.tenant(tenant_id) is None:
+            tenants.setdefault(
+                tenant_id,
+                TenantRow(tenant_id, p.name, p.nib, p.kbli, p.province, p.size, "[]", now, now),
             )
         level = level_of(Fraction(p.overall).limit_denominator(1000), scale)
-        rows.append(
-            ProgrammeResultRow(
-                tenant_id,
-                p.year,
-                p.model,
-                p.overall,
-                level,
-                json.dumps(p.pillars),
-                json.dumps(p.fields),
-                p.verified,
-                p.kbli,
-                p.province,
-                p.size,
-                "import",
-            )
-        )
-    return list(tenants.values()), rows
+        rows.append(_result(tenant_id, p, level, source))
+    return list(tenants.values()), rows, conflicts
+
+
+def _result(tenant_id: str, p: _Parsed, level: int, source: str) -> ProgrammeResultRow:
+    return ProgrammeResultRow(
+        tenant_id,
+        p.year,
+        p.model,
+        p.overall,
+        level,
+        json.dumps(p.pillars),
+        json.dumps(p.fields),
+        p.verified,
+        p.kbli,
+        p.province,
+        p.size,
+        "import",
+        registration_no=p.nib,
+        source_file=source,
+    )

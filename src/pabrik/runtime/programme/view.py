@@ -14,9 +14,20 @@ from pabrik.model.errors import PabrikError
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.codec import result_from_data
 from pabrik.runtime.assess.service import Assessments
+from pabrik.runtime.exports import safe_csv
 from pabrik.storage.accounts import AccountStore, ProgrammeResultRow
 
 DEFAULT_MODEL = "indi40"
+PROVENANCES = ("self_assessed", "verified", "imported")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """One imported file: who imported it and how many companies' newest results it holds."""
+
+    file: str
+    imported_by: str
+    companies: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +46,9 @@ class ProgrammeView:
     assessed: int | None
     verified: int | None
     generated_at: datetime
+    provenance: dict[str, int | None]
+    """Companies by where their newest result came from (each count 0 or at least k)."""
+    imports: tuple[ImportSource, ...] = ()
 
 
 def _store(service: Assessments) -> AccountStore:
@@ -47,6 +61,13 @@ def _scores(row: ProgrammeResultRow) -> tuple[dict[str, float], dict[str, float]
         pillars = {p.pillar_id: float(p.score) for p in result.pillars}
         return pillars, {f.field_id: float(f.score) for f in result.fields}
     return json.loads(row.pillars_json or "{}"), json.loads(row.fields_json or "{}")
+
+
+def provenance(row: ProgrammeResultRow) -> str:
+    """Self-assessed or verified in pabrik, or imported (by ``imported_by``, from a file)."""
+    if row.source != "native":
+        return "imported"
+    return "verified" if row.verified else "self_assessed"
 
 
 def company_result(row: ProgrammeResultRow) -> CompanyResult:
@@ -64,6 +85,8 @@ def company_result(row: ProgrammeResultRow) -> CompanyResult:
         fields=fields,
         verified=row.verified,
         gaps=tuple(sorted(f for f, score in fields.items() if score < agg.READY_LEVEL)),
+        imported=row.source != "native",
+        registered=bool(row.registration_no),
     )
 
 
@@ -81,11 +104,33 @@ def _with_steps(
     return replace(result, steps=steps)
 
 
+def result_rows(service: Assessments, model_id: str = DEFAULT_MODEL) -> list[ProgrammeResultRow]:
+    """Each company's newest row per year; a company's own results hide every imported one."""
+    rows = [r for r in _store(service).programme_results() if r.model_id == model_id]
+    own = {r.tenant_id for r in rows if r.source == "native"}
+    rows = [r for r in rows if r.source == "native" or r.tenant_id not in own]
+    newest = {(r.tenant_id, r.year): r for r in sorted(rows, key=lambda r: (r.year, r.verified))}
+    return list(newest.values())
+
+
 def results(service: Assessments, model_id: str = DEFAULT_MODEL) -> list[CompanyResult]:
     """Every company's newest result per year under one model, with roadmap steps."""
-    rows = [r for r in _store(service).programme_results() if r.model_id == model_id]
-    newest = {(r.tenant_id, r.year): r for r in sorted(rows, key=lambda r: (r.year, r.verified))}
-    return [_with_steps(service, r, company_result(r)) for r in newest.values()]
+    return [_with_steps(service, r, company_result(r)) for r in result_rows(service, model_id)]
+
+
+def _provenance(
+    rows: list[ProgrammeResultRow], current: list[CompanyResult], k: int
+) -> tuple[dict[str, int | None], tuple[ImportSource, ...]]:
+    """Companies by the provenance of their newest result, and the files imported ones came from."""
+    by_key = {(r.tenant_id, r.year): r for r in rows}
+    newest = [by_key[(c.company, c.year)] for c in current if (c.company, c.year) in by_key]
+    counts = {p: sum(1 for r in newest if provenance(r) == p) for p in PROVENANCES}
+    files: dict[tuple[str, str], set[str]] = {}
+    for r in newest:
+        if r.source != "native":
+            files.setdefault((r.source_file, r.imported_by), set()).add(r.tenant_id)
+    sources = tuple(ImportSource(f, by, len(ts)) for (f, by), ts in sorted(files.items()))
+    return {p: agg.shown_count(n, k) for p, n in counts.items()}, sources
 
 
 def programme_view(service: Assessments, k: int, model_id: str = DEFAULT_MODEL) -> ProgrammeView:
@@ -93,8 +138,10 @@ def programme_view(service: Assessments, k: int, model_id: str = DEFAULT_MODEL) 
     model = service.registry.get(model_id)
     scale = model.scale_max
     pillars = tuple(p.id for p in model.pillars)
-    every = results(service, model_id)
+    rows = result_rows(service, model_id)
+    every = [_with_steps(service, r, company_result(r)) for r in rows]
     current = agg.latest(every)
+    counts, sources = _provenance(rows, current, k)
     dims = (
         ("sector", lambda r: r.sector),
         ("province", lambda r: r.province),
@@ -113,6 +160,8 @@ def programme_view(service: Assessments, k: int, model_id: str = DEFAULT_MODEL) 
         assessed=agg.shown_count(len(current), k),
         verified=agg.shown_count(sum(1 for r in current if r.verified), k),
         generated_at=service.clock(),
+        provenance=counts,
+        imports=sources,
     )
 
 
@@ -152,29 +201,11 @@ def export_csv(view: ProgrammeView) -> str:
     w.writerow(["ranking", "item", "companies"])
     w.writerows(("gap", c.item, c.companies) for c in view.gaps)
     w.writerows(("roadmap_step", c.item, c.companies) for c in view.steps)
-    return _neutralise(out.getvalue())
-
-
-def _neutralise(text: str) -> str:
-    """Keep spreadsheet formulas out: a cell starting with = + - @ is prefixed with '."""
-    lines = []
-    for line in text.splitlines():
-        cells = next(csv.reader([line])) if line else []
-        safe = [
-            "'" + c if c[:1] in "=+@" or (c[:1] == "-" and not _number(c)) else c for c in cells
-        ]
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="").writerow(safe)
-        lines.append(buf.getvalue())
-    return "\n".join(lines) + "\n"
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    w.writerow([])
+    w.writerow(["provenance", "source", "companies", "imported_by"])
+    w.writerows(("provenance", p, "" if n is None else n, "") for p, n in view.provenance.items())
+    w.writerows(("import", i.file, i.companies, i.imported_by) for i in view.imports)
+    return safe_csv(out.getvalue())
 
 
 def benchmark_for(service: Assessments, scope: TenantScope, k: int) -> Benchmark | None:

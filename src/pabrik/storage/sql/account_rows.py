@@ -57,12 +57,17 @@ UPSERT_TOKEN = (
 INSERT_AUDIT = f"INSERT INTO audit_log ({AUDIT_COLS}) VALUES ({_marks(AUDIT_COLS)})"  # noqa: S608
 UPSERT_RESULT = (
     "INSERT INTO programme_results (tenant_id, year, model_id, overall, level, pillars_json,"
-    " fields_json, verified, imported_by, imported_at_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " fields_json, verified, imported_by, imported_at_ms, source_file)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (tenant_id, year, model_id) DO UPDATE SET overall = excluded.overall,"
     " level = excluded.level, pillars_json = excluded.pillars_json,"
     " fields_json = excluded.fields_json, verified = excluded.verified,"
-    " imported_by = excluded.imported_by, imported_at_ms = excluded.imported_at_ms"
+    " imported_by = excluded.imported_by, imported_at_ms = excluded.imported_at_ms,"
+    " source_file = excluded.source_file"
+)
+INSERT_NEW_TENANT = (
+    f"INSERT INTO tenants ({TENANT_COLS}) VALUES ({_marks(TENANT_COLS)})"  # noqa: S608
+    " ON CONFLICT (id) DO NOTHING"
 )
 DELETE_USER_SESSIONS = "DELETE FROM sessions WHERE user_id = ?"
 

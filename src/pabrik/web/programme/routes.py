@@ -7,15 +7,18 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from pabrik.assessment.programme import OTHER, UNKNOWN, Benchmark, Breakdown, GroupStats
 from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
 from pabrik.present.accounts.labels import reason_text
 from pabrik.present.formatting import Formatter
+from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.service import Assessments
-from pabrik.runtime.programme.bulk_import import MAX_BYTES, ImportReport, import_results
+from pabrik.runtime.programme.bulk_import import ImportReport, import_results
 from pabrik.runtime.programme.reference import kbli_divisions
+from pabrik.runtime.programme.sheets import MAX_BYTES
 from pabrik.runtime.programme.view import ProgrammeView, benchmark_for, export_csv, programme_view
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, web_state
@@ -91,6 +94,14 @@ class BreakdownPublic(BaseModel):
         )
 
 
+class ImportSourcePublic(BaseModel):
+    """A spreadsheet results came from: its name, who imported it, how many companies."""
+
+    file: str
+    imported_by: str
+    companies: int
+
+
 class ProgrammePublic(BaseModel):
     """Aggregates across companies; every number covers at least k of them."""
 
@@ -106,6 +117,9 @@ class ProgrammePublic(BaseModel):
     common_steps: dict[str, int]
     assessed: int | None
     verified: int | None
+    provenance: dict[str, int | None]
+    """Companies by where their newest result came from: self_assessed, verified, imported."""
+    imports: list[ImportSourcePublic]
 
     @classmethod
     def of(cls, v: ProgrammeView) -> ProgrammePublic:
@@ -125,6 +139,11 @@ class ProgrammePublic(BaseModel):
             common_steps={c.item: c.companies for c in v.steps},
             assessed=v.assessed,
             verified=v.verified,
+            provenance=dict(v.provenance),
+            imports=[
+                ImportSourcePublic(file=i.file, imported_by=i.imported_by, companies=i.companies)
+                for i in v.imports
+            ],
         )
 
 
@@ -140,6 +159,8 @@ class ImportPublic(BaseModel):
 
     accepted: int
     new_companies: int
+    conflicts: int
+    """Rows refused because the company has its own results or its id is taken."""
     problems: list[RowProblemPublic]
 
     @classmethod
@@ -148,6 +169,7 @@ class ImportPublic(BaseModel):
         return cls(
             accepted=r.accepted,
             new_companies=r.new_companies,
+            conflicts=r.conflicts,
             problems=[RowProblemPublic(row=p.row, reasons=list(p.reasons)) for p in r.problems],
         )
 
@@ -202,6 +224,11 @@ async def _upload(file: StarletteUpload) -> tuple[bytes, str]:
     return data, file.filename or "upload.csv"
 
 
+async def _import(request: Request, scope: TenantScope, data: bytes, name: str) -> ImportReport:
+    """Run the import in a worker thread, so the event loop keeps answering (/healthz)."""
+    return await run_in_threadpool(import_results, _source(request), scope, data, name)
+
+
 @api.get("/programme", summary="Readiness across companies (k-anonymous)")
 def get_programme(request: Request) -> ProgrammePublic:
     """By sector, province and size; trend, heat map, common gaps and roadmap steps."""
@@ -225,7 +252,7 @@ async def post_programme_import(
 ) -> ImportPublic:
     """One row per company and year (.csv or .xlsx); refused rows are listed with reasons."""
     data, name = await _upload(file)
-    return ImportPublic.of(import_results(_source(request), scope, data, name))
+    return ImportPublic.of(await _import(request, scope, data, name))
 
 
 @api.get("/benchmark", summary="My company against its sector")
@@ -309,7 +336,7 @@ async def programme_import(
             return _page(request, renderer, fmt, error=message, status=422)
         data, name = await _upload(upload)
     try:
-        report = import_results(_source(request), scope, data, name)
+        report = await _import(request, scope, data, name)
     except InvalidRequestError as err:
         message = reason_text(fmt.translator, err.details.get("reason"))
         return _page(request, renderer, fmt, error=message, status=422)
