@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from datetime import datetime, timedelta
 
+from pabrik.connectors.contract import InputRejection, decode_failure
 from pabrik.connectors.simulator import behaviour as bh
 from pabrik.connectors.simulator.config import LineRoster, SimulatorConfig
 from pabrik.connectors.simulator.counts import CountMaker
@@ -13,6 +15,8 @@ from pabrik.connectors.simulator.sensors import SensorMaker
 from pabrik.model.errors import ConfigError, ConfigIssue
 from pabrik.model.records import EPOCH, CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.site import Machine, Plant
+
+log = logging.getLogger(__name__)
 
 # Records are made an hour at a time from the anchor; the chunking is fixed, so how a caller
 # splits its requests can never change what is made.
@@ -69,6 +73,11 @@ class MachineSimulation:
         )
         self._made_until = start
         self._ready: deque[tuple[Key, Record]] = deque()
+
+    @property
+    def machine_id(self) -> str:
+        """The simulated machine's id."""
+        return self._machine.id
 
     def take(self, until: int) -> list[tuple[Key, Record]]:
         """Every record with ts before ``until`` not taken yet, in key order."""
@@ -127,6 +136,9 @@ class SimulatedPlant:
         start = ceil_ms(anchor)
         self._anchor = anchor
         self._position = anchor
+        self._source = config.id
+        self._failed: set[str] = set()
+        self._failures: list[InputRejection] = []
         self._machines = [
             MachineSimulation(plant, m, i, config, _roster(plant, config, m), start)
             for i, m in enumerate(plant.machines())
@@ -147,10 +159,28 @@ class SimulatedPlant:
         until = ceil_ms(t)
         if t <= self._position:
             return []
-        keyed = [item for sim in self._machines for item in sim.take(until)]
+        keyed = [item for sim in self._machines for item in self._take(sim, until)]
         keyed.sort(key=lambda item: item[0])
         self._position = t
         return [record for _, record in keyed]
+
+    def _take(self, sim: MachineSimulation, until: int) -> list[tuple[Key, Record]]:
+        """One machine's records; a machine whose simulation raises stops, the others go on."""
+        if sim.machine_id in self._failed:
+            return []
+        try:
+            return sim.take(until)
+        except Exception as err:  # one machine's fault must not stop the plant
+            log.exception("simulator %s: machine %s failed", self._source, sim.machine_id)
+            self._failed.add(sim.machine_id)
+            payload = f"machine {sim.machine_id} until {_at(until).isoformat()}"
+            self._failures.append(decode_failure(self._source, err, payload, {}))
+            return []
+
+    def take_failures(self) -> list[InputRejection]:
+        """Machines that failed since the last call, as dead letters to keep."""
+        failures, self._failures = self._failures, []
+        return failures
 
 
 def _roster(plant: Plant, config: SimulatorConfig, machine: Machine) -> LineRoster | None:

@@ -76,6 +76,10 @@ class SimulationRunner:
         if t <= self.position:
             return 0
         records = self._generator.advance_to(t)
+        for failed in self._generator.take_failures():
+            self.ingestor.reject_input(
+                failed.source, failed.reason_code, failed.detail, failed.payload
+            )
         result = self.ingestor.ingest(records, {self._position_key: t.isoformat()})
         self.position = t
         return result.inserted
