@@ -114,6 +114,7 @@ DEAD_LETTER_KEYS: Final[dict[str, str]] = {
     "unknown_product": N_("dead_letter.unknown_product"),
     "not_finite": N_("dead_letter.not_finite"),
     "out_of_range": N_("dead_letter.out_of_range"),
+    "decode_error": N_("dead_letter.decode_error"),
     "negative_count": N_("dead_letter.negative_count"),
     "naive_timestamp": N_("dead_letter.naive_timestamp"),
     "bad_timestamp": N_("dead_letter.bad_timestamp"),
