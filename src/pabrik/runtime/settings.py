@@ -30,13 +30,14 @@ class Settings(BaseSettings):
     db_wait_s: float = Field(default=300.0, ge=0)
     """How long a command waits for the database at start-up before it gives up."""
     cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$")
-    """Session cookies are Secure unless ``never``; ``auto`` drops it for plain-http loopback."""
+    """Session cookies are Secure unless ``never``; ``auto`` drops it for plain http to a loopback
+    socket (the socket's address, never the Host header)."""
     session_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     """A session ends after this long without a request."""
     session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
     """A session ends this long after login, however busy."""
     login_max_failures: int = Field(default=5, ge=1, le=100)
-    """Failed logins of one name inside the window that lock it."""
+    """Failed logins of one name from one address that lock that pair (the name is only slowed)."""
     login_address_failures: int = Field(default=20, ge=1, le=10000)
     """Failed logins from one client address inside the window that lock the address."""
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -11,6 +11,7 @@ from datetime import datetime
 from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.runtime.accounts.credentials import check_password_rules, hash_password
 from pabrik.runtime.accounts.errors import ForbiddenError
+from pabrik.runtime.accounts.names import checked_name, skeleton
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.programme import reference
@@ -169,17 +170,12 @@ class Directory:
     ) -> UserRow:
         """A new person; ``scope`` None is the command line (trusted, like a system admin)."""
         self.ensure_site_tenant()
-        name = username.strip()
-        if not 1 <= len(name) <= 64 or any(c.isspace() for c in name):
-            raise InvalidRequestError(
-                "a user name has 1 to 64 characters and no spaces", reason="bad_username"
-            )
+        name = checked_name(username)
         self._check_grant(scope, role, tenant_id)
         if tenant_id is not None:
             self.tenant(tenant_id)
         check_password_rules(password)
-        if self.store.user_by_name(name) is not None:
-            raise InvalidRequestError("that user name is taken", reason="user_exists")
+        self._check_free(name)
         now = self.clock()
         row = UserRow(
             secrets.token_hex(8),
@@ -196,6 +192,13 @@ class Directory:
         audit = self._audit(tenant_id, actor, "user.create", name, after=_public(row))
         self.store.save_user(row, [audit])
         return row
+
+    def _check_free(self, name: str) -> None:
+        """Refuse a name that is taken, or that looks like one that is."""
+        look = skeleton(name)
+        taken = self.store.user_by_name(name) is not None
+        if taken or any(skeleton(u.username) == look for u in self.store.users(None)):
+            raise InvalidRequestError("that user name is taken", reason="user_exists")
 
     def users(self, scope: TenantScope) -> list[UserRow]:
         """The people a manager may see."""

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from pabrik.model.errors import NotFoundError
 from pabrik.runtime.accounts.credentials import new_secret, secret_hash, verify_password
-from pabrik.runtime.accounts.directory import Directory
-from pabrik.runtime.accounts.errors import AuthenticationError, RateLimitedError
+from pabrik.runtime.accounts.errors import AuthenticationError
+from pabrik.runtime.accounts.names import canonical
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
 from pabrik.runtime.accounts.tenancy import Principal
-from pabrik.storage.accounts import SessionRow, ThrottleRow, UserRow
+from pabrik.runtime.accounts.throttle import Throttle, login_keys
+from pabrik.storage.accounts import SessionRow, UserRow
 
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -24,52 +25,21 @@ class NewSession:
     principal: Principal
 
 
-class Sessions(Directory):
+class Sessions(Throttle):
     """Login, the session's principal, switching the active tenant, logout."""
-
-    def _window(self) -> timedelta:
-        return timedelta(minutes=self.settings.login_window_minutes)
-
-    def _keys(self, username: str, address: str) -> list[str]:
-        return [f"user:{username.strip().casefold()[:64]}", f"addr:{address[:64]}"]
-
-    def _limit(self, key: str) -> int:
-        if key.startswith("user:"):
-            return self.settings.login_max_failures
-        return self.settings.login_address_failures
-
-    def _check_lock(self, keys: list[str]) -> None:
-        now = self.clock()
-        locked = [t for t in self.store.throttle(keys) if t.locked_until > now]
-        if locked:
-            wait = max(t.locked_until for t in locked) - now
-            minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            raise RateLimitedError("too many failed logins; try again later", minutes=minutes)
-
-    def _fail(self, keys: list[str]) -> None:
-        now = self.clock()
-        known = {t.key: t for t in self.store.throttle(keys)}
-        rows: list[ThrottleRow] = []
-        for key in keys:
-            old = known.get(key)
-            fresh = old is None or now - old.window_start > self._window()
-            failures = 1 if fresh or old is None else old.failures + 1
-            start = now if fresh or old is None else old.window_start
-            locked = now + self._window() if failures >= self._limit(key) else now
-            rows.append(ThrottleRow(key, failures, start, locked))
-        self.store.save_throttle(rows)
 
     def login(self, username: str, password: str, address: str) -> NewSession:
         """Check a name and password; every failure looks the same to the caller."""
         self.ensure_site_tenant()
-        keys = self._keys(username, address)
-        self._check_lock(keys)
-        user = self.store.user_by_name(username.strip()) if len(username) <= 64 else None
+        keys = login_keys(username, address)
+        self.check_throttle(keys)
+        name = canonical(username[:256])
+        user = self.store.user_by_name(name) if len(name) <= 64 else None
         ok = verify_password(user.password_hash if user else None, password[:256])
         if user is None or not ok or user.disabled:
-            self._fail(keys)
+            self.count_failure(keys)
             raise AuthenticationError("wrong user name or password")
-        self.store.clear_throttle(keys[:1])
+        self.store.clear_throttle(keys[:2])  # the pair and the name; the address keeps its count
         cookie = new_secret()
         now = self.clock()
         row = SessionRow(

@@ -15,11 +15,12 @@ from pabrik.runtime.accounts.credentials import (
     secret_hash,
     verify_password,
 )
-from pabrik.runtime.accounts.directory import CLI_ACTOR, Directory
+from pabrik.runtime.accounts.directory import CLI_ACTOR
 from pabrik.runtime.accounts.errors import AuthenticationError
 from pabrik.runtime.accounts.permissions import Role, load_permissions
 from pabrik.runtime.accounts.sessions import TOUCH_EVERY
 from pabrik.runtime.accounts.tenancy import Principal, TenantScope
+from pabrik.runtime.accounts.throttle import Throttle, change_keys
 from pabrik.storage.accounts import ResetRow, TokenRow, UserRow
 
 RESET_VALID = timedelta(hours=24)
@@ -33,11 +34,11 @@ class NewToken:
     record: TokenRow
 
 
-class Tokens(Directory):
+class Tokens(Throttle):
     """Reset tokens, password changes and API tokens."""
 
     def issue_reset(self, actor: str, user: UserRow) -> str:
-        """A one-time reset token for a person (shown once; valid for a day)."""
+        """A one-time reset token (shown once; valid for a day); older ones stop working."""
         token = new_secret()
         expires = self.clock() + RESET_VALID
         self.store.save_reset(ResetRow(secret_hash(token), user.id, expires))
@@ -59,10 +60,14 @@ class Tokens(Directory):
             raise AuthenticationError("the reset token is not valid")
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
-        """A person changes their own password; other sessions end."""
+        """A person changes their own password; other sessions end. Wrong guesses are throttled."""
+        keys = change_keys(principal.user_id or "")
+        self.check_throttle(keys)
         user = self.store.user(principal.user_id or "")
-        if user is None or not verify_password(user.password_hash, current):
+        if user is None or not verify_password(user.password_hash, current[:256]):
+            self.count_failure(keys)
             raise AuthenticationError("the current password is wrong")
+        self.store.clear_throttle(keys)
         check_password_rules(new)
         updated = replace(user, password_hash=hash_password(new), updated_at=self.clock())
         audit = self._audit(user.tenant_id, user.username, "user.password_change", user.username)

@@ -106,14 +106,21 @@ class SqlLogins(SqlPeople):
     # --- password resets -------------------------------------------------------------------
 
     def save_reset(self, row: ResetRow) -> None:
-        """Insert or update a reset token."""
+        """Insert or update a reset token; a new one revokes the user's older unspent ones."""
         sql = (
             "INSERT INTO reset_tokens (token_hash, user_id, expires_at_ms, used_at_ms)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (token_hash)"
             " DO UPDATE SET used_at_ms = excluded.used_at_ms"
         )
         params = (row.token_hash, row.user_id, to_epoch_ms(row.expires_at), ms_or_none(row.used_at))
-        self._apply(sql, params)
+        with self._tx() as tx:
+            if row.used_at is None:
+                tx.execute(
+                    "DELETE FROM reset_tokens WHERE user_id = ? AND used_at_ms IS NULL"
+                    " AND token_hash <> ?",
+                    (row.user_id, row.token_hash),
+                )
+            tx.execute(sql, params)
 
     def reset(self, token_hash: str) -> ResetRow | None:
         """A reset token by its hash."""
