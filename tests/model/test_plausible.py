@@ -94,3 +94,18 @@ def test_one_sided_range_keeps_the_default_on_the_other_side() -> None:
 def test_a_range_must_be_ordered_finite_and_use_min_and_max(plausible: object) -> None:
     with pytest.raises(ValidationError):
         Signal.model_validate({"id": "p", "name": {"id": "P"}, "plausible": plausible})
+
+
+def test_a_signal_without_its_own_range_dumps_as_before_so_plant_fingerprints_hold() -> None:
+    plain = Signal.model_validate({"id": "p", "name": {"id": "P"}})
+    assert "plausible" not in plain.model_dump(mode="json")
+    assert (
+        "plausible"
+        not in PLANT.model_dump(mode="json")["areas"][0]["lines"][0]["machines"][0]["signals"][1]
+    )
+
+
+def test_a_declared_range_survives_a_dump_and_reload() -> None:
+    again = Plant.model_validate(PLANT.model_dump())
+    temp = again.machines()[0].signals[0]
+    assert (temp.plausible.min, temp.plausible.max) == (-50, 400)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from pabrik.model.fields import Identifier, Money, StrictModel, Text
 from pabrik.model.states import StateClass
@@ -56,6 +56,14 @@ class Signal(StrictModel):
     """Upper specification limit, for the capability indices Cm, Cmk, Cp and Cpk."""
     plausible: Plausible = Field(default_factory=Plausible)
     """Values outside this range are dead-lettered as ``out_of_range`` (not alarm limits)."""
+
+    @model_serializer(mode="wrap")
+    def _without_default_range(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A signal without its own range dumps as before, so fingerprints of a plant stay put.
+        data: dict[str, Any] = handler(self)
+        if self.plausible == Plausible():
+            data.pop("plausible", None)
+        return data
 
     @model_validator(mode="after")
     def _limits_ordered(self) -> Self:
