@@ -191,3 +191,23 @@ def test_the_password_reaches_pg_tools_by_environment_never_argv() -> None:
     assert "s3cret" not in conninfo
     assert "sslmode" in conninfo
     assert env["PGPASSWORD"] == "s3cret"
+
+
+def test_postgres_restore_keeps_a_database_with_data_unless_told_to_replace_it(
+    tmp_path: Path, pg_url: str
+) -> None:
+    store = PostgresStore(pg_url)
+    store.upgrade()
+    live = LiveIngest(store, load_site(DEMO).plant())
+    store.write(live.batch(0))
+    settings = Settings(database_url=pg_url)
+    make_backup(settings, tmp_path / "backup")
+    store.write(live.batch(1))
+    try:
+        with pytest.raises(BackupError, match="--replace"):
+            restore_backup(settings, tmp_path / "backup")
+        assert batches_in(store, live) == [0] * PER_BATCH + [1] * PER_BATCH
+        restore_backup(settings, tmp_path / "backup", replace=True)
+        assert batches_in(store, live) == [0] * PER_BATCH
+    finally:
+        store.close()

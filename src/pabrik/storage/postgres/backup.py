@@ -103,10 +103,39 @@ def database_is_empty(url: str, label: str) -> bool:
 
 
 def restore_postgres(dump: Path, url: str, label: str, *, replace: bool = False) -> None:
-    """Load a checked dump in one transaction; ``replace`` drops what it replaces first."""
+    """Load a checked dump in one transaction; ``replace`` empties the schema in it first."""
     conninfo, env = libpq_target(url)
-    args = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-            "--single-transaction", f"--dbname={conninfo}"]  # fmt: skip
     if replace:
-        args += ["--clean", "--if-exists"]
-    _run([*args, str(dump)], env, f"pg_restore into {label}")
+        _replace(dump, conninfo, env, label)
+        return
+    args = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+            "--single-transaction", f"--dbname={conninfo}", str(dump)]  # fmt: skip
+    _run(args, env, f"pg_restore into {label}")
+
+
+def _replace(dump: Path, conninfo: str, env: dict[str, str], label: str) -> None:
+    """Drop and recreate the schema, then load the dump, all in one psql transaction.
+
+    ``pg_restore --clean`` cannot drop the partitions' inherited keys, so the schema goes
+    as a whole; a failure anywhere rolls the drop back too.
+    """
+    empty = "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;"
+    script = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)]
+    load = [_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction",
+            "--set=ON_ERROR_STOP=1", f"--command={empty}", "--file=-",
+            f"--dbname={conninfo}"]  # fmt: skip
+    try:
+        with subprocess.Popen(  # noqa: S603
+            script, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        ) as source:
+            done = subprocess.run(  # noqa: S603
+                load, env=env, stdin=source.stdout, capture_output=True, text=True,
+                timeout=_TIMEOUT_S, check=False,
+            )  # fmt: skip
+            failed = source.wait(timeout=_TIMEOUT_S) != 0
+            source_err = source.stderr.read().decode("utf-8", "replace") if source.stderr else ""
+    except (OSError, subprocess.SubprocessError) as err:
+        raise BackupError(f"restore into {label} failed: {err}") from err
+    if failed or done.returncode != 0:
+        text = (source_err + done.stderr).strip()[-2000:]
+        raise BackupError(f"restore into {label} failed: {text}")
