@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -211,3 +212,15 @@ def test_postgres_restore_keeps_a_database_with_data_unless_told_to_replace_it(
         assert batches_in(store, live) == [0] * PER_BATCH
     finally:
         store.close()
+
+
+def test_backup_and_restored_files_are_readable_by_their_owner_only(
+    backup: Path, tmp_path: Path
+) -> None:
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    for name in ("pabrik.sqlite", MANIFEST):
+        assert stat.S_IMODE((backup / name).stat().st_mode) == 0o600
+    target = sqlite_settings(tmp_path / "restored")
+    restore_backup(target, backup)
+    assert stat.S_IMODE(target.sqlite_path().stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.sqlite_path().parent.stat().st_mode) == 0o700

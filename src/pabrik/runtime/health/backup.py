@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from pabrik.storage.sqlite import backup as sqlitebackup
 from pabrik.storage.sqlite.schema import migrations as sqlite_migrations
 
 MANIFEST = "manifest.json"
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 FORMAT = "pabrik-backup/1"
 _FILES = {"sqlite": "pabrik.sqlite", "postgresql": "pabrik.dump"}
 
@@ -67,16 +70,26 @@ def make_backup(settings: Settings, folder: Path, *, clock: Clock = utc_now) -> 
     """Copy the store named by the settings into a new, empty ``folder``, manifest last."""
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: back up into a new folder", path=str(folder))
-    folder.mkdir(parents=True, exist_ok=True)
+    # A backup holds everything the database does (password hashes too): this user's only.
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    folder.chmod(PRIVATE_FOLDER)
     backend = settings.backend()
     name = _FILES[backend]
+    _private(folder / name)
     snapshot = _copy(settings, backend, folder / name)
     manifest = _manifest(backend, snapshot, {name: sha256(folder / name)}, clock())
     # The manifest is written last and atomically: a folder without one is no backup.
     staging = folder / f".{MANIFEST}.tmp"
+    _private(staging)
     staging.write_text(manifest.to_json(), encoding="utf-8")
     staging.replace(folder / MANIFEST)
     return manifest
+
+
+def _private(path: Path) -> None:
+    """Create an empty file only this user may read, before anything is written into it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE))
+    path.chmod(PRIVATE_FILE)
 
 
 def _copy(settings: Settings, backend: str, target: Path) -> Snapshot:

@@ -72,9 +72,12 @@ def sqlite_file_version(path: Path) -> int:
 
 def restore_sqlite(copy: Path, target: Path) -> None:
     """Put a checked copy in place of ``target`` atomically; stale WAL files go first."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(mode=0o700, parents=True)
     staging = target.with_name(f".{target.name}.restoring")
     try:
+        # Only this user may read the restored database, as for the store's own file.
+        os.close(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         src = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
         dst = sqlite3.connect(staging)
         try:
