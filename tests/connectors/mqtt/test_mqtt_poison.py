@@ -113,3 +113,13 @@ def test_any_exception_while_decoding_one_message_dead_letters_only_that_message
     assert letter.payload.startswith("boom")
     assert len(letter.payload) <= KEPT_PAYLOAD_CHARS
     assert letter.context == {"format": "mqtt", "topic": topic}
+
+
+@pytest.mark.parametrize("kind", ["sample", "sample/temperature", "state", "count"])
+def test_a_timestamp_of_ten_to_the_4000_is_refused_not_raised(plant: Plant, kind: str) -> None:
+    payload = b'{"ts": 1' + b"0" * 4000 + b', "temperature": 1, "value": 1, "state": "idle"}'
+    found = JsonDecoder(MqttConfig.model_validate({}), plant).decode(
+        f"{MACHINE}/{kind}", payload, datetime.now(UTC)
+    )
+    assert isinstance(found, Rejection)
+    assert found.code == "bad_timestamp"
