@@ -115,6 +115,7 @@ DEAD_LETTER_KEYS: Final[dict[str, str]] = {
     "not_finite": N_("dead_letter.not_finite"),
     "out_of_range": N_("dead_letter.out_of_range"),
     "decode_error": N_("dead_letter.decode_error"),
+    "validation_error": N_("dead_letter.validation_error"),
     "negative_count": N_("dead_letter.negative_count"),
     "naive_timestamp": N_("dead_letter.naive_timestamp"),
     "bad_timestamp": N_("dead_letter.bad_timestamp"),
