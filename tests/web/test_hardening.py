@@ -62,3 +62,21 @@ def test_a_site_on_a_public_address_without_always_secure_is_warned_about(
         warn_if_plain_http(Settings(host="0.0.0.0", cookie_secure="always"))
     assert len(caplog.records) == 1
     assert "PABRIK_COOKIE_SECURE=always" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("username", "reason"),
+    [
+        ("r\u043e\u043et-admin", "bad_username"),
+        ("<b>x</b>", "bad_username"),
+        ("ROOT-ADMIN", "user_exists"),
+    ],
+)
+async def test_markup_and_lookalike_user_names_are_refused_in_the_users_language(
+    client: httpx.AsyncClient, username: str, reason: str
+) -> None:
+    body = {"username": username, "password": "a long enough password", "role": "analyst"}
+    r = await client.post("/api/v1/users?lang=en", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["reason"] == reason
+    assert r.json()["error"]["message"].startswith(("A user name", "That user name"))

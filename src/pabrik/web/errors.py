@@ -35,6 +35,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "payload_too_large": 413,
     "config_invalid": 500,
     "port_in_use": 500,
+    "backup_invalid": 500,
     "store_unavailable": 503,
     "connector_unavailable": 503,
     "method_not_allowed": 405,
