@@ -63,7 +63,7 @@ topics = st.sampled_from(TOPICS) | st.text(max_size=40)
 
 
 @pytest.mark.slow
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(topic=topics, payload=payloads)
 def test_the_json_decoder_never_raises(test_plant: Plant, topic: str, payload: bytes) -> None:
     decoder = JsonDecoder(MqttConfig.model_validate({"topic_map": RULES}), test_plant)

@@ -93,7 +93,7 @@ topics = st.sampled_from(
 
 
 @pytest.mark.slow
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages=st.lists(st.tuples(topics, payloads()), min_size=1, max_size=6))
 def test_the_sparkplug_handler_never_raises(
     test_plant: Plant, messages: list[tuple[str, bytes]]
