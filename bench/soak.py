@@ -16,6 +16,7 @@ import os
 import random
 import re
 import socket
+import statistics
 import tempfile
 import threading
 import time
@@ -36,6 +37,7 @@ from pabrik.web.app import create_app
 CONFIG = Path("examples/demo-plant.yaml")
 USER, PASSWORD = "soak-admin", "soak password for the benchmark only"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+LATENCIES: list[float] = []
 
 
 def scaled_site(scale: int, folder: Path) -> Path:
@@ -85,7 +87,14 @@ def log_in(base: str) -> httpx.Client:
 def user_loop(base: str, machines: list[str], stop: threading.Event, tally: list[int]) -> None:
     """One dashboard user: a page or an API call every second or so, until stopped."""
     rng = random.Random()
-    client = log_in(base)
+    while not stop.is_set():
+        try:
+            client = log_in(base)
+            break
+        except httpx.HTTPError:
+            tally[1] += 1
+    else:
+        return
     try:
         while not stop.is_set():
             path = rng.choice(
@@ -97,7 +106,12 @@ def user_loop(base: str, machines: list[str], stop: threading.Event, tally: list
                     "/partials/overview",
                 ]
             )
-            status = client.get(path).status_code
+            began = time.perf_counter()
+            try:
+                status = client.get(path).status_code
+            except httpx.HTTPError:
+                status = 599  # a timeout or a dropped connection counts as a failed request
+            LATENCIES.append(time.perf_counter() - began)
             tally[0 if status < 400 else 1] += 1
             stop.wait(rng.uniform(0.5, 1.5))
     finally:
@@ -124,6 +138,14 @@ def report(samples: list[tuple[float, int, int, int]], warm_s: float) -> None:
         f" ({base[1] // 1024} → {last[1] // 1024} MiB), open files {base[2]} → {last[2]},"
         f" threads {base[3]} → {last[3]}; target: RSS < +10 %, no leaked files or threads"
     )
+
+
+def percentiles(values: list[float]) -> str:
+    """p50 and p95 of request latencies, in ms."""
+    if len(values) < 2:
+        return "–"
+    cuts = statistics.quantiles(values, n=100)
+    return f"p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms"
 
 
 def main() -> None:
@@ -163,7 +185,8 @@ def main() -> None:
                 samples.append((elapsed, rss, files, threads))
                 print(
                     f"{elapsed / 60:5.1f} min  RSS {rss // 1024:5d} MiB  files {files:4d}"
-                    f"  threads {threads:3d}  requests {tally[0]} ok / {tally[1]} failed",
+                    f"  threads {threads:3d}  requests {tally[0]} ok / {tally[1]} failed"
+                    f"  latency {percentiles(LATENCIES[-2000:])}",
                     flush=True,
                 )
                 time.sleep(min(args.interval, max(0.0, args.minutes * 60 - elapsed)))
@@ -175,7 +198,7 @@ def main() -> None:
             server.should_exit = True
             time.sleep(1)
         report(samples, warm_s=min(300.0, args.minutes * 60 / 5))
-        print(f"requests: {tally[0]} ok, {tally[1]} failed")
+        print(f"requests: {tally[0]} ok, {tally[1]} failed; latency {percentiles(LATENCIES)}")
 
 
 if __name__ == "__main__":
