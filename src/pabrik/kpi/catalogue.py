@@ -8,7 +8,7 @@ raises `MissingDataError`, which names the missing data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -305,11 +305,6 @@ def _value(defn: KpiDefinition, r: Ratio) -> KpiValue:
     elif r.value is not None and defn.above_one and defn.unit == "ratio":
         capped = r.value
     return KpiValue(defn.id, r.value, defn.unit, missing, flags, capped)
-
-
-def evaluate_many(catalogue: Catalogue, ids: Sequence[str], ctx: KpiContext) -> list[KpiValue]:
-    """Several KPIs; the first that cannot be supported raises MissingDataError."""
-    return [evaluate(catalogue.get(i), ctx) for i in ids]
 
 
 def supported(catalogue: Catalogue, ctx: KpiContext) -> list[KpiValue]:

@@ -333,10 +333,6 @@ class KpiEngine:
             return [m for ln in area.lines for m in ln.machines]
         raise NotFoundError(f"no machine, line or area '{scope}'", scope=scope[:64])
 
-    def scope_account(self, scope: str, start: datetime, end: datetime) -> TimeAccount:
-        """The summed account of a scope over [start, end)."""
-        return sum_accounts(self.accounts(self.machines(scope), start, end).values())
-
 
 def _row_sum(rows: Sequence[RollupRow]) -> RollupSum:
     """Rows summed like the store sums them (``order_data`` by minimum)."""

@@ -11,11 +11,10 @@ from pabrik.model.errors import NotFoundError
 from pabrik.model.records import CountRecord, SampleRecord, StateRecord
 from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
-from pabrik.model.windows import Window, WindowName, custom_window, named_window
+from pabrik.model.windows import Window, WindowName, named_window
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.measure import measure
 from pabrik.runtime.kpi.summary import loss_view, oee_view, scope_oee
-from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant.views import (
     LineStatus,
     MachineDetail,
@@ -30,11 +29,6 @@ from pabrik.runtime.plant.views import (
 
 TREND_DAYS = 7
 MAX_POINTS = 600
-
-
-def oee(engine: KpiEngine, scope: str, start: datetime, end: datetime) -> OeeView:
-    """OEE of a scope over a custom window [start, end)."""
-    return scope_oee(engine, scope, custom_window(start, end, engine.clock()))
 
 
 def _current_state(engine: KpiEngine, machine: Machine, now: datetime) -> StateRecord | None:
