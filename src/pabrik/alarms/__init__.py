@@ -1,0 +1,1 @@
+"""Alarm management after ISA-18.2: definitions, the state machine and performance figures. Pure."""
