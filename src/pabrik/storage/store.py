@@ -10,6 +10,7 @@ from typing import Protocol
 from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
 from pabrik.storage.accounts import AccountStore
 from pabrik.storage.assessments import AssessmentStore
+from pabrik.storage.partners import PartnerStore
 
 DEAD_LETTER_PAYLOAD_CAP = 8192
 
@@ -44,7 +45,7 @@ class PurgeResult:
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
 
 
-class Store(AssessmentStore, AccountStore, Protocol):
+class Store(AssessmentStore, AccountStore, PartnerStore, Protocol):
     """Durable, idempotent storage of plant records, and of the assessments and accounts."""
 
     def upgrade(self) -> list[str]:

@@ -7,9 +7,10 @@ state it overrides, which each dialect stores its own way (see the ``_REASON_TS`
 from __future__ import annotations
 
 from pabrik.storage.sql.logins import SqlLogins
+from pabrik.storage.sql.partners import SqlPartners
 from pabrik.storage.sql.programme import SqlProgramme
 from pabrik.storage.sql.reasons import SqlReasons
 
 
-class SqlAccounts(SqlLogins, SqlReasons, SqlProgramme):
+class SqlAccounts(SqlLogins, SqlReasons, SqlProgramme, SqlPartners):
     """Account tables, in the SQLite file or the PostgreSQL database of the plant records."""
