@@ -85,7 +85,13 @@ def test_terms_are_catalogue_messages_in_each_language() -> None:
 
 
 def test_a_language_without_a_text_falls_back_to_english() -> None:
-    assert glossary().text("kpi.good", "ko") == "Good"
+    terse = parse_glossary("version: 1\nkpi:\n  good: {id: Baik, en: Good}\n")
+    assert terse.text("kpi.good", "ko") == "Good"
+
+
+def test_every_term_has_its_korean_wording() -> None:
+    assert glossary().text("kpi.good", "ko") == "양품"
+    assert all(term.ko for term in glossary().terms.values())
 
 
 def test_the_words_to_avoid_match_whole_words_only() -> None:
