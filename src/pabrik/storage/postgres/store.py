@@ -40,6 +40,7 @@ from pabrik.storage.postgres.batch_copy import (
     rows_by_table,
 )
 from pabrik.storage.postgres.dead_letters import PgDeadLetters, insert_dead_letters
+from pabrik.storage.postgres.manual import PgManual
 from pabrik.storage.postgres.partitions import PARTITIONED, Month, Partitions, months_between
 from pabrik.storage.postgres.rollups import PgRollups, mark_rollups_dirty
 from pabrik.storage.store import (
@@ -71,7 +72,7 @@ def _configure(conn: Conn) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
 
 
-class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters):
+class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual):
     """A store in one PostgreSQL database, shared by any number of processes."""
 
     def __init__(

@@ -24,6 +24,7 @@ from pabrik.model.states import Quality, StateClass
 from pabrik.storage.sqlite.accounts import SqliteAccounts
 from pabrik.storage.sqlite.assessments import SqliteAssessments
 from pabrik.storage.sqlite.dead_letters import SqliteDeadLetters, insert_dead_letters
+from pabrik.storage.sqlite.manual import SqliteManual
 from pabrik.storage.sqlite.retention import SqliteRetention
 from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
@@ -54,7 +55,12 @@ _UPSERT_CHECKPOINT = (
 
 
 class SqliteStore(
-    SqliteAssessments, SqliteRollups, SqliteAccounts, SqliteDeadLetters, SqliteRetention
+    SqliteAssessments,
+    SqliteRollups,
+    SqliteAccounts,
+    SqliteDeadLetters,
+    SqliteRetention,
+    SqliteManual,
 ):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 
