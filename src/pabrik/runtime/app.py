@@ -24,6 +24,7 @@ from pabrik.runtime.kpi.measure import window_of
 from pabrik.runtime.kpi.summary import scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant import queries as kpiqueries
+from pabrik.runtime.plant.reuse import Reuse
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.plant.views import DeadLetterView, MachineDetail, PlantOverview
 from pabrik.runtime.settings import Settings
@@ -45,6 +46,7 @@ class Runtime:
         self._gate_task: asyncio.Task[None] | None = None
         self.ingestor = Ingestor(store, self.plant, clock=clock)
         self.engine = KpiEngine(self.plant, store, clock)
+        self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
             sim = sim.model_copy(update={"seed": settings.seed})
@@ -126,8 +128,13 @@ class Runtime:
             await task
 
     def overview(self, now: datetime | None = None) -> PlantOverview:
-        """The plant overview at ``now``."""
-        return kpiqueries.overview(self.engine, now or self.now())
+        """The plant overview at ``now``; without ``now``, a recent one may be reused."""
+        if now is not None:
+            return kpiqueries.overview(self.engine, now)
+        m = self.ingestor.metrics
+        return self._overview.get(
+            self.now(), m.batches + m.rejected, lambda at: kpiqueries.overview(self.engine, at)
+        )
 
     def machine_detail(
         self, machine_id: str, window: str = "shift", now: datetime | None = None

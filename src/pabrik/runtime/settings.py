@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     locale: str = Field(default="id", pattern="^(id|en)$")
     live_interval_s: float = Field(default=1.0, gt=0)
+    view_cache_s: float = Field(default=5.0, ge=0, le=300)
+    """How long the plant overview is reused for other requests while time moves (0: never)."""
     seed: int | None = None
     db_pool_size: int = Field(default=5, ge=1, le=100)
     """Connections each process may open to PostgreSQL."""

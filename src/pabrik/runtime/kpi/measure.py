@@ -6,7 +6,7 @@ and it carries its coverage: how much of the planned busy time had a known machi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -76,18 +76,30 @@ class Measurement:
 
 def measure(engine: KpiEngine, scope: str, window: Window, *, detail: bool = True) -> Measurement:
     """Measure a scope (machine, line, area or ``plant``) over the part of a window up to now."""
-    machines = engine.machines(scope)
+    return measure_scopes(engine, [scope], window, detail=detail)[scope]
+
+
+def measure_scopes(
+    engine: KpiEngine, scopes: Sequence[str], window: Window, *, detail: bool = True
+) -> dict[str, Measurement]:
+    """Measure several scopes over one window, each machine's account computed once for all."""
+    members = {scope: engine.machines(scope) for scope in scopes}
+    machines = list({m.id: m for ms in members.values() for m in ms}.values())
     span = window.measured
     if span is None:
         zero = engine.zero()
-        parts: dict[str, TimeAccount] = {m.id: zero for m in machines}
+        accounts: dict[str, TimeAccount] = {m.id: zero for m in machines}
     else:
-        parts = engine.accounts(machines, span.start, span.end, detail=detail)
-    total = sum_accounts(parts.values()) if parts else engine.zero()
-    e = total.elements
+        accounts = engine.accounts(machines, span.start, span.end, detail=detail)
     threshold = Fraction(engine.plant.kpi.min_coverage).limit_denominator(1000)
-    coverage = Coverage(known_ms=e.known_pbt, planned_ms=e.pbt, threshold=threshold)
-    return Measurement(scope, window, tuple(machines), parts, total, coverage)
+    out: dict[str, Measurement] = {}
+    for scope, ms in members.items():
+        parts = {m.id: accounts[m.id] for m in ms}
+        total = sum_accounts(parts.values()) if parts else engine.zero()
+        e = total.elements
+        coverage = Coverage(known_ms=e.known_pbt, planned_ms=e.pbt, threshold=threshold)
+        out[scope] = Measurement(scope, window, tuple(ms), parts, total, coverage)
+    return out
 
 
 def window_of(

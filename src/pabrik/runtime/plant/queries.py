@@ -13,8 +13,9 @@ from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
 from pabrik.model.windows import Window, WindowName, named_window
 from pabrik.runtime.kpi.engine import KpiEngine
-from pabrik.runtime.kpi.measure import measure
+from pabrik.runtime.kpi.measure import measure, measure_scopes
 from pabrik.runtime.kpi.summary import loss_view, oee_view, scope_oee
+from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant.views import (
     LineStatus,
     MachineDetail,
@@ -38,12 +39,10 @@ def _current_state(engine: KpiEngine, machine: Machine, now: datetime) -> StateR
 
 
 def _status(
-    engine: KpiEngine, machine: Machine, line_id: str, shift: Window, today: Window
+    engine: KpiEngine, machine: Machine, line_id: str, shift: OeeView, day: OeeView, now: datetime
 ) -> MachineStatus:
-    now = today.now
     state = _current_state(engine, machine, now)
     reason = engine.plant.reason(state.reason) if state and state.reason else None
-    day = scope_oee(engine, machine.id, today)
     return MachineStatus(
         id=machine.id,
         name=machine.name,
@@ -52,7 +51,7 @@ def _status(
         reason=state.reason if state else None,
         reason_label=reason.name if reason else None,
         since=state.ts if state else None,
-        oee_shift=scope_oee(engine, machine.id, shift),
+        oee_shift=shift,
         oee_today=day,
         top_loss=day.top_loss,
         good_today=day.good,
@@ -65,18 +64,25 @@ def _shift_key(plant: Plant, shift: Window) -> str | None:
     return next((i.key for i in found if i.start == shift.start), None)
 
 
+def _views(engine: KpiEngine, scopes: list[str], window: Window) -> dict[str, OeeView]:
+    found = measure_scopes(engine, scopes, window)
+    return {scope: oee_view(engine.plant, m) for scope, m in found.items()}
+
+
 def overview(engine: KpiEngine, now: datetime) -> PlantOverview:
     """Every line and machine with state, this shift's and today's OEE, and top loss."""
     plant = engine.plant
     shift = named_window(plant.calendar, WindowName.SHIFT, now)
     today = named_window(plant.calendar, WindowName.DAY, now)
+    scopes = [m.id for m in plant.machines()] + [ln.id for ln in plant.lines()] + ["plant"]
+    s, d = _views(engine, scopes, shift), _views(engine, scopes, today)
     lines = [
         LineStatus(
             id=line.id,
             name=line.name,
-            machines=[_status(engine, m, line.id, shift, today) for m in line.machines],
-            oee_shift=scope_oee(engine, line.id, shift),
-            oee_today=scope_oee(engine, line.id, today),
+            machines=[_status(engine, m, line.id, s[m.id], d[m.id], now) for m in line.machines],
+            oee_shift=s[line.id],
+            oee_today=d[line.id],
         )
         for line in plant.lines()
     ]
@@ -88,8 +94,8 @@ def overview(engine: KpiEngine, now: datetime) -> PlantOverview:
         shift_start=shift.start,
         shift_end=shift.end,
         lines=lines,
-        oee_shift=scope_oee(engine, "plant", shift),
-        oee_today=scope_oee(engine, "plant", today),
+        oee_shift=s["plant"],
+        oee_today=d["plant"],
         dead_letters=engine.store.dead_letter_count(),
     )
 
@@ -157,7 +163,14 @@ def machine_detail(engine: KpiEngine, machine_id: str, window: str, now: datetim
     shift = named_window(plant.calendar, WindowName.SHIFT, now)
     today = named_window(plant.calendar, WindowName.DAY, now)
     line = plant.line_of(machine.id)
-    status = _status(engine, machine, line.id if line else "", shift, today)
+    status = _status(
+        engine,
+        machine,
+        line.id if line else "",
+        scope_oee(engine, machine.id, shift),
+        scope_oee(engine, machine.id, today),
+        now,
+    )
     m = measure(engine, machine.id, win)
     shown = Interval(win.start, win.measured_end)
     reasons = sorted(m.total.downtime_by_reason().items(), key=lambda kv: -kv[1])

@@ -1,0 +1,63 @@
+"""A computed view is reused only while the clock moves less than the TTL, and never after a write at a standing clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pabrik.runtime.plant.reuse import Reuse
+
+T0 = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+
+
+class Ticks:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _reuse(ttl: float = 5.0) -> tuple[Reuse[datetime], Ticks]:
+    ticks = Ticks()
+    return Reuse(ttl, ticks), ticks
+
+
+def test_reused_while_the_clock_moves_less_than_the_ttl() -> None:
+    reuse, ticks = _reuse()
+    first = reuse.get(T0, 1, lambda at: at)
+    ticks.now += 2
+    again = reuse.get(T0 + timedelta(seconds=2), 7, lambda at: at)
+    assert (first, again) == (T0, T0)
+    assert (reuse.computed, reuse.reused) == (1, 1)
+
+
+def test_recomputed_once_the_ttl_has_passed() -> None:
+    reuse, ticks = _reuse()
+    reuse.get(T0, 1, lambda at: at)
+    ticks.now += 5
+    assert reuse.get(T0 + timedelta(seconds=5), 1, lambda at: at) == T0 + timedelta(seconds=5)
+
+
+def test_a_write_at_a_standing_clock_recomputes() -> None:
+    reuse, _ = _reuse()
+    reuse.get(T0, 1, lambda at: at)
+    assert reuse.get(T0, 1, lambda at: at) == T0
+    assert reuse.computed == 1
+    reuse.get(T0, 2, lambda at: at)
+    assert reuse.computed == 2
+
+
+def test_a_clock_that_goes_back_recomputes() -> None:
+    reuse, _ = _reuse()
+    reuse.get(T0, 1, lambda at: at)
+    earlier = T0 - timedelta(seconds=1)
+    assert reuse.get(earlier, 1, lambda at: at) == earlier
+
+
+def test_zero_ttl_never_reuses() -> None:
+    reuse, _ = _reuse(0)
+    for _ in range(3):
+        reuse.get(T0, 1, lambda at: at)
+    assert (reuse.computed, reuse.reused) == (3, 0)
