@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     """Largest body of the upload routes (assessment attachments, programme import)."""
     k_anonymity: int = Field(default=5, ge=2, le=1000)
     """Smallest group of companies the programme view shows."""
+    correction_window_h: int = Field(default=24, ge=0, le=24 * 31)
+    """How long after an entry a supervisor may correct what an operator typed in (0: never)."""
     metrics_token: SecretStr = SecretStr("")
     """A bearer token Prometheus may scrape /metrics with, even while the database is down."""
 
