@@ -56,19 +56,23 @@ def test_korean_profile_has_the_thousand_point_structure(korea: Any) -> None:
     assert korea.points.total == 1000
     assert korea.points.official is False
     assert [lv.label.en for lv in korea.points.capability_levels] == [
-        "Checking",
-        "Monitoring",
-        "Analysis",
-        "Optimisation",
-        "Autonomous",
+        "Checking (점검)",
+        "Monitoring (모니터링)",
+        "Analysis (분석)",
+        "Optimisation (최적화)",
+        "Autonomous (자율운영)",
     ]
     assert [lv.label.en for lv in korea.levels] == [
-        "ICT not applied",
-        "Basic",
-        "Intermediate 1",
-        "Intermediate 2",
-        "Advanced",
+        "ICT not applied (ICT 미적용)",
+        "Basic (기초)",
+        "Intermediate 1 (중간1)",
+        "Intermediate 2 (중간2)",
+        "Advanced (고도)",
     ]
+    # The Korean levels in their own words, beside Indonesian and English.
+    korean = ["ICT 미적용", "기초", "중간1", "중간2", "고도"]
+    assert [lv.label.get("ko") for lv in korea.levels] == korean
+    assert korea.levels[1].label.get("id") == "Dasar (기초)"
     assert [a.id for a in korea.system_areas] == [
         "field_automation",
         "factory_operations",

@@ -11,14 +11,17 @@ KPI_AREAS = ("productivity", "quality", "delivery", "energy", "safety")
 
 @dataclass(frozen=True, slots=True)
 class Bilingual:
-    """A text in Indonesian and English."""
+    """A text in Indonesian and English, and optionally Korean."""
 
     id: str
     en: str
+    ko: str = ""
 
     def get(self, locale: str) -> str:
-        """The text in ``locale``, Indonesian when English is missing."""
-        return self.en if locale == "en" and self.en else self.id
+        """The text in ``locale``; Korean falls back to English, English to Indonesian."""
+        if locale == "ko" and self.ko:
+            return self.ko
+        return self.en if locale in ("en", "ko") and self.en else self.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,7 @@ class Reader:
     def bilingual(
         self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True
     ) -> Bilingual | None:
-        """A ``{id: ..., en: ...}`` text; English falls back to Indonesian."""
+        """A ``{id: ..., en: ..., ko: ...}`` text; English falls back to Indonesian."""
         value = data.get(key, MISSING)
         where = _join(path, key)
         if value is MISSING:
@@ -119,7 +119,12 @@ class Reader:
         block = self.mapping(value, where)
         indonesian = self.text(block, "id", where) if block else ""
         english = block.get("en", indonesian)
-        return Bilingual(indonesian, english if isinstance(english, str) else indonesian)
+        korean = block.get("ko", "")
+        return Bilingual(
+            indonesian,
+            english if isinstance(english, str) else indonesian,
+            korean if isinstance(korean, str) else "",
+        )
 
     def label(self, data: Mapping[str, Any], key: str, path: str) -> Bilingual:
         """A required bilingual text."""

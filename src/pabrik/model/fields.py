@@ -18,11 +18,14 @@ class StrictModel(BaseModel):
 
 
 class Text(StrictModel):
-    """A label in Bahasa Indonesia with an optional English form."""
+    """A label in Bahasa Indonesia with optional English and Korean forms."""
 
     id: str = Field(min_length=1, max_length=200)
     en: str | None = Field(default=None, max_length=200)
+    ko: str | None = Field(default=None, max_length=200)
 
     def get(self, locale: str) -> str:
-        """The label in ``locale``, falling back to Indonesian."""
-        return self.en if locale == "en" and self.en else self.id
+        """The label in ``locale``; Korean falls back to English, everything to Indonesian."""
+        if locale == "ko" and self.ko:
+            return self.ko
+        return self.en if locale in ("en", "ko") and self.en else self.id

@@ -15,7 +15,7 @@ from babel.support import Translations
 
 from pabrik.present.glossary import glossary
 
-LOCALES: Final = ("id", "en")
+LOCALES: Final = ("id", "en", "ko")
 DEFAULT_LOCALE: Final = "id"
 DOMAIN: Final = "messages"
 

@@ -130,6 +130,7 @@ DEAD_LETTER_KEYS: Final[dict[str, str]] = {
 LANG_KEYS: Final[dict[str, str]] = {
     "id": N_("lang.id"),
     "en": N_("lang.en"),
+    "ko": N_("lang.ko"),
 }
 
 WINDOW_KEYS: Final[dict[str, str]] = {

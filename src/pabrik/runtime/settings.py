@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    locale: str = Field(default="id", pattern="^(id|en)$")
+    locale: str = Field(default="id", pattern="^(id|en|ko)$")
     live_interval_s: float = Field(default=1.0, gt=0)
     view_cache_s: float = Field(default=5.0, ge=0, le=300)
     """How long the plant overview is reused for other requests while time moves (0: never)."""
