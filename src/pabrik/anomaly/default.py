@@ -1,0 +1,230 @@
+"""The default detector: deviation, context novelty and new extremes, calibrated per signal.
+
+Each point gets three readings, all learnt online with bounded memory:
+
+- **deviation**: how far the point, or the mean of the last few points, lies from the
+  signal's long-run mean, in long-run standard deviations;
+- **context novelty**: the value is quantised into levels of the range seen so far, and the
+  last few levels form a context; a context seen rarely (or never) is surprising, which
+  catches pattern changes that stay inside the normal range;
+- **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
+  (Numenta's "spatial tolerance").
+
+The deviation and novelty make a raw score that is then calibrated against this signal's own
+history of raw scores (a histogram), so a noisy signal needs a rarer event to score high than
+a quiet one, and one threshold suits many signals. A score no higher than one of the last
+``suppress`` scores is halved, so one event raises one alarm, not a burst.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+from pabrik.anomaly.detector import Pausable, State, Timestamp
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    """Defaults that need no tuning; memory per signal follows from them (see docs/alarms.md)."""
+
+    probation: int = 150  # points learnt before the first score
+    horizon: int = 2000  # points in the long-run mean and variance
+    short: int = 5  # points in the short mean
+    spatial: float = 0.05  # share of the range past an extreme that scores 1
+    levels: int = 10  # quantisation levels over the range seen
+    context: int = 5  # levels per context
+    contexts_cap: int = 1000  # contexts kept; past this, counts halve and rare ones go
+    bins: int = 100  # bins of the raw-score histogram
+    calibration: float = 0.8  # weight of the calibrated part against the raw score
+    suppress: int = 100  # points over which a repeated score is halved
+
+
+class _Reading(NamedTuple):
+    score: float
+    bin: int
+    key: int  # context key, -1 while the context is not yet full
+    level: int
+
+
+class ContextDetector(Pausable):
+    """The default streaming detector (score in [0, 1]; higher is more anomalous)."""
+
+    name = "context"
+
+    def __init__(self, settings: ContextSettings | None = None) -> None:
+        self.settings = s = settings or ContextSettings()
+        self.n = 0
+        self.mean = 0.0
+        self.var = 0.0
+        self.low = math.inf
+        self.high = -math.inf
+        self.recent: deque[float] = deque(maxlen=s.short)
+        self.total = 0.0  # sum of ``recent``
+        self.ctx = 0  # the last ``context - 1`` levels, as digits of one integer
+        self.filled = 0  # levels in ``ctx`` so far
+        self.contexts: dict[int, int] = {}
+        self.histogram = [0] * (s.bins + 1)
+        self.scores: deque[float] = deque(maxlen=s.suppress)
+        self.top = 0.0  # max of ``scores``, recomputed only when it leaves them
+        self.top_age = 0
+        self._base = s.levels + 3  # levels -1 .. levels + 1, shifted to 0 ..
+        self._span = self._base ** (s.context - 1)
+
+    # -- reading a point ---------------------------------------------------------------------
+
+    def _read(self, x: float) -> _Reading:
+        s = self.settings
+        recent, mean = self.recent, self.mean
+        k = len(recent)
+        short = (self.total - recent[0] + x) / k if k == s.short else (self.total + x) / (k + 1)
+        gap = max(abs(x - mean), abs(short - mean))
+        if self.var > 0:
+            z = gap / math.sqrt(self.var)
+        else:
+            z = 0.0 if gap == 0 or self.n < 2 else 1e9
+        raw = 0.5 * z / (1.0 + z) + 0.5 * z / (5.0 + z)
+        low, width = self.low, self.high - self.low
+        level = 1
+        if width > 0:
+            q = int((x - low) / width * s.levels)
+            level = 0 if q < 0 else min(q, s.levels + 1) + 1
+        key = -1
+        if self.filled == s.context - 1:
+            key = self.ctx * self._base + level
+            novelty = 1.0 / (1.0 + self.contexts.get(key, 0))
+            if novelty > raw:
+                raw = 0.5 * (novelty + raw)
+        b = int(raw * s.bins)
+        if self.n < s.probation or self.paused or self.settling:
+            return _Reading(0.0, b, key, level)
+        score = (1.0 - s.calibration) * raw + s.calibration * (
+            1.0 - sum(self.histogram[b:]) / self.n
+        )
+        if width > 0:
+            past = max(x - self.high, low - x) / width
+            if past > 0:
+                score = max(score, 0.999 * min(1.0, past / s.spatial) + 0.001 * score)
+        if self.scores and score <= self.top:
+            score *= 0.5
+        return _Reading(score, b, key, level)
+
+    # -- the detector interface --------------------------------------------------------------
+
+    def score_one(self, value: float, timestamp: Timestamp = None) -> float:
+        """How anomalous ``value`` is now, in [0, 1]; 0 in probation, paused or settling."""
+        return self._read(float(value)).score
+
+    def learn_one(self, value: float, timestamp: Timestamp = None) -> None:
+        """Learn the next point (ignored while paused)."""
+        if not self.paused:
+            x = float(value)
+            self._learn(x, self._read(x))
+
+    def process_one(self, value: float, timestamp: Timestamp = None) -> float:
+        """Score then learn one point, reading it once (the fast path for a stream)."""
+        if self.paused:
+            return 0.0
+        x = float(value)
+        reading = self._read(x)
+        self._learn(x, reading)
+        return reading.score
+
+    def _learn(self, x: float, reading: _Reading) -> None:
+        s = self.settings
+        self.histogram[reading.bin] += 1
+        self.n += 1
+        a = 1.0 / (min(s.horizon, self.n))
+        d = x - self.mean
+        self.mean += a * d
+        self.var = (1.0 - a) * (self.var + a * d * d)
+        self.low = min(self.low, x)
+        self.high = max(self.high, x)
+        if reading.key >= 0:
+            self.contexts[reading.key] = self.contexts.get(reading.key, 0) + 1
+            if len(self.contexts) > s.contexts_cap:
+                self._thin_contexts()
+        self.ctx = (self.ctx * self._base + reading.level) % self._span
+        if self.filled < s.context - 1:
+            self.filled += 1
+        recent = self.recent
+        if len(recent) == s.short:
+            self.total -= recent[0]
+        recent.append(x)
+        self.total += x
+        self._remember(reading.score)
+        if self.settling:
+            self.settling -= 1
+
+    def _remember(self, score: float) -> None:
+        """Keep the last scores and their maximum, rescanning only when the maximum leaves."""
+        self.scores.append(score)
+        if score >= self.top:
+            self.top, self.top_age = score, 0
+            return
+        self.top_age += 1
+        if self.top_age >= len(self.scores):
+            self._rescan()
+
+    def _rescan(self) -> None:
+        scores = list(self.scores)
+        self.top = max(scores, default=0.0)
+        self.top_age = len(scores) - 1 - max((i for i, v in enumerate(scores) if v == self.top),
+                                             default=len(scores) - 1)  # fmt: skip
+
+    def _thin_contexts(self) -> None:
+        """Halve every count and forget those that reach 0 (keeps memory bounded)."""
+        self.contexts = {k: c // 2 for k, c in self.contexts.items() if c > 1}
+
+    def forget_context(self) -> None:
+        """Forget the last levels, values and scores, so the stop's gap is no jump."""
+        self.ctx = 0
+        self.filled = 0
+        self.recent.clear()
+        self.total = 0.0
+        self.scores.clear()
+        self.top, self.top_age = 0.0, 0
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def to_dict(self) -> State:
+        """The whole state as JSON-ready data."""
+        return {
+            "kind": self.name,
+            "settings": asdict(self.settings),
+            "n": self.n,
+            "mean": self.mean,
+            "var": self.var,
+            "low": None if self.n == 0 else self.low,
+            "high": None if self.n == 0 else self.high,
+            "recent": list(self.recent),
+            "total": self.total,
+            "ctx": self.ctx,
+            "filled": self.filled,
+            "contexts": [[k, c] for k, c in self.contexts.items()],
+            "histogram": list(self.histogram),
+            "scores": list(self.scores),
+            "top": self.top,
+            "top_age": self.top_age,
+            "paused": self.paused,
+            "settling": self.settling,
+        }
+
+    @classmethod
+    def from_dict(cls, state: State) -> ContextDetector:
+        """A detector restored from :meth:`to_dict`."""
+        det = cls(ContextSettings(**state["settings"]))
+        det.n, det.mean, det.var = int(state["n"]), float(state["mean"]), float(state["var"])
+        if state["low"] is not None:
+            det.low, det.high = float(state["low"]), float(state["high"])
+        det.recent.extend(float(v) for v in state["recent"])
+        det.total = float(state["total"])
+        det.ctx, det.filled = int(state["ctx"]), int(state["filled"])
+        det.contexts = {int(k): int(c) for k, c in state["contexts"]}
+        det.histogram = [int(c) for c in state["histogram"]]
+        det.scores.extend(float(v) for v in state["scores"])
+        det.top, det.top_age = float(state["top"]), int(state["top_age"])
+        det.paused, det.settling = bool(state["paused"]), int(state["settling"])
+        return det

@@ -1,0 +1,67 @@
+"""A baseline: the tail probability of each value under a long-run Gaussian (NAB's kind)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from pabrik.anomaly.detector import Pausable, State, Timestamp
+
+
+@dataclass(frozen=True)
+class GaussianSettings:
+    """Probation and the horizon of the running mean and variance."""
+
+    probation: int = 150
+    horizon: int = 2000
+
+
+class GaussianDetector(Pausable):
+    """Scores ``erf(|z| / √2)``, the two-sided Gaussian probability of a smaller deviation."""
+
+    name = "gaussian"
+
+    def __init__(self, settings: GaussianSettings | None = None) -> None:
+        self.settings = settings or GaussianSettings()
+        self.n = 0
+        self.mean = 0.0
+        self.var = 0.0
+
+    def score_one(self, value: float, timestamp: Timestamp = None) -> float:
+        """How unlikely ``value`` is under the running Gaussian, in [0, 1]."""
+        if self.paused or self.settling or self.n < self.settings.probation or self.var <= 0:
+            return 0.0
+        z = abs(float(value) - self.mean) / math.sqrt(self.var)
+        return math.erf(z / math.sqrt(2.0))
+
+    def learn_one(self, value: float, timestamp: Timestamp = None) -> None:
+        """Update the running mean and variance (ignored while paused)."""
+        if self.paused:
+            return
+        self.n += 1
+        a = 1.0 / min(self.n, self.settings.horizon)
+        d = float(value) - self.mean
+        self.mean += a * d
+        self.var = (1.0 - a) * (self.var + a * d * d)
+        if self.settling:
+            self.settling -= 1
+
+    def to_dict(self) -> State:
+        """The whole state as JSON-ready data."""
+        return {
+            "kind": self.name,
+            "settings": asdict(self.settings),
+            "n": self.n,
+            "mean": self.mean,
+            "var": self.var,
+            "paused": self.paused,
+            "settling": self.settling,
+        }
+
+    @classmethod
+    def from_dict(cls, state: State) -> GaussianDetector:
+        """A detector restored from :meth:`to_dict`."""
+        det = cls(GaussianSettings(**state["settings"]))
+        det.n, det.mean, det.var = int(state["n"]), float(state["mean"]), float(state["var"])
+        det.paused, det.settling = bool(state["paused"]), int(state["settling"])
+        return det

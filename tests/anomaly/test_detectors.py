@@ -1,0 +1,114 @@
+"""One contract for every detector: scores in [0, 1], probation, pause, save and restore."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pabrik.anomaly.default import ContextDetector, ContextSettings
+from pabrik.anomaly.detector import Pausable
+from pabrik.anomaly.registry import DEFAULT, DETECTORS, factory, restore
+
+KINDS = sorted(DETECTORS)
+
+
+def seasonal(n: int, seed: int = 1) -> list[float]:
+    """A daily-like cycle of 50 points with a little noise."""
+    rng = random.Random(seed)
+    return [10 + 3 * math.sin(2 * math.pi * i / 50) + rng.gauss(0, 0.2) for i in range(n)]
+
+
+def feed(det: Pausable, values: list[float]) -> list[float]:
+    return [det.process_one(v) for v in values]
+
+
+def test_the_default_detector_is_the_context_detector() -> None:
+    assert DEFAULT == "context"
+    assert isinstance(factory()(), ContextDetector)
+    with pytest.raises(ValueError, match="unknown detector"):
+        factory("oracle")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=400))
+def test_every_score_is_between_0_and_1(kind: str, values: list[float]) -> None:
+    det = factory(kind)()
+    for v in values:
+        score = det.score_one(v)
+        assert 0.0 <= score <= 1.0
+        det.learn_one(v)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nothing_scores_during_probation(kind: str) -> None:
+    det = factory(kind)()
+    assert set(feed(det, [0.0, 1e6, -1e6] * 40)) == {0.0}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_spike_scores_higher_than_every_normal_point(kind: str) -> None:
+    det = factory(kind)()
+    normal = feed(det, seasonal(600))
+    spike = det.process_one(40.0)
+    assert spike > max(normal[200:])
+    assert spike > 0.9
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_score_one_changes_nothing(kind: str) -> None:
+    det = factory(kind)()
+    feed(det, seasonal(300))
+    before = det.to_dict()
+    det.score_one(99.0)
+    assert det.to_dict() == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_restored_detector_goes_on_exactly_where_it_stopped(kind: str) -> None:
+    values = seasonal(900)
+    det = factory(kind)()
+    feed(det, values[:500])
+    saved = det.to_bytes()
+    assert json.loads(saved)["kind"] == kind
+    again = restore(json.loads(saved))
+    assert feed(again, values[500:]) == feed(det, values[500:])
+    assert type(det).from_bytes(saved).to_dict() == restore(json.loads(saved)).to_dict()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_paused_detector_neither_learns_nor_scores(kind: str) -> None:
+    det = factory(kind)()
+    feed(det, seasonal(300))
+    before = det.to_dict()
+    det.pause()
+    assert feed(det, [0.0] * 50) == [0.0] * 50
+    det.learn_one(-500.0)
+    assert {k: v for k, v in det.to_dict().items() if k != "paused"} == {
+        k: v for k, v in before.items() if k != "paused"
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_resume_settles_before_scoring_again(kind: str) -> None:
+    det = factory(kind)()
+    feed(det, seasonal(300))
+    det.pause()
+    det.resume(settle=5)
+    assert feed(det, [30.0] * 5) == [0.0] * 5
+    assert det.settling == 0
+
+
+def test_the_default_detector_memory_stays_bounded_on_noise() -> None:
+    rng = random.Random(3)
+    det = ContextDetector(ContextSettings(contexts_cap=200, suppress=20))
+    feed(det, [rng.uniform(-1, 1) for _ in range(5000)])
+    assert len(det.contexts) <= 200
+    assert len(det.scores) == 20
+    assert len(det.recent) == det.settings.short
+    assert len(det.histogram) == det.settings.bins + 1
