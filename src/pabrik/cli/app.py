@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from pabrik.cli import (
+    commands_anomaly,
     commands_assess,
     commands_backup,
     commands_connect,
@@ -40,6 +41,7 @@ app.add_typer(commands_deadletters.app, name="deadletters")
 app.add_typer(commands_assess.app, name="assess")
 app.add_typer(commands_users.app, name="users")
 app.add_typer(commands_users.tenants_app, name="tenants")
+app.add_typer(commands_anomaly.app, name="anomaly")
 app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
 app.command("simulate")(commands_serve.simulate)
