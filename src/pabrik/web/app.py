@@ -34,6 +34,8 @@ from pabrik.web.plant import stops as stops_routes
 from pabrik.web.programme import routes as programme_routes
 from pabrik.web.render import Renderer
 from pabrik.web.security import SecurityHeaders, warn_if_plain_http
+from pabrik.web.terminal import api as terminal_api
+from pabrik.web.terminal import pages as terminal_pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -77,6 +79,8 @@ def create_app(
     app.include_router(assess_pages.router)
     app.include_router(stops_routes.api)
     app.include_router(stops_routes.pages)
+    app.include_router(terminal_api.api)
+    app.include_router(terminal_pages.pages)
     app.include_router(programme_routes.api)
     app.include_router(programme_routes.pages)
     app.include_router(account_api.router)

@@ -1,0 +1,1 @@
+"""The operator terminal: manual states, counts, handover notes and their corrections."""

@@ -1,0 +1,1 @@
+"""The operator terminal: pages for a tablet at the machine, its JSON API and QR sheet."""
