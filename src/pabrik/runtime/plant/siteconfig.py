@@ -9,6 +9,8 @@ from typing import Annotated, Any, get_args
 import yaml
 from pydantic import ConfigDict, Field, ValidationError
 
+from pabrik.alarms.definitions import AlarmSettings
+from pabrik.alarms.scoping import unknown_references as unknown_alarm_references
 from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.mqtt.config import MqttConfig
 from pabrik.connectors.opcua.config import OpcuaConfig
@@ -30,10 +32,11 @@ class SiteConfig(Plant):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     connectors: list[ConnectorConfig] = Field(default_factory=list)
+    alarms: AlarmSettings = AlarmSettings()
 
     def plant(self) -> Plant:
-        """The plant part, without connector settings."""
-        return Plant.model_validate(self.model_dump(exclude={"connectors"}))
+        """The plant part, without connector settings and alarm definitions."""
+        return Plant.model_validate(self.model_dump(exclude={"connectors", "alarms"}))
 
     def simulator(self) -> SimulatorConfig | None:
         """The first simulator connector, if any."""
@@ -142,7 +145,9 @@ def parse_site(text: str, source: str = "<text>") -> SiteConfig:
         site = SiteConfig.model_validate(data)
     except ValidationError as err:
         raise ConfigError(source, _issues(err, text)) from err
-    problems = unknown_references(site.plant(), list(site.connectors))
+    plant = site.plant()
+    problems = unknown_references(plant, list(site.connectors))
+    problems += unknown_alarm_references(site.alarms, plant)
     if problems:
         raise ConfigError(source, _located(problems, text))
     return site
