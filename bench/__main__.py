@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import foundation, ingest, kpi, mqtt, postgres, protocols
+from bench import anomaly, foundation, ingest, kpi, mqtt, postgres, protocols
 
 if __name__ == "__main__":
     foundation.main()
@@ -11,3 +11,4 @@ if __name__ == "__main__":
     postgres.main()
     ingest.main()
     protocols.main()
+    anomaly.main()

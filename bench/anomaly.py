@@ -1,0 +1,79 @@
+"""Streaming anomaly detectors: points per second per core, and memory per signal.
+
+Each detector scores then learns a synthetic signal (a daily cycle of 288 points with noise,
+a spike now and then), one point at a time as ingest would. The rate is points over the CPU
+time of this one process (one core). Memory is what ``tracemalloc`` sees one detector hold
+after the whole stream, and the size of its saved state (JSON).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+import tracemalloc
+
+from pabrik.anomaly.multivariate import MachineDetector
+from pabrik.anomaly.registry import DEFAULT, DETECTORS
+
+POINTS = int(os.environ.get("PABRIK_BENCH_ANOMALY_POINTS", "200000"))
+TARGET = 50_000  # points/s per core for the default detector (issue 14)
+
+
+def _signal(n: int, seed: int = 11) -> list[float]:
+    rng = random.Random(seed)
+    values = []
+    for i in range(n):
+        value = 70 + 8 * math.sin(2 * math.pi * i / 288) + rng.gauss(0, 0.8)
+        if rng.random() < 0.0005:
+            value += rng.choice((-1, 1)) * 30
+        values.append(value)
+    return values
+
+
+def _rate(step: object, values: list[float]) -> float:
+    assert callable(step)
+    began = time.process_time()
+    for v in values:
+        step(v)
+    return len(values) / (time.process_time() - began)
+
+
+def _memory(kind: str, values: list[float]) -> tuple[int, int]:
+    """Bytes one detector holds after the stream, and the bytes of its saved state."""
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    det = DETECTORS[kind]()
+    for v in values:
+        det.process_one(v)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return held, len(det.to_bytes())
+
+
+def main() -> None:
+    """Print each detector's rate and memory."""
+    values = _signal(POINTS)
+    print(f"anomaly detectors: {POINTS:,} points, one process")
+    for kind in sorted(DETECTORS):
+        rate = _rate(DETECTORS[kind]().process_one, values)
+        held, saved = _memory(kind, values[: min(POINTS, 50_000)])
+        mark = ""
+        if kind == DEFAULT:
+            mark = "  (default; target >= 50,000: " + ("met)" if rate >= TARGET else "MISSED)")
+        print(
+            f"  {kind:<9} {rate:>10,.0f} points/s per core, "
+            f"{held / 1024:,.0f} KiB held, state {saved / 1024:,.0f} KiB{mark}"
+        )
+    machine = MachineDetector([f"s{i}" for i in range(8)])
+    rows = [{f"s{i}": v + i for i in range(8)} for v in values[: POINTS // 8]]
+    began = time.process_time()
+    for row in rows:
+        machine.process_one(row)
+    rate = len(rows) * 8 / (time.process_time() - began)
+    print(f"  machine   {rate:>10,.0f} signal points/s per core (8 signals, default each)")
+
+
+if __name__ == "__main__":
+    main()
