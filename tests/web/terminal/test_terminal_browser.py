@@ -1,0 +1,103 @@
+"""A tablet loses the server: 20 entries wait in IndexedDB, survive a reload, and are stored
+exactly once when the network is back (real Chromium, service worker, uvicorn)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from pabrik.runtime.accounts.service import Accounts
+from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.settings import Settings
+from pabrik.web.app import create_app
+from tests.web.browser import browser_log_in, served
+from tests.web.demo_app import NOW
+
+pytestmark = pytest.mark.browser
+M = '[data-testid="machine-imm-03"]'
+
+
+@pytest.fixture(scope="module")
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """The demo plant with no connector data: imm-03 is run from the terminal alone."""
+    rt = build_runtime(settings, clock=lambda: NOW)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterator[str]:
+    with served(create_app(settings, runtime)) as url:
+        yield url
+
+
+def _tap(page: object, selector: str) -> None:
+    page.locator(f"{M} {selector}").click()  # type: ignore[attr-defined]
+
+
+def _stop(page: object, opener: str, choice: str) -> None:
+    """Two taps: the kind of stop, then its reason (or product)."""
+    _tap(page, f'button[data-open^="{opener}-"]')
+    _tap(page, choice)
+
+
+def test_twenty_entries_made_offline_are_stored_once_when_back(
+    chromium: object, base_url: str, runtime: Runtime, tmp_path: Path
+) -> None:
+    context = chromium.new_context(viewport={"width": 800, "height": 1280}, locale="id-ID")  # type: ignore[attr-defined]
+    page = context.new_page()
+    browser_log_in(page, base_url)
+    page.goto(f"{base_url}/terminal/machines/imm-03")
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15_000)
+    page.wait_for_selector("html[data-queue='0']")
+    context.set_offline(True)
+
+    _tap(page, 'button[data-state="running"]')
+    for _ in range(5):
+        _tap(page, 'button[data-count="good"][data-n="1"]')
+    _stop(page, "stop", 'button[data-reason="jam"]')
+    _tap(page, 'button[data-state="running"]')
+    for _ in range(5):
+        _tap(page, 'button[data-count="good"][data-n="10"]')
+    page.wait_for_selector("html[data-queue='13']")
+    page.reload()  # from the service worker's cache: the server is still unreachable
+    page.wait_for_selector("html[data-queue='13']")
+    _tap(page, 'button[data-count="scrap"][data-n="1"]')
+    _stop(page, "change", 'button[data-product="preform-32g"]')
+    _tap(page, 'button[data-state="running"]')
+    _stop(page, "planned", 'button[data-reason="break"]')
+    _tap(page, 'button[data-state="running"]')
+    _tap(page, 'button[data-count="good"][data-n="1"]')
+    page.locator(f'{M} form[data-total="good"] input').fill("200")
+    page.locator(f'{M} form[data-total="good"] button').click()
+    page.wait_for_selector("html[data-queue='20']")
+    assert page.locator("[data-queue-count]").inner_text() == "20"
+    assert page.locator("[data-offline]").is_visible()
+    page.screenshot(path=str(tmp_path / "terminal-offline.png"), full_page=True)
+
+    context.set_offline(False)
+    page.wait_for_selector("html[data-queue='0']", timeout=20_000)
+    context.close()
+
+    start, end = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
+    states = [
+        s for s in runtime.store.states("imm-03", start, end) if s.source.startswith("manual:")
+    ]
+    counts = runtime.store.counts("imm-03", start, end)
+    assert len(states) + len(counts) == 20
+    assert [s.state.value for s in states] == [
+        "running",
+        "unplanned_stop",
+        "running",
+        "changeover",
+        "running",
+        "planned_stop",
+        "running",
+    ]
+    assert states[1].reason == "jam"
+    assert states[3].product_id == "preform-32g"
+    assert sum(c.good for c in counts) == 200
+    assert sum(c.scrap for c in counts) == 1
