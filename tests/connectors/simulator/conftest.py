@@ -26,7 +26,9 @@ def demo_data(demo_path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def demo_plant(demo_data: dict[str, Any]) -> Plant:
-    return Plant.model_validate({k: v for k, v in demo_data.items() if k != "connectors"})
+    return Plant.model_validate(
+        {k: v for k, v in demo_data.items() if k not in {"connectors", "alarms"}}
+    )
 
 
 @pytest.fixture(scope="session")

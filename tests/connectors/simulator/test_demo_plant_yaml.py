@@ -21,7 +21,7 @@ def test_demo_yaml_top_level_keys_are_plant_fields_plus_connectors(
     demo_data: dict[str, Any],
 ) -> None:
     required = {name for name, field in Plant.model_fields.items() if field.is_required()}
-    assert required <= set(demo_data) <= set(Plant.model_fields) | {"connectors"}
+    assert required <= set(demo_data) <= set(Plant.model_fields) | {"connectors", "alarms"}
     assert all("kind" in c for c in demo_data["connectors"])
 
 

@@ -139,7 +139,7 @@ from datetime import datetime, timedelta
 from pabrik.connectors.simulator import SimulatedPlant, SimulatorConfig
 from pabrik.model.site import Plant
 data = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
-plant = Plant.model_validate({k: v for k, v in data.items() if k != "connectors"})
+plant = Plant.model_validate({k: v for k, v in data.items() if k not in {"connectors", "alarms"}})
 config = SimulatorConfig.model_validate(data["connectors"][0])
 start = datetime.fromisoformat(sys.argv[2])
 sys.stdout.write(repr(SimulatedPlant(plant, config, start).advance_to(start + timedelta(hours=2))))
