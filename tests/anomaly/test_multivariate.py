@@ -7,7 +7,7 @@ import math
 import random
 
 from pabrik.anomaly.gaussian import GaussianDetector
-from pabrik.anomaly.multivariate import MachineDetector
+from pabrik.anomaly.multivariate import JOINT, MachineDetector
 
 
 def readings(n: int, seed: int = 2) -> list[dict[str, float]]:
@@ -52,3 +52,17 @@ def test_pausing_the_machine_pauses_every_signal_and_state_round_trips() -> None
     det.resume(settle=2)
     rest = readings(50, seed=9)
     assert [again.process_one(r) for r in rest] == [det.process_one(r) for r in rest]
+
+
+def test_a_broken_relation_between_signals_in_their_normal_ranges_scores_high() -> None:
+    rng = random.Random(4)
+    det = MachineDetector(["load", "current"])
+    normal = []
+    for i in range(800):
+        load = 50 + 40 * math.sin(i / 15) + rng.gauss(0, 1)
+        normal.append(det.process_one({"load": load, "current": 2 * load + rng.gauss(0, 1)}))
+    # high load with the low current of an idle motor: each value alone is ordinary
+    broken = {"load": 85.0, "current": 30.0}
+    parts = det.explain_one(broken)
+    assert parts[JOINT] > max(parts["load"], parts["current"])
+    assert parts[JOINT] > max(normal[400:])

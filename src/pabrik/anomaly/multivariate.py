@@ -1,4 +1,4 @@
-"""One detector per machine over several signals: a detector per signal, read together."""
+"""One detector per machine over several signals: each signal alone, and their relation."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pabrik.anomaly.default import ContextDetector
 from pabrik.anomaly.detector import Pausable, State, Timestamp
+from pabrik.anomaly.joint import JointDetector
 from pabrik.anomaly.registry import restore
+
+JOINT = "(joint)"  # the key of the correlation-break score in ``explain_one``
 
 
 class MachineDetector:
-    """A machine's anomaly score: the highest of its signals' scores, each signal learnt alone.
+    """A machine's anomaly score: the highest of its signals' scores and their joint score.
 
     Values come as a mapping of signal id to value; a signal missing from one call is simply
-    not learnt or scored that time (signals arrive at their own pace). ``explain_one`` says
-    which signal drove the score. Pausing pauses every signal: a stopped machine is no anomaly.
+    not learnt or scored that time (signals arrive at their own pace), and the joint part
+    (:class:`JointDetector`, two signals or more) reads only complete readings.
+    ``explain_one`` says what drove the score. Pausing pauses it all: a stopped machine is no
+    anomaly.
     """
 
     name = "machine"
@@ -23,27 +28,34 @@ class MachineDetector:
         self, signals: Sequence[str], make: Callable[[], Pausable] = ContextDetector
     ) -> None:
         self.detectors: dict[str, Pausable] = {signal: make() for signal in signals}
+        self.joint = JointDetector(signals) if len(signals) > 1 else None
         self.paused = False
 
     def explain_one(
         self, values: Mapping[str, float], timestamp: Timestamp = None
     ) -> dict[str, float]:
-        """Each known signal's score for this reading."""
-        return {
+        """Each known signal's score for this reading, and the joint score under ``JOINT``."""
+        parts = {
             signal: det.score_one(values[signal], timestamp)
             for signal, det in self.detectors.items()
             if signal in values
         }
+        joint = self.joint
+        if joint is not None and not self.paused and all(s in values for s in joint.signals):
+            parts[JOINT] = joint.score_one(values)
+        return parts
 
     def score_one(self, values: Mapping[str, float], timestamp: Timestamp = None) -> float:
         """The machine's score: its most anomalous signal's, in [0, 1]."""
         return max(self.explain_one(values, timestamp).values(), default=0.0)
 
     def learn_one(self, values: Mapping[str, float], timestamp: Timestamp = None) -> None:
-        """Learn each known signal's value."""
+        """Learn each known signal's value, and the reading as a whole when it is complete."""
         for signal, det in self.detectors.items():
             if signal in values:
                 det.learn_one(values[signal], timestamp)
+        if self.joint is not None and not self.paused:
+            self.joint.learn_one(values)
 
     def process_one(self, values: Mapping[str, float], timestamp: Timestamp = None) -> float:
         """Score then learn one reading of the machine."""
@@ -52,6 +64,9 @@ class MachineDetector:
             for signal, det in self.detectors.items()
             if signal in values
         ]
+        if self.joint is not None and not self.paused:
+            scores.append(self.joint.score_one(values))
+            self.joint.learn_one(values)
         return max(scores, default=0.0)
 
     def pause(self) -> None:
@@ -72,6 +87,7 @@ class MachineDetector:
             "kind": self.name,
             "paused": self.paused,
             "signals": {signal: det.to_dict() for signal, det in self.detectors.items()},
+            "joint": None if self.joint is None else self.joint.to_dict(),
         }
 
     @classmethod
@@ -80,4 +96,6 @@ class MachineDetector:
         det = cls([])
         det.detectors = {signal: restore(sub) for signal, sub in state["signals"].items()}
         det.paused = bool(state["paused"])
+        joint = state.get("joint")
+        det.joint = None if joint is None else JointDetector.from_dict(joint)
         return det
