@@ -29,9 +29,12 @@ from pabrik.web.health import routes as ops
 from pabrik.web.kpi import api as kpi_api
 from pabrik.web.kpi import pages as kpi_pages
 from pabrik.web.limits import MEGABYTE, BodyLimit
+from pabrik.web.partners import admin as partner_admin
+from pabrik.web.partners import routes as partner_routes
 from pabrik.web.plant import api, pages
 from pabrik.web.plant import stops as stops_routes
 from pabrik.web.programme import routes as programme_routes
+from pabrik.web.programme import template as programme_template
 from pabrik.web.render import Renderer
 from pabrik.web.security import SecurityHeaders, warn_if_plain_http
 from pabrik.web.terminal import api as terminal_api
@@ -83,6 +86,9 @@ def create_app(
     app.include_router(terminal_pages.pages)
     app.include_router(programme_routes.api)
     app.include_router(programme_routes.pages)
+    app.include_router(programme_template.router)
+    app.include_router(partner_admin.router)
+    app.include_router(partner_routes.router)
     app.include_router(account_api.router)
     app.include_router(account_pages.router)
     _add_docs(app)

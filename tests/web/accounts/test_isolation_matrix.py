@@ -35,7 +35,7 @@ FAKE = {
     "user_id": "ffffffffffffffff",
     "token_id": "ffffffffffff",
 }
-SAMPLE = {"step": "1", "fmt_name": "json"}
+SAMPLE = {"step": "1", "fmt_name": "json", "partner_id": "contoh-sensorindo"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The partner directory's pages: browse, who can help with a roadmap, contact, and manage."""
