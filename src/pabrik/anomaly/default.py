@@ -40,6 +40,7 @@ class ContextSettings:
     bins: int = 100  # bins of the raw-score histogram
     calibration: float = 0.8  # weight of the calibrated part against the raw score
     suppress: int = 100  # points over which a repeated score is halved
+    warm: int = 50  # first raw scores, read before the mean and variance settle, not counted
 
 
 class _Reading(NamedTuple):
@@ -101,7 +102,7 @@ class ContextDetector(Pausable):
         if self.n < s.probation or self.paused or self.settling:
             return _Reading(0.0, b, key, level)
         score = (1.0 - s.calibration) * raw + s.calibration * (
-            1.0 - sum(self.histogram[b:]) / self.n
+            1.0 - sum(self.histogram[b:]) / max(self.n - s.warm, 1)
         )
         if width > 0:
             past = max(x - self.high, low - x) / width
@@ -134,7 +135,8 @@ class ContextDetector(Pausable):
 
     def _learn(self, x: float, reading: _Reading) -> None:
         s = self.settings
-        self.histogram[reading.bin] += 1
+        if self.n >= s.warm:
+            self.histogram[reading.bin] += 1
         self.n += 1
         a = 1.0 / (min(s.horizon, self.n))
         d = x - self.mean
