@@ -2,7 +2,8 @@
 # Refresh the vendored Korean font in src/pabrik/web/static/vendor/noto-sans-kr/ from the npm registry.
 # PDFs embed it so Hangul renders offline; the dashboard falls back to it for Hangul only.
 # The Google Fonts TTFs (6 MB each) are cut down with fontTools to Latin, punctuation, symbols,
-# Hangul Jamo and all 11,172 Hangul syllables, hinting dropped, stored as WOFF2.
+# Hangul Jamo and all 11,172 Hangul syllables, hinting dropped, stored as WOFF (zlib): WeasyPrint
+# reads WOFF in a fraction of a second but spends about 10 s per file decoding WOFF2.
 # Usage: scripts/vendor-font-kr.sh [@expo-google-fonts/noto-sans-kr version]
 set -euo pipefail
 
@@ -25,7 +26,7 @@ mkdir -p "$dest"
 for pair in 400Regular:Regular 700Bold:Bold; do
   weight="${pair%%:*}" name="${pair##*:}"
   "$python" -m fontTools.subset "package/$weight/NotoSansKR_$weight.ttf" --unicodes="$unicodes" \
-    --layout-features='*' --no-hinting --flavor=woff2 --output-file="$dest/NotoSansKR-$name.woff2"
+    --layout-features="*" --no-hinting --flavor=woff --output-file="$dest/NotoSansKR-$name.woff"
 done
 install -m 0644 package/LICENSE_FONT "$dest/OFL.txt"
 echo "vendored Noto Sans KR (@expo-google-fonts/noto-sans-kr $VERSION) into $dest"

@@ -9,13 +9,17 @@ serves the same files as its Hangul fallback: one copy, read here as data, never
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
 FONT_FAMILY: Final = "Noto Sans KR"
-FONT_FILES: Final = ((400, "NotoSansKR-Regular.woff2"), (700, "NotoSansKR-Bold.woff2"))
+FONT_FILES: Final = ((400, "NotoSansKR-Regular.woff"), (700, "NotoSansKR-Bold.woff"))
+
+
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 
 
 class ExternalResourceError(ValueError):
@@ -28,6 +32,11 @@ def font_dir() -> Path:
     return Path(str(folder))
 
 
+def has_hangul(text: str) -> bool:
+    """Whether ``text`` has any Hangul, the only script the vendored font adds."""
+    return _HANGUL.search(text) is not None
+
+
 @cache
 def _fonts() -> dict[str, Path]:
     """The file URL of each vendored font file, the only URLs a report may load."""
@@ -38,7 +47,7 @@ def font_css() -> str:
     """``@font-face`` rules for the vendored Korean font; text falls back to it for Hangul."""
     return "".join(
         f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
-        f'src: url("{(font_dir() / name).as_uri()}") format("woff2"); }}\n'
+        f'src: url("{(font_dir() / name).as_uri()}") format("woff"); }}\n'
         for weight, name in FONT_FILES
     )
 
@@ -56,7 +65,7 @@ class _Fetcher:
         if path is None:
             raise ExternalResourceError(f"reports load no external resources; refused {url[:80]}")
         body = path.read_bytes()
-        return URLFetcherResponse(url, body=body, headers={"Content-Type": "font/woff2"})
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": "font/woff"})
 
 
 _fetch = _Fetcher()
@@ -68,7 +77,10 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 
     fonts = FontConfiguration()
-    korean = CSS(string=font_css(), font_config=fonts, url_fetcher=_fetch)
+    # Reading the font costs a fraction of a second: only a report with Hangul pays it.
+    sheets = []
+    if has_hangul(html):
+        sheets.append(CSS(string=font_css(), font_config=fonts, url_fetcher=_fetch))
     document = HTML(string=html, url_fetcher=_fetch)
-    pdf: bytes = document.write_pdf(stylesheets=[korean], font_config=fonts)
+    pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=fonts)
     return pdf
