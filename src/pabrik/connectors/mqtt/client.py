@@ -20,7 +20,8 @@ from pydantic import SecretStr
 
 from pabrik.connectors.contract import InputRejection
 from pabrik.connectors.mqtt.config import BrokerConfig
-from pabrik.model.records import Record
+from pabrik.model.batch import RecordBatch, SampleRow
+from pabrik.model.records import Record, to_epoch_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,20 @@ class Decoded:
 
     records: list[Record] = field(default_factory=list)
     rejections: list[InputRejection] = field(default_factory=list)
+    # Samples of the fast path, as storage rows (no object per value).
+    rows: list[SampleRow] = field(default_factory=list)
+
+    def batch(self) -> Sequence[Record]:
+        """What the sink gets: the records, with the rows when there are any."""
+        return RecordBatch(self.records, self.rows) if self.rows else self.records
+
+    def newest_ms(self) -> int | None:
+        """The latest timestamp of the batch in epoch ms, or None when it holds nothing."""
+        newest = max((to_epoch_ms(r.ts) for r in self.records), default=None)
+        if self.rows:
+            last = max(r[2] for r in self.rows)
+            newest = last if newest is None else max(newest, last)
+        return newest
 
 
 class Handler(Protocol):

@@ -31,6 +31,7 @@ from pabrik.connectors.mqtt.client import (
     utc_now,
 )
 from pabrik.connectors.mqtt.config import BrokerConfig
+from pabrik.model.records import to_epoch_ms
 
 log = logging.getLogger(__name__)
 
@@ -294,17 +295,17 @@ class MqttSession:
         try:
             decoded = self.handler.decode(batch, now)
             self.metrics.received += len(batch)
-            self._sink.submit(decoded.records, decoded.rejections)
+            self._sink.submit(decoded.batch(), decoded.rejections)
         except Exception as err:  # noqa: BLE001 - any failure means: do not acknowledge
             self._note_error(f"a batch was not stored: {err!r}")
             # Unacknowledged QoS 1 messages come back after a reconnect; wait before trying.
             self._reconnect.set()
             self._stopping.wait(self._backoff.next_delay())
             return
-        self.metrics.accepted += len(decoded.records)
+        self.metrics.accepted += len(decoded.records) + len(decoded.rows)
         self.metrics.rejected += len(decoded.rejections)
         self.metrics.last_message_at = now
-        if decoded.records:
-            newest = max(r.ts for r in decoded.records)
-            self.metrics.lag_s = max(0.0, (now - newest).total_seconds())
+        newest = decoded.newest_ms()
+        if newest is not None:
+            self.metrics.lag_s = max(0.0, to_epoch_ms(now) / 1000 - newest / 1000)
         self._outbox.extend((m.generation, m.mid) for m in batch if m.qos > 0)

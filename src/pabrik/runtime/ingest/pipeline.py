@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from pabrik.model.batch import RecordBatch, SampleRow, sample_of
 from pabrik.model.records import DeadLetter, Record, record_kind
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection, check_record, decode_payload
+from pabrik.runtime.ingest.rowcheck import RowChecker
 from pabrik.storage.store import DEAD_LETTER_PAYLOAD_CAP, Store, WriteResult
 
 Clock = Callable[[], datetime]
@@ -60,6 +62,9 @@ class Ingestor:
         self.clock = clock
         self.metrics = IngestMetrics()
         self._pending: list[Record] = []
+        # Accepted samples that came as rows (RecordBatch): written as they are.
+        self._rows: list[SampleRow] = []
+        self._row_checker = RowChecker(plant)
         self._dead: list[DeadLetter] = []
         # Connectors deliver from their own threads; one lock keeps batches whole.
         self._lock = threading.RLock()
@@ -67,13 +72,19 @@ class Ingestor:
     @property
     def pending(self) -> int:
         """Records accepted but not yet committed."""
-        return len(self._pending)
+        return len(self._pending) + len(self._rows)
 
     def offer(self, records: Iterable[Record]) -> list[Rejection]:
         """Validate records; keep the good ones for the next flush, dead-letter the rest."""
         now = self.clock()
         rejections: list[Rejection] = []
         with self._lock:
+            if isinstance(records, RecordBatch):
+                good, others = self._row_checker.split(records.rows, now)
+                self.metrics.received += len(good)
+                self._rows.extend(good)
+                # A row the fast check does not pass is judged as its record, word for word.
+                records = [*records.records, *map(sample_of, others)]
             for record in records:
                 self.metrics.received += 1
                 rejection = self._checked(record, now)
@@ -164,18 +175,19 @@ class Ingestor:
     def discard(self) -> int:
         """Drop what is pending, for a source that delivers it again; return how many."""
         with self._lock:
-            dropped = len(self._pending) + len(self._dead)
-            self._pending, self._dead = [], []
+            dropped = len(self._pending) + len(self._rows) + len(self._dead)
+            self._pending, self._rows, self._dead = [], [], []
             return dropped
 
     def _flush(self, checkpoints: dict[str, str] | None) -> WriteResult:
-        records, dead = self._pending, self._dead
-        if not records and not checkpoints and not dead:
+        records, rows, dead = self._pending, self._rows, self._dead
+        if not records and not rows and not checkpoints and not dead:
             return WriteResult(0, 0)
         # One transaction for all three, and nothing leaves the queue before it commits:
         # a crash can neither lose an accepted record nor write a dead letter twice.
-        result = self.store.write(records, checkpoints, dead)
-        self._pending, self._dead = [], []
+        batch = RecordBatch(records, rows) if rows else records
+        result = self.store.write(batch, checkpoints, dead)
+        self._pending, self._rows, self._dead = [], [], []
         self.metrics.batches += 1
         self.metrics.accepted += result.inserted
         self.metrics.duplicates += result.offered - result.inserted

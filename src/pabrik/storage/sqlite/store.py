@@ -10,6 +10,7 @@ from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
+from pabrik.model.batch import RecordBatch
 from pabrik.model.errors import StoreUnavailableError
 from pabrik.model.records import (
     CountRecord,
@@ -246,6 +247,10 @@ def rows_by_table(
     states: list[tuple[object, ...]] = []
     counts: list[tuple[object, ...]] = []
     samples: list[tuple[object, ...]] = []
+    rows: Sequence[tuple[object, ...]] = ()
+    if isinstance(records, RecordBatch):
+        rows = records.rows
+        records = records.records
     for r in records:
         ts = to_epoch_ms(r.ts)
         if isinstance(r, SampleRecord):
@@ -256,6 +261,7 @@ def rows_by_table(
             states.append(
                 (r.machine_id, ts, r.source, r.state.value, r.reason, r.product_id, r.order_id)
             )
+    samples.extend(rows)
     return states, counts, samples
 
 
