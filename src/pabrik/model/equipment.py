@@ -99,6 +99,23 @@ class DowntimeReason(StrictModel):
     maintenance: MaintenanceKind | None = None
 
 
+class QualityReason(StrictModel):
+    """Why units were scrapped: declared once for the site, for some machines or products."""
+
+    id: Identifier
+    name: Text
+    machines: list[Identifier] = Field(default_factory=list)
+    """The machines it applies to; empty: every machine."""
+    products: list[Identifier] = Field(default_factory=list)
+    """The products it applies to; empty: every product."""
+
+    def applies(self, machine_id: str, product_id: str | None) -> bool:
+        """Whether an operator of ``machine_id`` making ``product_id`` may give this reason."""
+        machine_ok = not self.machines or machine_id in self.machines
+        product_ok = not self.products or product_id is None or product_id in self.products
+        return machine_ok and product_ok
+
+
 class TimeElement(StrEnum):
     """The ISO 22400 time element a machine state is booked to inside planned operation time."""
 

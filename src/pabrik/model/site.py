@@ -9,7 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from pabrik.model.equipment import DowntimeReason, Product, Signal, TimeModelMap
+from pabrik.model.equipment import DowntimeReason, Product, QualityReason, Signal, TimeModelMap
 from pabrik.model.fields import Identifier, Money, StrictModel, Text
 from pabrik.model.orders import ProductionOrder, order_overlap
 from pabrik.model.shifts import Calendar, LineCalendar
@@ -139,6 +139,8 @@ class Plant(StrictModel):
     calendar: Calendar
     costs: Costs = Costs()
     downtime_reasons: list[DowntimeReason] = Field(default_factory=list)
+    scrap_reasons: list[QualityReason] = Field(default_factory=list)
+    """Scrap and defect reasons (the quality-loss Pareto), each for some machines or products."""
     limits: IngestLimits = IngestLimits()
     kpi: KpiSettings = KpiSettings()
     orders: list[ProductionOrder] = Field(default_factory=list)
@@ -166,7 +168,18 @@ class Plant(StrictModel):
                 raise ValueError(f"machine '{m.id}' names unknown reasons: {', '.join(unknown)}")
         self._check_line_calendars()
         self._check_orders()
+        self._check_scrap_reasons()
         return self
+
+    def _check_scrap_reasons(self) -> None:
+        _unique("scrap_reasons", [r.id for r in self.scrap_reasons])
+        machines = {m.id for m in self.machines()}
+        for r in self.scrap_reasons:
+            unknown = sorted(set(r.machines) - machines)
+            if unknown:
+                raise ValueError(
+                    f"scrap reason '{r.id}' names unknown machines: {', '.join(unknown)}"
+                )
 
     def _check_line_calendars(self) -> None:
         shift_ids = {s.id for s in self.calendar.shifts}
@@ -215,6 +228,10 @@ class Plant(StrictModel):
     def line_of(self, machine_id: str) -> Line | None:
         """The line a machine belongs to."""
         return next((ln for ln in self.lines() for m in ln.machines if m.id == machine_id), None)
+
+    def scrap_reasons_for(self, machine_id: str, product_id: str | None) -> list[QualityReason]:
+        """The scrap reasons an operator of a machine making a product may give."""
+        return [r for r in self.scrap_reasons if r.applies(machine_id, product_id)]
 
     def reason(self, reason_id: str) -> DowntimeReason | None:
         """A downtime reason by id."""
