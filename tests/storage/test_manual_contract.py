@@ -64,3 +64,18 @@ def test_a_handover_note_is_kept_once_per_key(store: Backend) -> None:
     assert store.save_handover(row)
     assert not store.save_handover(row)
     assert store.handovers("m1", 5) == [row]
+
+
+def test_scrap_is_summed_by_the_reason_given(store: Backend) -> None:
+    later = T0 + timedelta(minutes=1)
+    store.write(
+        [
+            CountRecord("manual:ani", "m1", T0, 0, 3),
+            CountRecord("manual:ani", "m1", later, 0, 2),
+            CountRecord("plc", "m1", later, 10, 4),
+        ]
+    )
+    store.save_count_reason("m1", T0, "manual:ani", "flash")
+    store.save_count_reason("m1", later, "manual:ani", "jam")
+    store.save_count_reason("m1", later, "manual:ani", "flash")
+    assert store.scrap_by_reason("m1", T0 - timedelta(seconds=1), later) == {"flash": 5}

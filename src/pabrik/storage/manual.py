@@ -1,4 +1,4 @@
-"""The store contract for operator-terminal data: corrections of manual records, handover notes.
+"""The store contract for operator-terminal data: corrections, scrap reasons, handover notes.
 
 Manual states and counts themselves are ordinary rows of ``states`` and ``counts`` (source
 ``manual:{user}``), written through ``Store.write`` like every connector's records.
@@ -47,6 +47,14 @@ class ManualStore(Protocol):
         audit: AuditLogRow,
     ) -> bool:
         """Set a manual state's class and reason; False when no such manual record exists."""
+        ...
+
+    def save_count_reason(self, machine_id: str, ts: datetime, source: str, reason: str) -> None:
+        """Give a count's scrap a reason (the last one given wins)."""
+        ...
+
+    def scrap_by_reason(self, machine_id: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Scrap units of a machine's counts with start < ts <= end, by the reason given."""
         ...
 
     def save_handover(self, row: HandoverRow) -> bool:

@@ -77,6 +77,28 @@ class SqlManual(SqlBase):
         values = (state, reason)
         return self._update("states", "state = ?, reason = ?", values, key, audit, True)
 
+    def save_count_reason(self, machine_id: str, ts: datetime, source: str, reason: str) -> None:
+        """Give a count's scrap a reason (the last one given wins)."""
+        ts_col = self._RECORD_TS
+        sql = (
+            f"INSERT INTO count_reasons (machine_id, {ts_col}, source, reason)"  # noqa: S608
+            f" VALUES (?, ?, ?, ?) ON CONFLICT (machine_id, {ts_col}, source)"
+            " DO UPDATE SET reason = excluded.reason"
+        )
+        with self._tx() as tx:
+            tx.execute(sql, (machine_id, self._record_key(ts), source, reason))
+
+    def scrap_by_reason(self, machine_id: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Scrap units of a machine's counts with start < ts <= end, by the reason given."""
+        ts = self._RECORD_TS
+        sql = (
+            f"SELECT r.reason, sum(c.scrap) FROM counts c JOIN count_reasons r"  # noqa: S608
+            f" ON r.machine_id = c.machine_id AND r.{ts} = c.{ts} AND r.source = c.source"
+            f" WHERE c.machine_id = ? AND c.{ts} > ? AND c.{ts} <= ? GROUP BY r.reason"
+        )
+        params = (machine_id, self._record_key(start), self._record_key(end))
+        return {str(r[0]): int(r[1]) for r in self._rows(sql, params)}
+
     def save_handover(self, row: HandoverRow) -> bool:
         """Keep a handover note once per key; False when the key was already stored."""
         sql = (
