@@ -6,7 +6,8 @@ Each point gets three readings, all learnt online with bounded memory:
   signal's long-run mean, in long-run standard deviations;
 - **context novelty**: the value is quantised into levels of the range seen so far, and the
   last few levels form a context; a context seen rarely (or never) is surprising, which
-  catches pattern changes that stay inside the normal range;
+  catches pattern changes that stay inside the normal range. The same is done on a coarse
+  scale, with the means of blocks of points, for changes in a longer pattern;
 - **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
   (Numenta's "spatial tolerance").
 
@@ -23,6 +24,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
+from pabrik.anomaly.contexts import NO_KEY, Contexts
 from pabrik.anomaly.detector import Pausable, State, Timestamp
 
 
@@ -37,17 +39,21 @@ class ContextSettings:
     levels: int = 10  # quantisation levels over the range seen
     context: int = 5  # levels per context
     contexts_cap: int = 1000  # contexts kept; past this, counts halve and rare ones go
+    block: int = 12  # points averaged into one level of the coarse contexts
+    coarse_weight: float = 0.8  # weight of a coarse context's novelty in the raw score
     bins: int = 100  # bins of the raw-score histogram
     calibration: float = 0.8  # weight of the calibrated part against the raw score
     suppress: int = 100  # points over which a repeated score is halved
-    warm: int = 50  # first raw scores, read before the mean and variance settle, not counted
+    warm: int = 50  # first raw scores (mean and variance not settled) left out; < probation
 
 
 class _Reading(NamedTuple):
     score: float
     bin: int
-    key: int  # context key, -1 while the context is not yet full
     level: int
+    key: int  # fine context key, or NO_KEY
+    coarse_level: int
+    coarse_key: int  # coarse context key when this point ends a block, else NO_KEY
 
 
 class ContextDetector(Pausable):
@@ -64,21 +70,27 @@ class ContextDetector(Pausable):
         self.high = -math.inf
         self.recent: deque[float] = deque(maxlen=s.short)
         self.total = 0.0  # sum of ``recent``
-        self.ctx = 0  # the last ``context - 1`` levels, as digits of one integer
-        self.filled = 0  # levels in ``ctx`` so far
-        self.contexts: dict[int, int] = {}
+        self.fine = Contexts(s.context, s.levels, s.contexts_cap)
+        self.coarse = Contexts(s.context, s.levels, s.contexts_cap)
+        self.block_sum = 0.0
+        self.block_len = 0
         self.histogram = [0] * (s.bins + 1)
         self.scores: deque[float] = deque(maxlen=s.suppress)
         self.top = 0.0  # max of ``scores``, recomputed only when it leaves them
         self.top_age = 0
-        self._base = s.levels + 3  # levels -1 .. levels + 1, shifted to 0 ..
-        self._span = self._base ** (s.context - 1)
 
     # -- reading a point ---------------------------------------------------------------------
 
-    def _read(self, x: float) -> _Reading:
-        s = self.settings
-        recent, mean = self.recent, self.mean
+    def _level(self, x: float) -> int:
+        width = self.high - self.low
+        if width <= 0:
+            return 1
+        q = int((x - self.low) / width * self.settings.levels)
+        return 0 if q < 0 else min(q, self.settings.levels + 1) + 1
+
+    def _raw(self, x: float) -> float:
+        """Deviation of the point or the short mean from the long-run mean, squashed to [0, 1)."""
+        s, recent, mean = self.settings, self.recent, self.mean
         k = len(recent)
         short = (self.total - recent[0] + x) / k if k == s.short else (self.total + x) / (k + 1)
         gap = max(abs(x - mean), abs(short - mean))
@@ -86,31 +98,37 @@ class ContextDetector(Pausable):
             z = gap / math.sqrt(self.var)
         else:
             z = 0.0 if gap == 0 or self.n < 2 else 1e9
-        raw = 0.5 * z / (1.0 + z) + 0.5 * z / (5.0 + z)
-        low, width = self.low, self.high - self.low
-        level = 1
-        if width > 0:
-            q = int((x - low) / width * s.levels)
-            level = 0 if q < 0 else min(q, s.levels + 1) + 1
-        key = -1
-        if self.filled == s.context - 1:
-            key = self.ctx * self._base + level
-            novelty = 1.0 / (1.0 + self.contexts.get(key, 0))
+        return 0.5 * z / (1.0 + z) + 0.5 * z / (5.0 + z)
+
+    def _read(self, x: float) -> _Reading:
+        s = self.settings
+        raw = self._raw(x)
+        level = self._level(x)
+        key = self.fine.key(level)
+        if key != NO_KEY:
+            novelty = self.fine.novelty(key)
             if novelty > raw:
                 raw = 0.5 * (novelty + raw)
+        coarse_level, coarse_key = 0, NO_KEY
+        if self.block_len + 1 == s.block:
+            coarse_level = self._level((self.block_sum + x) / s.block)
+            coarse_key = self.coarse.key(coarse_level)
+            if coarse_key != NO_KEY:
+                w = s.coarse_weight
+                raw = max(raw, w * self.coarse.novelty(coarse_key) + (1.0 - w) * raw)
         b = int(raw * s.bins)
         if self.n < s.probation or self.paused or self.settling:
-            return _Reading(0.0, b, key, level)
-        score = (1.0 - s.calibration) * raw + s.calibration * (
-            1.0 - sum(self.histogram[b:]) / max(self.n - s.warm, 1)
-        )
+            return _Reading(0.0, b, level, key, coarse_level, coarse_key)
+        tail = sum(self.histogram[b:]) / max(self.n - s.warm, 1)
+        score = (1.0 - s.calibration) * raw + s.calibration * (1.0 - tail)
+        width = self.high - self.low
         if width > 0:
-            past = max(x - self.high, low - x) / width
+            past = max(x - self.high, self.low - x) / width
             if past > 0:
                 score = max(score, 0.999 * min(1.0, past / s.spatial) + 0.001 * score)
         if self.scores and score <= self.top:
             score *= 0.5
-        return _Reading(score, b, key, level)
+        return _Reading(score, b, level, key, coarse_level, coarse_key)
 
     # -- the detector interface --------------------------------------------------------------
 
@@ -138,19 +156,18 @@ class ContextDetector(Pausable):
         if self.n >= s.warm:
             self.histogram[reading.bin] += 1
         self.n += 1
-        a = 1.0 / (min(s.horizon, self.n))
+        a = 1.0 / min(s.horizon, self.n)
         d = x - self.mean
         self.mean += a * d
         self.var = (1.0 - a) * (self.var + a * d * d)
         self.low = min(self.low, x)
         self.high = max(self.high, x)
-        if reading.key >= 0:
-            self.contexts[reading.key] = self.contexts.get(reading.key, 0) + 1
-            if len(self.contexts) > s.contexts_cap:
-                self._thin_contexts()
-        self.ctx = (self.ctx * self._base + reading.level) % self._span
-        if self.filled < s.context - 1:
-            self.filled += 1
+        self.fine.learn(reading.key, reading.level)
+        self.block_sum += x
+        self.block_len += 1
+        if self.block_len == s.block:
+            self.coarse.learn(reading.coarse_key, reading.coarse_level)
+            self.block_sum, self.block_len = 0.0, 0
         recent = self.recent
         if len(recent) == s.short:
             self.total -= recent[0]
@@ -168,22 +185,15 @@ class ContextDetector(Pausable):
             return
         self.top_age += 1
         if self.top_age >= len(self.scores):
-            self._rescan()
-
-    def _rescan(self) -> None:
-        scores = list(self.scores)
-        self.top = max(scores, default=0.0)
-        self.top_age = len(scores) - 1 - max((i for i, v in enumerate(scores) if v == self.top),
-                                             default=len(scores) - 1)  # fmt: skip
-
-    def _thin_contexts(self) -> None:
-        """Halve every count and forget those that reach 0 (keeps memory bounded)."""
-        self.contexts = {k: c // 2 for k, c in self.contexts.items() if c > 1}
+            scores = list(self.scores)
+            self.top = max(scores)
+            self.top_age = len(scores) - 1 - max(i for i, v in enumerate(scores) if v == self.top)
 
     def forget_context(self) -> None:
         """Forget the last levels, values and scores, so the stop's gap is no jump."""
-        self.ctx = 0
-        self.filled = 0
+        self.fine.forget()
+        self.coarse.forget()
+        self.block_sum, self.block_len = 0.0, 0
         self.recent.clear()
         self.total = 0.0
         self.scores.clear()
@@ -203,13 +213,12 @@ class ContextDetector(Pausable):
             "high": None if self.n == 0 else self.high,
             "recent": list(self.recent),
             "total": self.total,
-            "ctx": self.ctx,
-            "filled": self.filled,
-            "contexts": [[k, c] for k, c in self.contexts.items()],
+            "fine": self.fine.to_dict(),
+            "coarse": self.coarse.to_dict(),
+            "block": [self.block_sum, self.block_len],
             "histogram": list(self.histogram),
             "scores": list(self.scores),
-            "top": self.top,
-            "top_age": self.top_age,
+            "top": [self.top, self.top_age],
             "paused": self.paused,
             "settling": self.settling,
         }
@@ -223,10 +232,11 @@ class ContextDetector(Pausable):
             det.low, det.high = float(state["low"]), float(state["high"])
         det.recent.extend(float(v) for v in state["recent"])
         det.total = float(state["total"])
-        det.ctx, det.filled = int(state["ctx"]), int(state["filled"])
-        det.contexts = {int(k): int(c) for k, c in state["contexts"]}
+        det.fine.load(state["fine"])
+        det.coarse.load(state["coarse"])
+        det.block_sum, det.block_len = float(state["block"][0]), int(state["block"][1])
         det.histogram = [int(c) for c in state["histogram"]]
         det.scores.extend(float(v) for v in state["scores"])
-        det.top, det.top_age = float(state["top"]), int(state["top_age"])
+        det.top, det.top_age = float(state["top"][0]), int(state["top"][1])
         det.paused, det.settling = bool(state["paused"]), int(state["settling"])
         return det
