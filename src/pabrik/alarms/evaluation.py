@@ -129,26 +129,26 @@ def _run(t: Tracked, memory: c.Memory, events: list[Event]) -> tuple[Tracked, li
 
 
 def _suppression(
-    definition: AlarmDefinition, status: AlarmStatus, view: MachineView
+    definition: AlarmDefinition, status: AlarmStatus, view: MachineView, at: datetime
 ) -> list[Event]:
     wanted = view.state in definition.suppress_in
     if wanted and not status.suppressed:
-        return [Suppress(view.at)]
+        return [Suppress(at)]
     if not wanted and status.suppressed:
-        return [Release(view.at)]
+        return [Release(at)]
     return []
 
 
 def on_reading(
     definition: AlarmDefinition, t: Tracked, reading: Reading, view: MachineView | None = None
 ) -> tuple[Tracked, list[Transition]]:
-    """A sample (or score) of the alarm's signal arrived."""
+    """A sample (or score) of the alarm's signal arrived (``view``: the machine at or before)."""
     raw = _reading_holds(definition, t, reading) if _applies(definition, view) else False
     memory, events = _condition_events(definition, t, raw, reading.at, reading.value)
     if reading.good:
         memory = replace(memory, last_value=reading.value, last_ts=reading.at)
     if view is not None:
-        events = _suppression(definition, t.status, view) + events
+        events = _suppression(definition, t.status, view, reading.at) + events
     return _run(t, memory, [*events, Expire(reading.at)])
 
 
@@ -161,4 +161,5 @@ def on_view(
     # A pending delayed condition may have matured without a new input.
     if raw is None and not events and t.memory.raw != t.status.condition:
         memory, events = _condition_events(definition, t, t.memory.raw, view.at, None)
-    return _run(t, memory, [*_suppression(definition, t.status, view), *events, Expire(view.at)])
+    suppression = _suppression(definition, t.status, view, view.at)
+    return _run(t, memory, [*suppression, *events, Expire(view.at)])

@@ -60,6 +60,10 @@ class TransitionFilter:
     key: str | None = None
 
 
+AlarmSave = tuple[AlarmStateRow, Sequence[AlarmTransitionRow], Sequence[AuditLogRow]]
+"""One compare-and-set save: the new state row, its transitions and audit rows."""
+
+
 class AlarmStore(Protocol):
     """Alarm states and transitions; a save fails (False) when another writer got there first."""
 
@@ -78,6 +82,10 @@ class AlarmStore(Protocol):
         Its transitions and audit rows are written in the same transaction; False writes
         nothing, and the caller reads the alarm again and retries.
         """
+        ...
+
+    def save_alarms(self, items: Sequence[AlarmSave]) -> list[bool]:
+        """Several saves in one transaction (one commit); each succeeds or fails on its own."""
         ...
 
     def alarm_transitions(

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
 from pabrik.storage.accounts import AccountStore
+from pabrik.storage.alarms import AlarmStore
 from pabrik.storage.assessments import AssessmentStore
 from pabrik.storage.partners import PartnerStore
 
@@ -45,7 +46,7 @@ class PurgeResult:
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
 
 
-class Store(AssessmentStore, AccountStore, PartnerStore, Protocol):
+class Store(AssessmentStore, AccountStore, PartnerStore, AlarmStore, Protocol):
     """Durable, idempotent storage of plant records, and of the assessments and accounts."""
 
     def upgrade(self) -> list[str]:

@@ -30,6 +30,7 @@ from pabrik.model.states import Quality, StateClass
 from pabrik.storage.postgres import migrate as pgmigrate
 from pabrik.storage.postgres import retention as pgretention
 from pabrik.storage.postgres.accounts import PgAccounts
+from pabrik.storage.postgres.alarms import PgAlarms
 from pabrik.storage.postgres.assessments import PgAssessments
 from pabrik.storage.postgres.batch_copy import (
     Conn,
@@ -72,7 +73,7 @@ def _configure(conn: Conn) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
 
 
-class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual):
+class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual, PgAlarms):
     """A store in one PostgreSQL database, shared by any number of processes."""
 
     def __init__(

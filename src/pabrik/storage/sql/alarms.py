@@ -11,7 +11,7 @@ from typing import Any
 
 from pabrik.model.records import from_epoch_ms, to_epoch_ms
 from pabrik.storage.accounts import AuditLogRow
-from pabrik.storage.alarms import AlarmStateRow, AlarmTransitionRow, TransitionFilter
+from pabrik.storage.alarms import AlarmSave, AlarmStateRow, AlarmTransitionRow, TransitionFilter
 from pabrik.storage.sql.account_rows import INSERT_AUDIT, audit_params
 from pabrik.storage.sql.base import SqlBase, SqlTx
 
@@ -35,10 +35,6 @@ _INSERT_TRANSITION = (
     f"INSERT INTO alarm_transitions ({_TRANSITION_COLS})"  # noqa: S608
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-class _StaleError(Exception):
-    """The stored version moved on; the transaction is rolled back."""
 
 
 def _state_row(r: tuple[Any, ...]) -> AlarmStateRow:
@@ -85,8 +81,8 @@ def _transition_params(t: AlarmTransitionRow) -> tuple[Any, ...]:
     )
 
 
-def _write_state(tx: SqlTx, row: AlarmStateRow) -> None:
-    """Insert version 1 or move version n-1 to n; raise when the stored version differs."""
+def _write_state(tx: SqlTx, row: AlarmStateRow) -> bool:
+    """Insert version 1 or move version n-1 to n; False when the stored version differs."""
     at = to_epoch_ms(row.updated_at)
     if row.version == 1:
         ident = (row.key, row.definition_id, row.machine_id, row.state, row.priority)
@@ -94,8 +90,7 @@ def _write_state(tx: SqlTx, row: AlarmStateRow) -> None:
     else:
         body = (row.state, row.priority, row.position, row.body_json, row.version, at)
         changed = tx.execute(_UPDATE_STATE, (*body, row.key, row.version - 1))
-    if changed != 1:
-        raise _StaleError
+    return changed == 1
 
 
 class SqlAlarms(SqlBase):
@@ -120,14 +115,19 @@ class SqlAlarms(SqlBase):
         audit: Sequence[AuditLogRow] = (),
     ) -> bool:
         """Store ``row`` if the stored version is ``row.version - 1``, with its transitions."""
-        try:
-            with self._tx() as tx:
-                _write_state(tx, row)
-                tx.executemany(_INSERT_TRANSITION, [_transition_params(t) for t in transitions])
-                tx.executemany(INSERT_AUDIT, audit_params(audit))
-        except _StaleError:
-            return False
-        return True
+        return self.save_alarms([(row, transitions, audit)])[0]
+
+    def save_alarms(self, items: Sequence[AlarmSave]) -> list[bool]:
+        """Several compare-and-set saves in one transaction; each succeeds or fails alone."""
+        done: list[bool] = []
+        with self._tx() as tx:
+            for row, transitions, audit in items:
+                ok = _write_state(tx, row)
+                done.append(ok)
+                if ok:
+                    tx.executemany(_INSERT_TRANSITION, [_transition_params(t) for t in transitions])
+                    tx.executemany(INSERT_AUDIT, audit_params(audit))
+        return done
 
     def alarm_transitions(
         self, where: TransitionFilter, limit: int = 1000

@@ -23,6 +23,7 @@ from pabrik.model.records import (
 )
 from pabrik.model.states import Quality, StateClass
 from pabrik.storage.sqlite.accounts import SqliteAccounts
+from pabrik.storage.sqlite.alarms import SqliteAlarms
 from pabrik.storage.sqlite.assessments import SqliteAssessments
 from pabrik.storage.sqlite.dead_letters import SqliteDeadLetters, insert_dead_letters
 from pabrik.storage.sqlite.manual import SqliteManual
@@ -62,6 +63,7 @@ class SqliteStore(
     SqliteDeadLetters,
     SqliteRetention,
     SqliteManual,
+    SqliteAlarms,
 ):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 

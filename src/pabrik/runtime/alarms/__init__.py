@@ -1,0 +1,1 @@
+"""Alarms at run time: evaluation on ingest and on a clock, operator actions, reads."""

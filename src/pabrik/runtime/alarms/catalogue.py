@@ -1,0 +1,71 @@
+"""The site's alarms, expanded: one point per definition and machine, indexed for ingest."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pabrik.alarms.definitions import SIGNAL_KINDS, AlarmDefinition, AlarmSettings
+from pabrik.alarms.scoping import alarm_key, machines_of, position_of
+from pabrik.model.site import Plant
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmPoint:
+    """One alarm: a definition watching one machine."""
+
+    key: str
+    definition: AlarmDefinition
+    machine_id: str
+    position: str
+
+    @property
+    def reads_samples(self) -> bool:
+        """Whether samples of its signal drive it (limits, rate, anomaly scores, staleness)."""
+        return self.definition.kind in SIGNAL_KINDS
+
+    @property
+    def scores(self) -> bool:
+        """Whether it reads anomaly scores instead of the signal's values."""
+        return self.definition.kind == "anomaly"
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmCatalogue:
+    """Every point of the site, by key, by machine and by (machine, signal)."""
+
+    points: dict[str, AlarmPoint] = field(default_factory=dict)
+    by_machine: dict[str, list[AlarmPoint]] = field(default_factory=dict)
+    by_signal: dict[tuple[str, str], list[AlarmPoint]] = field(default_factory=dict)
+    by_values: dict[tuple[str, str], tuple[AlarmPoint, ...]] = field(default_factory=dict)
+    """The points of a signal that read its values (all but anomaly-score alarms)."""
+    max_shelve_h: float = 8.0
+
+    def point(self, key: str) -> AlarmPoint | None:
+        """A point by key."""
+        return self.points.get(key)
+
+
+def build_catalogue(settings: AlarmSettings, plant: Plant) -> AlarmCatalogue:
+    """Expand enabled definitions over the plant's machines."""
+    points: dict[str, AlarmPoint] = {}
+    by_machine: dict[str, list[AlarmPoint]] = defaultdict(list)
+    by_signal: dict[tuple[str, str], list[AlarmPoint]] = defaultdict(list)
+    for definition in settings.definitions:
+        if not definition.enabled:
+            continue
+        for machine in machines_of(definition, plant):
+            point = AlarmPoint(
+                alarm_key(definition.id, machine.id),
+                definition,
+                machine.id,
+                position_of(definition, plant, machine.id),
+            )
+            points[point.key] = point
+            by_machine[machine.id].append(point)
+            if point.reads_samples and definition.scope.signal is not None:
+                by_signal[(machine.id, definition.scope.signal)].append(point)
+    by_values = {k: tuple(p for p in v if not p.scores) for k, v in by_signal.items()}
+    return AlarmCatalogue(
+        points, dict(by_machine), dict(by_signal), by_values, settings.max_shelve_h
+    )

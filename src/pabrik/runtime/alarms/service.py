@@ -1,0 +1,294 @@
+"""Alarm evaluation on ingest and on a clock, and the operator's actions, over the store.
+
+Every change of an alarm is a compare-and-set on its stored row: the state is read, the pure
+core computes the next one, and the save names the version it read. Two ingest workers that
+see one condition race for one version; the loser reads again and finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pabrik.alarms import evaluation as ev
+from pabrik.alarms.definitions import AlarmSettings, BehindTargetCondition
+from pabrik.alarms.states import Event, Transition, apply
+from pabrik.model.calendar import ShiftInstance, active_shift
+from pabrik.model.errors import InvalidRequestError, NotFoundError
+from pabrik.model.records import Record, StateRecord
+from pabrik.model.site import Plant
+from pabrik.runtime.alarms import codec
+from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint, build_catalogue
+from pabrik.runtime.alarms.timeline import Inputs, Step, batch_inputs, view_from
+from pabrik.storage.accounts import AuditLogRow
+from pabrik.storage.alarms import AlarmSave, AlarmStateRow, AlarmStore, AlarmTransitionRow
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 5
+Clock = Callable[[], datetime]
+ShiftFigure = Callable[[str, str, datetime, datetime], float | None]
+"""(machine, "oee" or "output", shift start, now) -> the shift's figure so far."""
+Score = tuple[str, str, datetime, float]
+"""(machine, signal, instant, anomaly score in [0, 1])."""
+
+
+class AlarmBackend(AlarmStore, Protocol):
+    """What alarms need of the store: their own tables and the machines' states."""
+
+    def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
+        """State records in [start, end), with the last one before and the first one after."""
+        ...
+
+
+class AlarmConflictError(InvalidRequestError):
+    """An alarm kept changing under an action; the caller may try again."""
+
+    code = "alarm_conflict"
+
+
+def _run_steps(point: AlarmPoint, steps: Sequence[Step]) -> Callable[[ev.Tracked], Result]:
+    def run(t: ev.Tracked) -> Result:
+        out: list[Transition] = []
+        for step in steps:
+            if step.reading is not None:
+                t, ts = ev.on_reading(point.definition, t, step.reading, step.view)
+            else:
+                t, ts = ev.on_view(point.definition, t, step.view)
+            out += ts
+        return t, out
+
+    return run
+
+
+def _run_event(event: Event) -> Callable[[ev.Tracked], Result]:
+    def run(t: ev.Tracked) -> Result:
+        status, transition = apply(t.status, event)
+        return ev.Tracked(status, t.memory), [] if transition is None else [transition]
+
+    return run
+
+
+Result = tuple[ev.Tracked, list[Transition]]
+
+
+class AlarmService:
+    """The site's alarms: evaluated from records, scores and time; changed by operators."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        settings: AlarmSettings,
+        store: AlarmBackend,
+        clock: Clock,
+        shift_figure: ShiftFigure | None = None,
+    ) -> None:
+        self.plant = plant
+        self.catalogue: AlarmCatalogue = build_catalogue(settings, plant)
+        self.store = store
+        self.clock = clock
+        self.shift_figure = shift_figure
+        self.tenant = plant.site.tenant or "default"
+        self._shift: ShiftInstance | None = None
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def observe(self, records: Sequence[Record]) -> int:
+        """Evaluate a committed batch; return how many transitions were recorded."""
+        if not self.catalogue.points or not records:
+            return 0
+        machines = {r.machine_id for r in records} & set(self.catalogue.by_machine)
+        if not machines:
+            return 0
+        first = min(r.ts for r in records if r.machine_id in machines)
+        views = {m: self._view(m, first, before=True) for m in machines}
+        inputs = batch_inputs(self.catalogue, records, views, self.in_shift)
+        return self._commit_inputs(inputs)
+
+    def observe_scores(self, scores: Sequence[Score]) -> int:
+        """Evaluate anomaly scores against the anomaly alarms of their signals."""
+        inputs: Inputs = {}
+        for machine_id, signal_id, at, score in sorted(scores, key=lambda s: s[2]):
+            for p in self.catalogue.by_signal.get((machine_id, signal_id), []):
+                if p.scores:
+                    view = ev.MachineView(at)
+                    inputs.setdefault(p.key, []).append(Step(view, ev.Reading(at, score)))
+        return self._commit_inputs(inputs)
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Look at every alarm at ``now``: time conditions, suppression and expiring shelves."""
+        now = now or self.clock()
+        inputs: Inputs = {}
+        for machine_id, points in self.catalogue.by_machine.items():
+            view = self._view(machine_id, now, before=False)
+            for p in points:
+                inputs[p.key] = [Step(self._with_target(p, view))]
+        return self._commit_inputs(inputs)
+
+    def in_shift(self, at: datetime) -> bool:
+        """Whether a production shift is planned at ``at``."""
+        return self._shift_at(at) is not None
+
+    def _shift_at(self, at: datetime) -> ShiftInstance | None:
+        if self._shift is None or not self._shift.contains(at):
+            self._shift = active_shift(self.plant.calendar, at)
+        return self._shift
+
+    def _view(self, machine_id: str, at: datetime, *, before: bool) -> ev.MachineView:
+        records = self.store.states(machine_id, at - timedelta(days=1), at)
+        usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
+        if not usable:
+            return view_from(None, at, self.in_shift)
+        current, since = usable[-1], usable[-1].ts
+        # A state's age counts from the first of a run of records with the same state.
+        for r in reversed(usable[:-1]):
+            if r.state != current.state:
+                break
+            since = r.ts
+        view = view_from(current, at, self.in_shift)
+        return ev.MachineView(at, view.state, since, view.product, view.in_shift)
+
+    def _with_target(self, point: AlarmPoint, view: ev.MachineView) -> ev.MachineView:
+        cond = point.definition.condition
+        if not isinstance(cond, BehindTargetCondition):
+            return view
+        shift = self._shift_at(view.at)
+        if shift is None:
+            return view
+        elapsed = (view.at - shift.start) / (shift.end - shift.start)
+        actual = None
+        if elapsed >= cond.at_fraction and self.shift_figure is not None:
+            actual = self.shift_figure(point.machine_id, cond.measure, shift.start, view.at)
+        return ev.MachineView(
+            view.at, view.state, view.state_since, view.product, True, elapsed, actual
+        )
+
+    def _commit_inputs(self, inputs: Inputs) -> int:
+        # One transaction for the whole batch; an alarm another writer changed meanwhile is
+        # read again and retried on its own.
+        if not inputs:
+            return 0
+        rows = {r.key: r for r in self.store.alarm_states(sorted(inputs))}
+        saves: list[AlarmSave] = []
+        pending: list[tuple[AlarmPoint, Callable[[ev.Tracked], Result], list[Transition]]] = []
+        for key, steps in inputs.items():
+            point = self.catalogue.points[key]
+            run = _run_steps(point, steps)
+            save = self._prepare(point, rows.get(key), run, None)
+            if save is not None:
+                saves.append(save[0])
+                pending.append((point, run, save[1]))
+        done = 0
+        for (point, run, transitions), ok in zip(
+            pending, self.store.save_alarms(saves), strict=True
+        ):
+            done += len(transitions) if ok else len(self._commit(point, None, run, retry=True))
+        return done
+
+    def _prepare(
+        self,
+        point: AlarmPoint,
+        row: AlarmStateRow | None,
+        run: Callable[[ev.Tracked], Result],
+        actor: str | None,
+    ) -> tuple[AlarmSave, list[Transition]] | None:
+        """The save that moves ``row`` on by ``run``, or None when nothing changes."""
+        before = codec.loads(row.body_json) if row else ev.tracked_for(point.definition)
+        after, transitions = run(before)
+        if after == before:
+            return None
+        version = (row.version if row else 0) + 1
+        rows = self._rows(point, version, transitions)
+        audit = self._audit(point, actor, transitions)
+        return (self._state_row(point, after, version), rows, audit), transitions
+
+    def _commit(
+        self,
+        point: AlarmPoint,
+        row: AlarmStateRow | None,
+        run: Callable[[ev.Tracked], Result],
+        actor: str | None = None,
+        *,
+        retry: bool = False,
+    ) -> list[Transition]:
+        for attempt in range(MAX_TRIES):
+            if attempt or retry:
+                found = self.store.alarm_states([point.key])
+                row = found[0] if found else None
+            prepared = self._prepare(point, row, run, actor)
+            if prepared is None:
+                return []
+            (state, rows, audit), transitions = prepared
+            if self.store.save_alarm(state, rows, audit):
+                return transitions
+        raise AlarmConflictError(f"alarm '{point.key}' kept changing", key=point.key)
+
+    def _state_row(self, point: AlarmPoint, t: ev.Tracked, version: int) -> AlarmStateRow:
+        d = point.definition
+        return AlarmStateRow(
+            point.key, d.id, point.machine_id, t.status.state.value, d.priority.value,
+            point.position, codec.dumps(t), version, self.clock(),
+        )  # fmt: skip
+
+    def _rows(
+        self, point: AlarmPoint, version: int, transitions: Sequence[Transition]
+    ) -> list[AlarmTransitionRow]:
+        d = point.definition
+        return [
+            AlarmTransitionRow(
+                point.key,
+                version,
+                i,
+                d.id,
+                point.machine_id,
+                d.priority.value,
+                point.position,
+                t.at,
+                t.event,
+                t.before.value,
+                t.after.value,
+                t.by,
+                t.comment,
+                t.value,
+                t.occurrence,
+            )
+            for i, t in enumerate(transitions)
+        ]
+
+    def _audit(
+        self, point: AlarmPoint, actor: str | None, transitions: Sequence[Transition]
+    ) -> list[AuditLogRow]:
+        if actor is None:
+            return []
+        return [
+            AuditLogRow(
+                self.tenant,
+                actor,
+                f"alarm.{t.event}",
+                point.key,
+                json.dumps(t.before.value),
+                json.dumps({"state": t.after.value, "comment": t.comment}),
+                t.at,
+            )
+            for t in transitions
+        ]
+
+    # -- operator actions -------------------------------------------------------------------
+
+    def act(self, key: str, event: Event, actor: str) -> list[Transition]:
+        """Apply an operator's event to one alarm, recorded and audited; [] if nothing changed."""
+        point = self.catalogue.point(key)
+        if point is None:
+            raise NotFoundError(f"alarm '{key}' not found", key=key)
+        found = self.store.alarm_states([key])
+        return self._commit(point, found[0] if found else None, _run_event(event), actor)
+
+    def shelve_until(self, at: datetime, minutes: float) -> datetime:
+        """The end of a shelf of ``minutes`` from ``at``, never past the site's longest shelf."""
+        if minutes <= 0:
+            raise InvalidRequestError("a shelf lasts more than 0 minutes", reason="bad_shelf")
+        longest = timedelta(hours=self.catalogue.max_shelve_h)
+        return at + min(timedelta(minutes=minutes), longest)
