@@ -96,10 +96,24 @@ def test_the_roadmap_never_schedules_a_step_before_its_prerequisites(
         assert step.start_month < 24
         for pre in step.prerequisites:
             assert pre not in deferred
-            assert pre in plan.in_place or end[pre] <= step.start_month
+            assert plan.settled(pre) is not None or end[pre] <= step.start_month
     if budget is not None:
         spent = sum(
             REGISTRY.catalogue.practice(s.practice_id).cost_estimate(size) for s in plan.steps
         )
         assert spent <= budget
     assert len(end) == len(plan.steps)
+
+
+@FAST
+@given(data=st.data(), model=models)
+def test_a_weaker_field_with_no_less_impact_and_no_more_effort_ranks_first(
+    data: Any, model: Any
+) -> None:
+    result = score(model, data.draw(answer_sets(model)))
+    targets = {f.field_id: model.scale_max for f in result.fields}
+    gaps = rank_gaps(model, result, targets, CompanyProfile())
+    for i, a in enumerate(gaps):
+        for b in gaps[i + 1 :]:
+            dominated = b.current < a.current and b.impact >= a.impact and b.effort <= a.effort
+            assert not dominated, (a.field_id, b.field_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pabrik.assessment.evidence import OBSERVATIONS
 from pabrik.assessment.model import KPI_AREAS, Bilingual
 from pabrik.assessment.parsing import Reader
 from pabrik.model.errors import ConfigError
@@ -58,6 +59,14 @@ class Skill:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownBy:
+    """A plant observation that, at or above a threshold, shows a practice is already done."""
+
+    observe: str
+    at_least: float
+
+
+@dataclass(frozen=True, slots=True)
 class Practice:
     """One practice of the guideline."""
 
@@ -74,6 +83,7 @@ class Practice:
     benefits: tuple[Benefit, ...]
     skills: tuple[Skill, ...]
     feature: Bilingual | None = None
+    shown_by: ShownBy | None = None
 
     def cost_range(self, size: PlantSize) -> tuple[int, int]:
         """Low and high cost in rupiah for a plant of this size."""
@@ -203,7 +213,18 @@ def _practice(r: Reader, item: object, path: str) -> Practice:
             for j, s in enumerate(r.optional_items(block, "skills", path))
         ),
         feature=r.bilingual(block, "feature", path, required=False),
+        shown_by=_shown_by(r, block.get("shown_by"), f"{path}.shown_by"),
     )
+
+
+def _shown_by(r: Reader, item: object, path: str) -> ShownBy | None:
+    if item is None:
+        return None
+    block = r.mapping(item, path)
+    observe = r.text(block, "observe", path)
+    if observe and observe not in OBSERVATIONS:
+        r.problem(f"{path}.observe", f"unknown observation '{observe}'")
+    return ShownBy(observe, r.number(block.get("at_least"), f"{path}.at_least"))
 
 
 def _benefit(r: Reader, item: object, path: str) -> Benefit:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.scoring import Answer
@@ -26,6 +26,9 @@ class PlantObservation:
     def value(self, name: str) -> float:
         """An observation by its name in the model's evidence rules."""
         return float(getattr(self, name))
+
+
+OBSERVATIONS = frozenset(f.name for f in fields(PlantObservation)) - {"machines"}
 
 
 @dataclass(frozen=True, slots=True)

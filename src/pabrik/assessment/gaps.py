@@ -1,9 +1,13 @@
-"""Gap analysis and a SIRI-style prioritisation: gap size × business impact ÷ effort."""
+"""Gap analysis and a SIRI-style prioritisation: the weakest fields first, then impact and effort.
+
+priority = 2 × weakness + impact − ½ × effort cost, where weakness = (top − score) ÷ top,
+impact is the company-weighted KPI impact (0–1) and effort cost = (effort − 1) ÷ 2 (0–1).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from pabrik.assessment.model import KPI_AREAS, AssessmentModel, Field
@@ -24,6 +28,11 @@ MAX_PRIORITY = 3
 MAX_IMPACT = 3
 HIGH_IMPACT = Fraction(1, 2)
 NOTABLE_COST_SHARE = Fraction(1, 5)
+# The weakest field leads: one level of weakness (¼ of the scale, weight 2) is worth half the
+# whole impact range, and the full effort range costs as much as half of impact.
+WEAKNESS_WEIGHT = Fraction(2)
+IMPACT_WEIGHT = Fraction(1)
+EFFORT_WEIGHT = Fraction(1, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +96,9 @@ class Gap:
     priority: Fraction
     quadrant: str
     reasons: tuple[Reason, ...]
+    weakness: Fraction = Fraction(0)
+    computed_rank: int = 0
+    pinned: bool = False
 
 
 def suggested_targets(model: AssessmentModel, result: Result) -> dict[str, int]:
@@ -139,7 +151,8 @@ def rank_gaps(
             continue
         size = target - fs.score
         impact = business_impact(f, weights)
-        priority = size * (1 + 2 * impact) / f.effort
+        weakness = (model.scale_max - fs.score) / model.scale_max
+        priority = priority_of(weakness, impact, f.effort)
         gaps.append(
             Gap(
                 field_id=f.id,
@@ -152,9 +165,41 @@ def rank_gaps(
                 priority=priority,
                 quadrant=quadrant(impact, f.effort),
                 reasons=_reasons(f, size, weights, profile),
+                weakness=weakness,
             )
         )
-    return sorted(gaps, key=lambda g: (-g.priority, g.field_id))
+    ranked = sorted(gaps, key=lambda g: (-g.priority, g.field_id))
+    return [replace(g, computed_rank=i) for i, g in enumerate(ranked, start=1)]
+
+
+def priority_of(weakness: Fraction, impact: Fraction, effort: int) -> Fraction:
+    """The ranking formula: weakness first, impact adds, effort subtracts (see docs)."""
+    effort_cost = Fraction(effort - 1, 2)
+    return WEAKNESS_WEIGHT * weakness + IMPACT_WEIGHT * impact - EFFORT_WEIGHT * effort_cost
+
+
+def apply_pins(gaps: list[Gap], pins: Mapping[str, int]) -> list[Gap]:
+    """The consultant's order: pinned fields at their ranks (1-based), the rest as computed."""
+    pinned = {g.field_id: g for g in gaps if g.field_id in pins}
+    rest = [g for g in gaps if g.field_id not in pinned]
+    order: list[Gap] = []
+    for field_id in sorted(pinned, key=lambda k: (pins[k], k)):
+        # Fill with computed gaps up to the pinned position, then place the pinned one.
+        while rest and len(order) < pins[field_id] - 1:
+            order.append(rest.pop(0))
+        order.append(replace(pinned[field_id], pinned=True))
+    return order + rest
+
+
+def moved(gaps: list[Gap], field_id: str, step: int) -> list[str]:
+    """The field order after moving one field ``step`` places (negative: up)."""
+    ids = [g.field_id for g in gaps]
+    if field_id not in ids:
+        raise InvalidRequestError(f"no gap for field '{field_id}'", reason="bad_order")
+    i = ids.index(field_id)
+    j = max(0, min(len(ids) - 1, i + step))
+    ids.insert(j, ids.pop(i))
+    return ids
 
 
 def _reasons(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pabrik.assessment.catalogue import Catalogue, PlantSize, Practice
+from pabrik.assessment.evidence import PlantObservation
 from pabrik.assessment.gaps import Gap
 from pabrik.assessment.model import AssessmentModel
 from pabrik.assessment.scoring import Result
@@ -15,11 +16,13 @@ from pabrik.assessment.scoring import Result
 PHASES = (("0-6", 0, 6), ("6-12", 6, 12), ("12-24", 12, 24))
 HORIZON_MONTHS = 24
 DEFAULT_PARALLEL = 3
+ANSWERS = "answers"
+DATA = "data"
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """A scheduled practice with its owner, due date and progress KPI."""
+    """A scheduled practice with its owner, dates and progress KPI, inside one phase."""
 
     practice_id: str
     field_id: str
@@ -27,6 +30,7 @@ class Step:
     phase: str
     start_month: int
     end_month: int
+    begins: date
     due: date
     owner: str
     kpi: str
@@ -44,15 +48,28 @@ class Deferred:
 
 
 @dataclass(frozen=True, slots=True)
+class InPlace:
+    """A practice already in place, and what shows it: the answers or the plant's data."""
+
+    practice_id: str
+    basis: str
+    # The model's fields whose answers reach the practice's level (basis "answers").
+    fields: tuple[str, ...] = ()
+    # The plant observation and its value that show the practice done (basis "data").
+    observe: str = ""
+    value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Roadmap:
-    """Steps by phase, what was deferred, and the total cost range."""
+    """Steps by phase, what was deferred, what is in place, and the total cost range."""
 
     start: date
     size: PlantSize
     budget: int | None
     steps: tuple[Step, ...]
     deferred: tuple[Deferred, ...]
-    in_place: tuple[str, ...]
+    in_place: tuple[InPlace, ...]
 
     @property
     def cost(self) -> tuple[int, int]:
@@ -60,8 +77,17 @@ class Roadmap:
         return sum(s.cost[0] for s in self.steps), sum(s.cost[1] for s in self.steps)
 
     def phase(self, name: str) -> list[Step]:
-        """The steps that start in one phase."""
+        """The steps of one phase."""
         return [s for s in self.steps if s.phase == name]
+
+    def settled(self, practice_id: str) -> InPlace | None:
+        """Why a practice needs no step, when it is in place."""
+        return next((p for p in self.in_place if p.practice_id == practice_id), None)
+
+    def window(self, name: str) -> tuple[date, date]:
+        """The first and last date of a phase."""
+        low, high = next((lo, hi) for n, lo, hi in PHASES if n == name)
+        return add_months(self.start, low), add_months(self.start, high)
 
 
 def add_months(start: date, months: int) -> date:
@@ -86,6 +112,22 @@ def _in_place(p: Practice, levels: dict[str, int]) -> bool:
     return all(levels.get(f, 0) >= p.level for f in p.fields)
 
 
+def shown_by_data(p: Practice, observation: PlantObservation | None) -> bool:
+    """Whether the plant's measured data shows the practice is already done."""
+    if p.shown_by is None or observation is None or observation.machines == 0:
+        return False
+    return observation.value(p.shown_by.observe) >= p.shown_by.at_least
+
+
+def fit_phase(start: int, months: int) -> int | None:
+    """The earliest month from ``start`` at which a step of ``months`` fits inside one phase."""
+    for _, low, high in PHASES:
+        begin = max(start, low)
+        if begin + months <= high:
+            return begin
+    return None
+
+
 def practices_for(
     model: AssessmentModel, catalogue: Catalogue, gap: Gap, levels: dict[str, int]
 ) -> list[Practice]:
@@ -108,14 +150,19 @@ class _Planner:
 
     def __init__(
         self,
+        model: AssessmentModel,
         catalogue: Catalogue,
-        levels: dict[str, int],
+        result: Result,
+        observation: PlantObservation | None,
         size: PlantSize,
         budget: int | None,
         parallel: int,
     ) -> None:
+        self.model = model
         self.catalogue = catalogue
-        self.levels = levels
+        self.result = result
+        self.levels = catalogue_levels(model, result)
+        self.observation = observation
         self.size = size
         self.budget = budget
         self.spent = 0
@@ -123,15 +170,37 @@ class _Planner:
         self.ends: dict[str, int] = {}
         self.order: list[tuple[Practice, str, int, int, int]] = []
         self.deferred: dict[str, Deferred] = {}
-        self.in_place: set[str] = set()
+        self.in_place: dict[str, InPlace] = {}
+
+    def _answered(self, p: Practice) -> InPlace:
+        """The model fields whose answers reach the practice's level on its catalogue fields."""
+        shown = tuple(
+            f.id
+            for f in self.model.fields()
+            if set(f.crosswalk) & set(p.fields)
+            and (fs := self.result.field(f.id)) is not None
+            and fs.level >= p.level
+        )
+        return InPlace(p.id, ANSWERS, fields=shown)
+
+    def _settle(self, practice: Practice) -> bool:
+        """Mark a practice in place when the data or the answers show it; say whether it is."""
+        if shown_by_data(practice, self.observation) and self.observation is not None:
+            assert practice.shown_by is not None
+            observe = practice.shown_by.observe
+            self.in_place[practice.id] = InPlace(
+                practice.id, DATA, observe=observe, value=self.observation.value(observe)
+            )
+        elif _in_place(practice, self.levels):
+            self.in_place[practice.id] = self._answered(practice)
+        else:
+            return False
+        self.ends[practice.id] = 0
+        return True
 
     def add(self, practice: Practice, field_id: str, rank: int) -> None:
         """Schedule a practice after its prerequisites, or defer it with a reason."""
-        if practice.id in self.ends or practice.id in self.deferred:
-            return
-        if _in_place(practice, self.levels):
-            self.in_place.add(practice.id)
-            self.ends[practice.id] = 0
+        if practice.id in self.ends or practice.id in self.deferred or self._settle(practice):
             return
         for pre_id in practice.prerequisites:
             pre = self.catalogue.practice(pre_id)
@@ -145,11 +214,15 @@ class _Planner:
             self._defer(practice, field_id, "budget")
             return
         ready = max((self.ends.get(pre, 0) for pre in practice.prerequisites), default=0)
-        lane = min(range(len(self.lanes)), key=lambda i: (max(self.lanes[i], ready), i))
-        start = max(self.lanes[lane], ready)
-        if start >= HORIZON_MONTHS:
+        # Each lane is one team; a step never crosses a phase's end, so it waits for the next.
+        options = [
+            (fit_phase(max(free, ready), practice.months), i) for i, free in enumerate(self.lanes)
+        ]
+        fitted = [(start, i) for start, i in options if start is not None]
+        if not fitted:
             self._defer(practice, field_id, "beyond_horizon")
             return
+        start, lane = min(fitted)
         end = start + practice.months
         self.lanes[lane] = end
         self.ends[practice.id] = end
@@ -174,12 +247,12 @@ def plan_roadmap(
     start: date,
     budget: int | None = None,
     parallel: int = DEFAULT_PARALLEL,
+    observation: PlantObservation | None = None,
 ) -> Roadmap:
     """Schedule practices for the gaps in rank order, never before their prerequisites end."""
-    levels = catalogue_levels(model, result)
-    planner = _Planner(catalogue, levels, size, budget, parallel)
+    planner = _Planner(model, catalogue, result, observation, size, budget, parallel)
     for rank, gap in enumerate(gaps, start=1):
-        for practice in practices_for(model, catalogue, gap, levels):
+        for practice in practices_for(model, catalogue, gap, planner.levels):
             planner.add(practice, gap.field_id, rank)
     steps = [
         Step(
@@ -189,6 +262,7 @@ def plan_roadmap(
             phase=_phase(begin),
             start_month=begin,
             end_month=end,
+            begins=add_months(start, begin),
             due=add_months(start, end),
             owner=p.owner,
             kpi=p.kpi,
@@ -204,5 +278,5 @@ def plan_roadmap(
         budget=budget,
         steps=tuple(steps),
         deferred=tuple(sorted(planner.deferred.values(), key=lambda d: d.practice_id)),
-        in_place=tuple(sorted(planner.in_place)),
+        in_place=tuple(sorted(planner.in_place.values(), key=lambda p: p.practice_id)),
     )

@@ -294,8 +294,8 @@ class Trend:
 
 
 def trend(current: Result, previous: Result | None) -> Trend | None:
-    """How the current result moved since the previous one (None without a previous one)."""
-    if previous is None:
+    """How the current result moved since the previous one of the same model, else None."""
+    if previous is None or previous.model_id != current.model_id:
         return None
     before = {p.pillar_id: p.score for p in previous.pillars}
     pillars = tuple(

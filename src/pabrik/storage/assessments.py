@@ -41,6 +41,8 @@ class AssessmentRow:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    # The consultant's pinned gap ranks, {"field_id": rank}.
+    ranking_json: str = "{}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,12 @@ class AssessmentStore(Protocol):
 
     def attachment(self, tenant_id: str, attachment_id: str) -> AttachmentRow | None:
         """One uploaded file's record."""
+        ...
+
+    def delete_assessment(
+        self, tenant_id: str, assessment_id: str, audit: Sequence[AuditRow]
+    ) -> None:
+        """Remove an assessment with its answers and files' rows; the audit trail stays."""
         ...
 
     def audit_log(self, tenant_id: str, assessment_id: str) -> list[AuditRow]:

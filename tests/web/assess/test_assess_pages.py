@@ -83,7 +83,7 @@ async def test_a_complete_wizard_submits_and_shows_results_roadmap_and_reports(
     results = await client.get(f"/assess/{assessment}/results")
     assert results.status_code == 200
     assert "Kesiapan sedang" in results.text
-    assert 'id="assess-radar-config"' in results.text
+    assert 'class="radar-svg"' in results.text
     assert collect(results.text).inline_scripts == 0
     roadmap = await client.get(f"/assess/{assessment}/roadmap?budget=300.000.000")
     assert roadmap.status_code == 200

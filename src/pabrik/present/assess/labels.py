@@ -51,6 +51,30 @@ EFFORT_KEYS: Final[dict[str, str]] = {
     "3": N_("assess.effort.high"),
 }
 
+# Words for a field's score in the one-sentence reason, by whole level (0, 1, 2, 3 and up).
+WEAKNESS_KEYS: Final[tuple[str, ...]] = (
+    N_("assess.why.very_weak"),
+    N_("assess.why.weak"),
+    N_("assess.why.moderate"),
+    N_("assess.why.strong"),
+)
+IMPACT_KEYS: Final[tuple[str, str, str]] = (
+    N_("assess.why.impact_high"),
+    N_("assess.why.impact_medium"),
+    N_("assess.why.impact_low"),
+)
+YES_NO_KEYS: Final[tuple[str, str]] = (N_("assess.observe.yes"), N_("assess.observe.no"))
+HIGH_IMPACT = 0.5
+MEDIUM_IMPACT = 0.25
+
+
+def impact_key(impact: float) -> str:
+    """The word for a business impact of 0–1: high from ½, medium from ¼, low below."""
+    if impact >= HIGH_IMPACT:
+        return IMPACT_KEYS[0]
+    return IMPACT_KEYS[1] if impact >= MEDIUM_IMPACT else IMPACT_KEYS[2]
+
+
 SIZE_KEYS: Final[dict[str, str]] = {
     "small": N_("assess.size.small"),
     "medium": N_("assess.size.medium"),
@@ -97,6 +121,8 @@ ACTION_KEYS: Final[dict[str, str]] = {
     "adjust": N_("assess.audit.adjust"),
     "targets": N_("assess.audit.targets"),
     "attach": N_("assess.audit.attach"),
+    "ranking": N_("assess.audit.ranking"),
+    "delete": N_("assess.audit.delete"),
 }
 
 PHASE_KEYS: Final[dict[str, str]] = {
@@ -116,9 +142,17 @@ ERROR_REASON_KEYS: Final[dict[str, str]] = {
     "bad_target": N_("assess.error.bad_target"),
     "bad_profile": N_("assess.error.bad_profile"),
     "bad_budget": N_("assess.error.bad_budget"),
+    "bad_order": N_("assess.error.bad_order"),
     "bad_format": N_("assess.error.bad_format"),
     "bad_adjustment": N_("assess.error.bad_adjustment"),
     "empty_note": N_("assess.error.empty_note"),
+}
+
+# What the roadmap form says about a budget or start date it cannot use.
+PLAN_INPUT_KEYS: Final[dict[str, str]] = {
+    "bad_budget": N_("assess.plan.bad_budget"),
+    "negative_budget": N_("assess.plan.negative_budget"),
+    "bad_start": N_("assess.plan.bad_start"),
 }
 
 ATTACHMENT_REASON_KEYS: Final[dict[str, str]] = {

@@ -10,6 +10,13 @@ from markupsafe import Markup, escape
 
 CURRENT = "#0b5cad"
 PREVIOUS = "#8c959f"
+LABEL_SIZE = 15
+LINE_HEIGHT = 18
+LABEL_GAP = 14
+MARGIN = 12
+LEGEND_HEIGHT = 30
+WRAP_AT = 18
+CHAR_EM = 0.62
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,20 @@ def _anchor(x: float, cx: float) -> str:
     return "start" if x > cx else "end"
 
 
+def wrap_label(label: str, width: int = WRAP_AT) -> list[str]:
+    """A long axis label on two lines, split at the space nearest the middle."""
+    if len(label) <= width or " " not in label:
+        return [label]
+    middle = len(label) / 2
+    cut = min((i for i, c in enumerate(label) if c == " "), key=lambda i: abs(i - middle))
+    return [label[:cut], label[cut + 1 :]]
+
+
+def text_width(text: str, font_size: float) -> float:
+    """A generous width estimate of a line (DejaVu Sans averages ~0.55 em per character)."""
+    return len(text) * font_size * CHAR_EM
+
+
 def radar_svg(
     axes: Sequence[str],
     series: Sequence[Series],
@@ -45,18 +66,23 @@ def radar_svg(
     size: int = 360,
     title: str = "",
 ) -> Markup:
-    """An SVG radar with one ring per level and one polygon per series (previous drawn first)."""
+    """An SVG radar with one ring per level and one polygon per series (previous drawn first).
+
+    Axes run clockwise from the top, the same on the web page and in the PDF (one function
+    draws both), and the canvas is wide enough for every label, so none is cut off.
+    """
     count = max(len(axes), 3)
-    # Room on the sides for axis labels such as "Manajemen dan Organisasi".
-    pad_x, pad_y = 150, 60
+    lines = [wrap_label(a) for a in axes]
+    widest = max((text_width(line, LABEL_SIZE) for ls in lines for line in ls), default=0.0)
+    pad_x, pad_y = widest + LABEL_GAP + MARGIN, 2 * LINE_HEIGHT + LABEL_GAP + MARGIN
     cx, cy = size / 2 + pad_x, size / 2 + pad_y
     radius = size / 2
     width = size + 2 * pad_x
-    height = size + 2 * pad_y + 30
+    height = size + 2 * pad_y + LEGEND_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}"'
         f' width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(title)}"'
-        ' font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">',
+        ' class="radar-svg" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">',
         "<g>",
     ]
     for level in range(1, scale_max + 1):
@@ -68,13 +94,21 @@ def radar_svg(
         parts.append(
             f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" font-size="11" fill="#59636e">{level}</text>'
         )
-    for i, label in enumerate(axes):
+    for i, label_lines in enumerate(lines):
         x, y = _point(cx, cy, radius, i, count)
         parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#d0d7de"/>')
-        lx, ly = _point(cx, cy, radius + 14, i, count)
+        lx, ly = _point(cx, cy, radius + LABEL_GAP, i, count)
+        # Labels above the centre grow upwards, those below grow downwards.
+        first = ly + 5 - (len(label_lines) - 1) * LINE_HEIGHT if ly < cy - 1 else ly + 5
+        if abs(ly - cy) <= 1:
+            first = ly + 5 - (len(label_lines) - 1) * LINE_HEIGHT / 2
+        spans = "".join(
+            f'<tspan x="{lx:.1f}" y="{first + n * LINE_HEIGHT:.1f}">{escape(line)}</tspan>'
+            for n, line in enumerate(label_lines)
+        )
         parts.append(
-            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="15" fill="#1f2328"'
-            f' text-anchor="{_anchor(lx, cx)}">{escape(label)}</text>'
+            f'<text font-size="{LABEL_SIZE}" fill="#1f2328" class="axis"'
+            f' text-anchor="{_anchor(lx, cx)}">{spans}</text>'
         )
     for s in series:
         points = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from pabrik.assessment.catalogue import Catalogue, Practice
-from pabrik.assessment.gaps import Reason
+from pabrik.assessment.gaps import Gap, Reason
 from pabrik.assessment.model import AssessmentModel, Bilingual, Question
+from pabrik.assessment.roadmap import DATA, InPlace
+from pabrik.assessment.scoring import Result
 from pabrik.present.assess.labels import (
     ACTION_KEYS,
     BASIS_KEYS,
@@ -21,7 +23,12 @@ from pabrik.present.assess.labels import (
     QUADRANT_KEYS,
     SIZE_KEYS,
     STATUS_KEYS,
+    WEAKNESS_KEYS,
+    YES_NO_KEYS,
     reason_text,
+)
+from pabrik.present.assess.labels import (
+    impact_key as _impact_key,
 )
 from pabrik.present.formatting import Formatter
 from pabrik.present.labels import coded
@@ -155,6 +162,47 @@ class AssessText:
             size = self.num(float(reason.param("size")))
             return self.fmt.translator.gettext("assess.reason.gap_size") % {"size": size}
         return reason_text(self.fmt.translator, reason)
+
+    def why(self, gap: Gap, rank: int) -> str:
+        """Why a gap ranks where it does, in one sentence."""
+        t = self.fmt.translator
+        score = {"rank": rank, "current": self.num(gap.current), "max": self.model.scale_max}
+        if gap.pinned:
+            return t.gettext("assess.why.pinned") % (score | {"computed": gap.computed_rank})
+        areas = [self.code("kpi_area", r.param("area")) for r in gap.reasons if r.code == "kpi"]
+        return t.gettext("assess.why.computed") % (
+            score
+            | {
+                "weakness": t.gettext(WEAKNESS_KEYS[min(int(gap.current), 3)]),
+                "impact": t.gettext(_impact_key(float(gap.impact))),
+                "areas": t.gettext("assess.why.and").join(areas) or "–",
+                "effort": self.code("effort", gap.effort),
+            }
+        )
+
+    def observed(self, observe: str, value: float) -> str:
+        """A plant observation and its value: shares in percent, flags in words, days as days."""
+        if observe.endswith("share"):
+            shown = self.percent(value)
+        elif observe == "maintenance_kpis":
+            shown = self.fmt.translator.gettext(YES_NO_KEYS[0] if value else YES_NO_KEYS[1])
+        else:
+            shown = self.num(value, 0)
+        return f"{self.code('observe', observe)}: {shown}"
+
+    def in_place(self, item: InPlace, result: Result) -> str:
+        """What shows a practice is in place: the plant's data, or the answers and their levels."""
+        t = self.fmt.translator
+        if item.basis == DATA:
+            return t.gettext("assess.in_place.data") % {
+                "facts": self.observed(item.observe, item.value)
+            }
+        shown = []
+        for field_id in item.fields:
+            fs = result.field(field_id)
+            level = fs.level if fs else 0
+            shown.append(f"{self.field(field_id)} {level} · {self.level(level)}")
+        return t.gettext("assess.in_place.answers") % {"fields": "; ".join(shown)}
 
     def percent(self, value: float) -> str:
         """A share as a percentage."""

@@ -11,6 +11,7 @@ from pabrik.model.errors import NotFoundError
 from pabrik.runtime.assess.files import check_upload, safe_filename, sha256, store_file
 from pabrik.runtime.assess.lifecycle import (
     ANSWERS_EDITABLE,
+    DRAFT,
     LOCAL_ACTOR,
     UNDER_VERIFICATION,
     AssessmentLifecycle,
@@ -94,3 +95,17 @@ class EvidenceFiles(AssessmentLifecycle):
         ids = {a.attachment_id for a in self.answers(assessment_id).values() if a.attachment_id}
         found = (self.store.attachment(self.tenant_id, i) for i in sorted(ids))
         return {a.id: a for a in found if a is not None}
+
+    def delete_draft(self, assessment_id: str, actor: str = LOCAL_ACTOR) -> None:
+        """Delete a draft with its answers and files; the audit trail keeps who and when."""
+        actor = self._who(actor)
+        row = self.get(assessment_id)
+        self._require(row, (DRAFT,), "delete")
+        files = [Path(a.stored_path) for a in self.attachments(row.id).values()]
+        before = {"title": row.title, "model": row.model_id, "answers": len(self.answers(row.id))}
+        audit = self._audit(row.id, actor, "delete", row.model_id, before=before)
+        self.store.delete_assessment(self.tenant_id, row.id, [audit])
+        root = (self.data_dir / "attachments").resolve()
+        for path in files:
+            if path.resolve().is_relative_to(root):
+                path.unlink(missing_ok=True)

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from pabrik.assessment.catalogue import Catalogue, PlantSize
@@ -63,8 +63,11 @@ class AssessmentLifecycle:
         observe: Callable[[], PlantObservation] | None = None,
         tenant_id: str = DEFAULT_TENANT,
         actor: str = LOCAL_ACTOR,
+        timezone: tzinfo = UTC,
     ) -> None:
         self.actor = actor
+        # The plant's zone: an assessment's date is the day it was started there.
+        self.timezone = timezone
         self.store = store
         self.registry = registry
         self.data_dir = data_dir

@@ -8,12 +8,21 @@ from dataclasses import replace
 from datetime import date
 
 from pabrik.assessment.evidence import Proposal, propose
-from pabrik.assessment.gaps import Gap, check_targets, rank_gaps, suggested_targets
+from pabrik.assessment.gaps import (
+    Gap,
+    apply_pins,
+    check_targets,
+    moved,
+    rank_gaps,
+    suggested_targets,
+)
 from pabrik.assessment.people import TrainingNeed, training_plan
 from pabrik.assessment.roadmap import Roadmap, plan_roadmap
 from pabrik.model.errors import InvalidRequestError
-from pabrik.runtime.assess.lifecycle import LOCAL_ACTOR
+from pabrik.runtime.assess.lifecycle import LOCAL_ACTOR, AssessmentRecord
 from pabrik.runtime.assess.results import Scoring
+
+RANKING_ACTIONS = ("up", "down", "pin", "unpin")
 
 
 class Planning(Scoring):
@@ -47,12 +56,58 @@ class Planning(Scoring):
         updated = replace(row, targets_json=json.dumps(merged, sort_keys=True))
         self.store.save_assessment(updated, [audit])
 
-    def gaps(self, assessment_id: str) -> list[Gap]:
-        """Ranked gaps against the targets, weighted by the company's profile."""
+    def pins(self, assessment_id: str) -> dict[str, int]:
+        """The consultant's pinned ranks, by field."""
+        row = self.get(assessment_id)
+        return {k: int(v) for k, v in json.loads(row.ranking_json or "{}").items()}
+
+    def computed_gaps(self, assessment_id: str) -> list[Gap]:
+        """Ranked gaps by the formula alone, before the consultant's pins."""
         row = self.get(assessment_id)
         model = self.model_of(row)
         result = self.require_result(assessment_id)
         return rank_gaps(model, result, self.targets(assessment_id), self.company().profile)
+
+    def gaps(self, assessment_id: str) -> list[Gap]:
+        """Ranked gaps against the targets, weighted by the profile, with the pins applied."""
+        return apply_pins(self.computed_gaps(assessment_id), self.pins(assessment_id))
+
+    def reorder(
+        self, assessment_id: str, field_id: str, action: str, actor: str = LOCAL_ACTOR
+    ) -> dict[str, int]:
+        """Move a gap up or down (it stays pinned there), pin it where it is, or unpin it."""
+        actor = self._who(actor)
+        if action not in RANKING_ACTIONS:
+            raise InvalidRequestError(f"unknown action '{action}'", reason="bad_order")
+        row = self.get(assessment_id)
+        before = self.pins(assessment_id)
+        gaps = self.gaps(assessment_id)
+        step = {"up": -1, "down": 1}.get(action, 0)
+        order = moved(gaps, field_id, step)
+        after = dict(before)
+        if action == "unpin":
+            after.pop(field_id, None)
+        else:
+            # Pinned neighbours keep the places they now have, so a move never undoes a pin.
+            after = {f: order.index(f) + 1 for f in {*before, field_id} if f in order}
+        self._save_pins(row, before, after, actor, field_id)
+        return after
+
+    def _save_pins(
+        self,
+        row: AssessmentRecord,
+        before: dict[str, int],
+        after: dict[str, int],
+        actor: str,
+        field_id: str,
+    ) -> None:
+        audit = self._audit(row.id, actor, "ranking", field_id, before=before, after=after)
+        updated = replace(row, ranking_json=json.dumps(after, sort_keys=True))
+        self.store.save_assessment(updated, [audit])
+
+    def assessment_date(self, assessment_id: str) -> date:
+        """The day the assessment was started, in the plant's zone."""
+        return self.get(assessment_id).created_at.astimezone(self.timezone).date()
 
     def roadmap(
         self, assessment_id: str, *, budget: int | None = None, start: date | None = None
@@ -61,16 +116,15 @@ class Planning(Scoring):
         if budget is not None and budget < 0:
             raise InvalidRequestError("the budget must not be negative", reason="bad_budget")
         row = self.get(assessment_id)
-        model = self.model_of(row)
-        result = self.require_result(assessment_id)
         return plan_roadmap(
-            model,
+            self.model_of(row),
             self.catalogue,
-            result,
+            self.require_result(assessment_id),
             self.gaps(assessment_id),
             size=self.company().size,
-            start=start or self.clock().date(),
+            start=start or self.assessment_date(assessment_id),
             budget=budget,
+            observation=self.observation(),
         )
 
     def training(self, roadmap: Roadmap) -> list[TrainingNeed]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from pabrik.assessment.catalogue import Catalogue
 from pabrik.assessment.evidence import PlantObservation, Proposal
@@ -41,13 +41,17 @@ class ReportData:
 
 
 def report_data(
-    service: Assessments, assessment_id: str, *, budget: int | None = None
+    service: Assessments,
+    assessment_id: str,
+    *,
+    budget: int | None = None,
+    start: date | None = None,
 ) -> ReportData:
     """The data of the executive summary and the full report."""
     row = service.get(assessment_id)
     result = service.require_result(assessment_id)
     previous = service.previous_result(assessment_id)
-    roadmap = service.roadmap(assessment_id, budget=budget)
+    roadmap = service.roadmap(assessment_id, budget=budget, start=start)
     return ReportData(
         assessment=row,
         model=service.model_of(row),

@@ -119,15 +119,19 @@ class Scoring(AssessmentLifecycle):
         return result
 
     def history(self) -> list[HistoryEntry]:
-        """Scored assessments of the company, oldest first, each with its trend."""
+        """Scored assessments of the company, oldest first, each with its trend.
+
+        A trend compares only assessments of the same model: a Korean-profile score is never
+        measured against an INDI 4.0 one.
+        """
         entries: list[HistoryEntry] = []
-        previous: Result | None = None
+        previous: dict[str, Result] = {}
         for row in self.store.assessments(self.tenant_id, self.company().id):
             result = self.result(row.id)
             if result is None:
                 continue
-            entries.append(HistoryEntry(row, result, trend(result, previous)))
-            previous = result
+            entries.append(HistoryEntry(row, result, trend(result, previous.get(row.model_id))))
+            previous[row.model_id] = result
         return entries
 
     def previous_result(self, assessment_id: str) -> Result | None:

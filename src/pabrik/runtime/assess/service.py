@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import TYPE_CHECKING
 
 from pabrik.runtime.assess.answers import AnswerSheet
@@ -31,6 +32,7 @@ class Assessments(AnswerSheet, EvidenceFiles, Verification, Planning):
             observe=self._observe if with_plant else None,
             tenant_id=tenant_id,
             actor=actor,
+            timezone=self.timezone,
         )
 
 
@@ -44,4 +46,5 @@ def build_assessments(runtime: Runtime, registry: ModelRegistry | None = None) -
         clock=runtime.clock,
         company_name=site.company or site.name,
         observe=lambda: observe_plant(runtime.store, runtime.plant, runtime.now()),
+        timezone=zoneinfo.ZoneInfo(runtime.plant.calendar.timezone),
     )

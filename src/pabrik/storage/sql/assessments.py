@@ -22,7 +22,7 @@ _COMPANY_COLS = (
 )
 _ASSESSMENT_COLS = (
     "tenant_id, id, company_id, model_id, model_version, title, status, targets_json,"
-    " visit_notes, created_by, created_at_ms, updated_at_ms"
+    " visit_notes, created_by, created_at_ms, updated_at_ms, ranking_json"
 )
 _ANSWER_COLS = (
     "tenant_id, assessment_id, question_id, selected_json, note, attachment_id, updated_by,"
@@ -67,6 +67,8 @@ _INSERT_RESULT = f"INSERT INTO assess_results ({_RESULT_COLS}) VALUES ({_marks(_
 _INSERT_ATTACHMENT = (
     f"INSERT INTO assess_attachments ({_ATTACHMENT_COLS}) VALUES ({_marks(_ATTACHMENT_COLS)})"  # noqa: S608
 )
+# Tables that hang off an assessment (the audit trail is kept on purpose).
+_CHILD_TABLES = ("assess_answers", "assess_adjustments", "assess_results", "assess_attachments")
 _INSERT_AUDIT = f"INSERT INTO assess_audit ({_AUDIT_COLS}) VALUES ({_marks(_AUDIT_COLS)})"  # noqa: S608
 
 
@@ -136,8 +138,25 @@ class SqlAssessments(SqlBase):
             a.created_by,
             to_epoch_ms(a.created_at),
             to_epoch_ms(a.updated_at),
+            a.ranking_json,
         )
         self._save(_UPSERT_ASSESSMENT, params, audit)
+
+    def delete_assessment(
+        self, tenant_id: str, assessment_id: str, audit: Sequence[AuditRow]
+    ) -> None:
+        """Remove an assessment's rows in one transaction; its audit trail stays."""
+        with self._tx() as tx:
+            for table in _CHILD_TABLES:
+                tx.execute(
+                    f"DELETE FROM {table} WHERE tenant_id = ? AND assessment_id = ?",  # noqa: S608
+                    (tenant_id, assessment_id),
+                )
+            tx.execute(
+                "DELETE FROM assess_assessments WHERE tenant_id = ? AND id = ?",
+                (tenant_id, assessment_id),
+            )
+            tx.executemany(_INSERT_AUDIT, _audit_params(audit))
 
     def _assessment(self, r: tuple[Any, ...]) -> AssessmentRow:
         return AssessmentRow(
@@ -153,6 +172,7 @@ class SqlAssessments(SqlBase):
             r[9],
             from_epoch_ms(r[10]),
             from_epoch_ms(r[11]),
+            r[12],
         )
 
     def assessment(self, tenant_id: str, assessment_id: str) -> AssessmentRow | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,8 +14,10 @@ from pabrik.assessment.catalogue import PlantSize
 from pabrik.assessment.gaps import COST_AREAS, CompanyProfile
 from pabrik.assessment.model import KPI_AREAS
 from pabrik.model.errors import InvalidRequestError
+from pabrik.present.assess.amounts import parse_rupiah
+from pabrik.present.assess.labels import PLAN_INPUT_KEYS
 from pabrik.present.assess.report import KINDS, render, report_context
-from pabrik.present.assess.text import AssessText
+from pabrik.present.formatting import Formatter
 from pabrik.present.labels import chart_words
 from pabrik.present.pdf import html_to_pdf
 from pabrik.runtime.assess.reports import report_data
@@ -37,22 +41,9 @@ def results_page(
 ) -> HTMLResponse:
     """Scores, radar chart, evidence from plant data and the verification panel."""
     data = report_data(svc, assessment_id)
-    text = AssessText(data.model, data.catalogue, fmt)
-    chart = {
-        "axes": [text.text(p.name) for p in data.model.pillars],
-        "max": data.model.scale_max,
-        "current": [float(p.score) for p in data.result.pillars],
-        "previous": ([float(p.score) for p in data.previous.pillars] if data.previous else None),
-        "words": {
-            "current": fmt.translator.gettext("assess.chart.current"),
-            "previous": fmt.translator.gettext("assess.chart.previous"),
-        },
-        "locale": fmt.locale,
-    }
     context = report_context(data, fmt, "full") | {
         "page": "assess",
         "row": data.assessment,
-        "chart_config": chart,
         "snapshots": svc.snapshots(assessment_id),
         "audit": svc.audit(assessment_id),
         "versions": [m.version for m in svc.registry.models if m.id == data.model.id],
@@ -88,14 +79,29 @@ async def verification(
     return redirect(request, f"/assess/{assessment_id}/results#verification")
 
 
-def _budget(text: str | None) -> int | None:
+def _start(text: str | None) -> date | None:
+    """A start date the user picked (YYYY-MM-DD), or None for the assessment's own date."""
     if not text:
         return None
-    # Separators are welcome ("Rp 1.500.000"); only ASCII digits count, and not too many.
-    digits = "".join(c for c in text if c in ASCII_DIGITS)
-    if not digits or len(digits) > MAX_DIGITS:
-        raise InvalidRequestError("the budget must be a number of rupiah", reason="bad_budget")
-    return int(digits)
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError as err:
+        raise InvalidRequestError("the start must be a date", reason="bad_start") from err
+
+
+def _plan_inputs(
+    fmt: Formatter, budget: str | None, start: str | None
+) -> tuple[int | None, date | None, str]:
+    """The typed budget and start, or an error message in the user's language for the form."""
+    try:
+        return parse_rupiah(budget), _start(start), ""
+    except InvalidRequestError as err:
+        reason = str(err.details.get("reason", "bad_budget"))
+        return (
+            None,
+            None,
+            fmt.translator.gettext(PLAN_INPUT_KEYS.get(reason, PLAN_INPUT_KEYS["bad_budget"])),
+        )
 
 
 @router.get("/assess/{assessment_id}/roadmap")
@@ -105,19 +111,36 @@ def roadmap_page(
     svc: AssessmentsDep,
     renderer: RendererDep,
     fmt: FormatterDep,
-    budget: Annotated[str | None, Query()] = None,
+    budget: Annotated[str | None, Query(max_length=200)] = None,
+    start: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     """Targets, ranked gaps with their reasons, the phased roadmap and the training plan."""
-    data = report_data(svc, assessment_id, budget=_budget(budget))
+    amount, first_day, error = _plan_inputs(fmt, budget, start)
+    data = report_data(svc, assessment_id, budget=amount, start=first_day)
     context = report_context(data, fmt, "full") | {
         "page": "assess",
         "row": data.assessment,
         "budget_text": budget or "",
+        "start_text": start or "",
+        "plan_error": error,
+        "plan_query": "" if error else urlencode({"budget": budget or "", "start": start or ""}),
         "kpi_areas": KPI_AREAS,
         "cost_areas": COST_AREAS,
         "sizes": [s.value for s in PlantSize],
     }
-    return renderer.render(request, "assess/roadmap.html", fmt, context)
+    # A wrong amount returns to the form with its message, not to an error page.
+    status = 422 if error else 200
+    return renderer.render(request, "assess/roadmap.html", fmt, context, status_code=status)
+
+
+@router.post("/assess/{assessment_id}/ranking")
+async def reorder_gaps(
+    request: Request, assessment_id: str, svc: AssessmentsDep
+) -> RedirectResponse:
+    """The consultant moves a gap up or down, pins or unpins it; kept and audited."""
+    form = await request.form()
+    svc.reorder(assessment_id, str(form.get("field") or ""), str(form.get("action") or ""))
+    return redirect(request, f"/assess/{assessment_id}/roadmap#gaps")
 
 
 @router.post("/assess/{assessment_id}/targets")
@@ -175,11 +198,16 @@ def report(
     fmt: FormatterDep,
     kind: Annotated[str, Query(pattern="^(summary|full)$")] = "summary",
     output: Annotated[str, Query(alias="format", pattern="^(html|pdf)$")] = "html",
-    budget: Annotated[str | None, Query()] = None,
+    budget: Annotated[str | None, Query(max_length=200)] = None,
+    start: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     """The executive summary or the full report, as HTML or PDF."""
     assert kind in KINDS
-    data = report_data(svc, assessment_id, budget=_budget(budget))
+    amount, first_day, error = _plan_inputs(fmt, budget, start)
+    if error:
+        query = urlencode({"budget": budget or "", "start": start or ""})
+        return redirect(request, f"/assess/{assessment_id}/roadmap?{query}")
+    data = report_data(svc, assessment_id, budget=amount, start=first_day)
     html = render(renderer.templates.env, "assess/report.html", report_context(data, fmt, kind))
     if output == "html":
         return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})

@@ -44,6 +44,7 @@ def history_page(
         "texts": {m.key: AssessText(m, svc.catalogue, fmt) for m in svc.registry.models},
         "company": svc.company(),
         "page": "assess",
+        "deleted": request.query_params.get("deleted") == "1",
     }
     return renderer.render(request, "assess/history.html", fmt, context)
 
@@ -184,7 +185,7 @@ def review_page(
     renderer: RendererDep,
     fmt: FormatterDep,
 ) -> HTMLResponse:
-    """What is still missing before the self-assessment can be submitted."""
+    """Every answer with a link to change it, and what is missing before submitting."""
     row = svc.get(assessment_id)
     model = svc.model_of(row)
     answers = svc.answers(row.id)
@@ -196,6 +197,7 @@ def review_page(
     step_of = {f.id: n for n, p in enumerate(model.pillars, start=1) for f in p.fields}
     context = _context(svc, model, fmt) | {
         "row": row,
+        "answers": answers,
         "missing": missing,
         "step_of": step_of,
         "progress": svc.progress(row.id),
@@ -209,3 +211,10 @@ def submit(request: Request, assessment_id: str, svc: AssessmentsDep) -> Redirec
     """Score the self-assessment."""
     svc.submit(assessment_id)
     return redirect(request, f"/assess/{assessment_id}/results")
+
+
+@router.post("/assess/{assessment_id}/delete")
+def delete_draft(request: Request, assessment_id: str, svc: AssessmentsDep) -> RedirectResponse:
+    """Delete a draft; the audit trail keeps who deleted it and when."""
+    svc.delete_draft(assessment_id)
+    return redirect(request, "/assess?deleted=1")

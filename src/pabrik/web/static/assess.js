@@ -1,4 +1,4 @@
-/* pabrik assessment pages: "none of these" clears the rest, answers autosave, radar chart.
+/* pabrik assessment pages: "none of these" clears the rest, answers autosave. The radar is a server-drawn SVG.
  * No inline scripts: configuration comes from <script type="application/json"> blocks. */
 (function () {
   "use strict";
@@ -67,40 +67,8 @@
     });
   }
 
-  function setupRadar(el) {
-    var node = document.getElementById("assess-radar-config");
-    if (!node || typeof echarts === "undefined") { return; }
-    var c = JSON.parse(node.textContent);
-    var num = new Intl.NumberFormat(c.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    var data = [];
-    if (c.previous) {
-      data.push({ name: c.words.previous, value: c.previous,
-        lineStyle: { type: "dashed", color: "#8c959f", width: 2 }, itemStyle: { color: "#8c959f" },
-        areaStyle: { opacity: 0 } });
-    }
-    data.push({ name: c.words.current, value: c.current,
-      lineStyle: { color: "#0b5cad", width: 2.5 }, itemStyle: { color: "#0b5cad" },
-      areaStyle: { color: "rgba(11,92,173,0.18)" } });
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption({
-      animation: false,
-      textStyle: { fontFamily: "system-ui, sans-serif", fontSize: 13 },
-      legend: { bottom: 0, data: data.map(function (d) { return d.name; }) },
-      tooltip: { trigger: "item", valueFormatter: function (v) { return num.format(v); } },
-      radar: {
-        indicator: c.axes.map(function (name) { return { name: name, max: c.max, min: 0 }; }),
-        splitNumber: c.max, radius: "44%", center: ["50%", "50%"],
-        axisName: { color: "#1f2328", fontSize: 11, width: 110, overflow: "break" }
-      },
-      series: [{ type: "radar", symbolSize: 6, data: data }]
-    });
-    window.addEventListener("resize", function () { chart.resize(); });
-    document.documentElement.setAttribute("data-radar", "ready");
-  }
-
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-autosave]"), setupWizard);
-    Array.prototype.forEach.call(document.querySelectorAll("[data-radar]"), setupRadar);
   }
 
   if (document.readyState === "loading") {
