@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pabrik.anomaly.default import ContextDetector, ContextSettings
 from pabrik.anomaly.detector import Pausable
 from pabrik.anomaly.registry import DEFAULT, DETECTORS, factory, restore
+from pabrik.model.states import StateClass
 
 KINDS = sorted(DETECTORS)
 
@@ -120,3 +121,18 @@ def test_a_cycle_that_stops_inside_its_normal_range_scores_above_99_percent_of_n
     normal = sorted(feed(det, seasonal(1500))[750:])
     flat = feed(det, [10.0] * 60)  # the cycle stops at its mid value: no new extreme
     assert max(flat) > normal[int(0.99 * len(normal))]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_following_machine_states_pauses_outside_running_and_settles_on_restart(kind: str) -> None:
+    det = factory(kind)()
+    feed(det, seasonal(300))
+    det.follow(StateClass.PLANNED_STOP)
+    assert det.paused
+    assert feed(det, [0.0] * 20) == [0.0] * 20  # a planned stop's zeros are no anomaly
+    det.follow(StateClass.CHANGEOVER)
+    assert det.paused
+    det.follow(StateClass.RUNNING, settle=3)
+    assert not det.paused
+    assert feed(det, [25.0] * 3) == [0.0] * 3
+    assert det.settling == 0

@@ -8,6 +8,7 @@ import random
 
 from pabrik.anomaly.gaussian import GaussianDetector
 from pabrik.anomaly.multivariate import JOINT, MachineDetector
+from pabrik.model.states import StateClass
 
 
 def readings(n: int, seed: int = 2) -> list[dict[str, float]]:
@@ -43,7 +44,7 @@ def test_pausing_the_machine_pauses_every_signal_and_state_round_trips() -> None
     det = MachineDetector(["temperature", "pressure"], GaussianDetector)
     for r in readings(300):
         det.process_one(r)
-    det.pause()
+    det.follow(StateClass.UNPLANNED_STOP)
     assert det.process_one({"temperature": 0.0, "pressure": 0.0}) == 0.0
     saved = json.loads(json.dumps(det.to_dict()))
     again = MachineDetector.from_dict(saved)

@@ -6,8 +6,17 @@ import json
 from datetime import datetime
 from typing import Any, Protocol, Self
 
+from pabrik.model.states import StateClass
+
 Timestamp = float | datetime | None
 State = dict[str, Any]
+# Points after a restart that are learnt but not scored: a machine's ramp-up is no anomaly.
+RESTART_SETTLE = 10
+
+
+def detecting(state: StateClass) -> bool:
+    """Whether detection runs in ``state``: only while the machine runs."""
+    return state is StateClass.RUNNING
 
 
 class Detector(Protocol):
@@ -53,6 +62,13 @@ class Pausable:
         self.paused = False
         self.settling = max(0, settle)
         self.forget_context()
+
+    def follow(self, state: StateClass, settle: int = RESTART_SETTLE) -> None:
+        """Pause when the machine leaves running; resume (settling) when it runs again."""
+        if detecting(state) and self.paused:
+            self.resume(settle)
+        elif not detecting(state) and not self.paused:
+            self.pause()
 
     def forget_context(self) -> None:
         """Drop the short-term context, so a stop's gap is not read as a jump."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from pabrik.anomaly.default import ContextDetector
-from pabrik.anomaly.detector import Pausable, State, Timestamp
+from pabrik.anomaly.detector import RESTART_SETTLE, Pausable, State, Timestamp, detecting
 from pabrik.anomaly.joint import JointDetector
 from pabrik.anomaly.registry import restore
+from pabrik.model.states import StateClass
 
 JOINT = "(joint)"  # the key of the correlation-break score in ``explain_one``
 
@@ -80,6 +81,13 @@ class MachineDetector:
         self.paused = False
         for det in self.detectors.values():
             det.resume(settle)
+
+    def follow(self, state: StateClass, settle: int = RESTART_SETTLE) -> None:
+        """Pause when the machine leaves running; resume (settling) when it runs again."""
+        if detecting(state) and self.paused:
+            self.resume(settle)
+        elif not detecting(state) and not self.paused:
+            self.pause()
 
     def to_dict(self) -> State:
         """Every signal's state, as JSON-ready data."""
