@@ -175,7 +175,7 @@ def report(
     assessment: Annotated[str, typer.Argument(help="Assessment id.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.pdf or .html).")],
     kind: Annotated[str, typer.Option(help="summary or full.")] = "summary",
-    lang: Annotated[str, typer.Option(help="id or en.")] = "id",
+    lang: Annotated[str, typer.Option(help="id, en or ko.")] = "id",
     budget: Annotated[int | None, typer.Option(help="Budget cap in rupiah.")] = None,
     config: ConfigOpt = DEFAULT_CONFIG,
     data_dir: DataOpt = DEFAULT_DATA,

@@ -153,7 +153,7 @@ def oee(
 def list_kpis(
     config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
     data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
-    locale: Annotated[str, typer.Option(help="id or en.")] = "id",
+    locale: Annotated[str, typer.Option(help="id, en or ko.")] = "id",
 ) -> None:
     """Every KPI pabrik knows, with its ISO number, unit, trend and the data it needs."""
 
@@ -252,7 +252,7 @@ def export(
     end: ToOpt = None,
     now: NowOpt = None,
     kpi: KpiOpt = None,
-    locale: Annotated[str, typer.Option(help="Words in id or en.")] = "id",
+    locale: Annotated[str, typer.Option(help="Words in id, en or ko.")] = "id",
     config: Annotated[Path, typer.Option(help="Site YAML file.")] = CONFIG_DEFAULT,
     data_dir: Annotated[Path, typer.Option(help="Folder for the database.")] = DATA_DEFAULT,
 ) -> None:
