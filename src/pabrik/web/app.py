@@ -39,6 +39,7 @@ from pabrik.web.render import Renderer
 from pabrik.web.security import SecurityHeaders, warn_if_plain_http
 from pabrik.web.terminal import api as terminal_api
 from pabrik.web.terminal import pages as terminal_pages
+from pabrik.web.terminal import quality as terminal_quality
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -84,6 +85,8 @@ def create_app(
     app.include_router(stops_routes.pages)
     app.include_router(terminal_api.api)
     app.include_router(terminal_pages.pages)
+    app.include_router(terminal_quality.api)
+    app.include_router(terminal_quality.pages)
     app.include_router(programme_routes.api)
     app.include_router(programme_routes.pages)
     app.include_router(programme_template.router)

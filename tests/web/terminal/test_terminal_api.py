@@ -32,11 +32,16 @@ def _at(minutes: float) -> str:
 
 
 def _state(
-    key: str, minutes: float, state: str, reason: str | None = None, **kw: str
+    key: str,
+    minutes: float,
+    state: str,
+    reason: str | None = None,
+    machine: str = "imm-03",
+    **kw: str,
 ) -> dict[str, object]:
     return {
         "key": key,
-        "machine_id": "imm-03",
+        "machine_id": machine,
         "ts": _at(minutes),
         "kind": "state",
         "state": state,
@@ -45,15 +50,25 @@ def _state(
     }
 
 
-def _count(key: str, minutes: float, good: int, scrap: int = 0) -> dict[str, object]:
+def _count(
+    key: str, minutes: float, good: int, scrap: int = 0, machine: str = "imm-03", **kw: str
+) -> dict[str, object]:
     return {
         "key": key,
-        "machine_id": "imm-03",
+        "machine_id": machine,
         "ts": _at(minutes),
         "kind": "count",
         "good": good,
         "scrap": scrap,
+        **kw,
     }
+
+
+async def _send(client: httpx.AsyncClient, *entries: dict[str, object]) -> list[dict[str, object]]:
+    r = await client.post("/api/v1/terminal/entries", json={"entries": list(entries)})
+    assert r.status_code == 200, r.text
+    result: list[dict[str, object]] = r.json()
+    return result
 
 
 async def test_entries_are_manual_records_stored_once(
@@ -65,11 +80,10 @@ async def test_entries_are_manual_records_stored_once(
         _count("d-3", 1.5, 1, 2),
         _state("d-4", 2, "unplanned_stop", "jam"),
     ]
-    first = await client.post("/api/v1/terminal/entries", json={"entries": batch})
-    again = await client.post("/api/v1/terminal/entries", json={"entries": batch})
-    assert first.status_code == 200, first.text
-    assert [r["outcome"] for r in first.json()] == ["stored"] * 4
-    assert [r["outcome"] for r in again.json()] == ["stored"] * 4
+    first = await _send(client, *batch)
+    again = await _send(client, *batch)
+    assert [r["outcome"] for r in first] == ["stored"] * 4
+    assert [r["outcome"] for r in again] == ["stored"] * 4
     counts = runtime.store.counts("imm-03", T, NOW)
     assert [(c.source, c.good, c.scrap) for c in counts] == [
         ("manual:root-admin", 10, 0),
@@ -86,30 +100,31 @@ async def test_entries_are_manual_records_stored_once(
 async def test_a_typed_total_stores_what_it_adds(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    total = {"key": "d-5", "machine_id": "imm-03", "ts": _at(3), "kind": "total", "good": 50}
-    r = await client.post("/api/v1/terminal/entries", json={"entries": [total]})
-    assert r.json()[0]["outcome"] == "stored"
-    last = runtime.store.counts("imm-03", T, NOW)[-1]
+    await _send(client, _count("t-1", 1, 11, machine="filler-01"))
+    total = {"key": "t-2", "machine_id": "filler-01", "ts": _at(3), "kind": "total", "good": 50}
+    assert (await _send(client, total))[0]["outcome"] == "stored"
+    last = runtime.store.counts("filler-01", T, NOW)[-1]
     assert (last.good, last.scrap) == (39, 0)
-    low = {**total, "key": "d-6", "ts": _at(4), "good": 5}
-    r = await client.post("/api/v1/terminal/entries", json={"entries": [low]})
-    assert r.json()[0] == {"key": "d-6", "outcome": "rejected", "code": "total_below_recorded"}
+    low = {**total, "key": "t-3", "ts": _at(4), "good": 5}
+    assert (await _send(client, low))[0] == {
+        "key": "t-3",
+        "outcome": "rejected",
+        "code": "total_below_recorded",
+    }
 
 
 async def test_a_reason_outside_the_machine_list_is_refused(client: httpx.AsyncClient) -> None:
-    bad = _state("d-7", 5, "unplanned_stop", "break")
-    r = await client.post("/api/v1/terminal/entries", json={"entries": [bad]})
-    assert r.json()[0]["outcome"] == "rejected"
+    bad = _state("r-1", 5, "unplanned_stop", "break", machine="imm-02")
+    assert (await _send(client, bad))[0]["outcome"] == "rejected"
 
 
 async def test_on_a_connected_machine_the_operator_reason_annotates_its_stop(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     runtime.ingestor.ingest([StateRecord("plc", "imm-04", T, StateClass.UNPLANNED_STOP)])
-    stop = {**_state("d-8", 1, "unplanned_stop", "breakdown"), "machine_id": "imm-04"}
-    run = {**_state("d-9", 2, "running"), "machine_id": "imm-04"}
-    r = await client.post("/api/v1/terminal/entries", json={"entries": [stop, run]})
-    assert [x["outcome"] for x in r.json()] == ["annotated", "rejected"]
+    stop = _state("a-1", 1, "unplanned_stop", "breakdown", machine="imm-04")
+    run = _state("a-2", 2, "running", machine="imm-04")
+    assert [x["outcome"] for x in await _send(client, stop, run)] == ["annotated", "rejected"]
     states = [s for s in runtime.store.states("imm-04", T, NOW) if s.ts >= T]
     assert [(s.source, s.reason) for s in states] == [("plc", "breakdown")]
 
@@ -117,10 +132,12 @@ async def test_on_a_connected_machine_the_operator_reason_annotates_its_stop(
 async def test_a_supervisor_corrects_a_count_and_the_kpi_follows(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    page = await client.get("/terminal/corrections/imm-03")
+    await _send(client, _count("c-1", 1, 10, machine="labeller-01"))
+    await _send(client, _count("c-2", 2, 5, machine="labeller-01"))
+    page = await client.get("/terminal/corrections/labeller-01")
     assert page.status_code == 200
     fix = {
-        "machine_id": "imm-03",
+        "machine_id": "labeller-01",
         "ts": _at(1),
         "source": "manual:root-admin",
         "good": 7,
@@ -128,26 +145,50 @@ async def test_a_supervisor_corrects_a_count_and_the_kpi_follows(
     }
     r = await client.put("/api/v1/terminal/corrections/count", json=fix)
     assert r.status_code == 200, r.text
-    first = runtime.store.counts("imm-03", T, NOW)[0]
-    assert first.good == 7
+    assert runtime.store.counts("labeller-01", T, NOW)[0].good == 7
     audit = (await client.get("/api/v1/audit")).json()
     entry = next(a for a in audit if a["action"] == "terminal.correct")
     assert '"good": 10' in entry["before"]
     assert '"good": 7' in entry["after"]
-    machine = await client.get("/terminal/machines/imm-03")
-    assert "data-actual-good>47<" in machine.text, machine.text[
-        machine.text.find("data-actual-good") - 300 :
-    ][:500]
+    machine = await client.get("/terminal/machines/labeller-01")
+    assert "data-actual-good>12<" in machine.text
     old = {**fix, "ts": (NOW - timedelta(hours=30)).isoformat()}
     r = await client.put("/api/v1/terminal/corrections/count", json=old)
     assert r.status_code == 422
 
 
+async def test_scrap_reasons_make_the_quality_pareto(client: httpx.AsyncClient) -> None:
+    results = await _send(
+        client,
+        _count("q-1", 1, 20, 3, machine="imm-01", scrap_reason="short_shot"),
+        _count("q-2", 2, 20, 1, machine="imm-01"),
+        _count("q-3", 3, 0, 1, machine="imm-01", scrap_reason="underfill"),
+    )
+    assert [r["outcome"] for r in results] == ["stored", "stored", "rejected"]
+    r = await client.get("/api/v1/kpi/quality-losses?scope=imm-01&window=shift")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["scrap"] == 4
+    assert [(x["reason"], x["units"]) for x in body["rows"]] == [
+        ("short_shot", 3),
+        ("unexplained", 1),
+    ]
+    csv = await client.get("/api/v1/kpi/quality-losses.csv?scope=imm-01&window=shift")
+    assert "short_shot,Cetakan tidak penuh,3,0.7500" in csv.text
+    page = await client.get("/kpi/quality-losses?scope=imm-01&window=shift")
+    assert "Cetakan tidak penuh" in page.text
+
+
 async def test_a_handover_note_is_kept_once_and_shown(client: httpx.AsyncClient) -> None:
-    note = {"key": "n-1", "scope_id": "imm-03", "ts": _at(6), "text": "Cetakan 3 perlu dibersihkan"}
+    note = {
+        "key": "n-1",
+        "scope_id": "packer-01",
+        "ts": _at(6),
+        "text": "Cetakan 3 perlu dibersihkan",
+    }
     assert (await client.post("/api/v1/terminal/handover", json=note)).json() == {"saved": True}
     assert (await client.post("/api/v1/terminal/handover", json=note)).json() == {"saved": False}
-    page = await client.get("/terminal/machines/imm-03")
+    page = await client.get("/terminal/machines/packer-01")
     assert page.text.count("Cetakan 3 perlu dibersihkan") == 1
 
 

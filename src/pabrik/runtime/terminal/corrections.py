@@ -11,8 +11,7 @@ from pabrik.model.records import CountRecord, StateRecord
 from pabrik.model.states import StateClass
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.app import Runtime
-from pabrik.runtime.terminal.entries import is_manual, machine_of
-from pabrik.runtime.terminal.view import manual_store
+from pabrik.runtime.terminal.entries import is_manual, machine_of, manual_store
 from pabrik.storage.accounts import AuditLogRow
 
 _MS = timedelta(milliseconds=1)

@@ -21,7 +21,7 @@ from pabrik.model.windows import named_window
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.app import Runtime
 from pabrik.storage.accounts import AccountStore, AuditLogRow, StateReasonRow
-from pabrik.storage.manual import MANUAL_PREFIX
+from pabrik.storage.manual import MANUAL_PREFIX, ManualStore
 
 _MS = timedelta(milliseconds=1)
 
@@ -56,6 +56,8 @@ class Entry:
     good: int | None = None
     """Units made (a count), or the shift's total so far (a total); None: no change."""
     scrap: int | None = None
+    scrap_reason: str | None = None
+    """Why the scrap was made: one of the site's scrap reasons for the machine and product."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,12 @@ def manual_source(actor: str) -> str:
 def is_manual(source: str) -> bool:
     """Whether a record was typed in at a terminal."""
     return source.startswith(MANUAL_PREFIX)
+
+
+def manual_store(runtime: Runtime) -> ManualStore:
+    """The store's terminal side (every backend implements ``ManualStore``)."""
+    store: ManualStore = runtime.store  # type: ignore[assignment]
+    return store
 
 
 def machine_of(runtime: Runtime, machine_id: str) -> Machine:
@@ -120,6 +128,10 @@ def _count(runtime: Runtime, entry: Entry, source: str) -> Record | str:
     if product is None:
         current = state_at(runtime, entry.machine_id, entry.ts)
         product = current.product_id if current else None
+    if entry.scrap_reason is not None:
+        allowed = runtime.plant.scrap_reasons_for(entry.machine_id, product)
+        if entry.scrap_reason not in {r.id for r in allowed}:
+            return "bad_scrap_reason"
     return CountRecord(source, entry.machine_id, entry.ts, good, scrap, product_id=product)
 
 
@@ -179,5 +191,9 @@ def record_entries(runtime: Runtime, scope: TenantScope, entries: list[Entry]) -
         rejected = runtime.ingestor.offer([made])
         runtime.ingestor.flush()
         code = rejected[0].code if rejected else None
+        if code is None and isinstance(made, CountRecord) and entry.scrap_reason and made.scrap:
+            manual_store(runtime).save_count_reason(
+                made.machine_id, made.ts, made.source, entry.scrap_reason
+            )
         results.append(EntryResult(entry.key, Outcome.REJECTED if code else Outcome.STORED, code))
     return results

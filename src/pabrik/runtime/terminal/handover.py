@@ -8,7 +8,7 @@ from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.windows import named_window
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.app import Runtime
-from pabrik.runtime.terminal.view import manual_store
+from pabrik.runtime.terminal.entries import manual_store
 from pabrik.storage.manual import HandoverRow
 
 MAX_NOTE = 2000

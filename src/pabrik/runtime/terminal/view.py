@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pabrik.model.equipment import DowntimeReason, Product
+from pabrik.model.equipment import DowntimeReason, Product, QualityReason
 from pabrik.model.errors import NotFoundError
 from pabrik.model.site import Line, Machine
 from pabrik.model.states import StateClass
 from pabrik.model.windows import named_window
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.kpi.measure import measure
-from pabrik.runtime.terminal.entries import is_manual, machine_of, state_at
-from pabrik.storage.manual import HandoverRow, ManualStore
+from pabrik.runtime.terminal.entries import is_manual, machine_of, manual_store, state_at
+from pabrik.storage.manual import HandoverRow
 
 NOTES_SHOWN = 3
 
@@ -40,6 +40,7 @@ class MachineTerminal:
     good: int
     scrap: int
     reasons: dict[StateClass, list[DowntimeReason]]
+    scrap_reasons: list[QualityReason]
     notes: list[HandoverRow]
 
 
@@ -53,12 +54,6 @@ class LineTerminal:
 
 def _line_of(runtime: Runtime, machine_id: str) -> str:
     return next(ln.id for ln in runtime.plant.lines() if machine_id in {m.id for m in ln.machines})
-
-
-def manual_store(runtime: Runtime) -> ManualStore:
-    """The store's terminal side (every backend implements ``ManualStore``)."""
-    store: ManualStore = runtime.store  # type: ignore[assignment]
-    return store
 
 
 def machine_reasons(runtime: Runtime, machine: Machine) -> dict[StateClass, list[DowntimeReason]]:
@@ -99,6 +94,7 @@ def machine_terminal(
         good=total.gq,
         scrap=total.sq,
         reasons=machine_reasons(runtime, machine),
+        scrap_reasons=runtime.plant.scrap_reasons_for(machine_id, product.id),
         notes=manual_store(runtime).handovers(machine_id, NOTES_SHOWN),
     )
 

@@ -25,6 +25,7 @@ class EntryIn(BaseModel):
     product_id: str | None = Field(default=None, max_length=64)
     good: int | None = Field(default=None, ge=0, le=10_000_000, description="None: no change")
     scrap: int | None = Field(default=None, ge=0, le=10_000_000, description="None: no change")
+    scrap_reason: str | None = Field(default=None, max_length=64)
 
     def entry(self) -> Entry:
         """The runtime's entry."""
@@ -38,6 +39,7 @@ class EntryIn(BaseModel):
             product_id=self.product_id or None,
             good=self.good,
             scrap=self.scrap,
+            scrap_reason=self.scrap_reason or None,
         )
 
 

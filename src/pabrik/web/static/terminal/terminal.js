@@ -143,11 +143,17 @@
     if (el) el.textContent = String(Number(el.textContent) + n);
   }
 
+  function scrapReason(section) {
+    const select = section.querySelector("[data-scrap-reason]");
+    return select && select.value ? select.value : null;
+  }
+
   function onCount(section, button) {
     const field = button.dataset.count;
     const n = Number(button.dataset.n);
     const extra = { good: 0, scrap: 0, product_id: section.dataset.product || null };
     extra[field] = n;
+    if (field === "scrap") extra.scrap_reason = scrapReason(section);
     enqueue("/entries", entry(section, "count", extra));
     bump(section, field, n);
   }
@@ -160,6 +166,7 @@
     // A typed total sets one figure of the shift; the other is left as it is.
     const extra = { product_id: section.dataset.product || null };
     extra[field] = value;
+    if (field === "scrap") extra.scrap_reason = scrapReason(section);
     const item = entry(section, "total", extra);
     enqueue("/entries", item);
     form.reset();
