@@ -19,6 +19,19 @@ from tests.web.browser import browser_log_in, served
 pytestmark = pytest.mark.browser
 SHOTS_ENV = os.environ.get("PABRIK_SCREENSHOTS")
 SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else None
+# Each axis label's text, centre and whether its drawn box lies inside the SVG's viewBox.
+RADAR_LABELS = """svg => {
+  const view = svg.viewBox.baseVal;
+  return Array.from(svg.querySelectorAll("text.axis")).map(t => {
+    const b = t.getBBox();
+    return {
+      text: Array.from(t.querySelectorAll("tspan")).map(s => s.textContent).join(" "),
+      x: b.x + b.width / 2,
+      inside: b.x >= view.x && b.y >= view.y
+        && b.x + b.width <= view.x + view.width && b.y + b.height <= view.y + view.height,
+    };
+  });
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +112,21 @@ def test_a_manager_fills_the_indi_wizard_in_indonesian_and_downloads_the_pdf(
             break
     assert steps == 5
     assert "Semua pertanyaan wajib sudah dijawab." in page.content()
+    # The review lists every answer with a link back to its question.
+    listed = page.locator("table.review-answers tr[data-question]")
+    assert listed.count() == page.locator("table.review-answers a[href*='#q-']").count() > 20
     page.click("text=Kirim dan hitung skor")
     page.wait_for_url("**/results")
-    page.wait_for_selector("html[data-radar=ready]", timeout=15_000)
-    canvas = page.locator(".radar canvas").first
-    box = canvas.bounding_box()
+    radar = page.locator(".radar svg.radar-svg").first
+    box = radar.bounding_box()
     assert box is not None
-    assert box["width"] > 200
+    assert box["width"] > 300
     assert box["height"] > 200
+    # Every axis label is drawn inside the chart (none cut off), clockwise from the top.
+    labels = radar.evaluate(RADAR_LABELS)
+    assert [label["text"] for label in labels][1] == "Orang dan Budaya"
+    assert all(label["inside"] for label in labels), labels
+    assert labels[1]["x"] > labels[0]["x"] > labels[4]["x"]
     assert "Kesiapan sedang" in page.locator(".headline").inner_text()
     shot(page, tmp_path, "results-id")
 
@@ -124,6 +144,17 @@ def test_a_manager_fills_the_indi_wizard_in_indonesian_and_downloads_the_pdf(
 
     page.goto(page.url.replace("/results", "/roadmap"))
     assert "Peta jalan bertahap" in page.content()
+    page.fill('input[name="budget"]', "Rp150juta")
+    page.click("text=Susun ulang")
+    assert "Rp 150 juta" in page.locator("#plan").inner_text()
+    page.fill('input[name="budget"]', "-5")
+    page.click("text=Susun ulang")
+    assert "Anggaran tidak boleh negatif" in page.locator("#plan-error").inner_text()
+    assert page.locator('input[name="budget"]').input_value() == "-5"
+    # The refused form comes back as 422, which Chromium logs once; nothing else may fail.
+    refused = [p for p in problems if "status of 422" in p]
+    assert len(refused) == 1
+    problems.remove(refused[0])
     shot(page, tmp_path, "roadmap-id")
     context.close()
 

@@ -15,7 +15,7 @@ LINE_HEIGHT = 18
 LABEL_GAP = 14
 MARGIN = 12
 LEGEND_HEIGHT = 30
-WRAP_AT = 18
+WRAP_AT = 14
 CHAR_EM = 0.62
 
 
@@ -99,7 +99,7 @@ def radar_svg(
         parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="#d0d7de"/>')
         lx, ly = _point(cx, cy, radius + LABEL_GAP, i, count)
         # Labels above the centre grow upwards, those below grow downwards.
-        first = ly + 5 - (len(label_lines) - 1) * LINE_HEIGHT if ly < cy - 1 else ly + 5
+        first = ly - (len(label_lines) - 1) * LINE_HEIGHT if ly < cy - 1 else ly + 5
         if abs(ly - cy) <= 1:
             first = ly + 5 - (len(label_lines) - 1) * LINE_HEIGHT / 2
         spans = "".join(
