@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from pabrik.model.fields import Identifier
 from pabrik.model.shifts import Weekday
@@ -59,3 +59,16 @@ class SimulatorConfig(BaseModel):
     rosters: dict[Identifier, LineRoster] = Field(
         default_factory=dict, description="Shifts and days by line id; unlisted lines run them all."
     )
+    manual_lines: list[Identifier] = Field(
+        default_factory=list,
+        description="Lines run from the operator terminal alone: the simulator leaves them out.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_manual_lines(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Without manual lines the config dumps as before, so a simulated history's
+        # fingerprint holds across the upgrade.
+        data: dict[str, Any] = handler(self)
+        if not self.manual_lines:
+            data.pop("manual_lines", None)
+        return data

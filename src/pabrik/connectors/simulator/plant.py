@@ -142,6 +142,7 @@ class SimulatedPlant:
         self._machines = [
             MachineSimulation(plant, m, i, config, _roster(plant, config, m), start)
             for i, m in enumerate(plant.machines())
+            if not _manual(plant, config, m)
         ]
 
     @property
@@ -183,6 +184,12 @@ class SimulatedPlant:
         return failures
 
 
+def _manual(plant: Plant, config: SimulatorConfig, machine: Machine) -> bool:
+    """Whether the machine's line is run from the operator terminal instead."""
+    line = plant.line_of(machine.id)
+    return line is not None and line.id in config.manual_lines
+
+
 def _roster(plant: Plant, config: SimulatorConfig, machine: Machine) -> LineRoster | None:
     line = plant.line_of(machine.id)
     return config.rosters.get(line.id) if line is not None else None
@@ -201,6 +208,11 @@ def _check_rosters(plant: Plant, config: SimulatorConfig) -> None:
             for s in roster.shifts or []
             if s not in shifts
         )
+    issues.extend(
+        ConfigIssue(f"connectors.{config.id}.manual_lines", f"unknown line '{line_id}'")
+        for line_id in config.manual_lines
+        if line_id not in lines
+    )
     issues.extend(
         ConfigIssue(f"connectors.{config.id}.power_kw.{m}", f"unknown machine '{m}'")
         for m in config.power_kw
