@@ -256,6 +256,8 @@ class GapPublic(_Public):
     priority: float
     quadrant: str
     reasons: list[dict[str, str]]
+    computed_rank: int
+    pinned: bool
 
     @classmethod
     def of(cls, rank: int, g: Gap) -> GapPublic:
@@ -271,6 +273,8 @@ class GapPublic(_Public):
             priority=round(float(g.priority), 4),
             quadrant=g.quadrant,
             reasons=[{"code": r.code, **dict(r.params)} for r in g.reasons],
+            computed_rank=g.computed_rank,
+            pinned=g.pinned,
         )
 
 
@@ -282,6 +286,7 @@ class StepPublic(_Public):
     phase: str
     start_month: int
     end_month: int
+    begins: date
     due: date
     owner: str
     kpi: str
@@ -307,6 +312,8 @@ class RoadmapPublic(_Public):
     cost_idr: tuple[int, int]
     steps: list[StepPublic]
     deferred: list[dict[str, str]]
+    # Practices needing no step: basis "answers" (with the fields) or "data" (observe, value).
+    in_place: list[dict[str, str | float | list[str]]]
     training: list[TrainingPublic]
 
     @classmethod
@@ -324,6 +331,7 @@ class RoadmapPublic(_Public):
                     phase=s.phase,
                     start_month=s.start_month,
                     end_month=s.end_month,
+                    begins=s.begins,
                     due=s.due,
                     owner=s.owner,
                     kpi=s.kpi,
@@ -335,6 +343,11 @@ class RoadmapPublic(_Public):
             deferred=[
                 {"practice": d.practice_id, "field": d.field_id, "reason": d.reason}
                 for d in rm.deferred
+            ],
+            in_place=[
+                {"practice": p.practice_id, "basis": p.basis, "fields": list(p.fields)}
+                | ({"observe": p.observe, "value": p.value} if p.observe else {})
+                for p in rm.in_place
             ],
             training=[
                 TrainingPublic(
