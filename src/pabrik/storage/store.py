@@ -11,6 +11,7 @@ from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, 
 from pabrik.storage.accounts import AccountStore
 from pabrik.storage.alarms import AlarmStore
 from pabrik.storage.assessments import AssessmentStore
+from pabrik.storage.manual import ManualStore
 from pabrik.storage.partners import PartnerStore
 
 DEAD_LETTER_PAYLOAD_CAP = 8192
@@ -46,7 +47,7 @@ class PurgeResult:
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
 
 
-class Store(AssessmentStore, AccountStore, PartnerStore, AlarmStore, Protocol):
+class Store(AssessmentStore, AccountStore, PartnerStore, AlarmStore, ManualStore, Protocol):
     """Durable, idempotent storage of plant records, and of the assessments and accounts."""
 
     def upgrade(self) -> list[str]:

@@ -81,8 +81,7 @@ def is_manual(source: str) -> bool:
 
 def manual_store(runtime: Runtime) -> ManualStore:
     """The store's terminal side (every backend implements ``ManualStore``)."""
-    store: ManualStore = runtime.store  # type: ignore[assignment]
-    return store
+    return runtime.store
 
 
 def machine_of(runtime: Runtime, machine_id: str) -> Machine:
