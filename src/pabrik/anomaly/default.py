@@ -6,8 +6,7 @@ Each point gets three readings, all learnt online with bounded memory:
   signal's long-run mean, in long-run standard deviations;
 - **context novelty**: the value is quantised into levels of the range seen so far, and the
   last few levels form a context; a context seen rarely (or never) is surprising, which
-  catches pattern changes that stay inside the normal range. The same is done on a coarse
-  scale, with the means of blocks of points, for changes in a longer pattern;
+  catches pattern changes that stay inside the normal range;
 - **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
   (Numenta's "spatial tolerance").
 
@@ -39,21 +38,19 @@ class ContextSettings:
     levels: int = 10  # quantisation levels over the range seen
     context: int = 5  # levels per context
     contexts_cap: int = 1000  # contexts kept; past this, counts halve and rare ones go
-    block: int = 12  # points averaged into one level of the coarse contexts
-    coarse_weight: float = 0.8  # weight of a coarse context's novelty in the raw score
     bins: int = 100  # bins of the raw-score histogram
     calibration: float = 0.8  # weight of the calibrated part against the raw score
+    margin: float = 0.6  # weight, in a record's score, of how far it beats the record
     suppress: int = 100  # points over which a repeated score is halved
     warm: int = 50  # first raw scores (mean and variance not settled) left out; < probation
 
 
 class _Reading(NamedTuple):
     score: float
+    raw: float
     bin: int
     level: int
-    key: int  # fine context key, or NO_KEY
-    coarse_level: int
-    coarse_key: int  # coarse context key when this point ends a block, else NO_KEY
+    key: int  # context key, or NO_KEY while too few levels are known
 
 
 class ContextDetector(Pausable):
@@ -70,11 +67,9 @@ class ContextDetector(Pausable):
         self.high = -math.inf
         self.recent: deque[float] = deque(maxlen=s.short)
         self.total = 0.0  # sum of ``recent``
-        self.fine = Contexts(s.context, s.levels, s.contexts_cap)
-        self.coarse = Contexts(s.context, s.levels, s.contexts_cap)
-        self.block_sum = 0.0
-        self.block_len = 0
+        self.contexts = Contexts(s.context, s.levels, s.contexts_cap)
         self.histogram = [0] * (s.bins + 1)
+        self.record = 0.0  # the highest raw score counted in the histogram
         self.scores: deque[float] = deque(maxlen=s.suppress)
         self.top = 0.0  # max of ``scores``, recomputed only when it leaves them
         self.top_age = 0
@@ -104,23 +99,15 @@ class ContextDetector(Pausable):
         s = self.settings
         raw = self._raw(x)
         level = self._level(x)
-        key = self.fine.key(level)
+        key = self.contexts.key(level)
         if key != NO_KEY:
-            novelty = self.fine.novelty(key)
+            novelty = self.contexts.novelty(key)
             if novelty > raw:
                 raw = 0.5 * (novelty + raw)
-        coarse_level, coarse_key = 0, NO_KEY
-        if self.block_len + 1 == s.block:
-            coarse_level = self._level((self.block_sum + x) / s.block)
-            coarse_key = self.coarse.key(coarse_level)
-            if coarse_key != NO_KEY:
-                w = s.coarse_weight
-                raw = max(raw, w * self.coarse.novelty(coarse_key) + (1.0 - w) * raw)
         b = int(raw * s.bins)
         if self.n < s.probation or self.paused or self.settling:
-            return _Reading(0.0, b, level, key, coarse_level, coarse_key)
-        tail = sum(self.histogram[b:]) / max(self.n - s.warm, 1)
-        score = (1.0 - s.calibration) * raw + s.calibration * (1.0 - tail)
+            return _Reading(0.0, raw, b, level, key)
+        score = self._calibrate(raw, b)
         width = self.high - self.low
         if width > 0:
             past = max(x - self.high, self.low - x) / width
@@ -128,7 +115,17 @@ class ContextDetector(Pausable):
                 score = max(score, 0.999 * min(1.0, past / s.spatial) + 0.001 * score)
         if self.scores and score <= self.top:
             score *= 0.5
-        return _Reading(score, b, level, key, coarse_level, coarse_key)
+        return _Reading(score, raw, b, level, key)
+
+    def _calibrate(self, raw: float, b: int) -> float:
+        """A raw score against this signal's history: its rank, or how it beats the record."""
+        s = self.settings
+        c, m = s.calibration, s.margin
+        if raw > self.record:
+            beat = (raw - self.record) / (1.0 - self.record)
+            return c + (1.0 - c) * (m * beat + (1.0 - m) * raw)
+        tail = sum(self.histogram[b:]) / max(self.n - s.warm, 1)
+        return min((1.0 - c) * raw + c * (1.0 - tail), c + (1.0 - c) * (1.0 - m) * raw)
 
     # -- the detector interface --------------------------------------------------------------
 
@@ -155,6 +152,7 @@ class ContextDetector(Pausable):
         s = self.settings
         if self.n >= s.warm:
             self.histogram[reading.bin] += 1
+            self.record = max(self.record, reading.raw)
         self.n += 1
         a = 1.0 / min(s.horizon, self.n)
         d = x - self.mean
@@ -162,12 +160,7 @@ class ContextDetector(Pausable):
         self.var = (1.0 - a) * (self.var + a * d * d)
         self.low = min(self.low, x)
         self.high = max(self.high, x)
-        self.fine.learn(reading.key, reading.level)
-        self.block_sum += x
-        self.block_len += 1
-        if self.block_len == s.block:
-            self.coarse.learn(reading.coarse_key, reading.coarse_level)
-            self.block_sum, self.block_len = 0.0, 0
+        self.contexts.learn(reading.key, reading.level)
         recent = self.recent
         if len(recent) == s.short:
             self.total -= recent[0]
@@ -191,9 +184,7 @@ class ContextDetector(Pausable):
 
     def forget_context(self) -> None:
         """Forget the last levels, values and scores, so the stop's gap is no jump."""
-        self.fine.forget()
-        self.coarse.forget()
-        self.block_sum, self.block_len = 0.0, 0
+        self.contexts.forget()
         self.recent.clear()
         self.total = 0.0
         self.scores.clear()
@@ -213,10 +204,9 @@ class ContextDetector(Pausable):
             "high": None if self.n == 0 else self.high,
             "recent": list(self.recent),
             "total": self.total,
-            "fine": self.fine.to_dict(),
-            "coarse": self.coarse.to_dict(),
-            "block": [self.block_sum, self.block_len],
+            "contexts": self.contexts.to_dict(),
             "histogram": list(self.histogram),
+            "record": self.record,
             "scores": list(self.scores),
             "top": [self.top, self.top_age],
             "paused": self.paused,
@@ -232,10 +222,9 @@ class ContextDetector(Pausable):
             det.low, det.high = float(state["low"]), float(state["high"])
         det.recent.extend(float(v) for v in state["recent"])
         det.total = float(state["total"])
-        det.fine.load(state["fine"])
-        det.coarse.load(state["coarse"])
-        det.block_sum, det.block_len = float(state["block"][0]), int(state["block"][1])
+        det.contexts.load(state["contexts"])
         det.histogram = [int(c) for c in state["histogram"]]
+        det.record = float(state["record"])
         det.scores.extend(float(v) for v in state["scores"])
         det.top, det.top_age = float(state["top"][0]), int(state["top"][1])
         det.paused, det.settling = bool(state["paused"]), int(state["settling"])
