@@ -8,12 +8,15 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from pabrik.model.records import StateRecord
 from pabrik.model.states import StateClass
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.settings import Settings
 from tests.web.demo_app import NOW
+from tests.web.session import PASSWORD, logged_in
+from tests.web.world import World
 
 pytestmark = pytest.mark.anyio
 T = NOW - timedelta(minutes=30)
@@ -203,3 +206,17 @@ async def test_terminal_pages_and_qr_sheet(client: httpx.AsyncClient) -> None:
     assert "/terminal/machines/packer-01" in qr.text
     worker = await client.get("/terminal/sw.js")
     assert worker.headers["content-type"].startswith("text/javascript")
+
+
+async def test_roles_and_companies_are_checked(app: FastAPI, world: World) -> None:
+    entry = _count("w-1", 1, 1, machine="imm-02")
+    async with logged_in(app, world.users[("operator", "own")], PASSWORD) as op:
+        assert (await op.get("/terminal/machines/imm-02")).status_code == 200
+        assert (await _send(op, entry))[0]["outcome"] == "stored"
+        assert (await op.get("/terminal/corrections/imm-02")).status_code == 403
+    async with logged_in(app, world.users[("operator", "other")], PASSWORD) as other:
+        assert (await other.get("/terminal/machines/imm-02")).status_code == 404
+        r = await other.post("/api/v1/terminal/entries", json={"entries": [entry]})
+        assert r.status_code == 404
+    async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as analyst:
+        assert (await analyst.get("/terminal/machines/imm-02")).status_code == 403
