@@ -126,3 +126,20 @@ def test_added_columns_round_trip_in_hour_and_minute_rollups(
     assert ROLLUP_COLUMNS[-3:] == ("sq_startup", "ideal_startup_ns", "energy_run_wh")
     assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "hour")["m1"].values == values
     assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "minute")["m1"].values == values
+
+
+def test_a_deleted_assessment_leaves_only_its_audit_trail(
+    store: SqliteStore | PostgresStore,
+) -> None:
+    store.save_company(CompanyRow("default", "c1", "PT Maju", None, None, "small", "{}", T0, T0))
+    header = AssessmentRow(
+        "default", "d1", "c1", "indi", 1, "Draf", "draft", "{}", "", "ani", T0, T0, '{"x": 2}'
+    )
+    store.save_assessment(header, [AuditRow("default", "d1", "ani", "create", "", None, "{}", T0)])
+    assert store.assessment("default", "d1") == header
+    store.save_answers([AnswerRow("default", "d1", "q1", "[1]", "", None, "ani", T0)], ())
+    gone = AuditRow("default", "d1", "ani", "delete", "indi", '{"title": "Draf"}', None, T0)
+    store.delete_assessment("default", "d1", [gone])
+    assert store.assessment("default", "d1") is None
+    assert store.answers("default", "d1") == []
+    assert [a.action for a in store.audit_log("default", "d1")] == ["create", "delete"]
