@@ -12,8 +12,9 @@ Each point gets three readings, all learnt online with bounded memory:
 
 The deviation and novelty make a raw score that is then calibrated against this signal's own
 history of raw scores (a histogram), so a noisy signal needs a rarer event to score high than
-a quiet one, and one threshold suits many signals. A score no higher than one of the last
-``suppress`` scores is halved, so one event raises one alarm, not a burst.
+a quiet one, and one threshold suits many signals: a raw score that beats the signal's record
+scores by how decisively it beats it, any other by its rank. A score no higher than one of
+the last ``suppress`` scores is halved, so one event raises one alarm, not a burst.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A baseline: the tail probability of each value under a long-run Gaussian (NAB's kind)."""
+"""A baseline: how rare each value is under a long-run Gaussian (NAB's windowed Gaussian kind)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ class GaussianSettings:
 
 
 class GaussianDetector(Pausable):
-    """Scores ``erf(|z| / √2)``, the two-sided Gaussian probability of a smaller deviation."""
+    """Scores the rarity of a deviation under the running Gaussian, ``L / (1 + L)``.
+
+    ``L = -log10 p`` with ``p`` the two-sided tail probability of ``|z|``; on the log scale a
+    deviation of 8 standard deviations still scores below one of 9 (the probability itself
+    rounds to 0 there, which would tie them).
+    """
 
     name = "gaussian"
 
@@ -32,7 +37,11 @@ class GaussianDetector(Pausable):
         if self.paused or self.settling or self.n < self.settings.probation or self.var <= 0:
             return 0.0
         z = abs(float(value) - self.mean) / math.sqrt(self.var)
-        return math.erf(z / math.sqrt(2.0))
+        p = math.erfc(z / math.sqrt(2.0))
+        if p <= 0.0:
+            return 1.0
+        rarity = -math.log10(p)
+        return rarity / (1.0 + rarity)
 
     def learn_one(self, value: float, timestamp: Timestamp = None) -> None:
         """Update the running mean and variance (ignored while paused)."""
