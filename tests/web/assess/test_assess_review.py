@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from tests.assessment.answers import uniform
 
 pytestmark = pytest.mark.anyio
+ZONE = ZoneInfo("Asia/Jakarta")
 RADAR = re.compile(r'<svg[^>]*class="radar-svg".*?</svg>', re.DOTALL)
 
 
@@ -44,6 +46,14 @@ async def test_the_budget_reads_indonesian_amounts(client: httpx.AsyncClient, ap
         assert f"Anggaran:</strong> {shown}" in page.text or f"Anggaran: {shown}" in page.text
         # The plan and its PDF links keep the typed amount.
         assert "budget=" in page.text
+    created = service(app).get(assessment).created_at.astimezone(ZONE).date()
+    own = await client.get(f"/assess/{assessment}/roadmap?lang=en")
+    assert f'name="start" value="{created.isoformat()}"' in own.text
+    picked = await client.get(f"/assess/{assessment}/roadmap?start=2027-01-15&lang=en")
+    assert "The roadmap starts on Jan 15, 2027" in picked.text
+    wrong = await client.get(f"/assess/{assessment}/roadmap?start=besok&lang=en")
+    assert wrong.status_code == 422
+    assert "The start date could not be read" in wrong.text
 
 
 async def test_a_negative_budget_returns_to_the_form_with_a_message_in_the_users_language(
