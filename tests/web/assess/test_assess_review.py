@@ -152,4 +152,5 @@ async def test_the_web_radar_is_the_pdfs_radar(client: httpx.AsyncClient, app: F
     assert web is not None
     assert pdf is not None
     assert web.group(0) == pdf.group(0)
-    assert "Orang dan Budaya" in web.group(0)
+    assert ">Orang dan</tspan>" in web.group(0)
+    assert ">Budaya</tspan>" in web.group(0)
