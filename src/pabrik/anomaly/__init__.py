@@ -1,1 +1,1 @@
-"""Streaming anomaly detectors and thresholds."""
+"""Streaming anomaly detectors (learn_one / score_one, scores in [0, 1]) and NAB-style scoring."""
