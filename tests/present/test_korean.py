@@ -155,7 +155,18 @@ async def test_the_indonesian_pdf_shows_the_korean_level_beside_its_own(
     assert "Noto-Sans-KR" in fonts
 
 
-PAGES = ["/", "/kpi/losses", "/kpi/costs", "/assess", "/admin/dead-letters", "/account"]
+PAGES = [
+    "/",
+    "/kpi/losses",
+    "/kpi/costs",
+    "/kpi/quality-losses",
+    "/assess",
+    "/admin/dead-letters",
+    "/admin/users",
+    "/account",
+    "/programme",
+    "/partners",
+]
 
 
 @pytest.mark.anyio

@@ -120,6 +120,8 @@ def test_a_korean_partner_runs_the_korean_profile_in_korean(
 
     page.goto(page.url.replace("/results", "/roadmap"))
     assert "단계별 로드맵" in page.content()
+    if SHOTS_ENV:
+        page.screenshot(path=str(Path(SHOTS_ENV) / "roadmap-ko.png"), full_page=True)
     assert page.locator("html").get_attribute("lang") == "ko"
     context.close()
     assert not problems, problems
