@@ -177,6 +177,13 @@ async def test_the_api_scores_explains_gaps_and_plans(
     plan = (await client.get(f"/api/v1/assessments/{assessment}/roadmap?budget=0")).json()
     assert plan["steps"] == []
     assert plan["deferred"]
+    later = await client.get(f"/api/v1/assessments/{assessment}/roadmap?start=2027-01-15")
+    planned = later.json()
+    assert planned["start"] == "2027-01-15"
+    assert planned["steps"][0]["begins"] >= "2027-01-15"
+    assert {p["basis"] for p in planned["in_place"]} <= {"answers", "data"}
+    assert gaps[0]["computed_rank"] == 1
+    assert gaps[0]["pinned"] is False
     await client.post(f"/api/v1/assessments/{assessment}/verification/start")
     adj = await client.post(
         f"/api/v1/assessments/{assessment}/verification/adjustments",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -115,9 +116,12 @@ def get_roadmap(
     svc: AssessmentsDep,
     assessment_id: str,
     budget: Annotated[int | None, Query(ge=0, description="Budget cap in rupiah")] = None,
+    start: Annotated[
+        date | None, Query(description="First day of the plan; the assessment's date if absent")
+    ] = None,
 ) -> RoadmapPublic:
     """Steps in 0–6, 6–12 and 12–24 months after their prerequisites, with a training plan."""
-    roadmap = svc.roadmap(assessment_id, budget=budget)
+    roadmap = svc.roadmap(assessment_id, budget=budget, start=start)
     return RoadmapPublic.of(roadmap, svc.training(roadmap))
 
 
