@@ -30,6 +30,7 @@ ACROSS_TENANTS_BY_DESIGN = {"users.manage", "tenants.manage", "audit.view", "acc
 PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 FAKE = {
     "machine_id": "no-such-machine",
+    "line_id": "no-such-line",
     "assessment_id": "0123456789ab",
     "attachment_id": "0123456789abcdef",
     "user_id": "ffffffffffffffff",
@@ -90,6 +91,7 @@ def own_values(world: World) -> dict[str, str]:
     """Path values naming the own company's objects."""
     return {
         "machine_id": "imm-01",
+        "line_id": "cetak-tutup",
         "assessment_id": world.assessments["own"],
         "attachment_id": world.attachments["own"],
         "user_id": world.user_ids["operator-own"],
