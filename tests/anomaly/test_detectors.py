@@ -137,3 +137,13 @@ def test_following_machine_states_pauses_outside_running_and_settles_on_restart(
     assert not det.paused
     assert feed(det, [25.0] * 3) == [0.0] * 3
     assert det.settling == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nan_and_infinity_score_0_and_are_never_learnt(kind: str) -> None:
+    det = factory(kind)()
+    feed(det, seasonal(300))
+    before = det.to_dict()
+    assert feed(det, [math.nan, math.inf, -math.inf]) == [0.0, 0.0, 0.0]
+    det.learn_one(math.nan)
+    assert det.to_dict() == before

@@ -132,19 +132,20 @@ class ContextDetector(Pausable):
 
     def score_one(self, value: float, timestamp: Timestamp = None) -> float:
         """How anomalous ``value`` is now, in [0, 1]; 0 in probation, paused or settling."""
-        return self._read(float(value)).score
+        x = float(value)
+        return self._read(x).score if math.isfinite(x) else 0.0
 
     def learn_one(self, value: float, timestamp: Timestamp = None) -> None:
-        """Learn the next point (ignored while paused)."""
-        if not self.paused:
-            x = float(value)
+        """Learn the next point (ignored while paused, and NaN or infinity is never learnt)."""
+        x = float(value)
+        if not self.paused and math.isfinite(x):
             self._learn(x, self._read(x))
 
     def process_one(self, value: float, timestamp: Timestamp = None) -> float:
         """Score then learn one point, reading it once (the fast path for a stream)."""
-        if self.paused:
-            return 0.0
         x = float(value)
+        if self.paused or not math.isfinite(x):
+            return 0.0
         reading = self._read(x)
         self._learn(x, reading)
         return reading.score

@@ -34,9 +34,12 @@ class GaussianDetector(Pausable):
 
     def score_one(self, value: float, timestamp: Timestamp = None) -> float:
         """How unlikely ``value`` is under the running Gaussian, in [0, 1]."""
+        x = float(value)
         if self.paused or self.settling or self.n < self.settings.probation or self.var <= 0:
             return 0.0
-        z = abs(float(value) - self.mean) / math.sqrt(self.var)
+        if not math.isfinite(x):
+            return 0.0
+        z = abs(x - self.mean) / math.sqrt(self.var)
         p = math.erfc(z / math.sqrt(2.0))
         if p <= 0.0:
             return 1.0
@@ -45,11 +48,12 @@ class GaussianDetector(Pausable):
 
     def learn_one(self, value: float, timestamp: Timestamp = None) -> None:
         """Update the running mean and variance (ignored while paused)."""
-        if self.paused:
+        x = float(value)
+        if self.paused or not math.isfinite(x):
             return
         self.n += 1
         a = 1.0 / min(self.n, self.settings.horizon)
-        d = float(value) - self.mean
+        d = x - self.mean
         self.mean += a * d
         self.var = (1.0 - a) * (self.var + a * d * d)
         if self.settling:

@@ -43,7 +43,8 @@ class JointDetector:
     def _vector(self, values: Mapping[str, float]) -> Floats | None:
         if any(signal not in values for signal in self.signals):
             return None
-        return np.array([float(values[signal]) for signal in self.signals])
+        x = np.array([float(values[signal]) for signal in self.signals])
+        return x if bool(np.isfinite(x).all()) else None
 
     def _raw(self, x: Floats) -> float:
         """The squared Mahalanobis distance squashed into [0, 1)."""
