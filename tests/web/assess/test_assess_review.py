@@ -106,6 +106,7 @@ async def test_a_draft_is_deleted_from_its_review_page_and_audited(
     row = svc.create("indi40", title="hapus saya")
     review = await client.get(f"/assess/{row.id}/review")
     assert f'action="/assess/{row.id}/delete"' in review.text
+    assert f'action="/assess/{row.id}/delete"' in (await client.get("/assess")).text
     r = await client.post(f"/assess/{row.id}/delete")
     assert r.status_code == 303
     assert r.headers["location"] == "/assess?deleted=1"
