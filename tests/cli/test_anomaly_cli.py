@@ -91,3 +91,16 @@ def test_score_writes_nab_result_files(tmp_path: Path) -> None:
     assert sum(int(row.rsplit(",", 1)[1]) for row in rows) == 21
     spike = float(rows[700].split(",")[2])
     assert spike == max(float(row.split(",")[2]) for row in rows)
+
+
+def test_a_broken_file_or_windows_file_is_one_clear_error(tmp_path: Path) -> None:
+    windows = _corpus(tmp_path)
+    (tmp_path / "plant" / "quiet.csv").write_text("timestamp,value\n2024-01-01 00:00:00,abc\n")
+    args = ["anomaly", "evaluate", "--data", str(tmp_path), "--windows", str(windows)]
+    bad_data = runner.invoke(app, args)
+    assert bad_data.exit_code == 2
+    assert "plant/quiet.csv" in bad_data.output
+    windows.write_text("{not json", encoding="utf-8")
+    bad_windows = runner.invoke(app, args)
+    assert bad_windows.exit_code == 2
+    assert "--windows" in bad_windows.output

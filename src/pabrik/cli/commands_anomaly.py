@@ -40,9 +40,13 @@ def _load(data: Path, windows: dict[str, Windows]) -> list[Series]:
     missing = [name for name in windows if not (data / name).is_file()]
     if missing:
         raise typer.BadParameter(f"not in {data}: {', '.join(missing[:5])}", param_hint="--data")
-    return [
-        series(name, (data / name).read_text(encoding="utf-8"), windows[name]) for name in windows
-    ]
+    corpus = []
+    for name, spans in windows.items():
+        try:
+            corpus.append(series(name, (data / name).read_text(encoding="utf-8"), spans))
+        except (ValueError, UnicodeDecodeError) as err:
+            raise typer.BadParameter(f"{name}: {err}", param_hint="--data") from err
+    return corpus
 
 
 def _windows(data: Path, file: Path | None) -> dict[str, Windows]:
@@ -50,7 +54,10 @@ def _windows(data: Path, file: Path | None) -> dict[str, Windows]:
     if file is not None:
         if not file.is_file():
             raise typer.BadParameter(f"{file} does not exist", param_hint="--windows")
-        return dict(sorted(parse_windows(file.read_text(encoding="utf-8")).items()))
+        try:
+            return dict(sorted(parse_windows(file.read_text(encoding="utf-8")).items()))
+        except (ValueError, TypeError) as err:
+            raise typer.BadParameter(f"{file}: {err}", param_hint="--windows") from err
     names = sorted(p.relative_to(data).as_posix() for p in data.rglob("*.csv"))
     return {name: [] for name in names}
 
