@@ -173,6 +173,8 @@ class Interpretation:
 
     records: list[Record] = field(default_factory=list)
     rejections: list[InputRejection] = field(default_factory=list)
+    # Good samples of the fast path (fastpath.py) as storage rows, after the records.
+    rows: list[tuple[str, str, int, str, float, str]] = field(default_factory=list)
 
 
 def count_record(ctx: Context, machine: str, count_field: str, delta: int) -> CountRecord:

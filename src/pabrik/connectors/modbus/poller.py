@@ -15,6 +15,7 @@ from pymodbus.exceptions import ModbusException
 from pabrik.connectors.backoff import Backoff
 from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, Link, Sink
 from pabrik.connectors.modbus.config import ModbusDevice
+from pabrik.connectors.modbus.fastpath import compile_read, decode_read
 from pabrik.connectors.modbus.mapping import (
     Context,
     Interpretation,
@@ -25,6 +26,7 @@ from pabrik.connectors.modbus.mapping import (
     plan_device,
     read_request,
 )
+from pabrik.model.batch import RecordBatch, SampleRow, sample_of
 from pabrik.model.records import Record
 from pabrik.model.states import StateClass
 
@@ -66,6 +68,8 @@ class DevicePoller:
         self.source = source
         self.device = device
         self.plan = plan_device(device)
+        # Each read's plain number samples decode with one struct, into rows (fastpath.py).
+        self.compiled = {id(r): compile_read(r, device.points) for r in self.plan}
         self.machine_states = machine_states
         self.metrics = metrics
         self.backoff = backoff
@@ -195,7 +199,11 @@ class DevicePoller:
         self, request: ReadRequest, words: Sequence[int], ctx: Context, result: Interpretation
     ) -> None:
         self.metrics.received += len(request.points)
-        one = read_request(request, self.device.points, words, ctx, self.tracker)
+        compiled = self.compiled.get(id(request))
+        if compiled is None:
+            one = read_request(request, self.device.points, words, ctx, self.tracker)
+        else:
+            one = decode_read(compiled, self.device.points, words, ctx, self.tracker, result.rows)
         result.records.extend(one.records)
         result.rejections.extend(one.rejections)
 
@@ -213,17 +221,19 @@ class DevicePoller:
 
     async def _commit(self, sink: Sink, result: Interpretation) -> None:
         records = self._unsent + result.records
-        if not records and not result.rejections:
+        rows: list[SampleRow] = result.rows
+        if not records and not rows and not result.rejections:
             return
+        batch = RecordBatch(records, rows) if rows else records
         try:
-            await asyncio.to_thread(sink.submit, records, result.rejections)
+            await asyncio.to_thread(sink.submit, batch, result.rejections)
         except Exception as err:  # noqa: BLE001 - any store failure: keep records, retry next poll
             log.warning("modbus %s/%s: commit failed: %s", self.source, self.device.id, err)
             self.metrics.last_error = f"commit failed: {err}"
-            self._unsent = records[-MAX_UNSENT:]
+            self._unsent = [*records, *map(sample_of, rows)][-MAX_UNSENT:]
             return
         self._unsent = []
-        self.metrics.accepted += len(records)
+        self.metrics.accepted += len(records) + len(rows)
         self.metrics.rejected += len(result.rejections)
         self.metrics.last_message_at = datetime.now(UTC)
 

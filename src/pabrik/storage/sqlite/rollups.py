@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from operator import itemgetter
 from typing import Any
 
 from pabrik.storage.rollups import (
@@ -162,15 +163,17 @@ class SqliteRollups:
         samples: Sequence[tuple[object, ...]],
     ) -> None:
         """In the write transaction: bump sequences, mark the rolled-up hours a write reaches."""
-        touched = {str(r[0]) for rows in (states, counts, samples) for r in rows}
+        touched = {r[0] for rows in (states, counts, samples) for r in rows}
         if not touched:
             return
         conn.executemany(
             "INSERT INTO kpi_rollup_seq VALUES (?, 1)"
             " ON CONFLICT (machine_id) DO UPDATE SET seq = seq + 1",
-            [(m,) for m in sorted(touched)],
+            [(m,) for m in sorted(touched)],  # type: ignore[type-var]
         )
         configs = _configs(conn)
+        if not configs.keys() & touched:
+            return  # no rollups of these machines yet: nothing to mark
         for machine_id, lo, hi in _reaches(conn, configs, states, counts, samples):
             conn.execute(
                 "INSERT INTO kpi_rollup_dirty (machine_id, hour_ms) SELECT machine_id, start_ms"
@@ -198,12 +201,14 @@ def _seqs(conn: sqlite3.Connection, machine_ids: list[str]) -> dict[str, int]:
 
 def _span(rows: Sequence[tuple[object, ...]], ts_at: int = 1) -> dict[str, tuple[int, int]]:
     """Per machine: the earliest and latest timestamp in the rows."""
-    out: dict[str, tuple[int, int]] = {}
-    for r in rows:
-        m, ts = str(r[0]), int(r[ts_at])  # type: ignore[call-overload]
-        lo, hi = out.get(m, (ts, ts))
-        out[m] = (min(lo, ts), max(hi, ts))
-    return out
+    groups: dict[object, list[Any]] = {}
+    for m, ts in zip(map(itemgetter(0), rows), map(itemgetter(ts_at), rows), strict=True):
+        group = groups.get(m)
+        if group is None:
+            groups[m] = [ts]
+        else:
+            group.append(ts)
+    return {str(m): (int(min(g)), int(max(g))) for m, g in groups.items()}
 
 
 def _reaches(

@@ -253,8 +253,12 @@ def rows_by_table(
     if isinstance(records, RecordBatch):
         rows = records.rows
         records = records.records
+    # Records of one instant share it (a tick, a multi-value message): convert each once.
+    epoch_ms: dict[datetime, int] = {}
     for r in records:
-        ts = to_epoch_ms(r.ts)
+        ts = epoch_ms.get(r.ts)
+        if ts is None:
+            ts = epoch_ms[r.ts] = to_epoch_ms(r.ts)
         if isinstance(r, SampleRecord):
             samples.append((r.machine_id, r.signal_id, ts, r.source, r.value, r.quality.value))
         elif isinstance(r, CountRecord):

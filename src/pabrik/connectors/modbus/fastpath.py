@@ -1,0 +1,136 @@
+"""Decode a read's plain number samples with one precompiled struct, into sample rows.
+
+A point takes this path when it is a sample of a numeric type in big-endian byte order
+(and word order, for values wider than a register). Its value, scaling, tracking and
+record are what ``read_request`` gives it; any other point, any odd answer (short, a word
+out of range) and any value that is not finite go through ``read_request`` instead, so
+refusals and bad-quality marks keep their exact form.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pabrik.connectors.modbus.config import BIT_TABLES, ModbusPoint
+from pabrik.connectors.modbus.mapping import (
+    Context,
+    Interpretation,
+    PointTracker,
+    ReadRequest,
+    read_request,
+)
+from pabrik.model.batch import SampleRow
+from pabrik.model.records import to_epoch_ms
+
+_CODES: dict[str, str] = {
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "float32": "f",
+    "float64": "d",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FastPoint:
+    """A point decoded by the request's layout: its index, target and scaling."""
+
+    index: int
+    machine: str
+    signal: str
+    scale: float
+    offset: float
+
+
+@dataclass(frozen=True, slots=True)
+class FastRead:
+    """A read request with its layout over the answer and the points decoded one by one."""
+
+    request: ReadRequest
+    layout: struct.Struct | None
+    fast: tuple[FastPoint, ...]
+    slow: ReadRequest | None
+
+
+def _fast(point: ModbusPoint) -> bool:
+    return (
+        point.role == "sample"
+        and point.signal is not None
+        and point.table not in BIT_TABLES
+        and point.data_type in _CODES
+        and point.byte_order == "big"
+        and (point.width == 1 or point.word_order == "big")
+    )
+
+
+def compile_read(request: ReadRequest, points: Sequence[ModbusPoint]) -> FastRead:
+    """The layout of a request's fast points, in address order, and the rest."""
+    chosen = sorted(
+        (i for i in request.points if _fast(points[i])), key=lambda i: points[i].address
+    )
+    fmt, cursor = [">"], request.address
+    for i in chosen:
+        p = points[i]
+        if p.address > cursor:
+            fmt.append(f"{2 * (p.address - cursor)}x")
+        fmt.append(_CODES[p.data_type])
+        cursor = p.address + p.width
+    taken = set(chosen)
+    rest = tuple(i for i in request.points if i not in taken)
+    fast = tuple(
+        FastPoint(i, points[i].machine, points[i].signal or "", points[i].scale, points[i].offset)
+        for i in chosen
+    )
+    return FastRead(
+        request,
+        struct.Struct("".join(fmt)) if chosen else None,
+        fast,
+        ReadRequest(request.table, request.address, request.count, rest) if rest else None,
+    )
+
+
+def decode_read(
+    read: FastRead,
+    points: Sequence[ModbusPoint],
+    words: Sequence[int],
+    ctx: Context,
+    tracker: PointTracker,
+    rows: list[SampleRow],
+) -> Interpretation:
+    """Rows of the fast points (appended to ``rows``); what ``read_request`` makes of the rest."""
+    request = read.request
+    if read.layout is None or len(words) < request.count:
+        return read_request(request, points, words, ctx, tracker)
+    try:
+        data = struct.pack(f">{request.count}H", *words[: request.count])
+    except struct.error:
+        return read_request(request, points, words, ctx, tracker)
+    values = read.layout.unpack_from(data)
+    ts_ms, source = to_epoch_ms(ctx.ts), ctx.source
+    found: list[SampleRow] = []
+    odd: list[int] = []
+    bad, last = tracker.bad, tracker.last_values
+    for point, value in zip(read.fast, values, strict=True):
+        if point.scale == 1.0 and point.offset == 0.0:
+            number = float(value)
+        else:
+            number = float(value) * point.scale + point.offset
+        if not math.isfinite(number):
+            odd.append(point.index)
+            continue
+        bad.pop(point.index, None)
+        last[point.index] = number
+        found.append((point.machine, point.signal, ts_ms, source, number, "good"))
+    rows.extend(found)
+    again = set(odd)
+    if read.slow is not None:
+        again.update(read.slow.points)
+    if not again:
+        return Interpretation()
+    kept = tuple(i for i in request.points if i in again)
+    slow = ReadRequest(request.table, request.address, request.count, kept)
+    return read_request(slow, points, words, ctx, tracker)

@@ -1,0 +1,68 @@
+"""The struct fast path gives exactly the records, rejections and tracker of read_request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pabrik.connectors.modbus.config import ModbusPoint
+from pabrik.connectors.modbus.fastpath import compile_read, decode_read
+from pabrik.connectors.modbus.mapping import Context, PointTracker, plan_reads, read_request
+from pabrik.model.batch import RecordBatch, SampleRow
+from pabrik.model.states import StateClass
+
+TS = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
+CTX = Context("mb", TS, {"press-1": {"1": StateClass.RUNNING}})
+TYPES = ["int16", "uint16", "int32", "uint32", "float32", "float64", "string"]
+
+
+@st.composite
+def register_maps(draw: st.DrawFn) -> list[ModbusPoint]:
+    points, address = [], draw(st.integers(0, 5))
+    for i in range(draw(st.integers(1, 8))):
+        dtype = draw(st.sampled_from(TYPES))
+        role = draw(st.sampled_from(["sample", "sample", "sample", "state", "count"]))
+        if dtype == "string":
+            role = "state"
+        elif role == "count" and dtype.startswith("float"):
+            role = "sample"
+        point = ModbusPoint.model_validate(
+            {
+                "machine": "press-1",
+                "role": role,
+                "signal": f"s{i}" if role == "sample" else None,
+                "address": address,
+                "type": dtype,
+                "length": 2 if dtype == "string" else None,
+                "word_order": draw(st.sampled_from(["big", "little"])),
+                "byte_order": draw(st.sampled_from(["big", "big", "little"])),
+                "scale": draw(st.sampled_from([1.0, 1.0, 0.1, 1e300])),
+            }
+        )
+        points.append(point)
+        address = point.end + draw(st.integers(0, 2))
+    return points
+
+
+words = st.lists(
+    st.integers(0, 65535) | st.sampled_from([0x7FC0, 0x7F80, 0xFFFF, 70_000, -1]), max_size=40
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(points=register_maps(), answer=words)
+def test_the_fast_path_matches_read_request(points: list[ModbusPoint], answer: list[int]) -> None:
+    for request in plan_reads(points, max_registers=125, max_bits=2000, max_gap=4):
+        answer_words = answer[: request.count + 2]
+        slow_tracker, fast_tracker = PointTracker(), PointTracker()
+        expected = read_request(request, points, answer_words, CTX, slow_tracker)
+        rows: list[SampleRow] = []
+        compiled = compile_read(request, points)
+        found = decode_read(compiled, points, answer_words, CTX, fast_tracker, rows)
+        assert sorted(map(repr, RecordBatch(found.records, rows))) == sorted(
+            map(repr, expected.records)
+        )
+        assert found.rejections == expected.rejections
+        assert fast_tracker == slow_tracker
