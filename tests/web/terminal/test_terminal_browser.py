@@ -34,7 +34,11 @@ def base_url(settings: Settings, runtime: Runtime, accounts: Accounts) -> Iterat
         yield url
 
 
+TAPS: list[str] = []
+
+
 def _tap(page: object, selector: str) -> None:
+    TAPS.append(selector)
     page.locator(f"{M} {selector}").click()  # type: ignore[attr-defined]
 
 
@@ -58,7 +62,9 @@ def test_twenty_entries_made_offline_are_stored_once_when_back(
     _tap(page, 'button[data-state="running"]')
     for _ in range(5):
         _tap(page, 'button[data-count="good"][data-n="1"]')
+    before = len(TAPS)
     _stop(page, "stop", 'button[data-reason="jam"]')
+    assert len(TAPS) - before == 2, "a stop with its reason takes two taps"
     _tap(page, 'button[data-state="running"]')
     for _ in range(5):
         _tap(page, 'button[data-count="good"][data-n="10"]')
@@ -80,6 +86,13 @@ def test_twenty_entries_made_offline_are_stored_once_when_back(
 
     context.set_offline(False)
     page.wait_for_selector("html[data-queue='0']", timeout=20_000)
+
+    # The supervisor corrects the typed total (the newest count) from the corrections page.
+    page.goto(f"{base_url}/terminal/corrections/imm-03")
+    newest = page.locator('tr[data-testid^="count-"]').first
+    newest.locator('input[name="good"]').fill("140")
+    with page.expect_navigation():
+        newest.locator('button[type="submit"]').click()
     context.close()
 
     start, end = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
@@ -99,5 +112,5 @@ def test_twenty_entries_made_offline_are_stored_once_when_back(
     ]
     assert states[1].reason == "jam"
     assert states[3].product_id == "preform-32g"
-    assert sum(c.good for c in counts) == 200
+    assert sum(c.good for c in counts) == 200 - 4  # the total added 144; corrected to 140
     assert sum(c.scrap for c in counts) == 1

@@ -34,7 +34,9 @@ def _window_start(runtime: Runtime) -> datetime:
 def correctable(runtime: Runtime, machine_id: str) -> ManualRecords:
     """The manual records of a machine a supervisor may still correct."""
     machine_of(runtime, machine_id)
-    start, end = _window_start(runtime), runtime.now() + _MS
+    # Up to the future skew ingest accepts: a tablet's clock may run a little ahead.
+    skew = timedelta(seconds=runtime.plant.limits.max_future_skew_s)
+    start, end = _window_start(runtime), runtime.now() + skew
     states = [
         s
         for s in runtime.store.states(machine_id, start, end)

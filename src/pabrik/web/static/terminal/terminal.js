@@ -216,7 +216,17 @@
     document.documentElement.dataset.offlineReady = "1";
   }
 
+  // A terminal stays open all shift: refresh the state, time in state and shift figures each
+  // minute, unless the operator is in the middle of something or entries still wait.
+  async function refresh() {
+    const busy = document.activeElement && document.activeElement.matches("input, textarea, select");
+    const open = Array.from(document.querySelectorAll(".panel")).some((p) => !p.hidden);
+    const waiting = (await queued()).length > 0;
+    if (navigator.onLine && !busy && !open && !waiting) location.reload();
+  }
+
   window.addEventListener("online", flush);
+  setInterval(refresh, 60000);
   window.addEventListener("offline", show);
   setInterval(flush, 5000);
   show().then(flush);
