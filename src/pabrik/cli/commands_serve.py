@@ -28,6 +28,7 @@ from pabrik.launch import run_web
 from pabrik.model.errors import PortInUseError
 from pabrik.runtime.accounts.access import bootstrap_admin, build_accounts
 from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.demo.seed import seed_demo
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
 
@@ -104,6 +105,15 @@ def _first_admin(runtime: Runtime) -> None:
     )
 
 
+def _sample_data(runtime: Runtime) -> None:
+    """The demo's sample assessment, programme and partner directory (once; contoh / sample)."""
+    with Console(stderr=True).status("Data contoh / sample data"):
+        report = seed_demo(runtime)
+    Console(stderr=True).print(
+        f"contoh / sample: {report.companies} companies, {report.partners} partners added"
+    )
+
+
 def demo(
     port: PortOpt = 8000,
     days: DaysOpt = 7,
@@ -119,6 +129,7 @@ def demo(
         settings = Settings(config=DEMO_CONFIG, data_dir=data_dir, host=host, port=port, seed=seed)
         runtime = build_runtime(settings)
         backfill_with_progress(runtime, days)
+        _sample_data(runtime)
         _serve(settings, runtime, sock)
 
     run_guarded(run, debug=debug)

@@ -14,6 +14,8 @@ from pabrik.model.errors import PabrikError
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.codec import result_from_data
 from pabrik.runtime.assess.service import Assessments
+from pabrik.runtime.demo.programme import LABEL as SAMPLE_LABEL
+from pabrik.runtime.demo.programme import PREFIX as SAMPLE_PREFIX
 from pabrik.runtime.exports import safe_csv
 from pabrik.storage.accounts import AccountStore, ProgrammeResultRow
 
@@ -49,6 +51,8 @@ class ProgrammeView:
     provenance: dict[str, int | None]
     """Companies by where their newest result came from (each count 0 or at least k)."""
     imports: tuple[ImportSource, ...] = ()
+    sample: bool = False
+    """Whether the demo's invented companies are among them (labelled contoh / sample)."""
 
 
 def _store(service: Assessments) -> AccountStore:
@@ -162,6 +166,7 @@ def programme_view(service: Assessments, k: int, model_id: str = DEFAULT_MODEL) 
         generated_at=service.clock(),
         provenance=counts,
         imports=sources,
+        sample=any(r.tenant_id.startswith(SAMPLE_PREFIX) for r in rows),
     )
 
 
@@ -205,6 +210,9 @@ def export_csv(view: ProgrammeView) -> str:
     w.writerow(["provenance", "source", "companies", "imported_by"])
     w.writerows(("provenance", p, "" if n is None else n, "") for p, n in view.provenance.items())
     w.writerows(("import", i.file, i.companies, i.imported_by) for i in view.imports)
+    if view.sample:
+        w.writerow([])
+        w.writerow(["note", SAMPLE_LABEL])
     return safe_csv(out.getvalue())
 
 

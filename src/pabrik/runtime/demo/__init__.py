@@ -1,0 +1,1 @@
+"""Sample data for ``pabrik demo``: every piece invented and labelled "contoh / sample"."""
