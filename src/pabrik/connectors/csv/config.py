@@ -36,6 +36,16 @@ class CsvOptions(BaseModel):
     )
     batch_size: int = Field(default=5000, ge=1, le=100_000)
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            # Text encodings only: "rot13" or "base64" are codecs that open() refuses.
+            "".encode(value)
+        except LookupError as err:
+            raise ValueError(f"unknown text encoding '{value}'") from err
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pabrik.connectors.contract import KEPT_PAYLOAD_CHARS, InputRejection, decode_failure
+from pabrik.connectors.contract import (
+    DECODE_ERROR,
+    KEPT_PAYLOAD_CHARS,
+    InputRejection,
+    decode_failure,
+)
 from pabrik.connectors.csv.config import CsvOptions
 from pabrik.connectors.csv.mapping import RowDecoder, header_index
 from pabrik.model.records import Record
@@ -32,7 +37,8 @@ def fingerprint(path: Path) -> str:
 
 def count_rows(path: Path, encoding: str) -> int:
     """Data rows in the file (lines after the header), for progress."""
-    with path.open(encoding=encoding, newline="") as f:
+    # Only lines are counted: a row in another encoding is the reader's to dead-letter.
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
         return max(0, sum(1 for _ in f) - 1)
 
 
@@ -55,7 +61,9 @@ class CsvReader:
 
     def batches(self, start_row: int, now: datetime) -> Iterator[Batch]:
         """Batches of rows after ``start_row`` (1 = the first data row)."""
-        with self.path.open(encoding=self.options.encoding, newline="") as f:
+        # Undecodable bytes become lone surrogates, so one such row is refused, not the file.
+        encoding = self.options.encoding
+        with self.path.open(encoding=encoding, errors="surrogateescape", newline="") as f:
             lines = _Lines(f)
             rows = csv.reader(lines, delimiter=self.options.delimiter)
             header = next(rows, None)
@@ -95,6 +103,12 @@ class CsvReader:
         source = self.options.source
         if isinstance(row, _Unreadable):
             batch.rejections.append(decode_failure(source, row.error, row.line, where))
+            return
+        if not _is_text(row):
+            detail = f"row {number}: not valid {self.options.encoding} text"
+            text = _row_text(row, self.options.delimiter)
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            batch.rejections.append(InputRejection(source, DECODE_ERROR, detail, shown, where))
             return
         try:
             found = self.decoder.decode(row, columns, now)
@@ -145,6 +159,15 @@ def _rows(rows: Iterator[list[str]], lines: _Lines) -> Iterator[list[str] | _Unr
             return
         except csv.Error as err:
             yield _Unreadable(err, lines.last)
+
+
+def _is_text(row: list[str]) -> bool:
+    """False when a cell holds bytes the file's encoding could not decode."""
+    try:
+        "".join(row).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _row_text(row: list[str], delimiter: str) -> str:

@@ -15,6 +15,8 @@ from pabrik.model.validation import Rejection, check_record, decode_payload
 
 # A row is small; anything bigger is not a row of history.
 MAX_ROW_BYTES = 16 * 1024
+# Epoch milliseconds have 13 digits today; more than 20 is text to refuse, not a number.
+_EPOCH_DIGITS = 20
 
 
 class MissingColumnsError(ValueError):
@@ -78,7 +80,8 @@ class RowDecoder:
         return text
 
     def _timestamp(self, text: str) -> Any:
-        if text.isdigit():
+        # ASCII only ("²".isdigit() holds, yet int() refuses it); a longer run is no epoch.
+        if text.isascii() and text.isdigit() and len(text) <= _EPOCH_DIGITS:
             return int(text)
         if self.zone is not None:
             try:
