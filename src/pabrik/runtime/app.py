@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pabrik.model.errors import NotFoundError
 from pabrik.model.windows import Window
+from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_forever
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.connectors import ConnectorSupervisor, IngestSink, build_connectors
@@ -46,6 +47,10 @@ class Runtime:
         self._gate_task: asyncio.Task[None] | None = None
         self.ingestor = Ingestor(store, self.plant, clock=clock)
         self.engine = KpiEngine(self.plant, store, clock)
+        self.alarms = build_alarms(site, self.plant, store, clock, self.engine)
+        self.ingestor.after_commit = AlarmHook(self.alarms)
+        self._alarm_stop = asyncio.Event()
+        self._alarm_task: asyncio.Task[None] | None = None
         self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
@@ -95,6 +100,10 @@ class Runtime:
 
     async def _start_ingest(self) -> None:
         await self.supervisor.start()
+        if self._alarm_task is None:
+            self._alarm_stop = asyncio.Event()
+            alarms = tick_forever(self.alarms, self._alarm_stop)
+            self._alarm_task = asyncio.create_task(alarms, name="pabrik-alarms")
         if self.simulation is None or self._live_task is not None:
             return
         if self.simulation.position is None:
@@ -121,6 +130,10 @@ class Runtime:
             self.gate.stop()
             await gate_task
         await self.supervisor.stop()
+        alarm_task, self._alarm_task = self._alarm_task, None
+        if alarm_task is not None:
+            self._alarm_stop.set()
+            await alarm_task
         task, self._live_task = self._live_task, None
         if task is not None:
             # Let the step in its worker thread finish, so close() never races a write.
