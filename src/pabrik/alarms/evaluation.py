@@ -160,6 +160,8 @@ def on_view(
     memory, events = _condition_events(definition, t, raw, view.at, None)
     # A pending delayed condition may have matured without a new input.
     if raw is None and not events and t.memory.raw != t.status.condition:
-        memory, events = _condition_events(definition, t, t.memory.raw, view.at, None)
+        memory, events = _condition_events(
+            definition, t, t.memory.raw, view.at, t.memory.last_value
+        )
     suppression = _suppression(definition, t.status, view, view.at)
     return _run(t, memory, [*suppression, *events, Expire(view.at)])

@@ -20,6 +20,8 @@ from pabrik.runtime.assess.service import build_assessments
 from pabrik.runtime.settings import Settings
 from pabrik.web.accounts import api as account_api
 from pabrik.web.accounts import pages as account_pages
+from pabrik.web.alarms import api as alarm_api
+from pabrik.web.alarms import pages as alarm_pages
 from pabrik.web.assess import api as assess_api
 from pabrik.web.assess import pages as assess_pages
 from pabrik.web.auth import authorize, body_allowed
@@ -83,6 +85,8 @@ def create_app(
     app.include_router(assess_pages.router)
     app.include_router(stops_routes.api)
     app.include_router(stops_routes.pages)
+    app.include_router(alarm_api.api)
+    app.include_router(alarm_pages.pages)
     app.include_router(terminal_api.api)
     app.include_router(terminal_pages.pages)
     app.include_router(terminal_quality.api)

@@ -92,6 +92,11 @@ class HistoryQuery:
     limit: int = 500
 
 
+def until_now(now: datetime) -> datetime:
+    """The end of a period that includes what happened at ``now`` (periods are half-open)."""
+    return now + timedelta(milliseconds=1)
+
+
 def alarms(
     service: AlarmService, machine_id: str | None = None, *, attention_only: bool = False
 ) -> list[AlarmView]:

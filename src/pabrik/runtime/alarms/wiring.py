@@ -64,14 +64,19 @@ class AlarmHook:
             log.exception("alarm evaluation failed for a batch of %d records", len(records))
 
 
+def tick_once(service: AlarmService) -> None:
+    """One look at every alarm; a failure is logged and the next tick tries again."""
+    try:
+        service.tick()
+    except Exception:
+        log.exception("alarm tick failed")
+
+
 async def tick_forever(
     service: AlarmService, stopping: asyncio.Event, interval_s: float = TICK_S
 ) -> None:
     """Look at every alarm every ``interval_s`` until ``stopping`` is set."""
     while not stopping.is_set():
-        try:
-            await asyncio.to_thread(service.tick)
-        except Exception:
-            log.exception("alarm tick failed")
+        await asyncio.to_thread(tick_once, service)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), interval_s)

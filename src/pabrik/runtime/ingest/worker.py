@@ -26,10 +26,12 @@ from pabrik.connectors.mqtt.config import BrokerConfig, MqttConfig
 from pabrik.connectors.simulator.config import SimulatorConfig
 from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
 from pabrik.model.records import Record
+from pabrik.runtime.alarms.wiring import TICK_S as ALARM_TICK_S
+from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_once
 from pabrik.runtime.health.ops import StoreGate
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.connectors import ConnectorSupervisor, IngestSink, build_connectors
-from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.ingest.pipeline import Ingestor, utc_now
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.settings import Settings
 
@@ -140,6 +142,9 @@ class IngestWorker:
         self.store = open_store(settings)
         self.gate = StoreGate(self.store, settings.database_label())
         self.ingestor = Ingestor(self.store, self.plant)
+        # Alarms are evaluated here, on the batches this worker commits (docs/alarms.md).
+        self.alarms = build_alarms(site, self.plant, self.store, utc_now)
+        self.ingestor.after_commit = AlarmHook(self.alarms)
         self.connectors: list[Connector] = build_connectors(self.configs, self.plant)
         self._stop = asyncio.Event()
         self._states: dict[str, tuple[ConnectionState, int] | None] = {}
@@ -201,6 +206,7 @@ class IngestWorker:
         self._states = {c.id: None for c in self.connectors}
         await supervisor.start()
         ticks = max(1, round(self.options.status_interval_s / _WATCH_S))
+        alarm_ticks = max(1, round(ALARM_TICK_S / _WATCH_S))
         tick = 0
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -209,6 +215,8 @@ class IngestWorker:
             tick += 1
             if tick % ticks == 0:
                 self._log_status()
+            if tick % alarm_ticks == 0:
+                await asyncio.to_thread(tick_once, self.alarms)
         await supervisor.stop()
         self._log_status()
 

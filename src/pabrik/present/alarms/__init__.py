@@ -1,0 +1,1 @@
+"""How alarms read: their words, and the alarm-performance report as CSV."""

@@ -1,0 +1,1 @@
+"""Alarm pages and API (issue 14)."""
