@@ -62,7 +62,9 @@ class SimulationRunner:
     def fingerprint(self) -> str:
         """A hash of everything that shapes the simulated records, to refuse a mixed history."""
         shaping = {
-            "areas": self.plant.model_dump(mode="json", include={"areas", "calendar"}),
+            "areas": _without_korean(
+                self.plant.model_dump(mode="json", include={"areas", "calendar"})
+            ),
             "reasons": [r.id for r in self.plant.downtime_reasons],
             "simulator": self.config.model_dump(mode="json"),
         }
@@ -96,3 +98,12 @@ class SimulationRunner:
             if progress is not None:
                 progress((self.position - start).total_seconds(), total)
         return written
+
+
+def _without_korean(value: object) -> object:
+    """The dump without Korean names: they came after data folders existed and shape no record."""
+    if isinstance(value, dict):
+        return {k: _without_korean(v) for k, v in value.items() if k != "ko"}
+    if isinstance(value, list):
+        return [_without_korean(v) for v in value]
+    return value
