@@ -1,10 +1,13 @@
-"""Run every benchmark and print its figures."""
+"""Run every benchmark, print its figures, then every ratio against its target."""
 
 from __future__ import annotations
 
-from bench import anomaly, foundation, ingest, kpi, mqtt, postgres, protocols
+import time
+
+from bench import anomaly, foundation, ingest, kpi, mqtt, postgres, protocols, report
 
 if __name__ == "__main__":
+    began = time.perf_counter()
     foundation.main()
     kpi.main()
     mqtt.main()
@@ -12,3 +15,5 @@ if __name__ == "__main__":
     ingest.main()
     protocols.main()
     anomaly.main()
+    report.summary()
+    print(f"bench took {(time.perf_counter() - began) / 60:.1f} min (target: under 15 min)")
