@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -18,12 +18,15 @@ from tests.paths import DEMO
 
 # 01:30 on 4 December in Cikarang (WIB), still 3 December in UTC: the consultant's case.
 NOW = datetime(2026, 12, 3, 18, 30, tzinfo=UTC)
+# The clock moves a minute per assessment, so the history has an order (still 4 December).
+CLOCK = [NOW]
 
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     rt = build_runtime(
-        Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("planning")), clock=lambda: NOW
+        Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("planning")),
+        clock=lambda: CLOCK[0],
     )
     rt.backfill(days=1)
     yield rt
@@ -36,6 +39,7 @@ def svc(runtime: Runtime) -> Assessments:
 
 
 def scored(svc: Assessments, model: str, level: int) -> str:
+    CLOCK[0] += timedelta(minutes=1)
     row = svc.create(model, title=f"{model} {level}")
     svc.save_answers(row.id, list(uniform(svc.model_of(row), level).values()))
     svc.submit(row.id)
