@@ -191,3 +191,15 @@ async def test_the_choice_of_korean_is_remembered(client: httpx.AsyncClient) -> 
     again = await client.get("/kpi/shift-report")
     assert '<html lang="ko">' in again.text
     assert "교대조 보고서" in again.text
+
+
+@pytest.mark.anyio
+async def test_the_dashboard_falls_back_to_the_vendored_font_for_hangul(
+    client: httpx.AsyncClient,
+) -> None:
+    css = (await client.get("/static/pabrik.css")).text
+    assert 'url("vendor/noto-sans-kr/NotoSansKR-Regular.woff")' in css
+    assert '"Noto Sans KR", sans-serif;' in css
+    font = await client.get("/static/vendor/noto-sans-kr/NotoSansKR-Regular.woff")
+    assert font.status_code == 200
+    assert font.content[:4] == b"wOFF"
