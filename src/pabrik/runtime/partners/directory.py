@@ -157,9 +157,11 @@ class Partners:
         practice: str | None = None,
         topics: tuple[str, ...] = (),
         locale: str = "id",
+        entries: list[Entry] | None = None,
     ) -> list[Match]:
         """Who can help with a practice or some training topics, nearest first."""
-        return matches(self.entries(), company, practice=practice, topics=topics, locale=locale)
+        pool = self.entries() if entries is None else entries
+        return matches(pool, company, practice=practice, topics=topics, locale=locale)
 
     def company(self, tenant_id: str) -> CompanyFacts:
         """The matching facts of a company (none known for an unknown tenant)."""

@@ -66,13 +66,13 @@ def help_panel(
     roadmap = svc.roadmap(assessment_id)
     found = partners.company(svc.tenant_id)
     company = CompanyFacts(found.province, found.division, roadmap.size.value)
-    loc = fmt.locale
+    loc, pool = fmt.locale, partners.entries()  # read once for every step and need
     steps = [
-        (s.practice_id, partners.help(company, practice=s.practice_id, locale=loc))
+        (s.practice_id, partners.help(company, practice=s.practice_id, locale=loc, entries=pool))
         for s in roadmap.steps
     ]
     needs = [
-        (n.role, n.topics, partners.help(company, topics=n.topics, locale=loc))
+        (n.role, n.topics, partners.help(company, topics=n.topics, locale=loc, entries=pool))
         for n in svc.training(roadmap)
     ]
     context = {
