@@ -144,6 +144,14 @@ def test_a_manager_fills_the_indi_wizard_in_indonesian_and_downloads_the_pdf(
 
     page.goto(page.url.replace("/results", "/roadmap"))
     assert "Peta jalan bertahap" in page.content()
+    # The consultant moves the second gap up: it is pinned first, and says so in one sentence.
+    rows = page.locator("table.gaps tbody tr")
+    second = rows.nth(1).get_attribute("data-field")
+    rows.nth(1).locator('button[value="up"]').click()
+    page.wait_for_url("**/roadmap#gaps")
+    first = page.locator("table.gaps tbody tr").first
+    assert first.get_attribute("data-field") == second
+    assert "ditetapkan oleh konsultan (urutan hitungan 2)" in first.inner_text()
     page.fill('input[name="budget"]', "Rp150juta")
     page.click("text=Susun ulang")
     assert "Rp 150 juta" in page.locator("#plan").inner_text()
