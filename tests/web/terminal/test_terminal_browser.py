@@ -42,6 +42,16 @@ def _tap(page: object, selector: str) -> None:
     page.locator(f"{M} {selector}").click()  # type: ignore[attr-defined]
 
 
+SMALLEST = """() => Math.min(...Array.from(document.querySelectorAll('main button, main select'))
+    .map((b) => b.getBoundingClientRect()).filter((r) => r.width > 0)
+    .map((r) => Math.min(r.width, r.height)))"""
+
+
+def _smallest_target(page: object) -> float:
+    """The smallest side of any visible button or list on the page, in CSS pixels."""
+    return float(page.evaluate(SMALLEST))  # type: ignore[attr-defined]
+
+
 def _stop(page: object, opener: str, choice: str) -> None:
     """Two taps: the kind of stop, then its reason (or product)."""
     _tap(page, f'button[data-open^="{opener}-"]')
@@ -57,6 +67,8 @@ def test_twenty_entries_made_offline_are_stored_once_when_back(
     page.goto(f"{base_url}/terminal/machines/imm-03")
     page.wait_for_selector("html[data-offline-ready='1']", timeout=15_000)
     page.wait_for_selector("html[data-queue='0']")
+    assert _smallest_target(page) >= 48
+    page.screenshot(path=str(tmp_path / "terminal-online.png"), full_page=True)
     context.set_offline(True)
 
     _tap(page, 'button[data-state="running"]')
@@ -94,6 +106,15 @@ def test_twenty_entries_made_offline_are_stored_once_when_back(
     with page.expect_navigation():
         newest.locator('button[type="submit"]').click()
     context.close()
+
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
+    small = phone.new_page()
+    browser_log_in(small, base_url)
+    small.goto(f"{base_url}/terminal/lines/cetak-tutup")
+    assert _smallest_target(small) >= 48
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    small.screenshot(path=str(tmp_path / "terminal-line-phone.png"), full_page=True)
+    phone.close()
 
     start, end = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
     states = [

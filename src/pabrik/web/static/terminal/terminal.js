@@ -134,7 +134,9 @@
     const label = section.querySelector("[data-current-state]");
     if (label) label.textContent = button.textContent.trim();
     const since = section.querySelector("[data-in-state]");
-    if (since) since.textContent = "0";
+    if (since) since.textContent = since.dataset.zero || "0";
+    const now = section.querySelector(".now");
+    if (now) now.className = "now state-" + state;
     section.querySelectorAll(".panel").forEach((p) => { p.hidden = true; });
   }
 
