@@ -9,6 +9,8 @@ ones a server restart broke, which is what lets a worker ride out a database res
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -73,6 +75,24 @@ def _configure(conn: Conn) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
 
 
+# A connection that answered this recently is lent without the pool's check (a round trip
+# per checkout, a third of a short query's time); a broken one then fails its query, which
+# reports StoreUnavailableError as the check would have, and the pool drops it.
+TRUSTED_S = 1.0
+
+
+class _RecentCheck:
+    """The pool's connection check, skipped for a connection that worked moments ago."""
+
+    def __init__(self) -> None:
+        self.used: weakref.WeakKeyDictionary[Conn, float] = weakref.WeakKeyDictionary()
+
+    def __call__(self, conn: Conn) -> None:
+        last = self.used.get(conn)
+        if last is None or time.monotonic() - last > TRUSTED_S:
+            ConnectionPool.check_connection(conn)
+
+
 class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual, PgAlarms):
     """A store in one PostgreSQL database, shared by any number of processes."""
 
@@ -87,6 +107,7 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManua
         self.label = label
         self._partitions = Partitions()
         self._merging = False
+        self._check = _RecentCheck()
         # Opening does not wait: the pool connects in the background, so a process starts
         # while the database is down and the caller decides how to wait (see runtime.ops).
         self._pool: ConnectionPool[Conn] = ConnectionPool(
@@ -96,7 +117,7 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManua
             open=False,
             kwargs={"autocommit": True, "connect_timeout": max(int(timeout_s), 1)},
             configure=_configure,
-            check=ConnectionPool.check_connection,
+            check=self._check,
             timeout=timeout_s,
             name="pabrik",
         )
@@ -108,6 +129,7 @@ class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManua
         try:
             with self._pool.connection() as conn:
                 yield conn
+                self._check.used[conn] = time.monotonic()
         except PoolTimeout as err:
             raise StoreUnavailableError(
                 f"no connection to {self.label}: {err}", url=self.label
