@@ -84,6 +84,22 @@ def test_korean_keeps_every_placeholder(domain: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+# Texts that stay as they are in Korean: the languages' own names, "API", the sample label.
+NOT_TRANSLATED = {"lang.en", "lang.id", "nav.api", "partners.sample"}
+
+
+def test_no_korean_message_is_left_in_another_language() -> None:
+    untranslated = [
+        f"{path.stem}: {key} = {texts[0]!r}"
+        for path in sorted((LOCALE_DIR / "ko" / "LC_MESSAGES").glob("*.po"))
+        for key, texts in _texts(_catalogue("ko", path.stem)).items()
+        if key not in NOT_TRANSLATED
+        and re.search("[A-Za-z]{2}", PLACEHOLDER.sub("", texts[0]))
+        and not HANGUL.search(texts[0])
+    ]
+    assert not untranslated, "\n".join(untranslated)
+
+
 def test_korean_messages_are_korean() -> None:
     ko = Catalogues.load().get("ko")
     assert ko.gettext("overview.title") == "공장 개요"
