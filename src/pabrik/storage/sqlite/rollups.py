@@ -25,6 +25,27 @@ _NOT_DIRTY = (
     " AND d.hour_ms = r.start_ms - (r.start_ms % 3600000))"
 )
 _FAR = 1 << 62
+DAY_MS = 86_400_000
+_BY_DAY = (
+    "SELECT machine_id, state, reason, sum(ms) FROM ("
+    " SELECT d.machine_id, d.state, d.reason, d.ms FROM kpi_rollup_downtime_day d"
+    " WHERE d.machine_id IN ({ids}) AND d.day_ms >= ? AND d.day_ms < ?"
+    " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty x WHERE x.machine_id = d.machine_id"
+    " AND x.hour_ms >= d.day_ms AND x.hour_ms < d.day_ms + 86400000)"
+    " UNION ALL"
+    " SELECT r.machine_id, r.state, r.reason, r.ms FROM kpi_rollup_downtime r"
+    " WHERE r.machine_id IN ({ids})"
+    " AND ((r.start_ms >= ? AND r.start_ms < ?) OR (r.start_ms >= ? AND r.start_ms < ?))"
+    "{not_dirty}"
+    " UNION ALL"
+    " SELECT r.machine_id, r.state, r.reason, r.ms FROM (SELECT DISTINCT machine_id,"
+    " hour_ms - hour_ms % 86400000 AS day_ms FROM kpi_rollup_dirty"
+    " WHERE machine_id IN ({ids}) AND hour_ms >= ? AND hour_ms < ?) dd"
+    " JOIN kpi_rollup_downtime r ON r.machine_id = dd.machine_id"
+    " AND r.start_ms >= dd.day_ms AND r.start_ms < dd.day_ms + 86400000"
+    "{not_dirty}"
+    ") GROUP BY machine_id, state, reason"
+)
 
 
 def _hour(ms: int) -> int:
@@ -132,13 +153,26 @@ class SqliteRollups:
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int
     ) -> dict[tuple[str, str, str], int]:
         """Downtime ms by (machine, state, reason) over valid hours in [start, end)."""
-        guard = _NOT_DIRTY if self._any_dirty(machine_ids, start_ms, end_ms) else ""
-        rows = self._reader().execute(
-            "SELECT machine_id, state, reason, sum(ms) FROM kpi_rollup_downtime r"  # noqa: S608
-            f" WHERE machine_id IN ({_in(machine_ids)}) AND start_ms >= ? AND start_ms < ?"
-            f"{guard} GROUP BY machine_id, state, reason",
-            [*machine_ids, start_ms, end_ms],
-        )
+        d0, d1 = -(-start_ms // DAY_MS) * DAY_MS, end_ms - end_ms % DAY_MS
+        ids = _in(machine_ids)
+        if d1 <= d0:
+            guard = _NOT_DIRTY if self._any_dirty(machine_ids, start_ms, end_ms) else ""
+            query = (
+                "SELECT machine_id, state, reason, sum(ms) FROM kpi_rollup_downtime r"  # noqa: S608
+                f" WHERE machine_id IN ({ids}) AND start_ms >= ? AND start_ms < ?"
+                f"{guard} GROUP BY machine_id, state, reason"
+            )
+            params: list[Any] = [*machine_ids, start_ms, end_ms]
+        else:
+            # Whole days from the daily sums, unless an hour of the day is dirty; the hours
+            # of the ragged ends and of days with a dirty hour from the hourly rows.
+            query = _BY_DAY.format(ids=ids, not_dirty=_NOT_DIRTY)
+            params = [
+                *(*machine_ids, d0, d1),
+                *(*machine_ids, start_ms, d0, d1, end_ms),
+                *(*machine_ids, d0, d1),
+            ]
+        rows = self._reader().execute(query, params)
         return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
 
     def _any_dirty(self, machine_ids: Sequence[str], start_ms: int, end_ms: int) -> bool:
