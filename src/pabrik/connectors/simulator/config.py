@@ -26,7 +26,8 @@ class SimulatorConfig(BaseModel):
 
     kind: Literal["simulator"] = "simulator"
     id: Identifier = "sim"
-    seed: int
+    # 64 bits: a longer seed adds nothing, and past 4300 digits it cannot even be printed.
+    seed: int = Field(ge=-(2**63), le=2**63 - 1)
     count_period_s: int = Field(default=30, ge=1, le=3600)
     sample_period_s: int = Field(default=60, ge=1, le=3600)
     stop_rate_scale: float = Field(

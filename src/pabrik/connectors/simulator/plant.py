@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pabrik.connectors.contract import InputRejection, decode_failure
 from pabrik.connectors.simulator import behaviour as bh
@@ -12,7 +12,7 @@ from pabrik.connectors.simulator.config import LineRoster, SimulatorConfig
 from pabrik.connectors.simulator.counts import CountMaker
 from pabrik.connectors.simulator.planner import MachinePlanner
 from pabrik.connectors.simulator.sensors import SensorMaker
-from pabrik.model.errors import ConfigError, ConfigIssue
+from pabrik.model.errors import ConfigError, ConfigIssue, InvalidRequestError
 from pabrik.model.records import EPOCH, CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.site import Machine, Plant
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 _CHUNK_MS = bh.HOUR_MS
 _MS = timedelta(milliseconds=1)
 _COUNT, _STATE, _SAMPLE = 0, 1, 2
+_EARLIEST, _LATEST = EPOCH, datetime(2200, 1, 1, tzinfo=UTC)
 
 # (ts ms, machine index, kind rank, signal index): unique per record, so sorting is total.
 Key = tuple[int, int, int, int]
@@ -32,6 +33,14 @@ def ceil_ms(t: datetime) -> int:
     """Epoch milliseconds of an aware datetime, rounded up."""
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"naive datetime {t!r}: the simulator needs aware UTC datetimes")
+    # Refused here, before any machine runs: near year 1 or 9999 the calendar arithmetic
+    # overflows, and a machine that raises is stopped for good.
+    if not _EARLIEST <= t < _LATEST:
+        raise InvalidRequestError(
+            f"{t.isoformat()} is outside the years {_EARLIEST.year} to {_LATEST.year - 1}"
+            " the simulator covers",
+            instant=t.isoformat(),
+        )
     return -((EPOCH - t) // _MS)
 
 

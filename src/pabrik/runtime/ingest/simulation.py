@@ -75,6 +75,12 @@ class SimulationRunner:
         """Generate, validate and commit everything up to ``t``; return records written."""
         if self._generator is None or self.position is None:
             raise RuntimeError("call start() first")
+        if t.tzinfo is None or t.utcoffset() is None:
+            # Else the comparison below raises a TypeError that names no cause.
+            raise InvalidRequestError(
+                f"{t.isoformat()} has no UTC offset: the simulator needs one",
+                instant=t.isoformat(),
+            )
         if t <= self.position:
             return 0
         records = self._generator.advance_to(t)
