@@ -14,6 +14,7 @@ from pabrik.runtime.demo.seed import SeedReport, seed_demo
 from pabrik.runtime.partners.directory import Partners
 from pabrik.runtime.programme.view import export_csv, programme_view
 from pabrik.runtime.settings import Settings
+from pabrik.web.programme.routes import ProgrammePublic
 from tests.paths import DEMO
 
 
@@ -60,6 +61,7 @@ def test_every_programme_chart_shows_something_and_says_it_is_a_sample(
     assert view.provenance["verified"]
     assert view.provenance["self_assessed"]
     assert view.sample
+    assert ProgrammePublic.of(view).sample  # the JSON API says so too
     assert LABEL in export_csv(view)
 
 

@@ -120,6 +120,8 @@ class ProgrammePublic(BaseModel):
     provenance: dict[str, int | None]
     """Companies by where their newest result came from: self_assessed, verified, imported."""
     imports: list[ImportSourcePublic]
+    sample: bool = False
+    """Whether the demo's invented companies (contoh / sample) are among them."""
 
     @classmethod
     def of(cls, v: ProgrammeView) -> ProgrammePublic:
@@ -140,6 +142,7 @@ class ProgrammePublic(BaseModel):
             assessed=v.assessed,
             verified=v.verified,
             provenance=dict(v.provenance),
+            sample=v.sample,
             imports=[
                 ImportSourcePublic(file=i.file, imported_by=i.imported_by, companies=i.companies)
                 for i in v.imports
