@@ -89,7 +89,7 @@ async def test_xlsx_export_opens_with_kpis_losses_and_costs(
     r = await client.get("/api/v1/kpi/export.xlsx", params={"scope": "plant", **_window(runtime)})
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["KPIs", "Elements", "Window", "Losses", "Costs"]
+    assert wb.sheetnames == ["KPIs", "Elements", "Window", "Losses", "Costs", "Quality"]
     rows = list(wb["KPIs"].iter_rows(values_only=True))
     assert rows[0][0] == "kpi"
     assert any(row[0] == "oee" and isinstance(row[3], float) for row in rows[1:])

@@ -4,6 +4,7 @@ one-page shift report PDF all come out of the manual entries."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 
 from pabrik.runtime.app import Runtime, build_runtime
@@ -97,6 +99,9 @@ async def test_a_shift_typed_in_gives_the_line_its_figures(
     assert "Macet" in losses.text
     quality = (await client.get(f"/api/v1/kpi/quality-losses?scope={LINE}&window=shift")).json()
     assert quality["rows"][0]["reason"] == "short_shot"
+    xlsx = await client.get(f"/api/v1/kpi/export.xlsx?scope={LINE}&window=shift")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Quality"]
+    assert [c.value for c in sheet[2]][:3] == ["short_shot", "Cetakan tidak penuh", 28]
 
     pdf = await client.get(f"/kpi/shift-report.pdf?scope={LINE}&day=2025-03-11&shift=pagi")
     assert pdf.status_code == 200

@@ -136,8 +136,16 @@ def _cost_rows(losses: LossReport, words: ExportFormat) -> list[list[object]]:
     return rows
 
 
-def to_xlsx(report: KpiReport, losses: LossReport | None, words: ExportFormat) -> bytes:
-    """A workbook with sheets KPIs, Elements, Window and, when given, Losses and Costs.
+QUALITY_HEADER = ("reason", "name", "units", "share")
+
+
+def to_xlsx(
+    report: KpiReport,
+    losses: LossReport | None,
+    words: ExportFormat,
+    quality: Sequence[Sequence[object]] | None = None,
+) -> bytes:
+    """A workbook with sheets KPIs, Elements, Window and, when given, Losses, Costs, Quality.
 
     Instants are on the plant's wall clock and the Window sheet names the time zone.
     """
@@ -150,6 +158,8 @@ def to_xlsx(report: KpiReport, losses: LossReport | None, words: ExportFormat) -
     if losses is not None:
         _sheet(wb, "Losses", LOSS_HEADER, _loss_rows(losses, words))
         _sheet(wb, "Costs", COST_HEADER, _cost_rows(losses, words))
+    if quality is not None:
+        _sheet(wb, "Quality", QUALITY_HEADER, quality)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -65,6 +65,13 @@ def quality_pareto(runtime: Runtime, scope: str, window: Window) -> QualityParet
     return QualityPareto(scope, window, total, elements.pq, rows)
 
 
+def quality_rows(runtime: Runtime, scope: str, window: Window, locale: str) -> list[list[object]]:
+    """The Pareto as export rows: reason code, its name, units, share (0..1)."""
+    names = {r.id: r.name.get(locale) for r in runtime.plant.scrap_reasons}
+    pareto = quality_pareto(runtime, scope, window)
+    return [[r.reason, names.get(r.reason, r.reason), r.units, float(r.share)] for r in pareto.rows]
+
+
 def quality_csv(pareto: QualityPareto, names: dict[str, str]) -> str:
     """The Pareto as CSV: reason code, its name, units, share (0..1)."""
     out = io.StringIO()

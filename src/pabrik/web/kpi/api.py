@@ -15,6 +15,7 @@ from pabrik.runtime.kpi.energy_report import energy_report
 from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.reports import kpi_report
 from pabrik.runtime.kpi.views import KpiReport
+from pabrik.runtime.terminal.quality import quality_rows
 from pabrik.web.deps import FormatterDep, RuntimeDep, WindowDep
 from pabrik.web.kpi.schemas import KpiReportPublic
 
@@ -79,8 +80,9 @@ def get_kpi_xlsx(
     """A workbook with KPIs, elements, the loss Pareto and the cost of losses."""
     report = _report(runtime, scope, window, kpi, None)
     losses = loss_report(runtime.engine, scope, window)
+    quality = quality_rows(runtime, scope, window, fmt.locale)
     return Response(
-        kpiexport.to_xlsx(report, losses, fmt),
+        kpiexport.to_xlsx(report, losses, fmt, quality),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="kpi-{scope}.xlsx"'},
     )
