@@ -34,6 +34,27 @@ _NOT_DIRTY = (
     " AND d.hour_ms = r.start_ms - mod(r.start_ms, 3600000))"
 )
 _FAR = 1 << 62
+DAY_MS = 86_400_000
+_BY_DAY = (
+    "SELECT machine_id, state, reason, sum(ms) FROM ("  # noqa: S608 - constant text
+    " SELECT d.machine_id, d.state, d.reason, d.ms FROM kpi_rollup_downtime_day d"
+    " WHERE d.machine_id = ANY(%s) AND d.day_ms >= %s AND d.day_ms < %s"
+    " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty x WHERE x.machine_id = d.machine_id"
+    " AND x.hour_ms >= d.day_ms AND x.hour_ms < d.day_ms + 86400000)"
+    " UNION ALL"
+    " SELECT r.machine_id, r.state, r.reason, r.ms FROM kpi_rollup_downtime r"
+    " WHERE r.machine_id = ANY(%s)"
+    " AND ((r.start_ms >= %s AND r.start_ms < %s) OR (r.start_ms >= %s AND r.start_ms < %s))"
+    f"{_NOT_DIRTY}"
+    " UNION ALL"
+    " SELECT r.machine_id, r.state, r.reason, r.ms FROM (SELECT DISTINCT machine_id,"
+    " hour_ms - mod(hour_ms, 86400000) AS day_ms FROM kpi_rollup_dirty"
+    " WHERE machine_id = ANY(%s) AND hour_ms >= %s AND hour_ms < %s) dd"
+    " JOIN kpi_rollup_downtime r ON r.machine_id = dd.machine_id"
+    " AND r.start_ms >= dd.day_ms AND r.start_ms < dd.day_ms + 86400000"
+    f"{_NOT_DIRTY}"
+    ") u GROUP BY machine_id, state, reason"
+)
 
 
 def _hour(ms: int) -> int:
@@ -139,13 +160,22 @@ class PgRollups:
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int
     ) -> dict[tuple[str, str, str], int]:
         """Downtime ms by (machine, state, reason) over valid hours in [start, end)."""
-        with self._conn() as conn:
-            rows = conn.execute(
+        d0, d1 = -(-start_ms // DAY_MS) * DAY_MS, end_ms - end_ms % DAY_MS
+        ids = list(machine_ids)
+        if d1 <= d0:
+            query = (
                 "SELECT machine_id, state, reason, sum(ms) FROM kpi_rollup_downtime r"  # noqa: S608
                 " WHERE machine_id = ANY(%s) AND start_ms >= %s AND start_ms < %s"
-                f"{_NOT_DIRTY} GROUP BY machine_id, state, reason",
-                (list(machine_ids), start_ms, end_ms),
-            ).fetchall()
+                f"{_NOT_DIRTY} GROUP BY machine_id, state, reason"
+            )
+            params: tuple[Any, ...] = (ids, start_ms, end_ms)
+        else:
+            # Whole days from the daily sums, unless an hour of the day is dirty; the hours
+            # of the ragged ends and of days with a dirty hour from the hourly rows.
+            query = _BY_DAY
+            params = (ids, d0, d1, ids, start_ms, d0, d1, end_ms, ids, d0, d1)
+        with self._conn() as conn:
+            rows = conn.execute(query, params).fetchall()
         return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
 
 
