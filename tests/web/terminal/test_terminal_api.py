@@ -220,3 +220,18 @@ async def test_roles_and_companies_are_checked(app: FastAPI, world: World) -> No
         assert r.status_code == 404
     async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as analyst:
         assert (await analyst.get("/terminal/machines/imm-02")).status_code == 403
+
+
+async def test_instants_ingest_would_refuse_are_refused_before_any_lookup(
+    client: httpx.AsyncClient,
+) -> None:
+    last = {**_count("f-1", 0, 1), "ts": "9999-12-31T23:59:59.999+00:00"}
+    first = {**_count("f-2", 0, 1), "ts": "0001-01-01T00:00:00+00:00"}
+    assert [(r["outcome"], r["code"]) for r in await _send(client, last, first)] == [
+        ("rejected", "too_old"),
+        ("rejected", "clock_skew"),
+    ]
+    note = {"key": "f-3", "scope_id": "imm-03", "ts": last["ts"], "text": "x"}
+    assert (await client.post("/api/v1/terminal/handover", json=note)).status_code == 422
+    fix = {"machine_id": "imm-03", "ts": last["ts"], "source": "manual:x", "state": "running"}
+    assert (await client.put("/api/v1/terminal/corrections/state", json=fix)).status_code == 422

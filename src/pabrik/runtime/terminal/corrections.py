@@ -11,7 +11,7 @@ from pabrik.model.records import CountRecord, StateRecord
 from pabrik.model.states import StateClass
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.app import Runtime
-from pabrik.runtime.terminal.entries import is_manual, machine_of, manual_store
+from pabrik.runtime.terminal.entries import check_instant, is_manual, machine_of, manual_store
 from pabrik.storage.accounts import AuditLogRow
 
 _MS = timedelta(milliseconds=1)
@@ -47,6 +47,7 @@ def correctable(runtime: Runtime, machine_id: str) -> ManualRecords:
 
 
 def _check_window(runtime: Runtime, source: str, ts: datetime) -> None:
+    check_instant(runtime, ts)
     if not is_manual(source):
         raise InvalidRequestError("only manual entries are corrected", reason="not_manual")
     if ts < _window_start(runtime):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import cast
 
-from pabrik.model.errors import NotFoundError
+from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import CountRecord, Record, StateRecord
 from pabrik.model.site import Machine
 from pabrik.model.states import StateClass
@@ -82,6 +82,23 @@ def is_manual(source: str) -> bool:
 def manual_store(runtime: Runtime) -> ManualStore:
     """The store's terminal side (every backend implements ``ManualStore``)."""
     return runtime.store
+
+
+def instant_problem(runtime: Runtime, ts: datetime) -> str | None:
+    """Why an entry's instant is refused (as ingest would), or None; checked before any lookup."""
+    now, limits = runtime.now(), runtime.plant.limits
+    if ts - now > timedelta(seconds=limits.max_future_skew_s):
+        return "clock_skew"
+    if now - ts > timedelta(days=limits.max_age_days):
+        return "too_old"
+    return None
+
+
+def check_instant(runtime: Runtime, ts: datetime) -> None:
+    """Refuse an instant ingest would refuse, with InvalidRequestError."""
+    problem = instant_problem(runtime, ts)
+    if problem is not None:
+        raise InvalidRequestError(f"the instant is refused: {problem}", reason=problem)
 
 
 def machine_of(runtime: Runtime, machine_id: str) -> Machine:
@@ -176,6 +193,10 @@ def record_entries(runtime: Runtime, scope: TenantScope, entries: list[Entry]) -
     results: list[EntryResult] = []
     for entry in sorted(entries, key=lambda e: e.ts):
         machine_of(runtime, entry.machine_id)
+        problem = instant_problem(runtime, entry.ts)
+        if problem is not None:
+            results.append(EntryResult(entry.key, Outcome.REJECTED, problem))
+            continue
         made = (
             _state(runtime, scope, entry, source)
             if entry.kind is EntryKind.STATE

@@ -8,7 +8,7 @@ from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.windows import named_window
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.app import Runtime
-from pabrik.runtime.terminal.entries import manual_store
+from pabrik.runtime.terminal.entries import check_instant, manual_store
 from pabrik.storage.manual import HandoverRow
 
 MAX_NOTE = 2000
@@ -24,6 +24,7 @@ def write_handover(
     body = text.strip()
     if not body or len(body) > MAX_NOTE:
         raise InvalidRequestError("a note has 1 to 2000 characters", reason="bad_note")
+    check_instant(runtime, ts)
     shift = named_window(runtime.plant.calendar, "shift", ts)
     row = HandoverRow(
         f"{scope.actor}:{key}", scope_id, shift.start.isoformat(), body, scope.actor, ts
