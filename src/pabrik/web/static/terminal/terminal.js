@@ -184,10 +184,22 @@
     form.reset();
   }
 
+  // A double tap (a second tap on the same button within DOUBLE_TAP_MS) counts once.
+  const DOUBLE_TAP_MS = 250;
+  let lastTap = { button: null, at: 0 };
+
+  function doubleTap(button) {
+    const at = performance.now();
+    const again = lastTap.button === button && at - lastTap.at < DOUBLE_TAP_MS;
+    lastTap = { button: button, at: at };
+    return again;
+  }
+
   document.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     const section = button && button.closest("[data-machine]");
-    if (!section) return;
+    if (!section || button.type === "submit") return;
+    if (doubleTap(button)) return;
     if (button.dataset.open) {
       const panel = document.getElementById(button.dataset.open);
       section.querySelectorAll(".panel").forEach((p) => { if (p !== panel) p.hidden = true; });
