@@ -13,69 +13,82 @@ from pabrik.storage.accounts import AuditLogRow
 from pabrik.storage.alarms import AlarmStateRow, AlarmTransitionRow, TransitionFilter
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.pg import PgServer
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 Backend = SqliteStore | PostgresStore
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer
+) -> Iterator[Backend]:
+    """One migrated store per backend for the module; each test uses its own alarm keys."""
     s: Backend
+    url = None
     if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
+        s = SqliteStore(tmp_path_factory.mktemp("alarms") / "p.sqlite")
     else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=4)
+        url = pg_server.create_database()
+        s = PostgresStore(url, pool_size=4)
     s.upgrade()
     yield s
     s.close()
+    if url is not None:
+        pg_server.drop_database(url)
 
 
-def state(version: int, shown: str = "active_unack", key: str = "hot/m1") -> AlarmStateRow:
+def state(key: str, version: int, shown: str = "active_unack") -> AlarmStateRow:
     body = f'{{"v": {version}}}'
-    return AlarmStateRow(key, "hot", "m1", shown, "high", "line-1", body, version, T0)
+    return AlarmStateRow(key, "hot", key[4:], shown, "high", "line-1", body, version, T0)
 
 
-def step(version: int, event: str, s: float, *, occurrence: bool = False) -> AlarmTransitionRow:
+def step(
+    key: str, version: int, event: str, s: float, *, occurrence: bool = False
+) -> AlarmTransitionRow:
     return AlarmTransitionRow(
-        "hot/m1", version, 0, "hot", "m1", "high", "line-1", T0 + timedelta(seconds=s), event,
+        key, version, 0, "hot", key[4:], "high", "line-1", T0 + timedelta(seconds=s), event,
         "normal", "active_unack", "budi" if event == "acknowledge" else None, None, 91.5,
         occurrence,
     )  # fmt: skip
 
 
 def test_a_save_names_the_version_it_read(store: Backend) -> None:
-    assert store.save_alarm(state(1), [step(1, "activate", 0, occurrence=True)])
-    assert not store.save_alarm(state(1), [step(1, "activate", 1, occurrence=True)])
-    assert not store.save_alarm(state(3))
-    audit = AuditLogRow("pt-a", "budi", "alarm.acknowledge", "hot/m1", None, "{}", T0)
-    assert store.save_alarm(state(2, "active_ack"), [step(2, "acknowledge", 5)], [audit])
-    [row] = store.alarm_states()
+    k = "hot/m1"
+    assert store.save_alarm(state(k, 1), [step(k, 1, "activate", 0, occurrence=True)])
+    assert not store.save_alarm(state(k, 1), [step(k, 1, "activate", 1, occurrence=True)])
+    assert not store.save_alarm(state(k, 3))
+    audit = AuditLogRow("pt-a", "budi", "alarm.acknowledge", k, None, "{}", T0)
+    assert store.save_alarm(state(k, 2, "active_ack"), [step(k, 2, "acknowledge", 5)], [audit])
+    [row] = store.alarm_states([k])
     assert (row.version, row.state, row.body_json) == (2, "active_ack", '{"v": 2}')
     assert store.alarm_states(["nope"]) == []
     assert store.alarm_states([]) == []
+    assert store.save_alarms([(state("hot/m9", 1), [], []), (state(k, 2), [], [])]) == [True, False]
 
 
 def test_history_filters_newest_first(store: Backend) -> None:
-    store.save_alarm(state(1), [step(1, "activate", 0, occurrence=True)])
-    store.save_alarm(state(2), [step(2, "acknowledge", 60)])
-    everything = TransitionFilter(T0, T0 + timedelta(hours=1))
+    k = "hot/m2"
+    store.save_alarm(state(k, 1), [step(k, 1, "activate", 0, occurrence=True)])
+    store.save_alarm(state(k, 2), [step(k, 2, "acknowledge", 60)])
+    everything = TransitionFilter(T0, T0 + timedelta(hours=1), key=k)
     rows = store.alarm_transitions(everything)
     assert [r.event for r in rows] == ["acknowledge", "activate"]
     assert rows[1].occurrence
     assert rows[1].value == pytest.approx(91.5)
     assert rows[0].actor == "budi"
-    only = TransitionFilter(T0, T0 + timedelta(hours=1), machine_id="m1", event="activate")
+    only = TransitionFilter(T0, T0 + timedelta(hours=1), machine_id="m2", event="activate")
     assert [r.version for r in store.alarm_transitions(only)] == [1]
     assert store.alarm_transitions(TransitionFilter(T0, T0 + timedelta(seconds=30), key="x")) == []
     assert len(store.alarm_transitions(everything, limit=1)) == 1
 
 
 def test_two_writers_racing_for_one_condition_record_it_once(store: Backend) -> None:
-    barrier, wins = Barrier(2), []
+    k, barrier, wins = "hot/m3", Barrier(2), []
 
     def raise_alarm() -> None:
         barrier.wait()
-        wins.append(store.save_alarm(state(1), [step(1, "activate", 0, occurrence=True)]))
+        wins.append(store.save_alarm(state(k, 1), [step(k, 1, "activate", 0, occurrence=True)]))
 
     threads = [Thread(target=raise_alarm) for _ in range(2)]
     for t in threads:
@@ -83,14 +96,14 @@ def test_two_writers_racing_for_one_condition_record_it_once(store: Backend) -> 
     for t in threads:
         t.join()
     assert sorted(wins) == [False, True]
-    assert len(store.alarm_transitions(TransitionFilter(T0, T0 + timedelta(hours=1)))) == 1
+    assert len(store.alarm_transitions(TransitionFilter(T0, T0 + timedelta(hours=1), key=k))) == 1
 
 
 def test_alarm_state_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "p.sqlite"
+    path, k = tmp_path / "p.sqlite", "hot/m4"
     first = SqliteStore(path)
     first.upgrade()
-    first.save_alarm(state(1), [step(1, "activate", 0, occurrence=True)])
+    first.save_alarm(state(k, 1), [step(k, 1, "activate", 0, occurrence=True)])
     first.close()
     again = SqliteStore(path)
     again.upgrade()

@@ -6,7 +6,7 @@ concern and stores what comes back; this module decides everything else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pabrik.alarms import conditions as c
@@ -119,7 +119,14 @@ def _condition_events(
     return memory, [Activate(at, value) if active else Clear(at, value)]
 
 
-def _run(t: Tracked, memory: c.Memory, events: list[Event]) -> tuple[Tracked, list[Transition]]:
+def _run(
+    t: Tracked, memory: c.Memory, events: list[Event], at: datetime
+) -> tuple[Tracked, list[Transition]]:
+    # Most inputs change nothing the operator sees; they skip the state machine.
+    if t.status.shelf is not None:
+        events = [*events, Expire(at)]
+    if not events:
+        return (t if memory is t.memory else Tracked(t.status, memory)), []
     status, out = t.status, []
     for event in events:
         status, transition = apply(status, event)
@@ -146,10 +153,10 @@ def on_reading(
     raw = _reading_holds(definition, t, reading) if _applies(definition, view) else False
     memory, events = _condition_events(definition, t, raw, reading.at, reading.value)
     if reading.good:
-        memory = replace(memory, last_value=reading.value, last_ts=reading.at)
-    if view is not None:
+        memory = c.Memory(memory.raw, memory.raw_since, reading.value, reading.at)
+    if view is not None and (view.state in definition.suppress_in) != t.status.suppressed:
         events = _suppression(definition, t.status, view, reading.at) + events
-    return _run(t, memory, [*events, Expire(reading.at)])
+    return _run(t, memory, events, reading.at)
 
 
 def on_view(
@@ -164,4 +171,4 @@ def on_view(
             definition, t, t.memory.raw, view.at, t.memory.last_value
         )
     suppression = _suppression(definition, t.status, view, view.at)
-    return _run(t, memory, [*suppression, *events, Expire(view.at)])
+    return _run(t, memory, [*suppression, *events], view.at)

@@ -14,9 +14,10 @@ from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
 
 # Time conditions (long stops, idling, staleness) are looked at no more often than this
 # between state changes, so a week of backfill costs seconds, not minutes.
-VIEW_EVERY = timedelta(seconds=120)
+VIEW_EVERY = timedelta(seconds=300)
 
 InShift = Callable[[datetime], bool]
+WATCHED = frozenset({"stale", "long_stop", "idle_in_shift", "behind_target"})
 _PAST = timedelta(milliseconds=1)
 
 
@@ -45,6 +46,8 @@ class _Machine:
         self, points: Sequence[AlarmPoint], view: MachineView, in_shift: InShift, out: Inputs
     ) -> None:
         self.points = points
+        # Alarms on values see the machine with each reading; only time conditions need looks.
+        self.watchers = [p for p in points if p.definition.kind in WATCHED]
         self.view = view
         self.in_shift = in_shift
         self.out = out
@@ -64,9 +67,9 @@ class _Machine:
         while self.due and self.due[0] < ts:
             self.look(self.due.pop(0))
 
-    def look(self, at: datetime) -> None:
+    def look(self, at: datetime, *, everyone: bool = False) -> None:
         self.view = replace(self.view, at=at, in_shift=self.in_shift(at))
-        for p in self.points:
+        for p in self.points if everyone else self.watchers:
             self.out[p.key].append(Step(self.view))
         self.last_look = at
 
@@ -76,7 +79,7 @@ class _Machine:
         changed = r.state != self.view.state
         since = r.ts if changed or self.view.state_since is None else self.view.state_since
         self.view = replace(self.view, state=r.state, state_since=since, product=r.product_id)
-        self.look(r.ts)
+        self.look(r.ts, everyone=True)
         if changed:
             self.due = [since + t for t in self.thresholds]
 
