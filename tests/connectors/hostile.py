@@ -7,13 +7,16 @@ input left dead letters with known reason codes and that the good one was stored
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from hypothesis import strategies as st
+from typing import TypeVar
 
 from pabrik.model.records import DeadLetter
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
+
+T = TypeVar("T")
 
 # Every reason code decoding and validation give (model/validation.py and the connectors).
 KNOWN_REASONS = frozenset(
@@ -46,28 +49,17 @@ KNOWN_REASONS = frozenset(
 )
 
 
-def _deep(depth: int) -> list[object]:
+def deep_list(depth: int) -> list[object]:
+    """A list nested ``depth`` deep: repr, str and json give up on it."""
     nested: list[object] = []
     for _ in range(depth):
         nested = [nested]
     return nested
 
 
-# Built once, and drawn through ``map`` so Hypothesis never tries to print them.
-_DEEP = {d: _deep(d) for d in (100, 1001, 100_000)}
-_HUGE = {"text": "x" * 200_000, "bytes": b"\xff" * 100_000, "int": 10**5000, "-int": -(10**5000)}
-
-
-def _deep_of(depth: int) -> list[object]:
-    return _DEEP[depth]
-
-
-def _huge_of(name: str) -> object:
-    return _HUGE[name]
-
-
-deep = st.sampled_from(sorted(_DEEP)).map(_deep_of)
-huge = st.sampled_from(sorted(_HUGE)).map(_huge_of)
+# Built once: costly to make per case, and never handed to Hypothesis, which would print them.
+DEEP = [deep_list(d) for d in (100, 1001, 100_000)]
+HUGE: list[object] = ["x" * 200_000, b"\xff" * 100_000, 10**5000, -(10**5000)]
 ABSURD_FLOATS = [
     float("nan"),
     float("inf"),
@@ -78,15 +70,50 @@ ABSURD_FLOATS = [
     5e-324,
     -0.0,
 ]
-hostile_text = st.text(max_size=20) | st.sampled_from(
-    ["\ud800", "NaN", "1e999", "\x00", "٣", "²", "\u202eRUN", "running"]
-)
-hostile_numbers = st.one_of(
-    st.integers(-(2**70), 2**70),
-    st.sampled_from([2**53 + 1, 2**63 - 1, -(2**63), 2**64]),
-    st.floats(),
-    st.sampled_from(ABSURD_FLOATS),
-)
+ABSURD_INTS = [2**53 + 1, 2**63 - 1, -(2**63), 2**64, -(2**70)]
+ODD_TEXTS = ["\ud800", "NaN", "1e999", "\x00", "٣", "²", "\u202eRUN", "running", ""]
+
+
+class Choices:
+    """Reads choices from one draw of Hypothesis bytes, zeros once they run out.
+
+    One ``st.binary`` draw per case costs a fraction of a tree of strategies, which would
+    dominate a 10,000-case suite; Hypothesis still shrinks the bytes, so a failure is small.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def take(self, n: int) -> bytes:
+        part = self.data[self.at : self.at + n].ljust(n, b"\0")
+        self.at += n
+        return part
+
+    def byte(self) -> int:
+        return self.take(1)[0]
+
+    def pick(self, items: Sequence[T]) -> T:
+        return items[self.byte() % len(items)]
+
+    def double(self) -> float:
+        """Any 64-bit float: NaN, infinities, subnormals and all."""
+        value: float = struct.unpack("<d", self.take(8))[0]
+        return value
+
+    def integer(self) -> int:
+        return int.from_bytes(self.take(self.byte() % 12), signed=True)
+
+    def text(self) -> str:
+        return self.take(self.byte() % 12).decode("utf-8", "replace")
+
+    def number(self) -> object:
+        """A hostile number: absurd floats and ints, any double, any int up to 96 bits."""
+        how = self.byte() % 4
+        if how == 0:
+            return self.pick(ABSURD_FLOATS)
+        if how == 1:
+            return self.pick(ABSURD_INTS)
+        return self.double() if how == 2 else self.integer()
 
 
 @dataclass(slots=True)

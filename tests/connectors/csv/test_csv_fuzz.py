@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from pabrik.model.site import Plant
 from pabrik.runtime.ingest.csvimport import CsvOptions, import_csv
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.hostile import Ledger
+from tests.connectors.hostile import Choices, Ledger
 
 HEADER = b"ts,machine,signal,value,quality\n"
 OPTIONS = CsvOptions(kind="samples")
@@ -82,22 +81,8 @@ RAW = [
 ]
 
 
-class _Bytes:
-    """Reads choices from Hypothesis's bytes (zeros once they run out), so it shrinks well."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-
-    def take(self, n: int = 1) -> bytes:
-        part = self.data[self.at : self.at + n].ljust(n, b"\0")
-        self.at += n
-        return part
-
-    def byte(self) -> int:
-        return self.take()[0]
-
-    def pick(self, items: list[str]) -> str:
-        return items[self.byte() % len(items)]
+class _Rows(Choices):
+    """Hostile CSV lines read from Hypothesis bytes."""
 
     def time(self) -> str:
         if self.byte() % 3 == 0:
@@ -105,15 +90,13 @@ class _Bytes:
         seconds = int.from_bytes(self.take(4), signed=True)  # up to 68 years either way
         return (_NOW + timedelta(seconds=seconds)).isoformat()
 
-    def number(self) -> str:
+    def numeral(self) -> str:
         how = self.byte() % 4
         if how == 0:
             return self.pick(NUMBERS)
         if how == 1:
-            return repr(struct.unpack("<d", self.take(8))[0])  # any double: NaN, inf, subnormal
-        if how == 2:
-            return str(int.from_bytes(self.take(self.byte() % 12), signed=True))
-        return self.take(self.byte() % 10).decode("utf-8", "replace")
+            return repr(self.double())
+        return str(self.integer()) if how == 2 else self.text()
 
     def row(self) -> bytes:
         how = self.byte() % 5
@@ -121,7 +104,7 @@ class _Bytes:
             return _one_line(self.take(self.byte() % 40))
         if how == 1:
             return _one_line(RAW[self.byte() % len(RAW)])
-        cells = [self.time(), self.pick(MACHINES), self.pick(SIGNALS), self.number()]
+        cells = [self.time(), self.pick(MACHINES), self.pick(SIGNALS), self.numeral()]
         cells += [self.pick(QUALITIES)]
         cut = self.byte() % 16  # now and then too few cells, or one too many
         if cut < 4:
@@ -133,7 +116,7 @@ class _Bytes:
 
 def hostile_rows(data: bytes) -> list[bytes]:
     """One to three hostile CSV lines read from ``data``."""
-    source = _Bytes(data)
+    source = _Rows(data)
     return [source.row() for _ in range(1 + source.byte() % 3)]
 
 

@@ -30,12 +30,12 @@ from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.hostile import (
     ABSURD_FLOATS,
+    DEEP,
+    HUGE,
     KNOWN_REASONS,
+    ODD_TEXTS,
+    Choices,
     Ledger,
-    deep,
-    hostile_numbers,
-    hostile_text,
-    huge,
 )
 from tests.connectors.opcua.server import PLANT, node, opcua_server, until
 
@@ -63,62 +63,79 @@ def config(url: str = "opc.tcp://127.0.0.1:4840/", **extra: Any) -> OpcuaConfig:
     return OpcuaConfig.model_validate({"id": "ua", "endpoint": url, "signals": SIGNALS, **extra})
 
 
-def _seconds_from_now(seconds: int) -> datetime:
-    return _NOW + timedelta(seconds=seconds)
-
-
-values = st.one_of(
-    st.none(),
-    st.booleans(),
-    hostile_numbers,
-    hostile_text,
-    st.binary(max_size=20),
-    deep,
-    huge,
-    st.dictionaries(st.text(max_size=4), st.integers(), max_size=3),
-    st.lists(st.floats(), max_size=3),
-    st.integers(-(10**9), 10**9).map(_seconds_from_now),
-    st.sampled_from(
-        [
-            ua.LocalizedText("jalan", "id"),
-            ua.QualifiedName("x", 2),
-            ua.NodeId(1, 2),
-            ua.StatusCode(ua.StatusCodes.BadTypeMismatch),
-            ua.Variant(1.0, ua.VariantType.Double),
-            uuid.UUID(int=0),
-            complex(1, 2),
-        ]
-    ),
-)
-statuses = st.sampled_from(
-    [0, ua.StatusCodes.Uncertain, ua.StatusCodes.BadNoCommunication, ua.StatusCodes.BadTimeout]
-) | st.integers(0, 2**32 - 1)
+UA_VALUES: list[object] = [
+    ua.LocalizedText("jalan", "id"),
+    ua.QualifiedName("x", 2),
+    ua.NodeId(1, 2),
+    ua.StatusCode(ua.StatusCodes.BadTypeMismatch),
+    ua.Variant(1.0, ua.VariantType.Double),
+    uuid.UUID(int=0),
+    complex(1, 2),
+]
+STATUSES = [
+    0,
+    ua.StatusCodes.Uncertain,
+    ua.StatusCodes.BadNoCommunication,
+    ua.StatusCodes.BadTimeout,
+]
 # What a server may stamp (asyncua decodes DateTime as UTC between 1601 and 9999): nothing,
 # 1601, the end of 9999, skewed, ancient; and, defensively, naive times and not times.
-stamps = st.sampled_from(
-    [
-        None,
-        _NOW.replace(tzinfo=None),
-        datetime(1601, 1, 1, tzinfo=UTC),
-        datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
-        datetime.max.replace(tzinfo=UTC),
-        datetime.min.replace(tzinfo=UTC),
-        _NOW + timedelta(minutes=6),
-        _NOW + timedelta(days=400),
-        _NOW - timedelta(days=3661),
-        _NOW.astimezone(timezone(timedelta(hours=14))),
-        0,
-        "2025-01-01T00:00:00Z",
-    ]
-) | st.integers(-(10**9), 10**9).map(_seconds_from_now)
-changes = st.builds(
-    lambda n, v, s, src, srv: Change(n, v, s, pick_timestamp(src, srv, _NOW - timedelta(days=2))),
-    st.sampled_from([s["node"] for s in SIGNALS] + UNKNOWN_NODES),
-    values,
-    statuses,
-    stamps,
-    stamps,
-)
+STAMPS: list[object] = [
+    None,
+    _NOW.replace(tzinfo=None),
+    datetime(1601, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+    datetime.max.replace(tzinfo=UTC),
+    datetime.min.replace(tzinfo=UTC),
+    _NOW + timedelta(minutes=6),
+    _NOW + timedelta(days=400),
+    _NOW - timedelta(days=3661),
+    _NOW.astimezone(timezone(timedelta(hours=14))),
+    0,
+    "2025-01-01T00:00:00Z",
+]
+NODES = [s["node"] for s in SIGNALS] + UNKNOWN_NODES
+
+
+def _value(c: Choices) -> object:
+    """Whatever asyncua could hand over as a value, and worse."""
+    how = c.byte() % 11
+    if how < 3:
+        return c.number()
+    if how == 3:
+        return c.pick([None, True, False])
+    if how == 4:
+        return c.pick(ODD_TEXTS) if c.byte() % 2 else c.text()
+    if how == 5:
+        return c.take(c.byte() % 20)
+    if how == 6:
+        return c.pick([*DEEP, *HUGE])
+    if how == 7:
+        return {c.text(): c.integer() for _ in range(c.byte() % 3)}
+    if how == 8:
+        return [c.double() for _ in range(c.byte() % 3)]
+    if how == 9:
+        return _NOW + timedelta(seconds=int.from_bytes(c.take(4), signed=True))
+    return c.pick(UA_VALUES)
+
+
+def _stamp(c: Choices) -> object:
+    if c.byte() % 3:
+        return c.pick(STAMPS)
+    return _NOW + timedelta(seconds=int.from_bytes(c.take(4), signed=True))
+
+
+def hostile_change(data: bytes) -> Change:
+    """One change of a node, read from ``data``."""
+    c = Choices(data)
+    node, value = c.pick(NODES), _value(c)
+    status = c.pick(STATUSES) if c.byte() % 2 else int.from_bytes(c.take(4))
+    ts = pick_timestamp(_stamp(c), _stamp(c), _NOW - timedelta(days=2))
+    return Change(node, value, status, ts)
+
+
+# One draw of bytes per case: Hypothesis's cost per draw would dominate a tree of strategies.
+changes = st.binary(min_size=4, max_size=40).map(hostile_change)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pabrik.model.site import Plant
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.ingest.simulation import SimulationRunner
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.hostile import Ledger
+from tests.connectors.hostile import Choices, Ledger, deep_list
 
 ANCHOR = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=9)
 FIELDS = [
@@ -46,13 +46,6 @@ FIELDS = [
     "manual_lines",
     "ghost",
 ]
-
-
-def _deep(depth: int) -> list[Any]:
-    nested: list[Any] = []
-    for _ in range(depth):
-        nested = [nested]
-    return nested
 
 
 SCALARS: list[Any] = [
@@ -83,7 +76,7 @@ SCALARS: list[Any] = [
     {},
     [1, 2],
     {"a": 1},
-    _deep(1001),
+    deep_list(1001),
     3600,
     3601,
     10,
@@ -101,19 +94,8 @@ DAYS: list[Any] = [["mon"], ["funday"], [], None, [7], ["MON"], ["sun", "sat"]]
 LINES: list[Any] = [["line-1"], ["ghost"], [], "line-1", [None], ["line-1", "line-1"]]
 
 
-class _Bytes:
-    """Reads choices from Hypothesis's bytes (zeros once they run out), so it shrinks well."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-
-    def byte(self) -> int:
-        value = self.data[self.at] if self.at < len(self.data) else 0
-        self.at += 1
-        return value
-
-    def pick(self, items: list[Any]) -> Any:
-        return items[self.byte() % len(items)]
+class _Settings(Choices):
+    """Hostile simulator settings read from Hypothesis bytes."""
 
     def value(self, name: str) -> Any:
         if self.byte() % 4:  # mostly a hostile scalar; else a shape of the field's own kind
@@ -129,7 +111,7 @@ class _Bytes:
 
 def hostile_config(data: bytes) -> tuple[dict[str, Any], bool]:
     """A config with one to four hostile settings, and whether to simulate it if valid."""
-    source = _Bytes(data)
+    source = _Settings(data)
     config: dict[str, Any] = {"seed": 7}
     for _ in range(1 + source.byte() % 4):
         name = source.pick(FIELDS)
