@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pabrik.model.records import to_epoch_ms
+from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
 from pabrik.storage.sqlite.store import SqliteStore
@@ -75,8 +75,6 @@ def test_daily_sums_equal_the_valid_hours(store: SqliteStore | PostgresStore) ->
     store.save_rollups(again, [], {"m1": 0})
     hours.update({(r.machine_id, r.start_ms): r for r in again})
     # A late write makes m2's hours around 50 dirty.
-    from pabrik.model.records import SampleRecord, from_epoch_ms
-
     store.write([SampleRecord("sim", "m2", "t", from_epoch_ms(H0 + 50 * HOUR_MS + 5), 1.0)])
     dirty = set(store.dirty_hours(None, 0, 1 << 62))
     assert dirty
