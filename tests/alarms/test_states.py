@@ -153,7 +153,7 @@ def _build(raw: list[tuple[int, str, int]]) -> list[Event]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_events(), st.booleans())
 def test_transitions_chain_and_match_the_status(events: list[Event], latching: bool) -> None:
     status = AlarmStatus(latching=latching)
@@ -171,7 +171,7 @@ def test_transitions_chain_and_match_the_status(events: list[Event], latching: b
     assert status.state is seen
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_events())
 def test_hidden_alarms_never_count_and_acks_never_change_the_process(events: list[Event]) -> None:
     status = AlarmStatus()
@@ -186,7 +186,7 @@ def test_hidden_alarms_never_count_and_acks_never_change_the_process(events: lis
             assert isinstance(e, Activate)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_events(), st.integers(0, 10**6))
 def test_every_shelf_expires(events: list[Event], later: int) -> None:
     status = AlarmStatus()
@@ -198,7 +198,7 @@ def test_every_shelf_expires(events: list[Event], later: int) -> None:
     assert status.state is not AlarmState.SHELVED
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_events())
 def test_normal_means_quiet_and_unhidden(events: list[Event]) -> None:
     status = AlarmStatus(latching=True)
