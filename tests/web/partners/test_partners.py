@@ -85,14 +85,17 @@ async def test_the_roadmap_shows_who_can_help_near_the_company(
         roadmap = await c.get(f"/assess/{own}/roadmap")
         panel = await c.get(f"/partners/help/{own}", headers={"HX-Request": "true"})
         page = await c.get(f"/partners/help/{own}")
+        tight = await c.get(f"/partners/help/{own}", params={"budget": "Rp1"})
         foreign = await c.get(f"/partners/help/{other}")
-    assert f'hx-get="/partners/help/{own}"' in roadmap.text
+    assert f'hx-get="/partners/help/{own}' in roadmap.text
     assert panel.status_code == 200
     assert "<html" not in panel.text
     assert "contoh / sample" in panel.text
     assert "/contact?topic=" in panel.text
     assert "<html" in page.text
     assert foreign.status_code == 404
+    rows = '<tr><th scope="row">'
+    assert tight.text.count(rows) < page.text.count(rows)  # the plan within the page's budget
 
 
 async def test_a_contact_request_is_sent_only_with_consent_and_is_audited(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from pabrik.model.errors import InvalidRequestError
+from pabrik.present.assess.amounts import parse_rupiah
 from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.partners.entries import Entry
 from pabrik.runtime.partners.match import CompanyFacts
@@ -53,6 +56,19 @@ def directory(
     return renderer.render(request, "partners/directory.html", fmt, context)
 
 
+def _plan(budget: str, start: str) -> tuple[int | None, date | None]:
+    """The roadmap page's budget and start; one the page refused plans without it."""
+    try:
+        amount = parse_rupiah(budget) if budget else None
+    except InvalidRequestError:
+        amount = None
+    try:
+        first_day = date.fromisoformat(start[:10]) if start else None
+    except ValueError:
+        first_day = None
+    return amount, first_day
+
+
 @router.get("/partners/help/{assessment_id}")
 def help_panel(
     request: Request,
@@ -61,9 +77,12 @@ def help_panel(
     partners: PartnersDep,
     renderer: RendererDep,
     fmt: FormatterDep,
+    budget: Text = "",
+    start: Text = "",
 ) -> HTMLResponse:
-    """Who can help with each roadmap step and each skills gap, near the company."""
-    roadmap = svc.roadmap(assessment_id)
+    """Who can help with each step of the roadmap as planned, and each skills gap, nearby."""
+    amount, first_day = _plan(budget, start)
+    roadmap = svc.roadmap(assessment_id, budget=amount, start=first_day)
     found = partners.company(svc.tenant_id)
     company = CompanyFacts(found.province, found.division, roadmap.size.value)
     loc, pool = fmt.locale, partners.entries()  # read once for every step and need
