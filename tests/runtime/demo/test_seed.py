@@ -41,6 +41,7 @@ def test_the_demo_company_has_a_verified_sample_assessment_with_a_roadmap(
     roadmap = svc.roadmap(row.id)
     assert roadmap.steps
     assert svc.training(roadmap)
+    assert all(LABEL in a.note for a in svc.answers(row.id).values())  # and so do its exports
 
 
 def test_every_programme_chart_shows_something_and_says_it_is_a_sample(

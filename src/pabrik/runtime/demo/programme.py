@@ -66,7 +66,7 @@ def _assess(base: Assessments, tenant: TenantRow, n: int, year: int, this_year: 
     row = svc.create("indi40", title=f"Asesmen {year} ({LABEL})")
     model = svc.model_of(row)
     level = 0.6 + (n % 7) * 0.35 + (year - (this_year - 3)) * 0.3
-    svc.save_answers(row.id, answers_at(model, level, seed=n * 10000 + year))
+    svc.save_answers(row.id, answers_at(model, level, seed=n * 10000 + year, note=LABEL))
     svc.submit(row.id)
     if (n + year) % 3 == 0:
         svc.start_verification(row.id, actor=ASSESSOR)

@@ -52,7 +52,7 @@ def add_demo_assessment(svc: Assessments) -> str | None:
         return None
     row = svc.create("indi40", title=TITLE)
     model = svc.model_of(row)
-    svc.save_answers(row.id, answers_at(model, 2.4, seed=17, fields=FIELD_LEVELS))
+    svc.save_answers(row.id, answers_at(model, 2.4, seed=17, fields=FIELD_LEVELS, note=LABEL))
     svc.submit(row.id)
     svc.start_verification(row.id, actor=ASSESSOR)
     svc.add_visit_note(row.id, f"Kunjungan verifikasi {LABEL}: data mesin dicek.", ASSESSOR)
