@@ -84,6 +84,12 @@ async def test_the_report_and_its_csv(client: httpx.AsyncClient) -> None:
     assert any(line.startswith("1,") and "/" in line for line in lines)
 
 
+async def test_the_report_as_pdf(client: httpx.AsyncClient) -> None:
+    r = await client.get("/alarms/report.pdf")
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+
+
 async def test_strangers_see_no_alarms(anon: httpx.AsyncClient) -> None:
     r = await anon.get("/api/v1/alarms")
     assert r.status_code in {401, 403}

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from pabrik.alarms.definitions import Priority
 from pabrik.alarms.states import NEEDS_ATTENTION, Acknowledge, Shelve, Unshelve
 from pabrik.present.alarms.report import performance_csv
+from pabrik.present.pdf import html_to_pdf
 from pabrik.runtime.alarms import queries
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep, parse_instant
@@ -150,6 +151,23 @@ def report_page(
         "page": "alarms",
     }
     return renderer.render(request, "alarms/report.html", fmt, context)
+
+
+@pages.get("/alarms/report.pdf", response_class=Response)
+def report_pdf(
+    request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
+) -> Response:
+    """The same report as a PDF (WeasyPrint, nothing fetched from outside)."""
+    q = request.query_params
+    begin, finish = _period(runtime, q.get("from"), q.get("to"), timedelta(days=1))
+    context = {
+        "report": queries.report(runtime.alarms, begin, finish),
+        "priorities": list(Priority),
+    }
+    page = renderer.render(request, "alarms/report_print.html", fmt, context)
+    pdf = html_to_pdf(bytes(page.body).decode("utf-8"))
+    headers = {"Content-Disposition": 'inline; filename="alarm-performance.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @pages.get("/alarms/report.csv")
