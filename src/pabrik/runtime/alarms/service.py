@@ -100,12 +100,14 @@ class AlarmService:
         """Evaluate a committed batch; return how many transitions were recorded."""
         if not self.catalogue.points or not records:
             return 0
-        machines = {r.machine_id for r in records} & set(self.catalogue.by_machine)
-        if not machines:
+        # One pass: a batch of sample rows becomes records only here, and only once.
+        watched = self.catalogue.by_machine
+        mine = [r for r in records if r.machine_id in watched]
+        if not mine:
             return 0
-        first = min(r.ts for r in records if r.machine_id in machines)
-        views = {m: self._view(m, first, before=True) for m in machines}
-        inputs = batch_inputs(self.catalogue, records, views, self.in_shift)
+        first = min(r.ts for r in mine)
+        views = {m: self._view(m, first, before=True) for m in {r.machine_id for r in mine}}
+        inputs = batch_inputs(self.catalogue, mine, views, self.in_shift)
         return self._commit_inputs(inputs)
 
     def observe_scores(self, scores: Sequence[Score]) -> int:
