@@ -1,8 +1,8 @@
 """Fuzz Modbus ingest: after any hostile poll, the next good poll's values are stored.
 
-10,000 hostile answers (any words, short answers, skewed clocks) go through the read
-interpretation and the real ingest pipeline into SQLite; a smaller run polls a real
-pymodbus server whose registers hold hostile words.
+10,000 hostile answers (any words, short answers, skewed clocks) go through the poller's
+decoding (fastpath.py, then read_request) and the real ingest pipeline into SQLite; a
+smaller run polls a real pymodbus server whose registers hold hostile words.
 """
 
 from __future__ import annotations
@@ -22,13 +22,9 @@ from hypothesis import strategies as st
 
 from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.modbus.connector import ModbusConnector
-from pabrik.connectors.modbus.mapping import (
-    Context,
-    PointTracker,
-    encode,
-    plan_device,
-    read_request,
-)
+from pabrik.connectors.modbus.fastpath import compile_read, decode_read
+from pabrik.connectors.modbus.mapping import Context, PointTracker, encode, plan_device
+from pabrik.model.batch import RecordBatch, SampleRow
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.runtime.ingest.pipeline import Ingestor
@@ -140,7 +136,8 @@ def test_after_any_hostile_poll_the_next_good_poll_is_stored(
 ) -> None:
     cfg, sink, ledger = world
     dev = cfg.devices[0]
-    [request] = plan_device(dev)
+    # As the poller decodes: plain samples by one struct into rows, the rest by read_request.
+    [compiled] = [compile_read(r, dev.points) for r in plan_device(dev)]
     plant = Plant.model_validate(PLANT)
     states = {m.id: dict(m.state_map) for m in plant.machines()}
     tracker = PointTracker()
@@ -157,13 +154,15 @@ def test_after_any_hostile_poll_the_next_good_poll_is_stored(
         n = next(_seq)
         hostile_at = BASE + timedelta(milliseconds=2 * n, seconds=offset_s)
         ledger.mark()
-        out = read_request(request, dev.points, answer, Context("plc", hostile_at, states), tracker)
+        rows: list[SampleRow] = []
+        hostile_ctx = Context("plc", hostile_at, states)
+        out = decode_read(compiled, dev.points, answer, hostile_ctx, tracker, rows)
         good_at = BASE + timedelta(milliseconds=2 * n + 1)
-        good = read_request(
-            request, dev.points, good_words(float(n)), Context("plc", good_at, states), tracker
-        )
+        good_ctx = Context("plc", good_at, states)
+        good = decode_read(compiled, dev.points, good_words(float(n)), good_ctx, tracker, rows)
         # One commit for both polls, as after a failed commit: a poison record would sink both.
-        sink.submit(out.records + good.records, out.rejections + good.rejections)
+        records = out.records + good.records
+        sink.submit(RecordBatch(records, rows), out.rejections + good.rejections)
         ledger.letters()
         end = good_at + timedelta(milliseconds=1)
         stored = ledger.store.samples("press-1", "pressure", good_at, end)
