@@ -72,6 +72,20 @@ async def test_acknowledge_and_shelve_are_recorded_with_who_and_why(
     assert unknown.status_code == 404
 
 
+async def test_maintenance_takes_an_alarm_out_of_service_and_back(
+    client: httpx.AsyncClient,
+) -> None:
+    key = "getaran-tinggi/imm-02"
+    form = {"key": key, "action": "remove", "note": "kalibrasi sensor"}
+    assert (await client.post("/alarms/service", data=form)).status_code == 303
+    every = (await client.get("/api/v1/alarms", params={"all": "true"})).json()
+    assert next(a for a in every if a["key"] == key)["state"] == "out_of_service"
+    back = {"key": key, "action": "restore"}
+    assert (await client.post("/alarms/service", data=back)).status_code == 303
+    events = (await client.get("/api/v1/alarms/history", params={"machine": "imm-02"})).json()
+    assert [e["event"] for e in events if e["key"] == key][:2] == ["restore", "remove"]
+
+
 async def test_the_report_and_its_csv(client: httpx.AsyncClient) -> None:
     page = await client.get("/alarms/report")
     assert page.status_code == 200

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from pabrik.alarms.definitions import Priority
-from pabrik.alarms.states import NEEDS_ATTENTION, Acknowledge, Shelve, Unshelve
+from pabrik.alarms.states import (
+    NEEDS_ATTENTION,
+    Acknowledge,
+    Event,
+    RemoveFromService,
+    ReturnToService,
+    Shelve,
+    Unshelve,
+)
 from pabrik.present.alarms.report import performance_csv
 from pabrik.present.pdf import html_to_pdf
 from pabrik.runtime.alarms import queries
@@ -106,6 +114,26 @@ def shelve(
 def unshelve(request: Request, runtime: RuntimeDep, scope: ScopeDep, key: Key) -> Response:
     """Take one alarm off the shelf early."""
     event = Unshelve(runtime.now(), scope.actor)
+    runtime.alarms.act(key, event, scope.actor)
+    return _back(request)
+
+
+@pages.post("/alarms/service")
+def service(
+    request: Request,
+    runtime: RuntimeDep,
+    scope: ScopeDep,
+    key: Key,
+    action: Annotated[Literal["remove", "restore"], Form()],
+    note: Comment = "",
+) -> Response:
+    """Take one alarm out of service for maintenance, or put it back."""
+    now = runtime.now()
+    event: Event = (
+        RemoveFromService(now, scope.actor, note.strip() or "-")
+        if action == "remove"
+        else ReturnToService(now, scope.actor)
+    )
     runtime.alarms.act(key, event, scope.actor)
     return _back(request)
 
