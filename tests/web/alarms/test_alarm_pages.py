@@ -96,6 +96,8 @@ async def test_the_report_and_its_csv(client: httpx.AsyncClient) -> None:
     assert lines[0].startswith("Angka,Nilai")
     assert "Urutan,Alarm,Jumlah,Masalah" in lines
     assert any(line.startswith("1,") and "/" in line for line in lines)
+    for lang in ("en", "ko"):
+        assert (await client.get("/alarms/report", params={"lang": lang})).status_code == 200
 
 
 async def test_the_report_as_pdf(client: httpx.AsyncClient) -> None:
