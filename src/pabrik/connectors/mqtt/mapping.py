@@ -73,11 +73,11 @@ class JsonDecoder:
         quality = data.get("quality", "good")
         if ts_ms is None or type(quality) is not str or quality not in _QUALITIES:
             return False
-        machine_id, source = route.machine_id, self.source
-        rows = _fast_values(data, self.router.signals_of(machine_id))
+        rows = _fast_rows(data, self.router.signals_of(route.machine_id), route.machine_id)
         if not rows:
             return False
-        out.extend((machine_id, signal, ts_ms, source, value, quality) for signal, value in rows)
+        source = self.source
+        out.extend([(m, signal, ts_ms, source, value, quality) for m, signal, value in rows])
         return True
 
     def _native(self, route: Route, payload: bytes) -> list[Record] | Rejection:
@@ -188,9 +188,11 @@ def _one(decoded: Record | Rejection) -> list[Record] | Rejection:
     return decoded if isinstance(decoded, Rejection) else [decoded]
 
 
-def _fast_values(data: dict[str, Any], known: frozenset[str]) -> list[tuple[str, float]] | None:
-    """(signal, value) of a message whose values are all finite numbers of known signals."""
-    values: list[tuple[str, float]] = []
+def _fast_rows(
+    data: dict[str, Any], known: frozenset[str], machine_id: str
+) -> list[tuple[str, str, float]] | None:
+    """(machine, signal, value) of a message whose values are finite numbers of known signals."""
+    values: list[tuple[str, str, float]] = []
     for signal, raw in data.items():
         if signal in RESERVED_KEYS:
             continue
@@ -203,7 +205,7 @@ def _fast_values(data: dict[str, Any], known: frozenset[str]) -> list[tuple[str,
             return None
         if signal not in known or not math.isfinite(value):
             return None
-        values.append((signal, value))
+        values.append((machine_id, signal, value))
     return values
 
 
