@@ -8,7 +8,7 @@ RESULTS: list[str] = []
 def ratio(label: str, ours: float, baseline: float, target: float) -> bool:
     """Print ``ours / baseline`` against a minimum ratio; remember it for the summary."""
     value = ours / baseline if baseline else 0.0
-    return _note(f"{label}: ratio {value:.2f} (target >= {target:.2f})", value >= target)
+    return _note(f"{label}: ratio {value:.3f} (target >= {target:.2f})", value >= target)
 
 
 def limit(label: str, value_ms: float, limit_ms: float) -> bool:
