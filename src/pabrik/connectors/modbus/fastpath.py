@@ -13,6 +13,7 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from pabrik.connectors.modbus.config import BIT_TABLES, ModbusPoint
 from pabrik.connectors.modbus.mapping import (
@@ -54,6 +55,11 @@ class FastRead:
     layout: struct.Struct | None
     fast: tuple[FastPoint, ...]
     slow: ReadRequest | None
+    # Column views of ``fast`` for the all-plain case (no scaling), one C loop per column.
+    plain: bool = False
+    indices: tuple[int, ...] = ()
+    machines: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
 
 
 def _fast(point: ModbusPoint) -> bool:
@@ -90,6 +96,10 @@ def compile_read(request: ReadRequest, points: Sequence[ModbusPoint]) -> FastRea
         struct.Struct("".join(fmt)) if chosen else None,
         fast,
         ReadRequest(request.table, request.address, request.count, rest) if rest else None,
+        plain=all(p.scale == 1.0 and p.offset == 0.0 for p in fast),
+        indices=tuple(p.index for p in fast),
+        machines=tuple(p.machine for p in fast),
+        signals=tuple(p.signal for p in fast),
     )
 
 
@@ -111,6 +121,23 @@ def decode_read(
         return read_request(request, points, words, ctx, tracker)
     values = read.layout.unpack_from(data)
     ts_ms, source = to_epoch_ms(ctx.ts), ctx.source
+    if read.plain and not tracker.bad:
+        numbers = list(map(float, values))
+        if all(map(math.isfinite, numbers)):
+            # What the loop below does point by point, a column at a time.
+            tracker.last_values.update(zip(read.indices, numbers, strict=True))
+            rows.extend(
+                zip(
+                    read.machines,
+                    read.signals,
+                    repeat(ts_ms),
+                    repeat(source),
+                    numbers,
+                    repeat("good"),
+                    strict=False,
+                )
+            )
+            return _rest(read, (), points, words, ctx, tracker)
     found: list[SampleRow] = []
     odd: list[int] = []
     bad, last = tracker.bad, tracker.last_values
@@ -126,11 +153,24 @@ def decode_read(
         last[point.index] = number
         found.append((point.machine, point.signal, ts_ms, source, number, "good"))
     rows.extend(found)
+    return _rest(read, odd, points, words, ctx, tracker)
+
+
+def _rest(
+    read: FastRead,
+    odd: Sequence[int],
+    points: Sequence[ModbusPoint],
+    words: Sequence[int],
+    ctx: Context,
+    tracker: PointTracker,
+) -> Interpretation:
+    """What ``read_request`` makes of the points left to it and of the odd values."""
     again = set(odd)
     if read.slow is not None:
         again.update(read.slow.points)
     if not again:
         return Interpretation()
+    request = read.request
     kept = tuple(i for i in request.points if i in again)
     slow = ReadRequest(request.table, request.address, request.count, kept)
     return read_request(slow, points, words, ctx, tracker)
