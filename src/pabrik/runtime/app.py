@@ -22,10 +22,10 @@ from pabrik.runtime.ingest.replay import Replayer, ReplayReport
 from pabrik.runtime.ingest.simulation import Progress, SimulationRunner
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.measure import window_of
+from pabrik.runtime.kpi.reuse import Reuse
 from pabrik.runtime.kpi.summary import scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant import queries as kpiqueries
-from pabrik.runtime.plant.reuse import Reuse
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.plant.views import DeadLetterView, MachineDetail, PlantOverview
 from pabrik.runtime.settings import Settings
@@ -46,7 +46,9 @@ class Runtime:
         self.gate = StoreGate(store, settings.database_label())
         self._gate_task: asyncio.Task[None] | None = None
         self.ingestor = Ingestor(store, self.plant, clock=clock)
-        self.engine = KpiEngine(self.plant, store, clock)
+        self.engine = KpiEngine(
+            self.plant, store, clock, reuse_s=settings.view_cache_s, version=self._writes
+        )
         self.alarms = build_alarms(site, self.plant, store, clock, self.engine)
         self.ingestor.after_commit = AlarmHook(self.alarms)
         self._alarm_stop = asyncio.Event()
@@ -144,10 +146,14 @@ class Runtime:
         """The plant overview at ``now``; without ``now``, a recent one may be reused."""
         if now is not None:
             return kpiqueries.overview(self.engine, now)
-        m = self.ingestor.metrics
         return self._overview.get(
-            self.now(), m.batches + m.rejected, lambda at: kpiqueries.overview(self.engine, at)
+            "overview", self.now(), self._writes(), lambda at: kpiqueries.overview(self.engine, at)
         )
+
+    def _writes(self) -> int:
+        """Batches and rejections this process has written, for reuse of recent views."""
+        m = self.ingestor.metrics
+        return m.batches + m.rejected
 
     def machine_detail(
         self, machine_id: str, window: str = "shift", now: datetime | None = None

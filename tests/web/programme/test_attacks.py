@@ -128,12 +128,18 @@ async def test_every_import_is_audited_with_who_the_file_and_the_counts(
     }  # fmt: skip
 
 
-async def test_the_api_and_export_show_where_results_came_from(app: FastAPI, world: World) -> None:
+async def test_the_page_api_and_export_show_where_results_came_from(
+    app: FastAPI, world: World
+) -> None:
     lines = fake_rows("10750", "Jawa Timur", 5, first=9700000000000)
     await _import(app, world, lines, "asal.csv")
     async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
         api = (await c.get("/api/v1/programme")).json()
         export = (await c.get("/api/v1/programme/export.csv")).text
+        page = (await c.get("/programme")).text
+    assert 'data-provenance="verified">0<' in page
+    assert f'data-provenance="imported">{api["provenance"]["imported"]}<' in page
+    assert "asal.csv — diimpor oleh" in page
     assert set(api["provenance"]) == {"self_assessed", "verified", "imported"}
     assert api["provenance"]["verified"] == 0
     source = next(i for i in api["imports"] if i["file"] == "asal.csv")

@@ -10,9 +10,10 @@ result by construction, also when data arrives late or out of order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pabrik.kpi.account import TimeAccount, sum_accounts, zero_account
 from pabrik.kpi.orders import OrderSpan, order_spans
@@ -25,6 +26,7 @@ from pabrik.model.site import Machine, Plant
 from pabrik.model.states import Quality
 from pabrik.runtime.ingest.pipeline import Clock
 from pabrik.runtime.kpi.data import kpi_catalogue, shipped_holidays
+from pabrik.runtime.kpi.reuse import Reuse
 from pabrik.runtime.kpi.rollups import from_sum, rollup_config, to_row
 from pabrik.storage.rollups import (
     HOUR_MS,
@@ -35,6 +37,9 @@ from pabrik.storage.rollups import (
     RollupSum,
 )
 from pabrik.storage.store import Store
+
+if TYPE_CHECKING:
+    from pabrik.runtime.kpi.measure import Measurement
 
 CHUNK_HOURS = 24 * 7
 SHIFT_CACHE = 4096
@@ -64,7 +69,15 @@ class QueryStats:
 class KpiEngine:
     """KPI time accounts for one plant and store, with rollups maintained on the side."""
 
-    def __init__(self, plant: Plant, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        plant: Plant,
+        store: Store,
+        clock: Clock,
+        *,
+        reuse_s: float = 0.0,
+        version: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.plant = plant
         self.store = store
         self.clock = clock
@@ -78,6 +91,10 @@ class KpiEngine:
         self._orders = {m.id: order_spans(plant.orders, m.id) for m in plant.machines()}
         self._configured = False
         self._shift_cache: dict[tuple[str, datetime, datetime], list[ShiftInstance]] = {}
+        self.measured: Reuse[dict[str, Measurement]] = Reuse(reuse_s)
+        """Recent measurements, reused while the clock moves less than ``reuse_s``."""
+        self.version = version
+        """Counts the writes this process has made, so a write at a standing clock is seen."""
 
     # -- configuration ---------------------------------------------------------------
 

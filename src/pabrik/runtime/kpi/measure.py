@@ -83,6 +83,18 @@ def measure_scopes(
     engine: KpiEngine, scopes: Sequence[str], window: Window, *, detail: bool = True
 ) -> dict[str, Measurement]:
     """Measure several scopes over one window, each machine's account computed once for all."""
+    key = (tuple(scopes), window.name, window.start, window.end, detail)
+    return engine.measured.get(
+        key,
+        window.now,
+        engine.version(),
+        lambda _at: _measure_scopes(engine, scopes, window, detail=detail),
+    )
+
+
+def _measure_scopes(
+    engine: KpiEngine, scopes: Sequence[str], window: Window, *, detail: bool
+) -> dict[str, Measurement]:
     members = {scope: engine.machines(scope) for scope in scopes}
     machines = list({m.id: m for ms in members.values() for m in ms}.values())
     span = window.measured

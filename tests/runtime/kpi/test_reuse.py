@@ -1,10 +1,10 @@
-"""A computed view is reused only while the clock moves less than the TTL, and never after a write at a standing clock."""
+"""A computed view is reused while the clock moves less than the TTL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pabrik.runtime.plant.reuse import Reuse
+from pabrik.runtime.kpi.reuse import Reuse
 
 T0 = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 
@@ -26,38 +26,46 @@ def _reuse(ttl: float = 5.0) -> tuple[Reuse[datetime], Ticks]:
 
 def test_reused_while_the_clock_moves_less_than_the_ttl() -> None:
     reuse, ticks = _reuse()
-    first = reuse.get(T0, 1, lambda at: at)
+    first = reuse.get("k", T0, 1, lambda at: at)
     ticks.now += 2
-    again = reuse.get(T0 + timedelta(seconds=2), 7, lambda at: at)
+    again = reuse.get("k", T0 + timedelta(seconds=2), 7, lambda at: at)
     assert (first, again) == (T0, T0)
     assert (reuse.computed, reuse.reused) == (1, 1)
 
 
 def test_recomputed_once_the_ttl_has_passed() -> None:
     reuse, ticks = _reuse()
-    reuse.get(T0, 1, lambda at: at)
+    reuse.get("k", T0, 1, lambda at: at)
     ticks.now += 5
-    assert reuse.get(T0 + timedelta(seconds=5), 1, lambda at: at) == T0 + timedelta(seconds=5)
+    assert reuse.get("k", T0 + timedelta(seconds=5), 1, lambda at: at) == T0 + timedelta(seconds=5)
 
 
 def test_a_write_at_a_standing_clock_recomputes() -> None:
     reuse, _ = _reuse()
-    reuse.get(T0, 1, lambda at: at)
-    assert reuse.get(T0, 1, lambda at: at) == T0
+    reuse.get("k", T0, 1, lambda at: at)
+    assert reuse.get("k", T0, 1, lambda at: at) == T0
     assert reuse.computed == 1
-    reuse.get(T0, 2, lambda at: at)
+    reuse.get("k", T0, 2, lambda at: at)
     assert reuse.computed == 2
 
 
 def test_a_clock_that_goes_back_recomputes() -> None:
     reuse, _ = _reuse()
-    reuse.get(T0, 1, lambda at: at)
+    reuse.get("k", T0, 1, lambda at: at)
     earlier = T0 - timedelta(seconds=1)
-    assert reuse.get(earlier, 1, lambda at: at) == earlier
+    assert reuse.get("k", earlier, 1, lambda at: at) == earlier
+
+
+def test_keys_are_reused_apart() -> None:
+    reuse, _ = _reuse()
+    reuse.get("a", T0, 1, lambda at: at)
+    reuse.get("b", T0, 1, lambda at: at)
+    reuse.get("a", T0, 1, lambda at: at)
+    assert (reuse.computed, reuse.reused) == (2, 1)
 
 
 def test_zero_ttl_never_reuses() -> None:
     reuse, _ = _reuse(0)
     for _ in range(3):
-        reuse.get(T0, 1, lambda at: at)
+        reuse.get("k", T0, 1, lambda at: at)
     assert (reuse.computed, reuse.reused) == (3, 0)
