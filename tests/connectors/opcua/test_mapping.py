@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from asyncua import ua
@@ -47,6 +47,13 @@ def test_the_source_timestamp_wins_then_the_server_then_arrival() -> None:
     assert pick_timestamp(TS, naive_server, TS + timedelta(1)) == TS
     assert pick_timestamp(None, naive_server, TS) == naive_server.replace(tzinfo=UTC)
     assert pick_timestamp(datetime(1601, 1, 1, tzinfo=UTC), None, TS) == TS
+
+
+def test_a_timestamp_that_overflows_in_utc_falls_back_instead_of_raising() -> None:
+    early = datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-1)))
+    assert pick_timestamp(early, late, TS) == TS
+    assert pick_timestamp(late, TS, TS + timedelta(1)) == TS
 
 
 def test_a_counter_node_yields_deltas_in_its_field_and_skips_bad_readings() -> None:

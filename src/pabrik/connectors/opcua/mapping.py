@@ -46,7 +46,11 @@ def _usable(ts: object) -> datetime | None:
     if not isinstance(ts, datetime):
         return None
     aware = ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-    return aware.astimezone(UTC) if aware >= _NO_TIMESTAMP_BEFORE else None
+    try:
+        utc = aware.astimezone(UTC)
+    except OverflowError:  # an instant near year 1 or 9999 with an offset has no UTC form
+        return None
+    return utc if utc >= _NO_TIMESTAMP_BEFORE else None
 
 
 def pick_timestamp(source_ts: object, server_ts: object, received: datetime) -> datetime:
