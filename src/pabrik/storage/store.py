@@ -13,6 +13,7 @@ from pabrik.storage.alarms import AlarmStore
 from pabrik.storage.assessments import AssessmentStore
 from pabrik.storage.manual import ManualStore
 from pabrik.storage.partners import PartnerStore
+from pabrik.storage.siteconfig import SiteConfigStore
 
 DEAD_LETTER_PAYLOAD_CAP = 8192
 
@@ -47,7 +48,15 @@ class PurgeResult:
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
 
 
-class Store(AssessmentStore, AccountStore, PartnerStore, AlarmStore, ManualStore, Protocol):
+class Store(
+    AssessmentStore,
+    AccountStore,
+    PartnerStore,
+    AlarmStore,
+    ManualStore,
+    SiteConfigStore,
+    Protocol,
+):
     """Durable, idempotent storage of plant records, and of the assessments and accounts."""
 
     def upgrade(self) -> list[str]:

@@ -46,6 +46,7 @@ from pabrik.storage.postgres.dead_letters import PgDeadLetters, insert_dead_lett
 from pabrik.storage.postgres.manual import PgManual
 from pabrik.storage.postgres.partitions import PARTITIONED, Month, Partitions, months_between
 from pabrik.storage.postgres.rollups import PgRollups, mark_rollups_dirty
+from pabrik.storage.postgres.siteconfig import PgSiteConfig
 from pabrik.storage.store import (
     PurgeResult,
     RetentionRule,
@@ -93,7 +94,9 @@ class _RecentCheck:
             ConnectionPool.check_connection(conn)
 
 
-class PostgresStore(PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual, PgAlarms):
+class PostgresStore(
+    PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual, PgAlarms, PgSiteConfig
+):
     """A store in one PostgreSQL database, shared by any number of processes."""
 
     def __init__(

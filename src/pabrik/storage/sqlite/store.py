@@ -30,6 +30,7 @@ from pabrik.storage.sqlite.manual import SqliteManual
 from pabrik.storage.sqlite.retention import SqliteRetention
 from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
+from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
 from pabrik.storage.store import WriteResult
 
 _INSERT_STATE = (
@@ -64,6 +65,7 @@ class SqliteStore(
     SqliteRetention,
     SqliteManual,
     SqliteAlarms,
+    SqliteSiteConfig,
 ):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 

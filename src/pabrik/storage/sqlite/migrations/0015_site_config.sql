@@ -1,13 +1,14 @@
 -- The site configuration, versioned (issue 13): every save is a new row with who, when and a
 -- note; the document is the canonical YAML, so the diff of two versions is a text diff.
--- restored_from names the version a restore copied (NULL for an ordinary save).
+-- site_key names the site (one per database today: "site"), since the site document itself
+-- names its owning tenant; restored_from is the version a restore copied (NULL otherwise).
 CREATE TABLE site_config_versions (
-    tenant_id TEXT NOT NULL,
+    site_key TEXT NOT NULL,
     version INTEGER NOT NULL,
     document TEXT NOT NULL,
     saved_by TEXT NOT NULL,
     saved_at_ms INTEGER NOT NULL,
     note TEXT NOT NULL,
     restored_from INTEGER,
-    PRIMARY KEY (tenant_id, version)
+    PRIMARY KEY (site_key, version)
 ) WITHOUT ROWID;
