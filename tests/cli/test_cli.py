@@ -3,6 +3,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pabrik.cli.app import app
@@ -60,3 +61,25 @@ def test_kpi_oee_rejects_a_window_that_ends_before_it_starts(tmp_path: Path) -> 
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "'to' must be after 'from'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--seed", str(2**63)], "seed"),
+        (["--seed", str(10**40)], "seed"),
+        (["--days", "1e12"], "days"),
+        (["--days", "nan"], "days"),
+        (["--until", "9999-12-31T00:00:00+00:00"], "until"),
+        (["--until", "0001-01-01T00:00:00+00:00"], "until"),
+    ],
+    ids=["seed-2^63", "seed-10^40", "days-1e12", "days-nan", "until-9999", "until-0001"],
+)
+def test_simulate_refuses_out_of_range_settings_with_one_line(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    result = runner.invoke(app, ["simulate", "--data-dir", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert named in result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())  # refused before anything was created

@@ -22,7 +22,7 @@ from pabrik.cli.options import (
     HostOpt,
     PortOpt,
     SeedOpt,
-    instant,
+    history_end,
 )
 from pabrik.launch import run_web
 from pabrik.model.errors import PortInUseError
@@ -146,7 +146,7 @@ def simulate(
     debug: DebugOpt = False,
 ) -> None:
     """Backfill simulated history into the store and stop; resumes where it stopped."""
-    end = instant(until) if until else None
+    end = history_end(until) if until else None
 
     def run() -> None:
         settings = Settings(config=config, data_dir=data_dir, seed=seed)

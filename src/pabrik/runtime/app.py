@@ -56,7 +56,7 @@ class Runtime:
         self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
-            sim = sim.model_copy(update={"seed": settings.seed})
+            sim = type(sim).model_validate({**sim.model_dump(), "seed": settings.seed})
         self.simulation = SimulationRunner(self.plant, sim, self.ingestor) if sim else None
         self.supervisor = ConnectorSupervisor(
             build_connectors(site.connectors, self.plant), IngestSink(self.ingestor)

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     live_interval_s: float = Field(default=1.0, gt=0)
     view_cache_s: float = Field(default=5.0, ge=0, le=300)
     """How long the plant overview is reused for other requests while time moves (0: never)."""
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
+    """The simulator seed instead of the file's; 64 bits, as the simulator takes."""
     db_pool_size: int = Field(default=5, ge=1, le=100)
     """Connections each process may open to PostgreSQL."""
     db_timeout_s: float = Field(default=5.0, gt=0)

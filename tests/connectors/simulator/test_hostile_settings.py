@@ -12,6 +12,7 @@ from pabrik.model.errors import InvalidRequestError
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.ingest.simulation import SimulationRunner
+from pabrik.runtime.settings import Settings
 from pabrik.storage.sqlite.store import SqliteStore
 
 ANCHOR = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
@@ -22,6 +23,15 @@ def test_a_seed_beyond_64_bits_is_refused(seed: int) -> None:
     # Before: 10**5000 was accepted, then str(seed) raised ValueError in every machine.
     with pytest.raises(ValidationError, match="seed"):
         SimulatorConfig(seed=seed)
+
+
+@pytest.mark.parametrize("seed", [10**40, 2**63], ids=["10^40", "2^63"])
+def test_a_seed_setting_beyond_64_bits_is_refused_before_it_reaches_the_simulator(
+    seed: int,
+) -> None:
+    # Before: PABRIK_SEED went into the simulator through model_copy, which skips validation.
+    with pytest.raises(ValidationError, match="seed"):
+        Settings(seed=seed)
 
 
 @pytest.mark.parametrize(
