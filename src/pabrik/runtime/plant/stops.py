@@ -21,6 +21,7 @@ from pabrik.storage.accounts import AccountStore, AuditLogRow, StateReasonRow
 
 RECENT = timedelta(days=7)
 MAX_STOPS = 200
+STOPS_PER_PAGE = 25
 _MS = timedelta(milliseconds=1)
 
 
@@ -57,6 +58,45 @@ def reasons_for(runtime: Runtime, machine_id: str, state: StateClass) -> list[Do
 
 def recent_stops(runtime: Runtime, machine_id: str, now: datetime | None = None) -> list[StopView]:
     """A machine's stops of the last week, newest first, unexplained ones flagged by no reason."""
+    return _week_stops(runtime, machine_id, now)[:MAX_STOPS]
+
+
+def is_micro_stop(runtime: Runtime, stop: StopView) -> bool:
+    """An ended unplanned stop shorter than ``limits.micro_stop_s`` (the KPI's threshold)."""
+    if stop.state is not StateClass.UNPLANNED_STOP or stop.duration_s is None:
+        return False
+    return stop.duration_s < runtime.plant.limits.micro_stop_s
+
+
+@dataclass(frozen=True, slots=True)
+class StopsPage:
+    """One page of a machine's stops of the week, micro-stops counted apart."""
+
+    stops: list[StopView]
+    page: int
+    pages: int
+    total: int
+    micro_count: int
+    micro_s: float
+    micro: bool
+    """Whether this page lists the micro-stops instead of the longer stops."""
+
+
+def stops_page(
+    runtime: Runtime, machine_id: str, page: int = 1, *, micro: bool = False
+) -> StopsPage:
+    """Page ``page`` (from 1) of the week's longer stops, or of its micro-stops."""
+    week = _week_stops(runtime, machine_id, None)
+    small = [s for s in week if is_micro_stop(runtime, s)]
+    shown = small if micro else [s for s in week if not is_micro_stop(runtime, s)]
+    pages = max(1, -(-len(shown) // STOPS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = shown[(page - 1) * STOPS_PER_PAGE : page * STOPS_PER_PAGE]
+    micro_s = sum(s.duration_s or 0 for s in small)
+    return StopsPage(rows, page, pages, len(shown), len(small), micro_s, micro)
+
+
+def _week_stops(runtime: Runtime, machine_id: str, now: datetime | None) -> list[StopView]:
     _machine(runtime, machine_id)
     end = now or runtime.now()
     start = end - RECENT
@@ -73,7 +113,7 @@ def recent_stops(runtime: Runtime, machine_id: str, now: datetime | None = None)
         duration = (following - s.ts).total_seconds() if following else None
         by = entered.get((s.ts, s.source))
         stops.append(StopView(machine_id, s.ts, s.source, s.state, s.reason, duration, by))
-    return list(reversed(stops))[:MAX_STOPS]
+    return list(reversed(stops))
 
 
 def _record(runtime: Runtime, machine_id: str, ts: datetime, source: str) -> StateRecord:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from pabrik.model.errors import InvalidRequestError
-from pabrik.model.records import from_epoch_ms, to_epoch_ms
+from pabrik.model.records import from_epoch_ms
 from pabrik.present.accounts.labels import reason_text
 from pabrik.runtime.plant.stops import StopView, assign_reason, reasons_for, recent_stops
+from pabrik.runtime.plant.stops import stops_page as stops_page_of
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep, parse_instant
+from pabrik.web.machine_forms import MAX_MS, SEE_OTHER, machine_form
 from pabrik.web.schemas import ErrorPublic
 
 api = APIRouter(
@@ -26,8 +28,6 @@ api = APIRouter(
     },
 )
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-SEE_OTHER = 303
-MAX_MS = 7_258_118_400_000  # 2200-01-01, the latest instant pabrik stores
 
 
 class StopPublic(BaseModel):
@@ -84,22 +84,21 @@ def stops_page(
     renderer: RendererDep,
     fmt: FormatterDep,
     error: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    micro: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
-    """Recent stops with a form to give each a reason."""
-    stops = recent_stops(runtime, machine_id)
-    machine = runtime.plant.machine(machine_id)
-    assert machine is not None
+    """The week's stops, a page at a time, micro-stops grouped, each with a reason form."""
+    context = machine_form(runtime, machine_id, fmt)
+    listed = stops_page_of(runtime, machine_id, page, micro=micro)
     choices = {
         state: [(r.id, r.name.get(fmt.locale)) for r in reasons_for(runtime, machine_id, state)]
-        for state in {s.state for s in stops}
+        for state in {s.state for s in listed.stops}
     }
-    context = {
-        "machine": machine,
-        "machine_name": machine.name.get(fmt.locale),
-        "stops": stops,
+    context |= {
+        "listed": listed,
+        "stops": listed.stops,
+        "micro_limit_ms": round(runtime.plant.limits.micro_stop_s * 1000),
         "choices": choices,
-        "reason_names": {r.id: r.name.get(fmt.locale) for r in runtime.plant.downtime_reasons},
-        "to_ms": to_epoch_ms,
         "error": reason_text(fmt.translator, error) if error else "",
         "page": "machine",
     }

@@ -16,12 +16,11 @@ from pabrik.runtime.terminal.corrections import correct_count, correct_state, co
 from pabrik.runtime.terminal.view import line_terminal, machine_reasons, machine_terminal
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
+from pabrik.web.machine_forms import MAX_MS, SEE_OTHER, machine_form
 from pabrik.web.terminal.qr import qr_svg
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 WORKER = Path(__file__).resolve().parent.parent / "static" / "terminal" / "sw.js"
-SEE_OTHER = 303
-MAX_MS = 7_258_118_400_000  # 2200-01-01, the latest instant pabrik stores
 
 
 def _base(request: Request) -> str:
@@ -100,15 +99,11 @@ def corrections_page(
     error: str | None = None,
 ) -> HTMLResponse:
     """A supervisor's list of a machine's manual entries still inside the correction window."""
-    records = correctable(runtime, machine_id)
-    machine = runtime.plant.machine(machine_id)
-    assert machine is not None
-    context = {
-        "machine": machine,
-        "records": records,
-        "reasons": machine_reasons(runtime, machine),
+    context = machine_form(runtime, machine_id, fmt)
+    context |= {
+        "records": correctable(runtime, machine_id),
+        "reasons": machine_reasons(runtime, context["machine"]),
         "states": [s for s in StateClass if s is not StateClass.UNKNOWN],
-        "to_ms": to_epoch_ms,
         "error": error or "",
     }
     return renderer.render(request, "terminal/corrections.html", fmt, context)
