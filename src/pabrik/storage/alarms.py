@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from pabrik.storage.accounts import AuditLogRow
+from pabrik.storage.notify import NotifyStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,11 @@ AlarmSave = tuple[AlarmStateRow, Sequence[AlarmTransitionRow], Sequence[AuditLog
 """One compare-and-set save: the new state row, its transitions and audit rows."""
 
 
-class AlarmStore(Protocol):
-    """Alarm states and transitions; a save fails (False) when another writer got there first."""
+class AlarmStore(NotifyStore, Protocol):
+    """Alarm states and transitions; a save fails (False) when another writer got there first.
+
+    The notification outbox is part of it: an announced alarm writes its event in its save.
+    """
 
     def alarm_states(self, keys: Sequence[str] | None = None) -> list[AlarmStateRow]:
         """The stored alarms, all or those with ``keys``, ordered by key."""

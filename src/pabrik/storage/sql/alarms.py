@@ -14,6 +14,7 @@ from pabrik.storage.accounts import AuditLogRow
 from pabrik.storage.alarms import AlarmSave, AlarmStateRow, AlarmTransitionRow, TransitionFilter
 from pabrik.storage.sql.account_rows import INSERT_AUDIT, audit_params
 from pabrik.storage.sql.base import SqlBase, SqlTx
+from pabrik.storage.sql.notify import INSERT_EVENT, SqlNotify, alarm_event_params
 
 _STATE_COLS = (
     "alarm_key, definition_id, machine_id, state, priority, position, body_json, version,"
@@ -93,8 +94,8 @@ def _write_state(tx: SqlTx, row: AlarmStateRow) -> bool:
     return changed == 1
 
 
-class SqlAlarms(SqlBase):
-    """The ``alarm_states`` and ``alarm_transitions`` tables."""
+class SqlAlarms(SqlNotify, SqlBase):
+    """The ``alarm_states`` and ``alarm_transitions`` tables, and the notification outbox."""
 
     def alarm_states(self, keys: Sequence[str] | None = None) -> list[AlarmStateRow]:
         """The stored alarms, all or those with ``keys``, ordered by key."""
@@ -127,6 +128,9 @@ class SqlAlarms(SqlBase):
                 if ok:
                     tx.executemany(_INSERT_TRANSITION, [_transition_params(t) for t in transitions])
                     tx.executemany(INSERT_AUDIT, audit_params(audit))
+                    # The store is the outbox: an announced alarm's notification commits with it.
+                    notes = [alarm_event_params(t) for t in transitions if t.occurrence]
+                    tx.executemany(INSERT_EVENT, notes)
         return done
 
     def alarm_transitions(
