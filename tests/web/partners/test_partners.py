@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi import FastAPI
 
@@ -94,8 +96,14 @@ async def test_the_roadmap_shows_who_can_help_near_the_company(
     assert "/contact?topic=" in panel.text
     assert "<html" in page.text
     assert foreign.status_code == 404
-    rows = '<tr><th scope="row">'
+    rows = '"><th scope="row">'
     assert tight.text.count(rows) < page.text.count(rows)  # the plan within the page's budget
+    # Beside each roadmap step and each skills gap: a link to who can help with it.
+    links = set(re.findall(r'class="help-link" href="#((?:help|need)-[\w.-]+)"', roadmap.text))
+    rows_for = set(re.findall(r'<tr id="((?:help|need)-[\w.-]+)">', panel.text))
+    assert any(x.startswith("help-") for x in links)
+    assert any(x.startswith("need-") for x in links)
+    assert links == rows_for
 
 
 async def test_a_contact_request_is_sent_only_with_consent_and_is_audited(
