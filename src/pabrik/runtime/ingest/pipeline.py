@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from pabrik.model.batch import RecordBatch, SampleRow, sample_of
 from pabrik.model.records import DeadLetter, Record, record_kind
@@ -53,6 +54,18 @@ def _storable(text: str) -> str:
     return text
 
 
+class CommitStage(Protocol):
+    """Work done on a batch before it commits, whose state commits with it (anomaly scores)."""
+
+    def prepare(self, batch: Sequence[Record]) -> dict[str, str]:
+        """Process the batch; return checkpoints to write in its transaction. Never raises."""
+        ...
+
+    def abort(self) -> None:
+        """The batch did not commit: go back to the state of the last commit."""
+        ...
+
+
 class Ingestor:
     """Buffers accepted records and commits them in batches with their checkpoints."""
 
@@ -70,6 +83,14 @@ class Ingestor:
         self._lock = threading.RLock()
         self.after_commit: Callable[[Sequence[Record]], None] | None = None
         """Called with each committed batch (the alarms evaluate it there); must not raise."""
+        self.stage: CommitStage | None = None
+        """Run on each batch before it is written; its checkpoints commit with the batch."""
+
+    def replan(self, plant: Plant) -> None:
+        """Validate from now on against a new plant (a new configuration version)."""
+        with self._lock:
+            self.plant = plant
+            self._row_checker = RowChecker(plant)
 
     @property
     def pending(self) -> int:
@@ -192,7 +213,15 @@ class Ingestor:
         # One transaction for all three, and nothing leaves the queue before it commits:
         # a crash can neither lose an accepted record nor write a dead letter twice.
         batch = RecordBatch(records, rows) if rows else records
-        result = self.store.write(batch, checkpoints, dead)
+        stage = self.stage
+        if stage is not None and (records or rows):
+            checkpoints = {**(checkpoints or {}), **stage.prepare(batch)}
+        try:
+            result = self.store.write(batch, checkpoints, dead)
+        except BaseException:
+            if stage is not None:
+                stage.abort()
+            raise
         self._pending, self._rows, self._dead = [], [], []
         self.metrics.batches += 1
         self.metrics.accepted += result.inserted
