@@ -1,0 +1,120 @@
+"""The plant side of store-and-forward on SQLite: rows in forward order and committed cursors.
+
+Every record row carries ``fwd_batch``, the number of the write that stored it (migration
+0017), so the record tables themselves are the buffer. A stream is read in (batch, key) order;
+dead letters by id and alarm transitions by rowid, both of which only grow.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from typing import Any
+
+from pabrik.storage.federation import Position, Row
+
+_CURSORS = "forward:cursors"
+# stream -> (columns sent, natural-key columns); the rows are read with the batch first.
+_RECORDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "states": (
+        "machine_id, ts_ms, source, state, reason, product_id, order_id",
+        ("machine_id", "ts_ms", "source"),
+    ),
+    "counts": (
+        "machine_id, ts_ms, source, good, scrap, rework, product_id",
+        ("machine_id", "ts_ms", "source"),
+    ),
+    "samples": (
+        "machine_id, signal_id, ts_ms, source, value, quality",
+        ("machine_id", "signal_id", "ts_ms", "source"),
+    ),
+}
+_OTHERS: dict[str, tuple[str, str, str]] = {
+    "dead_letters": ("dead_letters", "id", "id, source, received_at_ms, reason_code, detail"),
+    "alarm_transitions": (
+        "alarm_transitions",
+        "rowid",
+        "alarm_key, version, idx, definition_id, machine_id, priority, position, at_ms, event,"
+        " before_state, after_state, actor, comment, value, occurrence",
+    ),
+}
+
+
+def position_of(stream: str, row: Row) -> Position:
+    """The position of a row as ``forward_rows`` returns it (batch or id first)."""
+    if stream not in _RECORDS:
+        return (row[0],)
+    names = _RECORDS[stream][0].split(", ")
+    return (row[0], *(row[1 + names.index(k)] for k in _RECORDS[stream][1]))
+
+
+class SqliteForward:
+    """Forward reads and cursors over ``SqliteStore``'s writer and readers."""
+
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _reader(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def forward_head(self) -> int:
+        """The number of the newest write batch."""
+        row = self._reader().execute("SELECT batch FROM forward_clock").fetchone()
+        return int(row[0]) if row else 0
+
+    def forward_rows(
+        self, stream: str, after: Position, upto_batch: int | None, limit: int
+    ) -> tuple[list[Row], Position]:
+        """Up to ``limit`` rows after ``after`` (to ``upto_batch`` when given); the last position.
+
+        Each row starts with its batch (records) or id (the others); the rest is what is sent.
+        """
+        sql, params = self._forward_query(stream, after, upto_batch)
+        rows = self._reader().execute(f"{sql} LIMIT ?", (*params, limit)).fetchall()
+        last = position_of(stream, rows[-1]) if rows else after
+        return rows, last
+
+    def forward_pending(self, stream: str, after: Position) -> int:
+        """How many rows of a stream lie after a position."""
+        sql, params = self._forward_query(stream, after, None)
+        counted = f"SELECT count(*) FROM ({sql})"  # noqa: S608
+        return int(self._reader().execute(counted, params).fetchone()[0])
+
+    def _forward_query(
+        self, stream: str, after: Position, upto_batch: int | None
+    ) -> tuple[str, tuple[Any, ...]]:
+        if stream in _OTHERS:
+            table, order, cols = _OTHERS[stream]
+            sql = f"SELECT {order}, {cols} FROM {table} WHERE {order} > ? ORDER BY {order}"  # noqa: S608
+            return sql, (after[0],)
+        cols, key = _RECORDS[stream]
+        ordered = ", ".join(("fwd_batch", *key))
+        if len(after) == 1:  # the start, or a position that names only a batch
+            where, params = "fwd_batch > ?", tuple(after)
+        else:
+            marks = ", ".join("?" for _ in after)
+            where, params = f"({ordered}) > ({marks})", tuple(after)
+        if upto_batch is not None:
+            where, params = f"{where} AND fwd_batch <= ?", (*params, upto_batch)
+        sql = f"SELECT fwd_batch, {cols} FROM {stream} WHERE {where} ORDER BY {ordered}"  # noqa: S608
+        return sql, params
+
+    def forward_cursors(self) -> dict[str, Any]:
+        """The committed cursors (JSON-shaped), empty before the first delivery."""
+        row = (
+            self._reader()
+            .execute("SELECT value FROM checkpoints WHERE name = ?", (_CURSORS,))
+            .fetchone()
+        )
+        found: dict[str, Any] = json.loads(row[0]) if row else {}
+        return found
+
+    def save_forward_cursors(self, cursors: dict[str, Any]) -> None:
+        """Commit the cursors after the central confirmed."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO checkpoints (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (_CURSORS, json.dumps(cursors, separators=(",", ":"))),
+            )
