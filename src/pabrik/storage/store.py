@@ -11,8 +11,10 @@ from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, 
 from pabrik.storage.accounts import AccountStore
 from pabrik.storage.alarms import AlarmStore
 from pabrik.storage.assessments import AssessmentStore
+from pabrik.storage.federation import CentralStore
 from pabrik.storage.manual import ManualStore
 from pabrik.storage.partners import PartnerStore
+from pabrik.storage.sharing import SharingStore
 from pabrik.storage.siteconfig import SiteConfigStore
 
 DEAD_LETTER_PAYLOAD_CAP = 8192
@@ -55,6 +57,8 @@ class Store(
     AlarmStore,
     ManualStore,
     SiteConfigStore,
+    SharingStore,
+    CentralStore,
     Protocol,
 ):
     """Durable, idempotent storage of plant records, and of the assessments and accounts."""

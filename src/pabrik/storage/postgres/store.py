@@ -43,9 +43,11 @@ from pabrik.storage.postgres.batch_copy import (
     rows_by_table,
 )
 from pabrik.storage.postgres.dead_letters import PgDeadLetters, insert_dead_letters
+from pabrik.storage.postgres.federation import PgFederation
 from pabrik.storage.postgres.manual import PgManual
 from pabrik.storage.postgres.partitions import PARTITIONED, Month, Partitions, months_between
 from pabrik.storage.postgres.rollups import PgRollups, mark_rollups_dirty
+from pabrik.storage.postgres.sharing import PgSharing
 from pabrik.storage.postgres.siteconfig import PgSiteConfig
 from pabrik.storage.store import (
     PurgeResult,
@@ -95,7 +97,15 @@ class _RecentCheck:
 
 
 class PostgresStore(
-    PgRollups, PgAssessments, PgAccounts, PgDeadLetters, PgManual, PgAlarms, PgSiteConfig
+    PgRollups,
+    PgAssessments,
+    PgAccounts,
+    PgDeadLetters,
+    PgManual,
+    PgAlarms,
+    PgSiteConfig,
+    PgSharing,
+    PgFederation,
 ):
     """A store in one PostgreSQL database, shared by any number of processes."""
 

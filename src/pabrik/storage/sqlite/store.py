@@ -26,24 +26,31 @@ from pabrik.storage.sqlite.accounts import SqliteAccounts
 from pabrik.storage.sqlite.alarms import SqliteAlarms
 from pabrik.storage.sqlite.assessments import SqliteAssessments
 from pabrik.storage.sqlite.dead_letters import SqliteDeadLetters, insert_dead_letters
+from pabrik.storage.sqlite.federation import SqliteFederation
+from pabrik.storage.sqlite.forward import SqliteForward
 from pabrik.storage.sqlite.manual import SqliteManual
 from pabrik.storage.sqlite.retention import SqliteRetention
 from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
+from pabrik.storage.sqlite.sharing import SqliteSharing
 from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
 from pabrik.storage.store import WriteResult
 
+# Each write takes the next forward batch number, stored with its rows (store-and-forward).
+_NEXT_BATCH = "UPDATE forward_clock SET batch = batch + 1"
 _INSERT_STATE = (
-    "INSERT INTO states (machine_id, ts_ms, source, state, reason, product_id, order_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO states"
+    " (machine_id, ts_ms, source, state, reason, product_id, order_id, fwd_batch)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT batch FROM forward_clock)) ON CONFLICT DO NOTHING"
 )
 _INSERT_COUNT = (
-    "INSERT INTO counts (machine_id, ts_ms, source, good, scrap, rework, product_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO counts"
+    " (machine_id, ts_ms, source, good, scrap, rework, product_id, fwd_batch)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT batch FROM forward_clock)) ON CONFLICT DO NOTHING"
 )
 _INSERT_SAMPLE = (
-    "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality, fwd_batch)"
+    " VALUES (?, ?, ?, ?, ?, ?, (SELECT batch FROM forward_clock)) ON CONFLICT DO NOTHING"
 )
 # An operator's reason (state_reasons, issue 7) wins over the raw one, which stays stored.
 _STATE_SELECT = (
@@ -66,6 +73,9 @@ class SqliteStore(
     SqliteManual,
     SqliteAlarms,
     SqliteSiteConfig,
+    SqliteSharing,
+    SqliteForward,
+    SqliteFederation,
 ):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 
@@ -144,6 +154,9 @@ class SqliteStore(
             if dead_letters:
                 insert_dead_letters(conn, dead_letters)
             before = conn.total_changes
+            if states or counts or samples:
+                conn.execute(_NEXT_BATCH)
+                before = conn.total_changes
             if states:
                 conn.executemany(_INSERT_STATE, states)
             if counts:
