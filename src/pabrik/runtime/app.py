@@ -10,11 +10,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pabrik.model.errors import NotFoundError
+from pabrik.model.site import Plant
 from pabrik.model.windows import Window
 from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_forever
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
-from pabrik.runtime.ingest.connectors import ConnectorSupervisor, IngestSink, build_connectors
+from pabrik.runtime.ingest.connectors import (
+    ConnectorStatus,
+    ConnectorSupervisor,
+    IngestSink,
+    ReloadReport,
+    build_connectors,
+)
 from pabrik.runtime.ingest.csvimport import CsvOptions, ImportReport, import_csv
 from pabrik.runtime.ingest.csvimport import Progress as CsvProgress
 from pabrik.runtime.ingest.pipeline import Clock, Ingestor, utc_now
@@ -26,6 +33,7 @@ from pabrik.runtime.kpi.reuse import Reuse
 from pabrik.runtime.kpi.summary import scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant import queries as kpiqueries
+from pabrik.runtime.plant.configstore import SiteConfigs, adopt_site, placeholder_site
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.plant.views import DeadLetterView, MachineDetail, PlantOverview
 from pabrik.runtime.settings import Settings
@@ -37,32 +45,54 @@ log = logging.getLogger(__name__)
 class Runtime:
     """Wires the site configuration, the store, ingest and the simulator together."""
 
-    def __init__(self, settings: Settings, site: SiteConfig, store: Store, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        site: SiteConfig | None,
+        store: Store,
+        *,
+        clock: Clock,
+        version: int = 0,
+    ) -> None:
         self.settings = settings
-        self.site = site
-        self.plant = site.plant()
         self.store = store
         self.clock = clock
+        self.configured = site is not None
+        """False until a site is configured (the first-run wizard's cue); a placeholder runs."""
+        self.config_version = version
+        """The stored configuration version running now (0: not from the store)."""
+        self.configs = SiteConfigs(store, clock)
+        self._file_site = site
+        self._config_wake = asyncio.Event()
+        self._config_task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.gate = StoreGate(store, settings.database_label())
         self._gate_task: asyncio.Task[None] | None = None
+        self._alarm_stop = asyncio.Event()
+        self._alarm_task: asyncio.Task[None] | None = None
+        self._live_task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._wire(site if site is not None else placeholder_site())
+
+    def _wire(self, site: SiteConfig) -> None:
+        """Build what depends on the configuration (before start, or to run another site)."""
+        settings, store, clock = self.settings, self.store, self.clock
+        self.site = site
+        self.plant = site.plant()
         self.ingestor = Ingestor(store, self.plant, clock=clock)
         self.engine = KpiEngine(
             self.plant, store, clock, reuse_s=settings.view_cache_s, version=self._writes
         )
         self.alarms = build_alarms(site, self.plant, store, clock, self.engine)
         self.ingestor.after_commit = AlarmHook(self.alarms)
-        self._alarm_stop = asyncio.Event()
-        self._alarm_task: asyncio.Task[None] | None = None
         self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
             sim = type(sim).model_validate({**sim.model_dump(), "seed": settings.seed})
         self.simulation = SimulationRunner(self.plant, sim, self.ingestor) if sim else None
         self.supervisor = ConnectorSupervisor(
-            build_connectors(site.connectors, self.plant), IngestSink(self.ingestor)
+            build_connectors(site.connectors, self.plant), IngestSink(self.ingestor), clock=clock
         )
-        self._live_task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
 
     def now(self) -> datetime:
         """The runtime's clock."""
@@ -98,10 +128,21 @@ class Runtime:
 
     async def _open_then_start(self) -> None:
         if await asyncio.to_thread(self.gate.wait):
+            await asyncio.to_thread(self.adopt_stored_config)
             await self._start_ingest()
 
+    def adopt_stored_config(self) -> None:
+        """Before start: import the file on first start, else run the stored version."""
+        site, version = adopt_site(self.configs, self._file_site, str(self.settings.config))
+        if site is not None and version != self.config_version:
+            self._wire(site)
+            self.configured, self.config_version = True, version
+
     async def _start_ingest(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.supervisor.start()
+        if self._config_task is None:
+            self._config_task = asyncio.create_task(self._follow_config(), name="pabrik-config")
         if self._alarm_task is None:
             self._alarm_stop = asyncio.Event()
             alarms = tick_forever(self.alarms, self._alarm_stop)
@@ -131,16 +172,105 @@ class Runtime:
         if gate_task is not None:
             self.gate.stop()
             await gate_task
+        config_task, self._config_task = self._config_task, None
+        if config_task is not None:
+            config_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await config_task
         await self.supervisor.stop()
-        alarm_task, self._alarm_task = self._alarm_task, None
-        if alarm_task is not None:
-            self._alarm_stop.set()
-            await alarm_task
+        await self._stop_alarms()
         task, self._live_task = self._live_task, None
         if task is not None:
             # Let the step in its worker thread finish, so close() never races a write.
             self._stopping.set()
             await task
+
+    async def _stop_alarms(self) -> None:
+        alarm_task, self._alarm_task = self._alarm_task, None
+        if alarm_task is not None:
+            self._alarm_stop.set()
+            await alarm_task
+
+    def connector_states(self) -> list[ConnectorStatus]:
+        """Each connector's running state (starting, running, stopped, error) and last error."""
+        return self.supervisor.statuses()
+
+    def save_config(
+        self, site: SiteConfig, user: str, note: str = "", *, base: int | None = None
+    ) -> int:
+        """Save a new configuration version and have this process run it soon (thread-safe)."""
+        version = self.configs.save(site, user, note, base=base)
+        self.request_reload()
+        return version
+
+    def restore_config(self, n: int, user: str, note: str = "") -> int:
+        """Make version ``n`` current again (as a new version) and run it soon."""
+        version = self.configs.restore(n, user, note)
+        self.request_reload()
+        return version
+
+    def request_reload(self) -> None:
+        """Wake the config follower now instead of at its next poll (from any thread)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._config_wake.set)
+
+    async def _follow_config(self) -> None:
+        """Apply each new stored version: saves here, and in other processes (polled)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._config_wake.wait(), self.settings.config_poll_s)
+            self._config_wake.clear()
+            try:
+                await self.reload_config()
+            except Exception:
+                # A broken version or a store hiccup must not end the follower; it retries.
+                log.exception("applying the stored configuration failed")
+
+    async def reload_config(self) -> ReloadReport | None:
+        """Run the newest stored version if it is not running yet; None when nothing changed."""
+        head = await asyncio.to_thread(self.configs.head)
+        if head in (0, self.config_version):
+            return None
+        current = await asyncio.to_thread(self.configs.current)
+        if current is None:
+            return None
+        return await self.apply_config(current.site, current.meta.version)
+
+    async def apply_config(self, site: SiteConfig, version: int) -> ReloadReport:
+        """Switch to a configuration without a restart: validation, KPIs, alarms, connectors."""
+        plant = site.plant()
+        plant_changed = plant != self.plant
+        if plant_changed or site.alarms != self.site.alarms:
+            await self._replan(site, plant)
+        self.site, self.config_version, self.configured = site, version, True
+        report = await self.supervisor.reconcile(
+            site.connectors, plant, plant_changed=plant_changed
+        )
+        log.info(
+            "configuration v%d running: started %s, stopped %s, reconfigured %s",
+            version,
+            list(report.started),
+            list(report.stopped),
+            list(report.reconfigured),
+        )
+        return report
+
+    async def _replan(self, site: SiteConfig, plant: Plant) -> None:
+        self.plant = plant
+        self.ingestor.replan(plant)
+        self.engine = KpiEngine(
+            plant, self.store, self.clock, reuse_s=self.settings.view_cache_s, version=self._writes
+        )
+        self._overview = Reuse(self.settings.view_cache_s)
+        alarms_running = self._alarm_task is not None
+        await self._stop_alarms()
+        self.alarms = build_alarms(site, plant, self.store, self.clock, self.engine)
+        self.ingestor.after_commit = AlarmHook(self.alarms)
+        if alarms_running:
+            self._alarm_stop = asyncio.Event()
+            alarms = tick_forever(self.alarms, self._alarm_stop)
+            self._alarm_task = asyncio.create_task(alarms, name="pabrik-alarms")
 
     def overview(self, now: datetime | None = None) -> PlantOverview:
         """The plant overview at ``now``; without ``now``, a recent one may be reused."""
@@ -216,10 +346,13 @@ def build_runtime(settings: Settings, *, clock: Clock = utc_now, wait: bool = Tr
     ``settings.db_wait_s``; without it one attempt is made and ``start()`` keeps retrying
     in the background while the web tier reports not ready.
     """
-    site = load_site(settings.config)
+    site = load_site(settings.config) if settings.config is not None else None
     runtime = Runtime(settings, site, open_store(settings), clock=clock)
     if wait:
         wait_or_fail(runtime.gate, settings.db_wait_s)
     else:
         runtime.gate.attempt()
+    if runtime.gate.ready:
+        # The stored version wins over the file; start() does this when the store comes later.
+        runtime.adopt_stored_config()
     return runtime

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     """How long the plant overview is reused for other requests while time moves (0: never)."""
     seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
     """The simulator seed instead of the file's; 64 bits, as the simulator takes."""
+    config_poll_s: float = Field(default=2.0, gt=0, le=3600)
+    """How often a process looks for a configuration version saved by another process."""
     db_pool_size: int = Field(default=5, ge=1, le=100)
     """Connections each process may open to PostgreSQL."""
     db_timeout_s: float = Field(default=5.0, gt=0)

@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from pabrik.connectors.contract import Connector, InputRejection
+from pabrik.connectors.contract import ConnectionState, Connector, InputRejection, error_text
 from pabrik.connectors.modbus.connector import ModbusConnector
 from pabrik.connectors.mqtt.connector import MqttConnector
 from pabrik.connectors.opcua.connector import OpcuaConnector
@@ -18,6 +20,14 @@ from pabrik.model.site import Plant
 from pabrik.runtime.ingest.pipeline import Ingestor
 
 log = logging.getLogger(__name__)
+
+_STOP_WAIT_S = 10.0
+"""How long a replaced connector may take to finish its batch before it is cancelled."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 Factory = Callable[[Any, Plant], Connector]
 
@@ -51,35 +61,165 @@ def build_connectors(configs: Sequence[Any], plant: Plant) -> list[Connector]:
     return [FACTORIES[c.kind](c, plant) for c in configs if c.kind in FACTORIES]
 
 
-class ConnectorSupervisor:
-    """Runs connectors as tasks and stops them cleanly."""
+@dataclass(frozen=True, slots=True)
+class ConnectorStatus:
+    """A connector's running state for people: starting, running, stopped or error."""
 
-    def __init__(self, connectors: Sequence[Connector], sink: IngestSink) -> None:
-        self.connectors = list(connectors)
+    id: str
+    kind: str
+    state: str
+    """``starting`` (connecting), ``running`` (connected), ``stopped`` or ``error``."""
+    connection: str
+    """The protocol link: ``disconnected``, ``connecting`` or ``connected``."""
+    last_error: str | None
+    received: int
+    since: datetime
+    """When the connector was (re)started or stopped."""
+
+
+@dataclass(slots=True)
+class _Running:
+    config: Any
+    connector: Connector
+    task: asyncio.Task[None] | None
+    since: datetime
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What a new configuration changed among the running connectors."""
+
+    started: tuple[str, ...] = ()
+    stopped: tuple[str, ...] = ()
+    reconfigured: tuple[str, ...] = ()
+
+
+def _status(entry: _Running, stopped: bool) -> ConnectorStatus:
+    c = entry.connector
+    connection = ConnectionState.DISCONNECTED if stopped else c.state
+    error = entry.failure or c.metrics.last_error
+    if stopped:
+        state = "stopped"
+    elif entry.failure is not None or (entry.task is not None and entry.task.done()):
+        state = "error"
+    elif connection is ConnectionState.CONNECTED:
+        state = "running"
+    elif c.metrics.last_error is not None:
+        state = "error"
+    else:
+        state = "starting"
+    kind = str(getattr(entry.config, "kind", "?"))
+    return ConnectorStatus(
+        c.id, kind, state, connection.value, error, c.metrics.received, entry.since
+    )
+
+
+class ConnectorSupervisor:
+    """Runs connectors as tasks, stops them cleanly, and follows a new configuration live."""
+
+    def __init__(
+        self,
+        connectors: Sequence[Connector],
+        sink: IngestSink,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self.sink = sink
-        self._tasks: list[asyncio.Task[None]] = []
+        self.clock = clock
+        self._entries: dict[str, _Running] = {
+            c.id: _Running(getattr(c, "config", None), c, None, clock()) for c in connectors
+        }
+        self._stopped: dict[str, _Running] = {}
+        self._lock = asyncio.Lock()
+        self._started = False
+
+    @property
+    def connectors(self) -> list[Connector]:
+        """The connectors of the current configuration."""
+        return [e.connector for e in self._entries.values()]
 
     async def start(self) -> None:
-        """Start one task per connector."""
-        for c in self.connectors:
-            self._tasks.append(asyncio.create_task(self._run(c), name=f"connector-{c.id}"))
+        """Start one task per connector not running yet."""
+        self._started = True
+        for entry in self._entries.values():
+            if entry.task is None:
+                self._launch(entry)
 
-    async def _run(self, connector: Connector) -> None:
+    def _launch(self, entry: _Running) -> None:
+        entry.since = self.clock()
+        entry.failure = None
+        entry.task = asyncio.create_task(self._run(entry), name=f"connector-{entry.connector.id}")
+
+    async def _run(self, entry: _Running) -> None:
+        connector = entry.connector
         try:
             await connector.run(self.sink)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as err:
             # A connector's own loop handles reconnects; reaching here is a bug worth a trace.
+            entry.failure = error_text(err)
             log.exception("connector %s stopped with an error", connector.id)
+
+    async def reconcile(
+        self, configs: Sequence[Any], plant: Plant, *, plant_changed: bool = False
+    ) -> ReloadReport:
+        """Start added, stop removed and restart changed connectors (all when the plant changed)."""
+        # An old connector finishes its batch in hand before its successor starts.
+        async with self._lock:
+            wanted = {c.id: c for c in configs if c.kind in FACTORIES}
+            started: list[str] = []
+            stopped: list[str] = []
+            changed: list[str] = []
+            for cid in [cid for cid in self._entries if cid not in wanted]:
+                await self._halt(self._entries.pop(cid))
+                stopped.append(cid)
+            for cid, config in wanted.items():
+                entry = self._entries.get(cid)
+                if entry is not None and entry.config == config and not plant_changed:
+                    continue
+                if entry is not None:
+                    await self._halt(entry)
+                    changed.append(cid)
+                else:
+                    started.append(cid)
+                fresh = _Running(config, FACTORIES[config.kind](config, plant), None, self.clock())
+                self._entries[cid] = fresh
+                self._stopped.pop(cid, None)
+                if self._started:
+                    self._launch(fresh)
+            return ReloadReport(tuple(started), tuple(stopped), tuple(changed))
+
+    async def _halt(self, entry: _Running) -> None:
+        with contextlib.suppress(Exception):
+            await entry.connector.stop()
+        if entry.task is not None:
+            # stop() lets run() return after the batch in hand; cancel only a connector stuck.
+            try:
+                await asyncio.wait_for(asyncio.shield(entry.task), _STOP_WAIT_S)
+            except TimeoutError:
+                entry.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await entry.task
+        entry.since = self.clock()
+        self._stopped[entry.connector.id] = entry
+
+    def statuses(self) -> list[ConnectorStatus]:
+        """Every configured connector's state, then those stopped by the last reloads."""
+        out = [_status(e, not self._started) for e in self._entries.values()]
+        out += [_status(e, True) for cid, e in self._stopped.items() if cid not in self._entries]
+        return out
 
     async def stop(self) -> None:
         """Ask every connector to stop, then wait for its task."""
-        for c in self.connectors:
+        self._started = False
+        for e in self._entries.values():
             with contextlib.suppress(Exception):
-                await c.stop()
-        for t in self._tasks:
-            t.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
-        self._tasks.clear()
+                await e.connector.stop()
+        for e in self._entries.values():
+            if e.task is not None:
+                e.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await e.task
+                e.task = None

@@ -139,6 +139,15 @@ def parse_site(text: str, source: str = "<text>") -> SiteConfig:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(source, [ConfigIssue("", f"not valid YAML{where}: {err}")]) from err
+    return _validate(data, text, source)
+
+
+def validate_site(data: object, source: str = "<form>") -> SiteConfig:
+    """Validate configuration data (a form's, not a file's): errors by path, without lines."""
+    return _validate(data, "", source)
+
+
+def _validate(data: object, text: str, source: str) -> SiteConfig:
     if not isinstance(data, dict):
         raise ConfigError(source, [ConfigIssue("", "the file must hold a mapping of settings")])
     try:
