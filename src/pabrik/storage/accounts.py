@@ -133,6 +133,10 @@ class ProgrammeResultRow:
     registration_no: str | None = None
     imported_by: str = ""
     source_file: str = ""
+    steps_json: str = ""
+    """The roadmap steps a company shared (JSON list; empty for the other sources)."""
+    assessor: str = ""
+    """Who verified a shared result."""
 
 
 @runtime_checkable
