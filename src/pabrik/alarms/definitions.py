@@ -87,12 +87,16 @@ class BehindTargetCondition(StrictModel):
 
 
 class AnomalyCondition(StrictModel):
-    """An anomaly score in [0, 1] above ``threshold``."""
+    """An anomaly score in [0, 1] above ``threshold``; it turns detection on for its signal."""
 
     kind: Literal["anomaly"]
     threshold: float = Field(gt=0, lt=1)
     on_delay_s: float = _DELAY
     off_delay_s: float = _DELAY
+    detector: Literal["context", "gaussian"] = "context"
+    """The streaming detector scoring the signal on ingest (``context``: the default)."""
+    with_signals: list[Identifier] = Field(default_factory=list, max_length=16)
+    """More signals of the machine: one per-machine detector reads them with the scope's."""
 
 
 Condition = Annotated[
@@ -151,4 +155,18 @@ class AlarmSettings(StrictModel):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate alarm id(s): {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _one_detector_per_signal(self) -> Self:
+        seen: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for d in self.definitions:
+            c = d.condition
+            if isinstance(c, AnomalyCondition) and d.scope.signal is not None and d.enabled:
+                setup = (c.detector, tuple(sorted(c.with_signals)))
+                if seen.setdefault(d.scope.signal, setup) != setup:
+                    raise ValueError(
+                        f"the anomaly alarms on signal '{d.scope.signal}' must name one detector"
+                        " and the same with_signals (one detector scores a signal)"
+                    )
         return self

@@ -52,6 +52,10 @@ def _reference_problems(i: int, definition: AlarmDefinition, plant: Plant) -> li
     products = {p.id for m in plant.machines() for p in m.products}
     if scope.product is not None and scope.product not in products:
         problems.append(((*loc, "product"), f"unknown product '{scope.product}'"))
+    for j, extra in enumerate(getattr(definition.condition, "with_signals", [])):
+        if extra not in signals:
+            where = ("alarms", "definitions", i, "condition", "with_signals", j)
+            problems.append((where, f"unknown signal '{extra}'"))
     return problems
 
 

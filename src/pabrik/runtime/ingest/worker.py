@@ -26,6 +26,7 @@ from pabrik.connectors.mqtt.config import BrokerConfig, MqttConfig
 from pabrik.connectors.simulator.config import SimulatorConfig
 from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
 from pabrik.model.records import Record
+from pabrik.runtime.alarms.detection import attach as attach_detection
 from pabrik.runtime.alarms.wiring import TICK_S as ALARM_TICK_S
 from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_once
 from pabrik.runtime.health.ops import StoreGate
@@ -145,6 +146,7 @@ class IngestWorker:
         # Alarms are evaluated here, on the batches this worker commits (docs/alarms.md).
         self.alarms = build_alarms(site, self.plant, self.store, utc_now)
         self.ingestor.after_commit = AlarmHook(self.alarms)
+        self.detection = attach_detection(self.ingestor, self.alarms, site.alarms)
         self.connectors: list[Connector] = build_connectors(self.configs, self.plant)
         self._stop = asyncio.Event()
         self._states: dict[str, tuple[ConnectionState, int] | None] = {}

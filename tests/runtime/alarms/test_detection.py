@@ -1,0 +1,201 @@
+"""Anomaly detection on ingest: scores feed anomaly alarms, pause off-run, and survive a restart."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from pabrik.alarms.definitions import AlarmSettings
+from pabrik.alarms.scoping import unknown_references
+from pabrik.anomaly.multivariate import MachineDetector
+from pabrik.model.records import Record, SampleRecord, StateRecord
+from pabrik.model.site import Plant
+from pabrik.model.states import StateClass
+from pabrik.runtime.alarms import queries
+from pabrik.runtime.alarms.detection import Detection, attach
+from pabrik.runtime.alarms.service import AlarmService, Score
+from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.sqlite.store import SqliteStore
+from tests.paths import DEMO
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+NOW = T0 + timedelta(days=3)
+
+
+def definition(**condition: Any) -> dict[str, Any]:
+    return {
+        "id": "anomali-getaran",
+        "scope": {"machine": "imm-01", "signal": "vibration"},
+        "condition": {"kind": "anomaly", "threshold": 0.95, **condition},
+        "message": {"id": "Getaran tidak biasa", "en": "Unusual vibration"},
+    }
+
+
+@pytest.fixture
+def plant() -> Plant:
+    return load_site(DEMO).plant()
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "p.sqlite"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(path)
+    s.upgrade()
+    yield s
+    s.close()
+
+
+class Line:
+    """An ingestor with alarms and detection over a store, recording every score it hands on."""
+
+    def __init__(self, plant: Plant, store: SqliteStore, **condition: Any) -> None:
+        settings = AlarmSettings.model_validate({"definitions": [definition(**condition)]})
+        self.alarms = AlarmService(plant, settings, store, lambda: NOW)
+        self.ingestor = Ingestor(store, plant, clock=lambda: NOW)
+        self.scores: list[Score] = []
+        observe = self.alarms.observe_scores
+
+        def recording(scores: Sequence[Score]) -> int:
+            self.scores += list(scores)
+            return observe(scores)
+
+        self.alarms.observe_scores = recording  # type: ignore[method-assign]
+        found = attach(self.ingestor, self.alarms, settings)
+        assert found is not None
+        self.detection: Detection = found
+
+    def feed(self, records: list[Record], size: int = 50) -> None:
+        for i in range(0, len(records), size):
+            self.ingestor.ingest(records[i : i + size])
+
+
+def sample(minute: int, value: float, signal: str = "vibration") -> SampleRecord:
+    return SampleRecord("sim", "imm-01", signal, T0 + timedelta(minutes=minute), value)
+
+
+def state(minute: int, s: StateClass) -> StateRecord:
+    return StateRecord("sim", "imm-01", T0 + timedelta(minutes=minute), s, product_id=None)
+
+
+def stream(n: int, spike_at: int | None = None, seed: int = 5) -> list[Record]:
+    rng = random.Random(seed)
+    out: list[Record] = [state(0, StateClass.RUNNING)]
+    for i in range(1, n + 1):
+        value = 2.0 + 0.3 * math.sin(i / 30) + rng.gauss(0, 0.05)
+        out.append(sample(i, value + (3.0 if i == spike_at else 0.0)))
+    return out
+
+
+def test_a_spike_on_a_detected_signal_raises_the_anomaly_alarm(
+    plant: Plant, store: SqliteStore
+) -> None:
+    line = Line(plant, store)
+    line.feed(stream(600, spike_at=550))
+    assert len(line.scores) == 600
+    assert all(0.0 <= s[3] <= 1.0 for s in line.scores)
+    assert max(line.scores, key=lambda s: s[3])[2] == T0 + timedelta(minutes=550)
+    [alarm] = queries.alarms(line.alarms, attention_only=True)
+    assert alarm.key == "anomali-getaran/imm-01"
+
+
+def test_a_restart_mid_stream_gives_the_scores_of_an_uninterrupted_run(
+    plant: Plant, tmp_path: Path
+) -> None:
+    records = stream(600, spike_at=450)
+    whole_store = SqliteStore(tmp_path / "a.sqlite")
+    whole_store.upgrade()
+    whole = Line(plant, whole_store)
+    whole.feed(records)
+    split_store = SqliteStore(tmp_path / "b.sqlite")
+    split_store.upgrade()
+    first = Line(plant, split_store)
+    first.feed(records[:301])
+    split_store.close()
+    reopened = SqliteStore(tmp_path / "b.sqlite")
+    second = Line(plant, reopened)
+    second.feed(records[251:])  # 50 records delivered again: already learnt, skipped
+    assert first.scores + second.scores == whole.scores
+    whole_store.close()
+    reopened.close()
+
+
+def test_detection_pauses_while_the_machine_is_not_running(
+    plant: Plant, store: SqliteStore
+) -> None:
+    line = Line(plant, store)
+    records = stream(300)
+    records += [state(301, StateClass.PLANNED_STOP), *(sample(m, 0.1) for m in range(302, 340))]
+    records += [state(340, StateClass.RUNNING), *(sample(m, 2.0) for m in range(341, 360))]
+    line.feed(records)
+    minutes = [(s[2] - T0) // timedelta(minutes=1) for s in line.scores]
+    assert not any(302 <= m < 340 for m in minutes)
+    assert minutes[-1] == 359
+    # The first points after the restart are learnt, not scored: a ramp-up is no anomaly.
+    assert [s[3] for s in line.scores if s[2] > T0 + timedelta(minutes=340)][:10] == [0.0] * 10
+
+
+def test_a_failed_write_leaves_the_detectors_as_the_last_commit_left_them(
+    plant: Plant, store: SqliteStore, tmp_path: Path
+) -> None:
+    records = stream(400, spike_at=350)
+    line = Line(plant, store)
+    line.feed(records[:301])
+    line.detection.prepare(records[301:351])  # scored and learnt, then the write fails
+    line.detection.abort()
+    assert line.detection.take() == []
+    line.feed(records[301:])
+    other = SqliteStore(tmp_path / "c.sqlite")
+    other.upgrade()
+    reference = Line(plant, other)
+    reference.feed(records)
+    assert line.scores == reference.scores
+    other.close()
+
+
+def test_with_signals_makes_one_detector_for_the_machine(plant: Plant, store: SqliteStore) -> None:
+    line = Line(plant, store, with_signals=["temperature", "pressure"])
+    rng = random.Random(3)
+    records: list[Record] = [state(0, StateClass.RUNNING)]
+    for i in range(1, 301):
+        load = rng.random()
+        records += [
+            sample(i, 2 + load, "vibration"),
+            sample(i, 40 + 10 * load, "temperature"),
+            sample(i, 120 + 30 * load, "pressure"),
+        ]
+    line.feed(records, size=90)
+    [watch] = line.detection.watches["imm-01"]
+    assert isinstance(watch.detector, MachineDetector)
+    assert sorted(watch.detector.detectors) == ["pressure", "temperature", "vibration"]
+    assert len(line.scores) == 300
+
+
+def test_one_signal_takes_one_detector_and_unknown_signals_are_named(plant: Plant) -> None:
+    other = definition(detector="gaussian") | {"id": "anomali-lain"}
+    with pytest.raises(ValidationError, match="one detector"):
+        AlarmSettings.model_validate({"definitions": [definition(), other]})
+    settings = AlarmSettings.model_validate(
+        {"definitions": [definition(with_signals=["temperature", "suhu-x"])]}
+    )
+    [(where, problem)] = unknown_references(settings, plant)
+    assert where[-2:] == ("with_signals", 1)
+    assert "suhu-x" in problem
+
+
+def test_no_anomaly_alarm_means_no_detection_stage(plant: Plant, store: SqliteStore) -> None:
+    alarms = AlarmService(plant, AlarmSettings(), store, lambda: NOW)
+    ingestor = Ingestor(store, plant, clock=lambda: NOW)
+    assert attach(ingestor, alarms, AlarmSettings()) is None
+    assert ingestor.stage is None
