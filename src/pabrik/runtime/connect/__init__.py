@@ -1,0 +1,1 @@
+"""Connector set-up in the browser: generated forms, tests, previews and mapping."""
