@@ -154,26 +154,47 @@ def placeholder_site() -> SiteConfig:
     return SiteConfig.model_validate(_PLACEHOLDER)
 
 
+FILE_IMPORTER = "file"
+"""Who saved a version that ``serve --config``, ``demo`` or ``ingest`` imported at start."""
+
+
 def adopt_site(
     configs: SiteConfigs, file_site: SiteConfig | None, source: str
 ) -> tuple[SiteConfig | None, int]:
-    """The configuration to start with: the stored one, else the file imported as version 1."""
+    """The configuration to start with: the stored one, unless the file changed since its import."""
     current = configs.current()
-    if current is not None:
-        if file_site is not None and canonical_yaml(file_site) != current.text:
-            log.warning(
-                "configuration: using stored version %d; %s differs from it and is ignored"
-                " (make it a new version with: pabrik config import %s)",
-                current.meta.version,
-                source,
-                source,
-            )
-        else:
-            log.info("configuration: using stored version %d", current.meta.version)
-        return current.site, current.meta.version
-    if file_site is None:
+    if current is None and file_site is None:
         log.warning("configuration: none stored and no file given; the setup wizard is waiting")
         return None, 0
-    version = configs.save(file_site, "system", f"imported from {source}")
-    log.info("configuration: first start, imported %s as version %d", source, version)
+    if file_site is None or (current is not None and canonical_yaml(file_site) == current.text):
+        assert current is not None
+        log.info("configuration: using stored version %d", current.meta.version)
+        return current.site, current.meta.version
+    if current is not None and canonical_yaml(file_site) == _last_import(configs):
+        log.warning(
+            "configuration: using stored version %d, saved after %s was imported; the file is"
+            " unchanged since, so it is ignored (pabrik config export writes the current one)",
+            current.meta.version,
+            source,
+        )
+        return current.site, current.meta.version
+    version = configs.save(file_site, FILE_IMPORTER, f"imported from {source}")
+    if current is None:
+        log.info("configuration: first start, imported %s as version %d", source, version)
+    else:
+        log.warning(
+            "configuration: %s changed since it was last imported: imported as version %d"
+            " (version %d stays restorable)",
+            source,
+            version,
+            current.meta.version,
+        )
     return file_site, version
+
+
+def _last_import(configs: SiteConfigs) -> str | None:
+    """The document the newest start-up import stored, if any."""
+    for meta in configs.versions():
+        if meta.saved_by == FILE_IMPORTER and meta.restored_from is None:
+            return configs.version(meta.version).text
+    return None
