@@ -16,9 +16,11 @@ from pabrik.cli import (
     commands_connect,
     commands_db,
     commands_deadletters,
+    commands_federation,
     commands_import,
     commands_ingest,
     commands_kpi,
+    commands_notify,
     commands_serve,
     commands_users,
 )
@@ -42,12 +44,15 @@ app.add_typer(commands_assess.app, name="assess")
 app.add_typer(commands_users.app, name="users")
 app.add_typer(commands_users.tenants_app, name="tenants")
 app.add_typer(commands_anomaly.app, name="anomaly")
+app.add_typer(commands_notify.app, name="notify")
+app.add_typer(commands_federation.app, name="plants")
 app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
 app.command("simulate")(commands_serve.simulate)
 app.command("ingest")(commands_ingest.ingest)
 app.command("backup")(commands_backup.backup)
 app.command("restore")(commands_backup.restore)
+app.command("forward")(commands_federation.forward)
 
 console = Console(stderr=True)
 

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     """How long after an entry a supervisor may correct what an operator typed in (0: never)."""
     metrics_token: SecretStr = SecretStr("")
     """A bearer token Prometheus may scrape /metrics with, even while the database is down."""
+    tls_cert_file: Path | None = None
+    """PEM certificate (chain) to serve HTTPS with; plain HTTP without it."""
+    tls_key_file: Path | None = None
+    """PEM private key of ``tls_cert_file``."""
 
     def backend(self) -> str:
         """``postgresql`` or ``sqlite``, from the scheme of ``database_url``."""

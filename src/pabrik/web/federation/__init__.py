@@ -1,0 +1,1 @@
+"""The central's federation endpoints (plants forward batches and their status here)."""
