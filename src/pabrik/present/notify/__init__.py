@@ -1,0 +1,1 @@
+"""Words of notifications in the subscriber's language."""

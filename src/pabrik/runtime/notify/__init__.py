@@ -1,0 +1,1 @@
+"""Notifications: subscriptions, channels (through apprise), the outbox router and its sender."""

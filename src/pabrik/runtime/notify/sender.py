@@ -1,0 +1,188 @@
+"""The sender: routes the outbox, delivers due messages, retries with backoff, then gives up.
+
+A message is marked sent only after its receiver confirmed, so a sender killed mid-batch
+sends the rest (and perhaps the one in flight again, with the same id) when it starts again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from pabrik.model.site import Plant
+from pabrik.runtime.notify import channels, subscriptions
+from pabrik.runtime.notify.channels import Channel, DeliveryError
+from pabrik.runtime.notify.reports import schedule_reports
+from pabrik.runtime.notify.router import Router
+from pabrik.storage.notify import MessageRow, NotifyEventRow, NotifyStore
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A message's text in its subscriber's language, and an optional attachment."""
+
+    title: str
+    body: str
+    attachment: tuple[str, bytes] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """One outbox event as the words see it."""
+
+    event_id: str
+    kind: str
+    at: datetime
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message as the words see it: its kind, language and events."""
+
+    message_id: str
+    kind: str
+    language: str
+    events: tuple[Happening, ...]
+
+
+class Render(Protocol):
+    """Words for a message (present's job, given to the sender by whoever starts it)."""
+
+    def __call__(self, message: Outgoing) -> Rendered:
+        """The title, body and attachment of ``message``."""
+        ...
+
+
+def outgoing(m: MessageRow, events: Sequence[NotifyEventRow]) -> Outgoing:
+    """The words' view of a stored message and its events."""
+    seen = tuple(Happening(e.event_id, e.kind, e.at, json.loads(e.body_json)) for e in events)
+    return Outgoing(m.message_id, m.kind, m.language, seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How hard the sender tries."""
+
+    max_tries: int = 8
+    backoff_s: float = 30.0
+    """The wait after the first failure; it doubles after each further one."""
+    max_backoff_s: float = 3600.0
+    batch: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """What one pass did."""
+
+    routed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+class Sender:
+    """Routes and delivers; one pass at a time, safe to stop at any point."""
+
+    def __init__(
+        self, store: NotifyStore, plant: Plant, render: Render, clock: Clock,
+        policy: Policy | None = None, *, reports: bool = True,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.plant = plant
+        self.reports = reports
+        self.router = Router(store, plant)
+        self.render = render
+        self.clock = clock
+        self.policy = policy or Policy()
+
+    def run_once(self) -> Pass:
+        """Route waiting events, then deliver what is due now."""
+        now = self.clock()
+        if self.reports:
+            schedule_reports(self.store, self.plant, now)
+        subs = [subscriptions.from_row(r) for r in self.store.notify_subscriptions()]
+        routed = self.router.route(subs, now).messages
+        chans = {r.channel_id: channels.from_row(r) for r in self.store.notify_channels()}
+        addresses = {(s.username, s.channel_id): s.address for s in subs}
+        counts = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0}
+        for message in self.store.due_messages(now, self.policy.batch):
+            outcome = self._deliver(message, chans.get(message.channel_id), addresses)
+            counts[outcome] += 1
+        return Pass(routed, **counts)
+
+    def _deliver(
+        self, m: MessageRow, channel: Channel | None, addresses: dict[tuple[str, str], str]
+    ) -> str:
+        if channel is None or not channel.enabled or channel.sample:
+            why = "channel_missing" if channel is None else "channel_disabled"
+            self.store.update_message(replace(m, status="skipped", last_error=why))
+            return "skipped"
+        try:
+            rendered = self.render(outgoing(m, self.store.notify_events(m.event_ids)))
+            address = addresses.get((m.username, m.channel_id), "")
+            with _attachment(rendered) as path:
+                channels.send(channel, address, m.message_id, rendered.title, rendered.body, path)
+        except DeliveryError as err:
+            return self._failed(m, str(err))
+        except Exception as err:  # a renderer or library bug must not stop the other messages
+            log.exception("notification %s could not be sent", m.message_id)
+            return self._failed(m, channels.redact(type(err).__name__, [channel.secret]))
+        self.store.update_message(
+            replace(m, status="sent", tries=m.tries + 1, last_error=None, sent_at=self.clock())
+        )
+        return "sent"
+
+    def _failed(self, m: MessageRow, reason: str) -> str:
+        tries = m.tries + 1
+        if tries >= self.policy.max_tries:
+            self.store.update_message(replace(m, status="failed", tries=tries, last_error=reason))
+            log.warning("notification %s given up after %d tries: %s", m.message_id, tries, reason)
+            return "failed"
+        wait = min(self.policy.backoff_s * 2 ** (tries - 1), self.policy.max_backoff_s)
+        due = self.clock() + timedelta(seconds=wait)
+        status = "pending" if m.status == "gathering" else m.status
+        self.store.update_message(replace(m, status=status, tries=tries, due_at=due,
+                                          last_error=reason))  # fmt: skip
+        return "retried"
+
+
+@contextlib.contextmanager
+def _attachment(rendered: Rendered) -> Iterator[Path | None]:
+    if rendered.attachment is None:
+        yield None
+        return
+    name, data = rendered.attachment
+    with tempfile.TemporaryDirectory(prefix="pabrik-notify-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        yield path
+
+
+def run_once_logged(sender: Sender) -> Pass:
+    """One pass; a failure is logged and the next pass tries again."""
+    try:
+        return sender.run_once()
+    except Exception:
+        log.exception("notification pass failed")
+        return Pass()
+
+
+async def run_forever(sender: Sender, stopping: asyncio.Event, interval_s: float = 5.0) -> None:
+    """A pass every ``interval_s`` until ``stopping`` is set."""
+    while not stopping.is_set():
+        await asyncio.to_thread(run_once_logged, sender)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval_s)

@@ -1,0 +1,88 @@
+"""Real local receivers on free ports: an SMTP server (aiosmtpd) and a JSON webhook."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.pg import free_port
+
+
+@dataclass
+class Mailbox:
+    """Mails the SMTP server accepted: (message id header, subject, body, recipients)."""
+
+    mails: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        msg = message_from_bytes(envelope.content)
+        body = msg.get_payload(decode=True) if not msg.is_multipart() else b""
+        if msg.is_multipart():
+            part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+            body = part.get_payload(decode=True)
+        text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        self.mails.append((str(msg["X-Pabrik-Notification-Id"]), str(msg["Subject"]), text,
+                           list(envelope.rcpt_tos)))  # fmt: skip
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, Mailbox]]:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, box
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Hook:
+    """What the webhook received; it answers 500 to the first ``fail`` requests."""
+
+    received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fail: int = 0
+    delay_s: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def webhook() -> Iterator[tuple[str, Hook]]:
+    hook = Hook()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            time.sleep(hook.delay_s)
+            with hook.lock:
+                failing = hook.fail > 0
+                hook.fail -= 1 if failing else 0
+                if not failing:
+                    hook.received.append((str(self.headers["X-Pabrik-Notification-Id"]),
+                                          json.loads(data)))  # fmt: skip
+            self.send_response(500 if failing else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", hook
+    finally:
+        server.shutdown()
+        server.server_close()
