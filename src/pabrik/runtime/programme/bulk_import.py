@@ -4,7 +4,8 @@ One row per company and year: NIB, KBLI, province, workforce (or size), year, th
 score, and scores per pillar (``pillar.<id>``) and field (``field.<id>``). Every invalid row is
 reported with its reasons; the valid rows are saved together, each with its provenance (who
 imported it, from which file). A row never touches a company that has its own results in
-pabrik, and never changes an existing company; such rows are refused as conflicts. Every import
+pabrik or has shared them with the programme, and never changes an existing company; such rows
+are refused as conflicts. Every import
 is audited (docs/security.md).
 """
 
@@ -256,6 +257,7 @@ def _rows(
     """New tenants for unknown NIBs (existing companies are never changed), and conflicts."""
     now = service.clock()
     own = {r.tenant_id for r in store.programme_results() if r.source == "native"}
+    own |= {r.tenant_id for r in service.store.shared_results()}  # shared results win too
     tenants: dict[str, TenantRow] = {}
     rows: list[ProgrammeResultRow] = []
     conflicts: list[RowProblem] = []

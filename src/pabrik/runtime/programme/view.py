@@ -17,6 +17,7 @@ from pabrik.runtime.assess.service import Assessments
 from pabrik.runtime.demo.programme import LABEL as SAMPLE_LABEL
 from pabrik.runtime.demo.programme import PREFIX as SAMPLE_PREFIX
 from pabrik.runtime.exports import safe_csv
+from pabrik.runtime.programme.shared import shared_rows
 from pabrik.storage.accounts import AccountStore, ProgrammeResultRow
 
 DEFAULT_MODEL = "indi40"
@@ -68,8 +69,8 @@ def _scores(row: ProgrammeResultRow) -> tuple[dict[str, float], dict[str, float]
 
 
 def provenance(row: ProgrammeResultRow) -> str:
-    """Self-assessed or verified in pabrik, or imported (by ``imported_by``, from a file)."""
-    if row.source != "native":
+    """Self-assessed or verified (in pabrik, or shared), or imported (by whom, from a file)."""
+    if row.source == "import":
         return "imported"
     return "verified" if row.verified else "self_assessed"
 
@@ -89,7 +90,7 @@ def company_result(row: ProgrammeResultRow) -> CompanyResult:
         fields=fields,
         verified=row.verified,
         gaps=tuple(sorted(f for f, score in fields.items() if score < agg.READY_LEVEL)),
-        imported=row.source != "native",
+        imported=row.source == "import",
         registered=bool(row.registration_no),
     )
 
@@ -97,7 +98,9 @@ def company_result(row: ProgrammeResultRow) -> CompanyResult:
 def _with_steps(
     service: Assessments, row: ProgrammeResultRow, result: CompanyResult
 ) -> CompanyResult:
-    """Roadmap steps of a native assessment (imported results carry none)."""
+    """Roadmap steps of a native or shared assessment (imported results carry none)."""
+    if row.source == "shared":
+        return replace(result, steps=tuple(json.loads(row.steps_json or "[]")))
     if row.assessment_id is None:
         return result
     try:
@@ -109,10 +112,11 @@ def _with_steps(
 
 
 def result_rows(service: Assessments, model_id: str = DEFAULT_MODEL) -> list[ProgrammeResultRow]:
-    """Each company's newest row per year; a company's own results hide every imported one."""
-    rows = [r for r in _store(service).programme_results() if r.model_id == model_id]
-    own = {r.tenant_id for r in rows if r.source == "native"}
-    rows = [r for r in rows if r.source == "native" or r.tenant_id not in own]
+    """Each company's newest row per year; its own or shared results hide every imported one."""
+    every = [*_store(service).programme_results(), *shared_rows(service)]
+    rows = [r for r in every if r.model_id == model_id]
+    own = {r.tenant_id for r in rows if r.source != "import"}
+    rows = [r for r in rows if r.source != "import" or r.tenant_id not in own]
     newest = {(r.tenant_id, r.year): r for r in sorted(rows, key=lambda r: (r.year, r.verified))}
     return list(newest.values())
 
@@ -131,7 +135,7 @@ def _provenance(
     counts = {p: sum(1 for r in newest if provenance(r) == p) for p in PROVENANCES}
     files: dict[tuple[str, str], set[str]] = {}
     for r in newest:
-        if r.source != "native":
+        if r.source == "import":
             files.setdefault((r.source_file, r.imported_by), set()).add(r.tenant_id)
     sources = tuple(ImportSource(f, by, len(ts)) for (f, by), ts in sorted(files.items()))
     return {p: agg.shown_count(n, k) for p, n in counts.items()}, sources
