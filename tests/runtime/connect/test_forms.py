@@ -69,12 +69,11 @@ def test_the_form_has_every_field_of_the_model_and_nothing_else(kind: str) -> No
 def _doc_examples() -> list[Any]:
     found = []
     for doc in ("connectors-mqtt.md", "connectors-opcua-modbus.md"):
-        for block in re.findall(r"```yaml\n(.*?)```", (DOCS / doc).read_text(), re.S):
+        for block in re.findall(r"```yaml\n(.*?)```", (DOCS / doc).read_text(), re.DOTALL):
             data = yaml.safe_load(block)
             if isinstance(data, dict):
-                for item in data.get("connectors") or []:
-                    if item.get("kind") in EDITABLE:
-                        found.append(ADAPTER.validate_python(item))
+                items = data.get("connectors") or []
+                found += [ADAPTER.validate_python(i) for i in items if i.get("kind") in EDITABLE]
     return found
 
 
