@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 import pytest
 from fastapi import FastAPI
 
@@ -47,7 +48,7 @@ async def engineer(app: FastAPI, accounts: Accounts) -> AsyncIterator[httpx.Asyn
 
 
 def _publish(broker: Broker, messages: list[tuple[str, bytes]]) -> None:
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="ui-test-pub")
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="ui-test-pub")
     client.connect(broker.host, broker.port)
     client.loop_start()
     for topic, payload in messages:
