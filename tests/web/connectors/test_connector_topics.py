@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 import pytest
 from fastapi import FastAPI
+from paho.mqtt.enums import CallbackAPIVersion
 
 from pabrik.connectors.sparkplug import sparkplug_b_pb2 as pb
 from pabrik.runtime.accounts.permissions import Role
