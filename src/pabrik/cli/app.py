@@ -13,6 +13,7 @@ from pabrik.cli import (
     commands_anomaly,
     commands_assess,
     commands_backup,
+    commands_config,
     commands_connect,
     commands_db,
     commands_deadletters,
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Site configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+commands_config.register(config_app)
 app.add_typer(commands_kpi.app, name="kpi")
 app.add_typer(commands_db.app, name="db")
 app.add_typer(commands_connect.app, name="connect")
