@@ -1,0 +1,1 @@
+"""Words and form helpers of the setup wizard and the machines page."""

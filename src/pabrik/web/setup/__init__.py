@@ -1,0 +1,1 @@
+"""The first-run setup wizard and the machines page (issue 13)."""

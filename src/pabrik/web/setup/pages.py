@@ -1,0 +1,81 @@
+"""The first-run setup wizard: one form per step, the draft carried in a hidden field."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from pabrik.present.setup.forms import FormView
+from pabrik.runtime.setup.defaults import (
+    TIMEZONES,
+    national_holidays,
+    province_names,
+    setup_defaults,
+)
+from pabrik.runtime.setup.draft import STEPS, Draft, read_draft
+from pabrik.runtime.setup.lines import line_names
+from pabrik.runtime.setup.saving import is_configured
+from pabrik.runtime.setup.wizard import Screen, check_step, show, submit
+from pabrik.web.auth import PrincipalDep
+from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+SEE_OTHER = 303
+UNPROCESSABLE = 422
+
+
+def _render(
+    request: Request, renderer: RendererDep, fmt: FormatterDep, screen: Screen
+) -> HTMLResponse:
+    view = FormView(screen, fmt.translator)
+    offered = setup_defaults()
+    context = view.context() | {
+        "page": "setup",
+        "steps": STEPS,
+        "timezones": TIMEZONES,
+        "provinces": province_names(),
+        "offered": offered,
+        "holidays": [h for h in national_holidays() if h.day.year >= 2026],
+        "line_names": line_names(screen.draft),
+    }
+    status = UNPROCESSABLE if screen.errors else 200
+    return renderer.render(request, "setup/wizard.html", fmt, context, status_code=status)
+
+
+@router.get("/setup")
+def setup_page(
+    request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
+) -> HTMLResponse:
+    """The wizard's first step, or a note that the site is already set up."""
+    if is_configured(runtime):
+        return renderer.render(request, "setup/done.html", fmt, {"page": "setup"})
+    return _render(request, renderer, fmt, show(STEPS[0], Draft(), runtime.plant.site.tenant))
+
+
+@router.post("/setup/{step}")
+async def setup_step(
+    request: Request,
+    step: str,
+    runtime: RuntimeDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    principal: PrincipalDep,
+) -> Response:
+    """Apply a step's form and show the next step, the same one with problems, or save."""
+    check_step(step)
+    if is_configured(runtime):
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/setup", SEE_OTHER)
+    form = await request.form()
+    fields = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    draft = read_draft(next(iter(fields.pop("draft", [])), None))
+    action = next(iter(fields.pop("action", [])), "next")
+    fields.pop("csrf_token", None)
+    screen = await run_in_threadpool(submit, runtime, step, action, draft, fields, principal.name)
+    if screen.saved_version is not None:
+        # Run the new version now, so the next page shows the new plant (no restart).
+        await runtime.reload_config()
+        target = f"{request.scope.get('root_path', '')}/machines?saved={screen.saved_version}"
+        return RedirectResponse(target, SEE_OTHER)
+    return _render(request, renderer, fmt, screen)
