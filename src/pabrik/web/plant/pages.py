@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from pabrik.present.labels import WINDOW_KEYS, chart_words
 from pabrik.runtime.plant.views import MachineDetail, ReasonDuration
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
+from pabrik.web.setup.machines import not_set_up
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -42,8 +43,10 @@ def pareto(reasons: list[ReasonDuration]) -> list[ParetoRow]:
 @router.get("/")
 def overview_page(
     request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
-) -> HTMLResponse:
-    """The plant overview."""
+) -> Response:
+    """The plant overview (the setup wizard, or a note, while the site is not set up)."""
+    if not runtime.configured:
+        return not_set_up(request, renderer, fmt)
     context = {"overview": runtime.overview(), "page": "overview"}
     return renderer.render(request, "overview.html", fmt, context)
 
