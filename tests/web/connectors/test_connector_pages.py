@@ -115,6 +115,9 @@ async def test_a_password_is_never_shown_and_a_blank_one_keeps_the_saved_value(
     saved = next(c for c in current_site(runtime).connectors if c.id == "gateway")
     assert saved.broker.port == 1884  # type: ignore[union-attr]
     assert saved.broker.password.get_secret_value() == "Rahasia-42!"  # type: ignore[union-attr]
+    latest = runtime.configs.versions()[0]
+    assert latest.saved_by == "eng-conn"
+    assert latest.note == "connector gateway changed in the browser"
     assert (await engineer.post("/connectors/gateway/delete", data={})).status_code == 303
 
 

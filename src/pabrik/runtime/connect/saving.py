@@ -1,4 +1,8 @@
-"""The one place the connector pages read the site, save it and read running state."""
+"""The one place the connector pages read the site, save it and read running state.
+
+Saving goes through the runtime's versioned configuration (``Runtime.save_config``), which
+starts, stops or reconfigures connectors without a restart.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +20,13 @@ def current_site(runtime: Any) -> SiteConfig:
     return site
 
 
-def save_site(runtime: Any, site: SiteConfig, user: str, note: str) -> int:
-    """Save a new version of the site; returns its version number."""
-    runtime.site = site
-    return 0
+async def save_site(runtime: Any, site: SiteConfig, user: str, note: str) -> int:
+    """Save a new version of the site and apply it in this process before returning."""
+    version: int = runtime.save_config(site, user, note)
+    await runtime.reload_config()
+    return version
 
 
 def running_states(runtime: Any) -> States:
-    """Each running connector's state, last error and records received."""
-    out: States = {}
-    for c in runtime.supervisor.connectors:
-        m = c.metrics
-        out[c.id] = (str(c.state.value), m.last_error, m.received)
-    return out
+    """Each supervised connector's state, last error and records received."""
+    return {s.id: (s.state, s.last_error, s.received) for s in runtime.connector_states()}

@@ -133,7 +133,7 @@ async def _save(
     note = f"connector {new_id} {verb} in the browser"
     if edit.added_signals:
         note += f"; new signals {', '.join(edit.added_signals)}"
-    save_site(runtime, edit.site, scope.actor, note)
+    await save_site(runtime, edit.site, scope.actor, note)
     log.info("%s by %s", note, scope.actor)
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/connectors/{new_id}?saved=1", SEE_OTHER)
@@ -169,13 +169,15 @@ async def update(
 
 
 @pages.post("/connectors/{connector_id}/delete")
-def delete(request: Request, connector_id: str, runtime: RuntimeDep, scope: ScopeDep) -> Response:
+async def delete(
+    request: Request, connector_id: str, runtime: RuntimeDep, scope: ScopeDep
+) -> Response:
     """Remove a connector; it stops without a restart."""
     site = current_site(runtime)
     if service.find(site, connector_id) is None:
         raise NotFoundError(f"no connector '{connector_id}'", connector=connector_id)
     note = f"connector {connector_id} removed in the browser"
-    save_site(runtime, service.without_connector(site, connector_id), scope.actor, note)
+    await save_site(runtime, service.without_connector(site, connector_id), scope.actor, note)
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/connectors", SEE_OTHER)
 
