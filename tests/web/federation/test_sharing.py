@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
+from pabrik.runtime.accounts.permissions import Role
+from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.service import Assessments
 from pabrik.runtime.federation.sharing import Sharing
-from pabrik.runtime.federation.sharing_outbox import deliver_due, https_transport
+from pabrik.runtime.federation.sharing_outbox import Answer, deliver_due, https_transport
+from pabrik.runtime.programme.shared import ProgrammeSharing
 from pabrik.runtime.programme.view import programme_view
 from tests.web.federation.programme import Programme
+from tests.web.programme.results import HEADER
 from tests.web.session import PASSWORD, logged_in
 from tests.web.world import World
 
@@ -107,3 +113,122 @@ async def test_a_shared_assessment_counts_on_the_programme_and_a_revoke_deletes_
     )
     programme_audit = [a.action for a in prog.store.audit_entries("nib-9120000000001", 100, 0)]
     assert {"programme.shared", "programme.withdrawn"} <= set(programme_audit)
+
+
+async def test_an_import_never_overwrites_a_shared_result(
+    programme: Programme, tokens: dict[str, str], app: FastAPI, world: World
+) -> None:
+    if not _programme_service(programme).store.shared_results():
+        form = {"programme_url": programme.url, "token": tokens["own"], "consent": "yes"}
+        user = world.users[("company_admin", "own")]
+        await _share_page(app, user, world.assessments["own"], form)
+    before = {r.tenant_id: r for r in _programme_service(programme).store.shared_results()}
+    assert f"nib-{OWN_NIB}" in before
+    line = f"{OWN_NIB},Plastindo,22220,Jawa Barat,40,2025,3.9,3.9,3.9,ya"
+    files = {"file": ("history.csv", f"{HEADER}\n{line}".encode(), "text/csv")}
+    async with logged_in(programme.app, programme.admin, PASSWORD) as c:
+        r = await c.post("/api/v1/programme/import", files=files)
+    assert r.status_code == 200, r.text
+    assert r.json()["accepted"] == 0
+    assert r.json()["conflicts"] == 1
+    after = {r.tenant_id: r for r in _programme_service(programme).store.shared_results()}
+    assert after == before
+
+
+async def test_the_analyst_cannot_import_or_issue_registration_tokens(
+    programme: Programme,
+) -> None:
+    async with logged_in(programme.app, programme.analyst, PASSWORD) as c:
+        r = await c.post("/programme/registrations", data={"registration_no": OWN_NIB})
+        assert r.status_code == 403
+        files = {"file": ("x.csv", HEADER.encode(), "text/csv")}
+        assert (await c.post("/api/v1/programme/import", files=files)).status_code == 403
+
+
+async def test_only_the_company_admin_shares(app: FastAPI, world: World) -> None:
+    assessment = world.assessments["own"]
+    for role in ("engineer", "operator", "analyst"):
+        async with logged_in(app, world.users[(role, "own")], PASSWORD) as c:
+            assert (await c.get(f"/assess/{assessment}/share")).status_code in (403, 404)
+    async with logged_in(app, world.users[("company_admin", "other")], PASSWORD) as c:
+        assert (await c.get(f"/assess/{assessment}/share")).status_code == 404
+
+
+async def test_sharing_needs_consent_and_an_https_address(
+    app: FastAPI, world: World, programme: Programme, tokens: dict[str, str]
+) -> None:
+    user, assessment = world.users[("company_admin", "other")], world.assessments["other"]
+    no_consent = {"programme_url": programme.url, "token": tokens["other"]}
+    page = await _share_page(app, user, assessment, no_consent)
+    assert 'role="alert"' in page
+    plain = {"programme_url": "http://programme.example.org", "token": "x", "consent": "yes"}
+    assert 'role="alert"' in await _share_page(app, user, assessment, plain)
+    before = len(Sharing(_company(app, world.other)).shares(assessment))
+    assert before == len(Sharing(_company(app, world.other)).shares(assessment))
+
+
+async def test_the_programme_refuses_unknown_and_revoked_tokens_and_bad_results(
+    programme: Programme,
+) -> None:
+    prog = _programme_service(programme)
+    sharing = ProgrammeSharing(prog)
+    scope = TenantScope(None, Role.PROGRAMME_ADMIN, programme.admin)
+    issued = sharing.issue(scope, "PT Dicabut", "9120000000999")
+    body = {
+        "share_id": "abc123",
+        "model_id": "indi40",
+        "year": 2026,
+        "overall": 2.0,
+        "level": 2,
+        "pillars": {},
+        "fields": {},
+        "steps": [],
+        "provenance": "self_assessed",
+        "company": {},
+    }
+    async with httpx.AsyncClient(base_url=programme.url) as c:
+        url = "/api/v1/programme/shared"
+        key = {"Idempotency-Key": "k1"}
+        bad = await c.post(url, json=body, headers={**key, "Authorization": "Bearer nope"})
+        assert bad.status_code == 401
+        auth = {**key, "Authorization": f"Bearer {issued.token}"}
+        wrong = await c.post(url, json={**body, "overall": 99}, headers=auth)
+        assert wrong.status_code == 422
+        first = await c.post(url, json=body, headers=auth)
+        again = await c.post(url, json=body, headers=auth)
+        assert (first.json()["stored"], again.json()["stored"]) == (True, False)
+        sharing.revoke_registration(scope, issued.registration.id)
+        assert (await c.post(url, json=body, headers=auth)).status_code == 401
+        gone = await c.delete(f"{url}/abc123", headers=auth)
+        assert gone.status_code == 401
+
+
+def test_a_share_waits_in_the_outbox_while_the_programme_is_down(
+    app: FastAPI, world: World, programme: Programme, tokens: dict[str, str]
+) -> None:
+    service = _company(app, world.other)
+    sharing = Sharing(service)
+    assessment = world.assessments["other"]
+    for s in sharing.shares(assessment):
+        sharing.revoke(s.id, "admin-lain")
+    deliver_due(service.store, https_transport(), service.clock)
+    down = "http://127.0.0.1:9"  # the discard port: nobody answers
+    row = sharing.share(assessment, down, tokens["other"], "admin-lain", True)
+    assert deliver_due(service.store, https_transport(), service.clock) == 0
+    waiting = service.store.share(world.other, row.id)
+    assert waiting is not None
+    assert (waiting.status, bool(waiting.last_error)) == ("sharing", True)
+    pending = list(service.store.due_outbox(datetime.now(UTC) + timedelta(hours=1)))
+    assert [o.attempts for o in pending if o.share_id == row.id] == [1]
+
+    def recorded(method: str, url: str, token: str, key: str, body: bytes | None) -> Answer:
+        sent.append((method, url, key))
+        return https_transport()(method, programme.url + url.removeprefix(down), token, key, body)
+
+    sent: list[tuple[str, str, str]] = []
+    later = lambda: datetime.now(UTC) + timedelta(hours=1)  # noqa: E731
+    assert deliver_due(service.store, recorded, later) == 1
+    assert sent[0][0] == "POST"
+    delivered = service.store.share(world.other, row.id)
+    assert delivered is not None
+    assert delivered.status == "shared"
