@@ -26,6 +26,8 @@ MACHINES = {
     "machine-1-line": "Lini Kemas",
     "machine-1-name": "Mesin Label",
     "machine-1-code": "labeller-1",
+    "machine-0-signals": "suhu: °C, tekanan: bar",
+    "machine-1-signals": "kecepatan [m/menit]",
 }
 PRODUCTS = {
     "product-0-machine": "*",

@@ -36,6 +36,10 @@ async def test_the_wizard_makes_a_site_with_one_line_of_two_machines(instance: I
         assert [m.id for m in lines[0].machines] == ["filler-1", "labeller-1"]
         filler = rt.plant.machine("filler-1")
         assert filler is not None
+        assert [(s.id, s.unit) for s in filler.signals] == [("suhu", "°C"), ("tekanan", "bar")]
+        labeller = rt.plant.machine("labeller-1")
+        assert labeller is not None
+        assert [(s.id, s.unit) for s in labeller.signals] == [("kecepatan", "m/menit")]
         assert filler.products[0].ideal_cycle_time_s == Decimal("0.5")
         assert filler.products[0].scrap_cost_idr == Decimal(1500)
         assert rt.plant.calendar.timezone == "Asia/Jakarta"

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from pabrik.model.equipment import DowntimeReason, QualityReason
 from pabrik.runtime.plant.siteconfig import SiteConfig
 from pabrik.runtime.setup.defaults import HOLIDAY_COUNTRY, setup_defaults
-from pabrik.runtime.setup.draft import ALL_MACHINES, STEPS, Draft, FieldError
-from pabrik.runtime.setup.forms import slug
+from pabrik.runtime.setup.draft import ALL_MACHINES, STEPS, Draft, FieldError, MachineRow
+from pabrik.runtime.setup.forms import parse_signals, slug
 from pabrik.runtime.setup.lines import hierarchy
 
 
@@ -30,7 +30,8 @@ def _reasons(draft: Draft) -> tuple[list[DowntimeReason], list[QualityReason]]:
     return stops, scraps
 
 
-def _machine(draft: Draft, code: str, name: str, reasons: list[str]) -> dict[str, Any]:
+def _machine(draft: Draft, row: MachineRow, reasons: list[str]) -> dict[str, Any]:
+    code = row.code
     products = []
     for p in draft.products or ():
         if p.machine in (ALL_MACHINES, code):
@@ -42,7 +43,17 @@ def _machine(draft: Draft, code: str, name: str, reasons: list[str]) -> dict[str
             if p.scrap_idr:
                 product["scrap_cost_idr"] = Decimal(p.scrap_idr)
             products.append(product)
-    return {"id": code, "name": _text(name), "products": products, "reasons": reasons}
+    signals = [
+        {"id": sid, "name": _text(label), "unit": unit}
+        for sid, label, unit in parse_signals(row.signals)
+    ]
+    return {
+        "id": code,
+        "name": _text(row.name),
+        "signals": signals,
+        "products": products,
+        "reasons": reasons,
+    }
 
 
 def _calendar(draft: Draft, zone: str) -> dict[str, Any]:
@@ -73,7 +84,7 @@ def site_document(draft: Draft, tenant: str | None = None) -> dict[str, Any]:
         lines = []
         for line in area.lines:
             cost = draft.line_costs.get(line.id) or "0"
-            machines = [_machine(draft, m.code, m.name, reason_ids) for m in line.machines]
+            machines = [_machine(draft, m, reason_ids) for m in line.machines]
             lines.append(
                 {
                     "id": line.id,

@@ -39,6 +39,8 @@ class MachineRow(_Row):
     line: str
     code: str
     name: str
+    signals: str = ""
+    """Measured signals as typed: ``name [unit], ...`` (e.g. ``suhu °C, tekanan bar``)."""
 
 
 class ProductRow(_Row):

@@ -137,3 +137,39 @@ def parse_clock(value: str) -> time:
     """A checked HH:MM string as a time."""
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
+
+
+MAX_UNIT = 16
+
+
+def parse_signals(value: str) -> list[tuple[str, str, str]]:
+    """Signals typed as ``name: unit, ...`` or ``name [unit], ...``: (id, name, unit)."""
+    out = []
+    for part in value.split(","):
+        text_part = part.strip()
+        if not text_part:
+            continue
+        name, unit = text_part, ""
+        if ":" in text_part:
+            name, _, unit = text_part.partition(":")
+        elif text_part.endswith("]") and "[" in text_part:
+            name, _, unit = text_part[:-1].partition("[")
+        out.append((slug(name), name.strip(), unit.strip()))
+    return out
+
+
+def signal_problems(value: str) -> list[tuple[str, dict[str, object]]]:
+    """What is wrong with a typed signal list: codes and values, empty when it is fine."""
+    problems: list[tuple[str, dict[str, object]]] = []
+    seen: set[str] = set()
+    for signal_id, name, unit in parse_signals(value):
+        if not signal_id:
+            problems.append(("needs_letters", {}))
+        elif signal_id in seen:
+            problems.append(("duplicate", {"value": name}))
+        elif len(name) > MAX_TEXT:
+            problems.append(("too_long", {"max": MAX_TEXT}))
+        elif len(unit) > MAX_UNIT:
+            problems.append(("too_long", {"max": MAX_UNIT}))
+        seen.add(signal_id)
+    return problems

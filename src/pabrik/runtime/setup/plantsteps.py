@@ -21,6 +21,7 @@ from pabrik.runtime.setup.forms import (
     one,
     row_indexes,
     seconds,
+    signal_problems,
     slug,
     text,
 )
@@ -56,7 +57,7 @@ def _blank(form: Form, prefix: str, i: int, names: tuple[str, ...]) -> bool:
     return not any(one(form, f"{prefix}-{i}-{n}") for n in names)
 
 
-MACHINE_FIELDS = ("area", "line", "code", "name")
+MACHINE_FIELDS = ("area", "line", "code", "name", "signals")
 
 
 def plant_step(draft: Draft, form: Form) -> StepResult:
@@ -74,7 +75,10 @@ def plant_step(draft: Draft, form: Form) -> StepResult:
         for part, value in (("area", area), ("line", line)):
             if value and not slug(value):
                 errors.append(FieldError(field + part, "needs_letters"))
-        rows.append((i, MachineRow(area=area, line=line, code=code, name=name)))
+        signals = one(form, field + "signals")
+        errors += [FieldError(field + "signals", c, p) for c, p in signal_problems(signals)]
+        row = MachineRow(area=area, line=line, code=code, name=name, signals=signals)
+        rows.append((i, row))
     if not rows and not errors:
         errors.append(FieldError("machine-0-name", "need_machine"))
     counts = Counter(r.code for _, r in rows)
