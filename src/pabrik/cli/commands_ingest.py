@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pabrik.cli.errors import run_guarded
-from pabrik.cli.options import DATA_DIR, ConfigOpt, DatabaseUrlOpt, DataDirOpt, DebugOpt
+from pabrik.cli.options import DATA_DIR, DatabaseUrlOpt, DataDirOpt, DebugOpt, StartConfigOpt
 from pabrik.runtime.ingest.worker import WorkerOptions, default_worker_id, run_worker
 from pabrik.runtime.settings import Settings
 
@@ -38,7 +38,7 @@ LogLevelOpt = Annotated[
 
 
 def ingest(
-    config: ConfigOpt,
+    config: StartConfigOpt = None,
     database_url: DatabaseUrlOpt = "",
     data_dir: DataDirOpt = DATA_DIR,
     worker_id: WorkerIdOpt = None,

@@ -22,6 +22,7 @@ from pabrik.cli.options import (
     HostOpt,
     PortOpt,
     SeedOpt,
+    StartConfigOpt,
     history_end,
 )
 from pabrik.launch import run_web
@@ -160,7 +161,7 @@ def simulate(
 
 
 def serve(
-    config: ConfigOpt,
+    config: StartConfigOpt = None,
     port: PortOpt = 8000,
     data_dir: DataDirOpt = DATA_DIR,
     database_url: DatabaseUrlOpt = "",

@@ -36,6 +36,14 @@ def instant(value: str, option: str | None = None) -> datetime:
 
 # Each option can also come from its PABRIK_* environment variable, like Settings.
 ConfigOpt = Annotated[Path, typer.Option(help="Site YAML file.", envvar="PABRIK_CONFIG")]
+StartConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Site YAML imported on first start (or when edited since); else the stored one.",
+        envvar="PABRIK_CONFIG",
+    ),
+]
 DataDirOpt = Annotated[
     Path, typer.Option(help="Folder for the database.", envvar="PABRIK_DATA_DIR")
 ]

@@ -15,7 +15,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PABRIK_", extra="ignore")
 
-    config: Path = Path("examples/demo-plant.yaml")
+    config: Path | None = Path("examples/demo-plant.yaml")
+    """The site file imported on first start (None: the stored configuration, or the wizard)."""
     data_dir: Path = Path("pabrik-data")
     database_url: str = ""
     host: str = "127.0.0.1"

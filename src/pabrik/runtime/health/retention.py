@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from pabrik.model.errors import ConfigError, ConfigIssue
 from pabrik.model.site import Plant
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
+from pabrik.runtime.ingest.pipeline import utc_now
+from pabrik.runtime.plant.configstore import SiteConfigs
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.runtime.settings import Settings
 from pabrik.storage.store import PurgeResult, RetentionRule, Store
@@ -83,10 +86,16 @@ def enforce_retention(
 
 def run_retention(settings: Settings, now: datetime, *, dry_run: bool = False) -> list[PurgeResult]:
     """Open the store named by the settings and apply the site's retention once."""
-    plant = load_site(settings.config).plant()
     store = open_store(settings)
     try:
         wait_or_fail(StoreGate(store, settings.database_label()), settings.db_wait_s)
+        current = SiteConfigs(store, utc_now).current()
+        if current is not None:
+            plant = current.site.plant()
+        elif settings.config is not None:
+            plant = load_site(settings.config).plant()
+        else:
+            raise ConfigError("<store>", [ConfigIssue("", "no configuration stored or given")])
         return enforce_retention(store, plant, now, dry_run=dry_run)
     finally:
         store.close()

@@ -24,7 +24,7 @@ from typing import Any
 from pabrik.connectors.contract import ConnectionState, Connector, InputRejection
 from pabrik.connectors.mqtt.config import BrokerConfig, MqttConfig
 from pabrik.connectors.simulator.config import SimulatorConfig
-from pabrik.model.errors import InvalidRequestError, StoreUnavailableError
+from pabrik.model.errors import ConfigError, ConfigIssue, InvalidRequestError, StoreUnavailableError
 from pabrik.model.records import Record
 from pabrik.runtime.alarms.detection import attach as attach_detection
 from pabrik.runtime.alarms.wiring import TICK_S as ALARM_TICK_S
@@ -33,6 +33,7 @@ from pabrik.runtime.health.ops import StoreGate
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.connectors import ConnectorSupervisor, IngestSink, build_connectors
 from pabrik.runtime.ingest.pipeline import Ingestor, utc_now
+from pabrik.runtime.plant.configstore import SiteConfigs, adopt_site, placeholder_site
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.settings import Settings
 
@@ -134,22 +135,69 @@ class CommitSink(IngestSink):
 class IngestWorker:
     """Waits for the store, runs connectors into it, and stops cleanly on SIGTERM or SIGINT."""
 
-    def __init__(self, settings: Settings, site: SiteConfig, options: WorkerOptions) -> None:
+    def __init__(self, settings: Settings, site: SiteConfig | None, options: WorkerOptions) -> None:
         check_options(options)
         self.settings = settings
         self.options = options
-        self.plant = site.plant()
-        self.configs = worker_configs(site, options)
+        self._file_site = site
+        self.site = site if site is not None else placeholder_site()
+        self.plant = self.site.plant()
+        self.configs = worker_configs(self.site, options) if site is not None else []
         self.store = open_store(settings)
         self.gate = StoreGate(self.store, settings.database_label())
+        self.versions = SiteConfigs(self.store, utc_now)
+        self.config_version = 0
         self.ingestor = Ingestor(self.store, self.plant)
-        # Alarms are evaluated here, on the batches this worker commits (docs/alarms.md).
-        self.alarms = build_alarms(site, self.plant, self.store, utc_now)
-        self.ingestor.after_commit = AlarmHook(self.alarms)
-        self.detection = attach_detection(self.ingestor, self.alarms, site.alarms)
+        self._arm_alarms()
         self.connectors: list[Connector] = build_connectors(self.configs, self.plant)
         self._stop = asyncio.Event()
         self._states: dict[str, tuple[ConnectionState, int] | None] = {}
+
+    def _arm_alarms(self) -> None:
+        # Alarms are evaluated here, on the batches this worker commits (docs/alarms.md).
+        self.alarms = build_alarms(self.site, self.plant, self.store, utc_now)
+        self.ingestor.after_commit = AlarmHook(self.alarms)
+        self.detection = attach_detection(self.ingestor, self.alarms, self.site.alarms)
+
+    def _adopt(self) -> None:
+        """Once the store answers: run its configuration (importing the file on first start)."""
+        site, version = adopt_site(self.versions, self._file_site, str(self.settings.config))
+        if site is None:
+            raise ConfigError("<store>", [ConfigIssue("", "no configuration stored or given")])
+        self.config_version = version
+        if site != self.site:
+            self.site, self.plant = site, site.plant()
+            self.configs = worker_configs(site, self.options)
+            self.ingestor.replan(self.plant)
+            self._arm_alarms()
+            self.connectors = build_connectors(self.configs, self.plant)
+
+    async def _follow(self, supervisor: ConnectorSupervisor) -> None:
+        """Run a version saved since the last look: connectors, validation and alarms follow."""
+        head = await asyncio.to_thread(self.versions.head)
+        if head in (0, self.config_version):
+            return
+        current = await asyncio.to_thread(self.versions.current)
+        if current is None:
+            return
+        site, plant = current.site, current.site.plant()
+        configs = worker_configs(site, self.options)
+        changed = plant != self.plant
+        if changed or site.alarms != self.site.alarms:
+            self.ingestor.replan(plant)
+            self.site, self.plant = site, plant
+            self._arm_alarms()
+        self.site, self.configs, self.config_version = site, configs, current.meta.version
+        report = await supervisor.reconcile(configs, plant, plant_changed=changed)
+        self.connectors = supervisor.connectors
+        log.info(
+            "worker %s: configuration v%d: started %s, stopped %s, reconfigured %s",
+            self.options.worker_id,
+            current.meta.version,
+            list(report.started),
+            list(report.stopped),
+            list(report.reconfigured),
+        )
 
     def request_stop(self) -> None:
         """Begin a clean shutdown (from a signal handler or a test)."""
@@ -204,11 +252,13 @@ class IngestWorker:
         )
 
     async def _serve(self) -> None:
+        await asyncio.to_thread(self._adopt)
         supervisor = ConnectorSupervisor(self.connectors, CommitSink(self.ingestor))
         self._states = {c.id: None for c in self.connectors}
         await supervisor.start()
         ticks = max(1, round(self.options.status_interval_s / _WATCH_S))
         alarm_ticks = max(1, round(ALARM_TICK_S / _WATCH_S))
+        config_ticks = max(1, round(self.settings.config_poll_s / _WATCH_S))
         tick = 0
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -219,6 +269,15 @@ class IngestWorker:
                 self._log_status()
             if tick % alarm_ticks == 0:
                 await asyncio.to_thread(tick_once, self.alarms)
+            if tick % config_ticks == 0:
+                try:
+                    await self._follow(supervisor)
+                except Exception:
+                    # A version this worker cannot run (a connector it was told to run is gone)
+                    # leaves the running set as it was; the log says why.
+                    log.exception(
+                        "worker %s: new configuration not applied", self.options.worker_id
+                    )
         await supervisor.stop()
         self._log_status()
 
@@ -280,4 +339,5 @@ def describe_config(config: Any, plant: Any) -> str:
 
 def run_worker(settings: Settings, options: WorkerOptions) -> None:
     """Load the site file and run one ingest worker until SIGTERM or SIGINT."""
-    IngestWorker(settings, load_site(settings.config), options).run()
+    site = load_site(settings.config) if settings.config is not None else None
+    IngestWorker(settings, site, options).run()
