@@ -1,0 +1,1 @@
+"""Notification pages: my subscriptions, the admin's channels with a test button, the outbox."""

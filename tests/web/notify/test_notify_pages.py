@@ -1,0 +1,87 @@
+"""Notification pages over HTTP: channels with write-only secrets and a test button, my
+subscriptions, and the outbox with failed messages and their reasons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from pabrik.model.records import SampleRecord, StateRecord
+from pabrik.model.states import StateClass
+from pabrik.present.i18n import Catalogues
+from pabrik.runtime.app import Runtime
+from pabrik.runtime.notify.sender import Policy, Sender
+from pabrik.web.notify.wiring import notify_words
+from tests.runtime.notify.peers import webhook
+from tests.web.demo_app import NOW
+
+pytestmark = pytest.mark.anyio
+SECRET = "tok-9f8e7d6c5b4a"
+
+
+async def test_a_channel_keeps_its_secret_out_of_every_page(client: httpx.AsyncClient) -> None:
+    form = {"channel_id": "tg", "kind": "telegram", "name": "Telegram pabrik", "secret": SECRET,
+            "enabled": "true", "settings": ""}  # fmt: skip
+    assert (await client.post("/notify/channels", data=form)).status_code == 303
+    form |= {"name": "Telegram shift", "secret": ""}  # a blank secret keeps the stored one
+    assert (await client.post("/notify/channels", data=form)).status_code == 303
+    page = await client.get("/notify")
+    assert page.status_code == 200
+    assert "Telegram shift" in page.text
+    assert SECRET not in page.text
+    assert "tersimpan" in page.text  # "stored"
+
+
+async def test_send_test_says_whether_the_receiver_confirmed(client: httpx.AsyncClient) -> None:
+    with webhook() as (url, hook):
+        form = {"channel_id": "hook", "kind": "webhook", "name": "Webhook",
+                "settings": f"url={url}", "enabled": "true"}  # fmt: skip
+        await client.post("/notify/channels", data=form)
+        sent = await client.post("/notify/channels/test", data={"channel_id": "hook",
+                                                                 "language": "en"})  # fmt: skip
+        page = await client.get(sent.headers["location"])
+        assert 'data-test-result="ok"' in page.text
+        assert hook.received[0][1]["title"] == "pabrik test message"
+        hook.fail = 1
+        failed = await client.post("/notify/channels/test", data={"channel_id": "hook"})
+        page = await client.get(failed.headers["location"])
+        assert 'data-test-result="failed"' in page.text
+
+
+async def test_a_subscriber_hears_an_alarm_and_failures_show_in_the_outbox(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    form = {"channel_id": "mati", "kind": "webhook", "name": "Unreachable",
+            "settings": "url=http://127.0.0.1:9/hook", "enabled": "true"}  # fmt: skip
+    await client.post("/notify/channels", data=form)
+    sub = {"channel_id": "mati", "scope_ids": "cetak-tutup", "priorities": ["high"],
+           "language": "en", "flood_over": "5", "flood_minutes": "10"}  # fmt: skip
+    assert (await client.post("/notify/subscriptions", data=sub)).status_code == 303
+    bad = await client.post("/notify/subscriptions", data=sub | {"scope_ids": "no-such-line"})
+    assert bad.status_code == 422
+    page = await client.get("/notify")
+    assert "cetak-tutup" in page.text
+    at = [NOW - timedelta(minutes=m) for m in (4, 3)]
+    runtime.ingestor.ingest([
+        StateRecord("test/notify", "imm-02", at[0], StateClass.RUNNING, None, "tutup-28-biru"),
+        SampleRecord("test/notify", "imm-02", "temperature", at[1], 85.0),
+    ])  # fmt: skip
+    words = notify_words(runtime, Catalogues.load())
+    sender = Sender(runtime.store, runtime.plant, words, runtime.now, Policy(max_tries=1),
+                    reports=False)  # fmt: skip
+    assert sender.run_once().failed >= 1
+    outbox = await client.get("/notify/outbox", params={"status": "failed"})
+    assert outbox.status_code == 200
+    assert 'data-status="failed"' in outbox.text
+    assert "/imm-02/" in outbox.text
+    retried = await client.post("/notify/outbox/retry",
+                                data={"message_id": _first_failed(runtime)})  # fmt: skip
+    assert retried.status_code == 303
+    pending = await client.get("/notify/outbox", params={"status": "pending"})
+    assert 'data-status="pending"' in pending.text
+
+
+def _first_failed(runtime: Runtime) -> str:
+    return runtime.store.notify_messages(("failed",))[0].message_id
