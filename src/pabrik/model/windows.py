@@ -105,6 +105,23 @@ def custom_window(start: datetime, end: datetime, now: datetime) -> Window:
     return Window(WindowName.CUSTOM, start, end, now)
 
 
+def days_window(calendar: Calendar, first: date, last: date, now: datetime) -> Window:
+    """Production days ``first`` to ``last``, both included, as a checked custom window."""
+    if not (first.year >= FIRST_YEAR and last.year < LAST_YEAR):
+        raise InvalidRequestError(
+            f"the window must lie between {FIRST_YEAR} and {LAST_YEAR}", reason="window_years"
+        )
+    if last < first:
+        raise InvalidRequestError(
+            "the last day must not be before the first",
+            reason="window_order",
+            start=first.isoformat(),
+            end=last.isoformat(),
+        )
+    start, end = day_start(calendar, first), day_start(calendar, last + ONE_DAY)
+    return custom_window(start, end, now)
+
+
 def named_window(calendar: Calendar, name: WindowName | str, now: datetime) -> Window:
     """The named window that contains ``now``: this shift, this production day, or N days."""
     kind = parse_window_name(name) if isinstance(name, str) else name

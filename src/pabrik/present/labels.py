@@ -35,6 +35,8 @@ ERROR_KEYS: Final[dict[str, str]] = {
 ERROR_REASON_KEYS: Final[dict[str, str]] = {
     "window_order": N_("error.reason.window_order"),
     "naive_datetime": N_("error.reason.naive_datetime"),
+    "window_years": N_("error.reason.window_years"),
+    "bad_window": N_("error.reason.bad_window"),
     # Reasons raised by the KPI engine (keys live in kpi.po).
     "missing_data": N_("error.reason.missing_data"),
     "unknown_kpi": N_("error.reason.unknown_kpi"),

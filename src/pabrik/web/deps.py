@@ -6,14 +6,14 @@ The runtime and the assessments they hand out are scoped to the caller's tenant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, cast
 
 from fastapi import Depends, Query, Request
 
 from pabrik.model.errors import InvalidRequestError
 from pabrik.model.validation import parse_iso_instant
-from pabrik.model.windows import Window
+from pabrik.model.windows import Window, WindowName, days_window, production_day_of
 from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import Catalogues, Translator
 from pabrik.runtime.accounts.access import assessments_for, plant_for
@@ -112,6 +112,46 @@ def get_window(
 
 
 WindowDep = Annotated[Window, Depends(get_window)]
+DayQ = Annotated[str | None, Query(description="Production day, ISO date (with window=custom)")]
+
+
+def parse_day(value: str | None, name: str) -> date:
+    """A production day from an ISO date, or InvalidRequestError (reason ``bad_date``)."""
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError as err:
+        raise InvalidRequestError(
+            f"'{name}' is not an ISO date", reason="bad_date", field=name
+        ) from err
+
+
+def get_page_window(
+    runtime: RuntimeDep,
+    window: WindowQ = None,
+    start: FromQ = None,
+    end: ToQ = None,
+    from_day: DayQ = None,
+    to_day: DayQ = None,
+) -> Window:
+    """A page's period: a named window, 'custom' from two production days, or 'from'/'to'."""
+    if window == WindowName.CUSTOM.value and not (start or end):
+        first, last = parse_day(from_day, "from_day"), parse_day(to_day, "to_day")
+        return days_window(runtime.plant.calendar, first, last, runtime.now())
+    return get_window(runtime, window, start or None, end or None)
+
+
+PageWindowDep = Annotated[Window, Depends(get_page_window)]
+
+
+def window_days(runtime: Runtime, window: Window) -> dict[str, str]:
+    """The first and last production day of a window, to fill a page's date pickers."""
+    calendar = runtime.plant.calendar
+    last = max(window.start, window.end - timedelta(milliseconds=1))
+    first_day, last_day = (
+        production_day_of(calendar, window.start),
+        production_day_of(calendar, last),
+    )
+    return {"from_day": first_day.isoformat(), "to_day": last_day.isoformat()}
 
 
 def get_assessments(request: Request) -> Assessments:

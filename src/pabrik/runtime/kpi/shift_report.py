@@ -19,6 +19,7 @@ from pabrik.runtime.kpi.loss_report import pareto
 from pabrik.runtime.kpi.measure import measure
 from pabrik.runtime.kpi.reports import context, kpi_values, report_flags
 from pabrik.runtime.kpi.summary import oee_view
+from pabrik.runtime.kpi.targets import cycle_target
 from pabrik.runtime.kpi.views import MachineCounts, ShiftReport
 
 SHIFT_KPIS = ["oee", "availability", "effectiveness", "quality_ratio", "mttr", "scrap_ratio"]
@@ -85,7 +86,7 @@ def shift_report(engine: KpiEngine, scope: str, day: date, shift_id: str) -> Shi
 def _counts(m: Machine, acc: TimeAccount) -> MachineCounts:
     e = acc.elements
     kwh = Fraction(acc.extras.energy_wh, 1000) if m.energy_signal else None
-    return MachineCounts(m.id, m.name, e.gq, e.sq, e.rq, oee(e).oee, kwh)
+    return MachineCounts(m.id, m.name, e.gq, e.sq, e.rq, oee(e).oee, kwh, cycle_target(e, m))
 
 
 def latest_shift(engine: KpiEngine) -> tuple[date, str]:

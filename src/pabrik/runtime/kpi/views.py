@@ -179,6 +179,8 @@ class MachineCounts:
     rework: int
     oee: Fraction | None
     energy_kwh: Fraction | None
+    target: int = 0
+    """Units the shift's planned busy time allows at the ideal cycle time."""
 
 
 @dataclass(frozen=True, slots=True)

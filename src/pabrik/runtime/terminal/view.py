@@ -1,7 +1,7 @@
 """What a terminal shows: the machine's state, product, time in state, shift target and actual.
 
 The shift's figures come from the one measure function (``runtime/kpi/measure.py``); the
-target is the planned busy time so far at the current product's ideal cycle time.
+target is the planned busy time so far at the ideal cycle time (``runtime/kpi/targets.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pabrik.model.states import StateClass
 from pabrik.model.windows import named_window
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.kpi.measure import measure
+from pabrik.runtime.kpi.targets import cycle_target
 from pabrik.runtime.terminal.entries import is_manual, machine_of, manual_store, state_at
 from pabrik.storage.manual import HandoverRow
 
@@ -76,8 +77,7 @@ def machine_terminal(
     product = machine.product(current.product_id if current else None)
     shift = named_window(runtime.plant.calendar, "shift", at)
     total = measure(runtime.engine, machine_id, shift).total.elements
-    ideal_ms = product.ideal_cycle_time_s * 1000
-    target = int(total.pbt // ideal_ms) if ideal_ms else 0
+    target = cycle_target(total, machine, product.id)
     since = current.ts if current else None
     return MachineTerminal(
         machine=machine,

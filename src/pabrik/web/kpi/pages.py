@@ -17,13 +17,14 @@ from pabrik.runtime.app import Runtime
 from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.shift_report import latest_shift, shift_report
 from pabrik.runtime.kpi.views import LossReport, ShiftReport
-from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep, WindowDep
+from pabrik.web.deps import FormatterDep, PageWindowDep, RendererDep, RuntimeDep, window_days
 from pabrik.web.render import Renderer
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-def _scopes(runtime: Runtime, fmt: Formatter) -> list[tuple[str, str]]:
+def scope_choices(runtime: Runtime, fmt: Formatter) -> list[tuple[str, str]]:
+    """The plant, its areas, lines and machines, as (id, name) for a scope picker."""
     out = [("plant", fmt.translator.gettext("kpi.scope.plant"))]
     out += [(a.id, a.name.get(fmt.locale)) for a in runtime.plant.areas]
     out += [(ln.id, ln.name.get(fmt.locale)) for ln in runtime.plant.lines()]
@@ -63,21 +64,21 @@ def _loss_context(
         },
     }
     root = request.scope.get("root_path", "")
-    query = _window_query(scope, window)
+    query = window_query(scope, window)
     return {
         "page": page,
         "report": report,
         "scope": scope,
         "window": window.name.value,
         "windows": list(WINDOW_KEYS),
-        "scopes": _scopes(runtime, fmt),
+        "scopes": scope_choices(runtime, fmt),
         "kpi_chart": chart,
         "xlsx_url": f"{root}/api/v1/kpi/export.xlsx?{query}",
         "csv_url": f"{root}/api/v1/kpi/export.csv?{query}",
-    }
+    } | window_days(runtime, window)
 
 
-def _window_query(scope: str, window: Window) -> str:
+def window_query(scope: str, window: Window) -> str:
     """The query that asks any surface for the same scope and window."""
     if window.name.value != "custom":
         return f"scope={scope}&window={window.name.value}"
@@ -91,7 +92,7 @@ def losses_page(
     runtime: RuntimeDep,
     renderer: RendererDep,
     fmt: FormatterDep,
-    window: WindowDep,
+    window: PageWindowDep,
     scope: Annotated[str, Query()] = "plant",
 ) -> HTMLResponse:
     """Downtime by reason as a Pareto chart and table, and the six big losses in time."""
@@ -105,7 +106,7 @@ def costs_page(
     runtime: RuntimeDep,
     renderer: RendererDep,
     fmt: FormatterDep,
-    window: WindowDep,
+    window: PageWindowDep,
     scope: Annotated[str, Query()] = "plant",
 ) -> HTMLResponse:
     """The cost of losses in rupiah per line, and what one OEE point is worth."""
@@ -124,8 +125,15 @@ def _shift_report(runtime: Runtime, scope: str, day: str | None, shift: str | No
     return shift_report(runtime.engine, scope, production_day, shift_id)
 
 
-def _report_context(report: ShiftReport, page: str) -> dict[str, Any]:
-    return {"page": page, "r": report}
+def _report_context(
+    runtime: Runtime, fmt: Formatter, report: ShiftReport, page: str
+) -> dict[str, Any]:
+    shifts = [(s.id, s.name.get(fmt.locale)) for s in runtime.plant.calendar.shifts]
+    lines = [(ln.id, ln.name.get(fmt.locale)) for ln in runtime.plant.lines()]
+    scopes = [("plant", fmt.translator.gettext("kpi.scope.plant")), *lines]
+    if report.scope not in {s for s, _ in scopes}:
+        scopes.append((report.scope, report.scope_name.get(fmt.locale)))
+    return {"page": page, "r": report, "shifts": shifts, "scopes": scopes}
 
 
 ScopeP = Annotated[str, Query()]
@@ -145,7 +153,7 @@ def shift_report_page(
 ) -> HTMLResponse:
     """The printable shift report, to be signed by the supervisor."""
     report = _shift_report(runtime, scope, day, shift)
-    context = _report_context(report, "kpi_report") | {"pdf": False}
+    context = _report_context(runtime, fmt, report, "kpi_report") | {"pdf": False}
     return renderer.render(request, "kpi_shift_report.html", fmt, context)
 
 
@@ -161,7 +169,7 @@ def shift_report_pdf(
 ) -> Response:
     """The same shift report as a PDF (WeasyPrint renders the same template)."""
     report = _shift_report(runtime, scope, day, shift)
-    html = render_report_html(renderer, request, fmt, report)
+    html = render_report_html(renderer, request, fmt, report, runtime)
     name = f"shift-{report.shift_key.replace('/', '-')}.pdf"
     return Response(
         html_to_pdf(html),
@@ -171,9 +179,9 @@ def shift_report_pdf(
 
 
 def render_report_html(
-    renderer: Renderer, request: Request, fmt: Formatter, report: ShiftReport
+    renderer: Renderer, request: Request, fmt: Formatter, report: ShiftReport, runtime: Runtime
 ) -> str:
     """The shift report template as HTML text, for printing to PDF."""
-    context = _report_context(report, "kpi_report") | {"pdf": True}
+    context = _report_context(runtime, fmt, report, "kpi_report") | {"pdf": True}
     response = renderer.render(request, "kpi_shift_report.html", fmt, context)
     return bytes(response.body).decode("utf-8")

@@ -10,7 +10,15 @@ from pydantic import BaseModel
 
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.terminal.quality import UNEXPLAINED, QualityPareto, quality_csv, quality_pareto
-from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep, WindowDep
+from pabrik.web.deps import (
+    FormatterDep,
+    PageWindowDep,
+    RendererDep,
+    RuntimeDep,
+    WindowDep,
+    window_days,
+)
+from pabrik.web.kpi.pages import window_query
 
 api = APIRouter(prefix="/api/v1/kpi", tags=["KPI"])
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -87,7 +95,7 @@ def get_quality_csv(
 def quality_page(
     request: Request,
     runtime: RuntimeDep,
-    window: WindowDep,
+    window: PageWindowDep,
     renderer: RendererDep,
     fmt: FormatterDep,
     scope: ScopeQ = "plant",
@@ -98,6 +106,7 @@ def quality_page(
     scopes = [("plant", fmt.translator.gettext("kpi.scope.plant"))]
     scopes += [(ln.id, ln.name.get(fmt.locale)) for ln in runtime.plant.lines()]
     scopes += [(m.id, m.name.get(fmt.locale)) for m in runtime.plant.machines()]
+    root, query = request.scope.get("root_path", ""), window_query(scope, window)
     context = {
         "page": "kpi_losses",
         "pareto": pareto,
@@ -106,5 +115,8 @@ def quality_page(
         "scopes": scopes,
         "window": window.name.value,
         "windows": WINDOWS,
-    }
+        "query": query,
+        "xlsx_url": f"{root}/api/v1/kpi/export.xlsx?{query}",
+        "csv_url": f"{root}/api/v1/kpi/quality-losses.csv?{query}",
+    } | window_days(runtime, window)
     return renderer.render(request, "terminal/quality.html", fmt, context)
