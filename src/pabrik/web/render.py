@@ -51,15 +51,26 @@ class Renderer:
         env.globals["plant_tenant"] = plant_tenant(plant.site.tenant)
         self.templates = Jinja2Templates(env=env)
 
+    def current(self, request: Request) -> Plant:
+        """The plant running now: a saved configuration swaps it without a restart."""
+        state = getattr(request.app.state, "pabrik", None)
+        runtime = getattr(state, "runtime", None)
+        plant = getattr(runtime, "plant", None)
+        return plant if isinstance(plant, Plant) else self.plant
+
     def helpers(self, request: Request, translator: Translator) -> dict[str, Any]:
         """Per-request template functions bound to the request's language."""
+        plant = self.current(request)
         return {
+            "site_name": plant.site.name,
+            "timezone": plant.calendar.timezone,
+            "plant_tenant": plant_tenant(plant.site.tenant),
             "t": translator,
             "root": request.scope.get("root_path", ""),
             "static": lambda path: static_url(request, path),
             **template_words(translator),
-            "shift_name": lambda key: self.shift_name(key, translator.locale),
-            "line_name": lambda line_id: self.line_name(line_id, translator.locale),
+            "shift_name": lambda key: self.shift_name(key, translator.locale, plant),
+            "line_name": lambda line_id: self.line_name(line_id, translator.locale, plant),
             # Who is logged in, what they may do, and the CSRF token every form carries.
             "principal": _principal(request),
             "can": lambda action: _can(request, action),
@@ -70,15 +81,16 @@ class Renderer:
             ],
         }
 
-    def line_name(self, line_id: str, locale: str) -> str:
+    def line_name(self, line_id: str, locale: str, plant: Plant | None = None) -> str:
         """The configured name of a line."""
-        line = next((ln for ln in self.plant.lines() if ln.id == line_id), None)
+        line = next((ln for ln in (plant or self.plant).lines() if ln.id == line_id), None)
         return line.name.get(locale) if line else line_id
 
-    def shift_name(self, key: str, locale: str) -> str:
+    def shift_name(self, key: str, locale: str, plant: Plant | None = None) -> str:
         """The configured name of the shift in a key like ``2024-01-15/night``."""
         shift_id = key.rpartition("/")[2]
-        shift = next((s for s in self.plant.calendar.shifts if s.id == shift_id), None)
+        shifts = (plant or self.plant).calendar.shifts
+        shift = next((s for s in shifts if s.id == shift_id), None)
         return shift.name.get(locale) if shift else shift_id
 
     def render(
