@@ -28,7 +28,7 @@ MEGABYTE = 1024 * 1024
 
 
 def _settings(data_dir: Path, database_url: str) -> Settings:
-    return Settings(config=None, data_dir=data_dir, database_url=database_url)
+    return Settings(data_dir=data_dir, database_url=database_url)
 
 
 @app.command("add")

@@ -16,6 +16,7 @@ from pabrik.storage.federation import PlantRow, Receipt
 from pabrik.storage.store import Store
 
 LANES = ("live", "backlog")
+OCCURRENCE = 14
 MACHINE_AT = {"states": 0, "counts": 0, "samples": 0, "alarm_transitions": 4}
 
 
@@ -86,7 +87,11 @@ def receive_batch(store: Store, plant: PlantRow, raw: bytes, now: datetime) -> B
     except (TypeError, ValueError) as err:
         raise InvalidRequestError(f"a row is malformed: {err}", field="rows") from err
     written = store.write(records)
-    letters, transitions = body.get("dead_letters", []), body.get("alarm_transitions", [])
+    letters = body.get("dead_letters", [])
+    # occurrence is a boolean in PostgreSQL and 0/1 in SQLite: send on as a boolean.
+    transitions = [
+        (*t[:OCCURRENCE], bool(t[OCCURRENCE])) for t in body.get("alarm_transitions", [])
+    ]
     offered = written.offered + len(letters) + len(transitions)
     receipt = Receipt(key, str(body["lane"]), offered, written.inserted)
     at_ms = int(now.timestamp() * 1000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from pabrik.model.records import to_epoch_ms
@@ -61,10 +62,24 @@ class SqliteRetention(SqliteSql):
             )
         ]
 
+    def _unforwarded_guard(self, table: str) -> tuple[str, tuple[object, ...]]:
+        """On a forwarding plant, a record not yet delivered to the central is never purged."""
+        row = (
+            self._reader()
+            .execute("SELECT value FROM checkpoints WHERE name = 'forward:cursors'")
+            .fetchone()
+        )
+        if row is None or table not in {"states", "counts", "samples"}:
+            return "", ()
+        done = json.loads(row[0]).get("done", {}).get(table, [-1])
+        return " AND fwd_batch < ?", (int(done[0]),)
+
     def _purge_scope(
         self, scope: tuple[str, tuple[object, ...]], rule: RetentionRule, dry_run: bool
     ) -> int:
         prefix, params = scope
+        guard, guarded = self._unforwarded_guard(rule.table)
+        prefix, params = f"{prefix}{guard}", (*params, *guarded)
         ts, key = _RETENTION[rule.table]
         cut = to_epoch_ms(rule.before)
         if dry_run:
