@@ -19,6 +19,7 @@ from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connect import ConnectorUnavailableError, browse_opcua
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.opcua.server import PLANT, node, opcua_server, until
 from tests.connectors.peers import free_port
@@ -59,7 +60,7 @@ def plant_for(signals: list[dict[str, Any]]) -> Plant:
 async def test_browse_writes_a_starter_map_that_runs_as_is(tmp_path: Path) -> None:
     async with opcua_server() as peer:
         report = await browse_opcua(peer.url, depth=3)
-        entry = yaml.safe_load(report.yaml_text)
+        (entry,) = yaml.safe_load(report.yaml_text)
         config = OpcuaConfig.model_validate(entry | {"publishing_interval_ms": 50})
         by_node = {s.node: s for s in config.signals}
         plant = plant_for([s.model_dump() for s in config.signals])
@@ -82,6 +83,22 @@ async def test_browse_writes_a_starter_map_that_runs_as_is(tmp_path: Path) -> No
     store.close()
 
 
+async def test_the_starter_pastes_under_connectors_as_a_list_item() -> None:
+    async with opcua_server() as peer:
+        report = await browse_opcua(peer.url, depth=3)
+    (entry,) = yaml.safe_load(report.yaml_text)
+    plant = plant_for(entry["signals"])
+    site_text = yaml.safe_dump(plant.model_dump(mode="json", exclude_defaults=True))
+    # Pasted unchanged on the line after `connectors:`, next to an entry already there.
+    other = "- kind: mqtt\n  id: other\n"
+    site = parse_site(site_text + "connectors:\n" + report.yaml_text + other)
+    first = site.connectors[0]
+    assert isinstance(first, OpcuaConfig)
+    assert first.endpoint == peer.url
+    assert len(first.signals) == report.numeric
+    assert [c.id for c in site.connectors] == [entry["id"], "other"]
+
+
 async def test_browse_of_an_unreachable_server_says_so() -> None:
     with pytest.raises(ConnectorUnavailableError):
         await browse_opcua(f"opc.tcp://127.0.0.1:{free_port()}/", depth=2)
@@ -96,7 +113,7 @@ async def test_the_cli_browses_to_a_file_and_probes_a_configured_connector(
         browsed = await asyncio.to_thread(
             runner.invoke, app, ["connect", "browse", peer.url, "--out", str(out), "--depth", "3"]
         )
-        entry = yaml.safe_load(out.read_text(encoding="utf-8"))
+        (entry,) = yaml.safe_load(out.read_text(encoding="utf-8"))
         site = copy.deepcopy(PLANT) | {"connectors": [entry | {"signals": entry["signals"][:1]}]}
         site["areas"][0]["lines"][0]["machines"][0]["id"] = "press1"
         site_file = tmp_path / "site.yaml"

@@ -85,14 +85,15 @@ def _q(text: str) -> str:
 
 
 def signal_map_yaml(endpoint: str, found: list[FoundVariable], connector_id: str) -> str:
-    """A starter ``connectors:`` entry: numeric variables as samples, the rest commented."""
+    """A starter ``connectors:`` list item: numeric variables as samples, the rest commented."""
     lines = [
         f"# Starter signal map written by `pabrik connect browse` from {endpoint}",
         f"# at {datetime.now(UTC).isoformat(timespec='seconds')}.",
         "# Check each machine and signal id against your site file, choose role state or",
         "# count where a variable is a machine state or a cumulative counter, then paste",
-        "# this entry under `connectors:`.",
-        f"kind: opcua\nid: {_q(connector_id)}\nendpoint: {_q(endpoint)}\nsignals:",
+        "# this list item as it is on the line after `connectors:` (or `pabrik config import`",
+        "# a site file holding it).",
+        f"- kind: opcua\n  id: {_q(connector_id)}\n  endpoint: {_q(endpoint)}\n  signals:",
     ]
     for v in found:
         machine = slug(v.path[-2]) if len(v.path) > 1 else "machine"
@@ -105,5 +106,5 @@ def signal_map_yaml(endpoint: str, found: list[FoundVariable], connector_id: str
         ]
         if not v.numeric:
             entry = [entry[0] + ": not numeric, left out"] + ["# " + e for e in entry[1:]]
-        lines += ["  " + e for e in entry]
+        lines += ["    " + e for e in entry]
     return "\n".join(lines) + "\n"
