@@ -13,6 +13,7 @@ from pabrik.present.i18n import Catalogues
 from pabrik.present.notify.words import NotifyWords
 from pabrik.runtime.alarms.service import AlarmService
 from pabrik.runtime.notify.sender import Policy, Sender
+from pabrik.storage.notify import NotifyStore
 from pabrik.storage.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 08:00 in Cikarang, a Monday morning shift
@@ -53,7 +54,7 @@ def words(plant: Plant) -> NotifyWords:
     return NotifyWords(plant, settings(), _CATALOGUES[0], "http://pabrik.local")
 
 
-def sender(plant: Plant, store: SqliteStore, clock: Clock, **policy: Any) -> Sender:
+def sender(plant: Plant, store: NotifyStore, clock: Clock, **policy: Any) -> Sender:
     return Sender(store, plant, words(plant), clock, Policy(**policy), reports=False)
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from pabrik.runtime.accounts.access import build_accounts
+from pabrik.runtime.accounts.access import DEMO_ADMIN, build_accounts
 from pabrik.runtime.assess.service import Assessments, build_assessments
 from pabrik.runtime.demo.answers import answers_at
 from pabrik.runtime.demo.programme import ASSESSOR, LABEL, add_sample_programme
+from pabrik.runtime.notify.admin import NotifyAdmin
+from pabrik.runtime.notify.demo import add_demo_notifications
 from pabrik.runtime.partners.directory import Partners
 from pabrik.runtime.partners.example import load_example
 from pabrik.storage.accounts import AuditLogRow
@@ -66,4 +68,5 @@ def seed_demo(runtime: Runtime) -> SeedReport:
     assessment = add_demo_assessment(_site_company(runtime, base))
     companies = add_sample_programme(base)
     partners = load_example(Partners(runtime.store, base.catalogue, runtime.clock))
+    add_demo_notifications(NotifyAdmin(runtime.store, runtime.clock), DEMO_ADMIN)
     return SeedReport(assessment, companies, partners)

@@ -3,7 +3,8 @@
 A subscriber hears each alarm on its own until more than ``flood_over`` of them arrive within
 ``flood_minutes``; from then on new alarms gather in one digest, sent when the window ends. In
 quiet hours alarms gather in a digest sent when the quiet hours end. Message ids are made of
-the event id, the user and the channel, so routing twice never makes two messages.
+the event id, the user and the channel, so routing twice never makes two messages. An alarm
+event older than ``STALE`` when it is routed (a backfilled or replayed history) is told to no one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import datetime, timedelta
 from pabrik.model.site import Plant
 from pabrik.runtime.notify.subscriptions import Subscription
 from pabrik.storage.notify import MessageRow, NotifyEventRow, NotifyStore
+
+STALE = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,9 @@ class Router:
             return Routed(0, 0, 0)
         out: dict[str, MessageRow] = {}
         gathered = 0
+        fresh = [e for e in events if e.kind != "alarm" or e.at >= now - STALE]
         for sub in subscriptions:
-            mine = [e for e in events if _wants(sub, self.plant, e)]
+            mine = [e for e in fresh if _wants(sub, self.plant, e)]
             if mine:
                 gathered += self._for(sub, mine, now, out)
         self.store.commit_routing([e.event_id for e in events], list(out.values()))
