@@ -1,0 +1,127 @@
+"""The group view on a central: a company's plants side by side (issue 15).
+
+The central's store holds two plants of the site's tenant (their site documents seeded directly,
+as store-and-forward would leave them) and records for both over one production day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import yaml
+from fastapi import FastAPI
+
+from pabrik.model.records import CountRecord, StateRecord
+from pabrik.model.states import StateClass
+from pabrik.model.windows import WindowName, named_window
+from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.federation.group import Group
+from pabrik.runtime.kpi.engine import KpiEngine
+from pabrik.runtime.kpi.loss_report import loss_report
+from pabrik.runtime.plant.siteconfig import parse_site
+from pabrik.runtime.settings import Settings
+from pabrik.storage.sharing import GroupSiteRow
+from tests.paths import DEMO
+from tests.web.session import PASSWORD, logged_in
+from tests.web.world import World
+
+pytestmark = pytest.mark.anyio
+# A Tuesday, 10:30 in Cikarang: the production day began at 07:00 local (00:00 UTC).
+NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
+DAY_START = datetime(2025, 3, 11, 0, 0, tzinfo=UTC)
+
+
+def site_document(site_id: str, prefix: str) -> str:
+    """The demo plant's first line as another plant, its machine ids prefixed."""
+    data: dict[str, Any] = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    for key in ("connectors", "alarms", "scrap_reasons"):
+        data.pop(key, None)
+    data["site"] = {"id": site_id, "name": f"Pabrik {prefix.upper()}", "tenant": "default"}
+    area = data["areas"][0]
+    line = area["lines"][0]
+    for m in line["machines"]:
+        m["id"] = f"{prefix}-{m['id']}"
+    line["id"] = f"{prefix}-{line['id']}"
+    area["id"] = f"{prefix}-{area['id']}"
+    area["lines"] = [line]
+    data["areas"] = [area]
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def _records(
+    machines: list[str], stop_minutes: int, batches: int
+) -> list[StateRecord | CountRecord]:
+    """Running all morning with one breakdown on every machine, and ``batches`` counts."""
+    out: list[StateRecord | CountRecord] = []
+    stop = DAY_START + timedelta(hours=1)
+    for m in machines:
+        out += [
+            StateRecord("test", m, DAY_START, StateClass.RUNNING),
+            StateRecord("test", m, stop, StateClass.UNPLANNED_STOP, reason="breakdown"),
+            StateRecord("test", m, stop + timedelta(minutes=stop_minutes), StateClass.RUNNING),
+        ]
+        out += [
+            CountRecord("test", m, DAY_START + timedelta(minutes=i), good=200, scrap=2)
+            for i in range(0, batches * 10, 10)
+        ]
+    return out
+
+
+@pytest.fixture(name="runtime", scope="module")
+def central_runtime(settings: Settings) -> Iterator[Runtime]:
+    """The central: the world's store with two forwarded plants of the site's tenant."""
+    rt = build_runtime(settings)
+    for site_id, prefix, stop, batches in (("plant-a", "a", 20, 20), ("plant-b", "b", 90, 10)):
+        text = site_document(site_id, prefix)
+        plant = parse_site(text).plant()
+        rt.store.save_group_site(GroupSiteRow("default", site_id, plant.site.name, text, NOW))
+        rt.store.write(_records([m.id for m in plant.machines()], stop, batches))
+    yield rt
+    rt.close()
+
+
+def test_each_plant_has_the_kpi_engines_figures_and_the_best_oee_ranks_first(
+    runtime: Runtime,
+) -> None:
+    group = Group(runtime.store, lambda: NOW).overview("default")
+    assert [p.site_id for p in group.plants] == ["plant-a", "plant-b"]
+    assert [p.rank for p in group.plants] == [1, 2]
+    for p in group.plants:
+        _, plant = Group(runtime.store, lambda: NOW).site("default", p.site_id)
+        day = named_window(plant.calendar, WindowName.DAY, NOW)
+        direct = loss_report(KpiEngine(plant, runtime.store, lambda: NOW), "plant", day)
+        assert p.oee.oee == direct.summary.oee
+        assert p.cost_idr == direct.total_idr
+        assert p.losses[0].code == "breakdown"
+        assert p.cost_idr > 0
+    assert group.plants[0].oee.oee.value > group.plants[1].oee.oee.value  # type: ignore[operator]
+
+
+async def test_the_company_sees_its_group_and_drills_into_a_plant(
+    app: FastAPI, world: World
+) -> None:
+    app.state.group = Group(app.state.pabrik.runtime.store, lambda: NOW)
+    async with logged_in(app, world.users[("engineer", "own")], PASSWORD) as c:
+        page = await c.get("/group")
+        assert page.status_code == 200
+        assert page.text.index('data-site="plant-a"') < page.text.index('data-site="plant-b"')
+        data = (await c.get("/api/v1/group")).json()
+        assert [p["rank"] for p in data["plants"]] == [1, 2]
+        assert data["plants"][0]["top_losses"]["breakdown"] == 20 * 60_000 * 2
+        site = await c.get("/group/plant-b")
+        assert site.status_code == 200
+        assert "b-imm-01" in site.text
+        assert (await c.get("/group/nowhere")).status_code == 404
+
+
+async def test_another_company_sees_none_of_these_plants(app: FastAPI, world: World) -> None:
+    async with logged_in(app, world.users[("company_admin", "other")], PASSWORD) as c:
+        r = await c.get("/api/v1/group")
+        assert r.status_code == 200, r.text
+        assert r.json()["plants"] == []
+        assert (await c.get("/group/plant-a")).status_code == 404
+    async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
+        assert (await c.get("/group")).status_code == 403
