@@ -78,6 +78,9 @@ def test_quiet_hours_hold_alarms_until_they_end(plant: Plant, store: SqliteStore
     assert sub.quiet_until(night, "Asia/Jakarta") == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
     assert sub.quiet_until(T0, "Asia/Jakarta") is None
     store.add_notify_events([alarm(1)])
+    Router(store, plant).route([sub], T0 + timedelta(hours=2))  # too old to tell: dropped
+    assert store.notify_messages() == []
+    store.add_notify_events([alarm(15 * 60)])  # at 23:00
     Router(store, plant).route([sub], night)
     [m] = store.notify_messages()
     morning = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
