@@ -63,10 +63,10 @@ async def test_a_subscriber_hears_an_alarm_and_failures_show_in_the_outbox(
     assert bad.status_code == 422
     page = await client.get("/notify")
     assert "cetak-tutup" in page.text
-    at = [NOW - timedelta(minutes=m) for m in (4, 3)]
+    at = [NOW - timedelta(minutes=m) for m in (4, 3, 2, 1)]
     runtime.ingestor.ingest([
         StateRecord("test/notify", "imm-02", at[0], StateClass.RUNNING, None, "tutup-28-biru"),
-        SampleRecord("test/notify", "imm-02", "temperature", at[1], 85.0),
+        *(SampleRecord("test/notify", "imm-02", "temperature", t, 85.0) for t in at[1:]),
     ])  # fmt: skip
     words = notify_words(runtime, Catalogues.load())
     sender = Sender(runtime.store, runtime.plant, words, runtime.now, Policy(max_tries=1),
@@ -85,3 +85,13 @@ async def test_a_subscriber_hears_an_alarm_and_failures_show_in_the_outbox(
 
 def _first_failed(runtime: Runtime) -> str:
     return runtime.store.notify_messages(("failed",))[0].message_id
+
+
+async def test_the_shift_report_goes_out_as_the_same_pdf(app: object, runtime: Runtime) -> None:
+    from pabrik.runtime.kpi.shift_report import latest_shift
+    from pabrik.web.notify.wiring import shift_report_pdf
+
+    day, shift_id = latest_shift(runtime.engine)
+    pdf = shift_report_pdf(app, app.state.pabrik)(day.isoformat(), shift_id, "ko")  # type: ignore[attr-defined, arg-type]
+    assert pdf is not None
+    assert pdf.startswith(b"%PDF")
