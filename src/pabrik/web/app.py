@@ -31,6 +31,8 @@ from pabrik.web.health import routes as ops
 from pabrik.web.kpi import api as kpi_api
 from pabrik.web.kpi import pages as kpi_pages
 from pabrik.web.limits import MEGABYTE, BodyLimit
+from pabrik.web.notify import pages as notify_pages
+from pabrik.web.notify.wiring import sender_running
 from pabrik.web.partners import admin as partner_admin
 from pabrik.web.partners import routes as partner_routes
 from pabrik.web.plant import api, pages
@@ -87,6 +89,7 @@ def create_app(
     app.include_router(stops_routes.pages)
     app.include_router(alarm_api.api)
     app.include_router(alarm_pages.pages)
+    app.include_router(notify_pages.router)
     app.include_router(terminal_api.api)
     app.include_router(terminal_pages.pages)
     app.include_router(terminal_quality.api)
@@ -123,11 +126,15 @@ def _lifespan(
     runtime: Runtime, *, live: bool, owned: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if live:
             await runtime.start()
         try:
-            yield
+            if live:  # the notification sender runs beside the live runtime (issue 14)
+                async with sender_running(app):
+                    yield
+            else:
+                yield
         finally:
             if live:
                 await runtime.stop()
