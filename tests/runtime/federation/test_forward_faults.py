@@ -8,14 +8,18 @@ exactly the plant's record set, each record once, and the forward cursor is at t
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from pabrik.runtime.federation.forward import Forwarder
+from pabrik.runtime.federation.plants import add_plant
+from pabrik.storage.accounts import TenantRow
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.peers import free_port
-from tests.runtime.federation.peers import Proc, central_site, pabrik, tls_files
+from tests.runtime.federation.peers import Proc, central_site, tls_files
 from tests.runtime.ingest.peers import (
     SUBSCRIBED,
     Publisher,
@@ -27,7 +31,8 @@ from tests.runtime.ingest.peers import (
 )
 
 TICKS = 240
-OUTAGE_S = 4.0
+OUTAGE_S = 3.0
+NOW = datetime(2025, 3, 10, tzinfo=UTC)
 
 
 def _pending(db: Path) -> int:
@@ -38,16 +43,26 @@ def _pending(db: Path) -> int:
         store.close()
 
 
+def _register(pg_url: str) -> str:
+    """Migrate the central's database, add a tenant and the plant; the plant's credential."""
+    store = PostgresStore(pg_url)
+    try:
+        store.upgrade()
+        store.save_tenant(TenantRow("pt-satu", "PT Satu", None, None, None, "medium", "[]",
+                                    NOW, NOW), [])  # fmt: skip
+        return add_plant(store, "plant-a", "pt-satu", "Plant A", NOW)
+    finally:
+        store.close()
+
+
 @pytest.mark.slow
 def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
     tmp_path: Path, pg_url: str
 ) -> None:
     broker = private_broker(tmp_path / "broker")
     ca, cert, key = tls_files(tmp_path / "tls")
-    pabrik("tenants", "add", "pt-satu", "--name", "PT Satu", "--database-url", pg_url)
-    out = pabrik("plants", "add", "plant-a", "--tenant", "pt-satu", "--database-url", pg_url)
     credential = tmp_path / "credential"
-    credential.write_text(out.strip().splitlines()[-1], encoding="utf-8")
+    credential.write_text(_register(pg_url), encoding="utf-8")
     port = free_port()
     tls = {"PABRIK_TLS_CERT_FILE": str(cert), "PABRIK_TLS_KEY_FILE": str(key)}
     central = Proc(
@@ -71,29 +86,24 @@ def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
     )  # fmt: skip
     procs = (central, plant, forwarder)
     try:
-        central.start()
-        central.wait_log("ready")
-        plant.start()
+        for p in procs:
+            p.start()
         plant.wait_log(SUBSCRIBED)
-        forwarder.start()
         messages, expected = record_set(TICKS)
         publisher = Publisher(broker)
-        thread = publisher.send_in_background(messages, chunk=50, pause_s=0.4)
+        thread = publisher.send_in_background(messages, chunk=20, pause_s=0.3)
         for n in range(5):
-            time.sleep(1.5)
+            forwarder.wait_log("forwarding")  # each life is killed inside its loop
+            time.sleep(0.5)
             forwarder.kill()
-            if n == 1:  # the central is away (killed), then comes back
+            forwarder.start()
+            if n == 1:  # the central goes away (killed) for seconds, then starts again
                 central.kill()
-                forwarder.start()
                 time.sleep(OUTAGE_S)
                 central.start()
-                central.wait_log("ready")
-                continue
-            if n == 3:  # the plant's ingest restarts
+            if n == 3:  # the plant's ingest restarts (its MQTT session keeps what comes)
                 plant.terminate()
                 plant.start()
-                plant.wait_log(SUBSCRIBED)
-            forwarder.start()
         thread.join(timeout=120)
         publisher.close()
         db = plant_dir / "pabrik.sqlite"
@@ -112,6 +122,9 @@ def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
         wait_for(lambda: _pending(db) == 0, "the forward cursor to reach the end", timeout=60)
         assert forwarder.proc is not None
         assert forwarder.proc.poll() is None, forwarder.text()[-3000:]
+        assert central.lives == 2
+        assert forwarder.lives == 6
+        assert plant.lives == 2
     finally:
         for p in procs:
             p.kill()

@@ -43,6 +43,9 @@ class ForwardOptions:
 
     live_rows: int = 5000
     backlog_rows: int = 20000
+    backlog_min_rows: int = 1000
+    backlog_page_s: float = 0.5
+    """A backlog page is sized to take about this long, so live rows never wait behind it."""
     idle_s: float = 0.2
     retry_initial_s: float = 0.2
     retry_max_s: float = 5.0
@@ -118,6 +121,7 @@ class Forwarder:
         self.options = options or ForwardOptions()
         self.sleep = sleep
         self.stats = ForwardStats()
+        self._backlog_rows = min(self.options.backlog_min_rows, self.options.backlog_rows)
 
     def _read(
         self, after: dict[str, Position], streams: tuple[str, ...], upto: int | None, limit: int
@@ -172,9 +176,11 @@ class Forwarder:
             cursors.live.update({s: p for s, p in live.last.items() if s in RECORD_STREAMS})
             cursors.done.update({s: p for s, p in live.last.items() if s in EXTRA_STREAMS})
             self._save(cursors)
-        backlog = self._read(cursors.done, RECORD_STREAMS, cursors.split, o.backlog_rows)
+        backlog = self._read(cursors.done, RECORD_STREAMS, cursors.split, self._backlog_rows)
         if backlog.size:
+            began = time.monotonic()
             self._send(backlog, "backlog", cursors.done)
+            self._resize(backlog.size, time.monotonic() - began)
             cursors.done.update(backlog.last)
         else:
             cursors.done.update(cursors.live)
@@ -182,6 +188,13 @@ class Forwarder:
             log.info("backlog drained")
         self._save(cursors)
         return live.size + backlog.size
+
+    def _resize(self, rows: int, took_s: float) -> None:
+        """The next backlog page: what the last one's pace sends in ``backlog_page_s``."""
+        o = self.options
+        fitting = int(rows * o.backlog_page_s / max(took_s, 1e-3))
+        least = min(o.backlog_min_rows, o.backlog_rows)
+        self._backlog_rows = max(least, min(o.backlog_rows, fitting))
 
     def run(self, stop: threading.Event) -> None:
         """Forward until ``stop`` is set, backing off while the central is away or refuses."""
