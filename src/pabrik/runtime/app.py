@@ -13,6 +13,7 @@ from pabrik.model.errors import NotFoundError
 from pabrik.model.site import Plant
 from pabrik.model.windows import Window
 from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_forever
+from pabrik.runtime.federation.sharing_outbox import send_forever
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.connectors import (
@@ -70,6 +71,9 @@ class Runtime:
         self._gate_task: asyncio.Task[None] | None = None
         self._alarm_stop = asyncio.Event()
         self._alarm_task: asyncio.Task[None] | None = None
+        # Shares and revokes waiting in the programme outbox are retried beside ingest.
+        self._share_stop = asyncio.Event()
+        self._share_task: asyncio.Task[None] | None = None
         self._live_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._wire(site if site is not None else placeholder_site())
@@ -147,6 +151,9 @@ class Runtime:
             self._alarm_stop = asyncio.Event()
             alarms = tick_forever(self.alarms, self._alarm_stop)
             self._alarm_task = asyncio.create_task(alarms, name="pabrik-alarms")
+        if self._share_task is None:
+            sharing = send_forever(self.store, self.clock, self._share_stop)
+            self._share_task = asyncio.create_task(sharing, name="pabrik-sharing")
         if self.simulation is None or self._live_task is not None:
             return
         if self.simulation.position is None:
@@ -179,6 +186,11 @@ class Runtime:
                 await config_task
         await self.supervisor.stop()
         await self._stop_alarms()
+        share_task, self._share_task = self._share_task, None
+        if share_task is not None:
+            self._share_stop.set()
+            await share_task
+            self._share_stop = asyncio.Event()
         task, self._live_task = self._live_task, None
         if task is not None:
             # Let the step in its worker thread finish, so close() never races a write.

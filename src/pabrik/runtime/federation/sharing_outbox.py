@@ -7,6 +7,8 @@ only after the programme confirmed; a failure schedules the next try with a grow
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import ssl
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 SHARE_PATH = "/api/v1/programme/shared"
 MAX_DELAY_S = 300
 TIMEOUT_S = 10.0
+SEND_EVERY_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +115,22 @@ def deliver_due(store: Store, transport: Transport, clock: Callable[[], datetime
         store.finish_outbox(row, updated, audit)
         done += 1
     return done
+
+
+async def send_forever(
+    store: Store,
+    clock: Callable[[], datetime],
+    stopping: asyncio.Event,
+    interval_s: float = SEND_EVERY_S,
+    transport: Transport | None = None,
+) -> None:
+    """Deliver due shares and revokes until ``stopping`` is set (retries after outages)."""
+    send = transport or https_transport()
+    while not stopping.is_set():
+        try:
+            await asyncio.to_thread(deliver_due, store, send, clock)
+        except Exception:
+            # One bad round (a store hiccup) must not end retries; the next round tries again.
+            log.exception("programme outbox round failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval_s)
