@@ -162,3 +162,17 @@ async def test_the_shift_report_has_pickers_and_prints_on_one_a4_page_with_signa
     assert "A4" in size
     sign = {"id": "Supervisor", "en": "Supervisor", "ko": "감독자"}[lang]
     assert sign in text
+
+
+async def test_the_wall_shows_every_line_and_refuses_a_hostile_rotation(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    page = await client.get("/wall?lang=ko")
+    assert page.status_code == 200
+    for line in runtime.plant.lines():
+        assert f'data-line="{line.id}"' in page.text
+    assert page.text.count("data-machine=") == len(list(runtime.plant.machines()))
+    assert "cdn" not in page.text.lower()
+    assert (await client.get("/wall?seconds=1")).status_code == 422
+    assert (await client.get("/wall?refresh=x")).status_code == 422
+    assert 'data-line="' in (await client.get("/partials/wall")).text

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pabrik.runtime.kpi.targets import order_targets, shift_targets
 from pabrik.runtime.kpi.trend import WeekPoint, oee_trend
 from pabrik.web.deps import FormatterDep, PageWindowDep, RendererDep, RuntimeDep, window_days
-from pabrik.web.kpi.pages import scope_choices, window_query
+from pabrik.web.kpi.filters import scope_choices, window_query
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 ScopeQ = Annotated[str, Query(max_length=64)]

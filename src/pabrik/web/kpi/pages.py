@@ -18,18 +18,11 @@ from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.shift_report import latest_shift, shift_report
 from pabrik.runtime.kpi.views import LossReport, ShiftReport
 from pabrik.web.deps import FormatterDep, PageWindowDep, RendererDep, RuntimeDep, window_days
+from pabrik.web.kpi import long_views
+from pabrik.web.kpi.filters import scope_choices, window_query
 from pabrik.web.render import Renderer
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-
-
-def scope_choices(runtime: Runtime, fmt: Formatter) -> list[tuple[str, str]]:
-    """The plant, its areas, lines and machines, as (id, name) for a scope picker."""
-    out = [("plant", fmt.translator.gettext("kpi.scope.plant"))]
-    out += [(a.id, a.name.get(fmt.locale)) for a in runtime.plant.areas]
-    out += [(ln.id, ln.name.get(fmt.locale)) for ln in runtime.plant.lines()]
-    out += [(m.id, m.name.get(fmt.locale)) for m in runtime.plant.machines()]
-    return out
 
 
 def _loss_context(
@@ -75,15 +68,8 @@ def _loss_context(
         "kpi_chart": chart,
         "xlsx_url": f"{root}/api/v1/kpi/export.xlsx?{query}",
         "csv_url": f"{root}/api/v1/kpi/export.csv?{query}",
+        "query": query,
     } | window_days(runtime, window)
-
-
-def window_query(scope: str, window: Window) -> str:
-    """The query that asks any surface for the same scope and window."""
-    if window.name.value != "custom":
-        return f"scope={scope}&window={window.name.value}"
-    span = f"from={window.start.isoformat()}&to={window.end.isoformat()}"
-    return f"scope={scope}&{span}".replace("+", "%2B")
 
 
 @pages.get("/kpi/losses")
@@ -185,3 +171,7 @@ def render_report_html(
     context = _report_context(runtime, fmt, report, "kpi_report") | {"pdf": True}
     response = renderer.render(request, "kpi_shift_report.html", fmt, context)
     return bytes(response.body).decode("utf-8")
+
+
+# The long view (targets, 12-month trend) is served with the other KPI pages.
+pages.include_router(long_views.pages)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pabrik.present.labels import WINDOW_KEYS, chart_words
 from pabrik.runtime.plant.views import MachineDetail, ReasonDuration
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
+from pabrik.web.plant import wall
 from pabrik.web.setup.machines import not_set_up
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -126,3 +127,7 @@ def dead_letters_page(
         "page": "dead_letters",
     }
     return renderer.render(request, "dead_letters.html", fmt, context)
+
+
+# The wall display is served with the other plant pages.
+router.include_router(wall.pages)

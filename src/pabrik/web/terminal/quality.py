@@ -18,7 +18,7 @@ from pabrik.web.deps import (
     WindowDep,
     window_days,
 )
-from pabrik.web.kpi.pages import window_query
+from pabrik.web.kpi.filters import window_query
 
 api = APIRouter(prefix="/api/v1/kpi", tags=["KPI"])
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

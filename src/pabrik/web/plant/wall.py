@@ -1,0 +1,43 @@
+"""The wall display: full screen, one line at a time in large numbers, every machine's state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
+
+pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+REFRESH_S = 30
+SecondsQ = Annotated[int, Query(ge=5, le=600, description="Seconds each line stays on screen")]
+RefreshQ = Annotated[int, Query(ge=5, le=600, description="Seconds between two fetches")]
+
+
+@pages.get("/wall")
+def wall_page(
+    request: Request,
+    runtime: RuntimeDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    seconds: SecondsQ = 15,
+    refresh: RefreshQ = REFRESH_S,
+) -> HTMLResponse:
+    """The lines one after the other, for a screen on the shop-floor wall."""
+    context = {
+        "overview": runtime.overview(),
+        "rotate_s": seconds,
+        "refresh_s": refresh,
+        "page": "wall",
+    }
+    return renderer.render(request, "wall.html", fmt, context)
+
+
+@pages.get("/partials/wall")
+def wall_partial(
+    request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
+) -> HTMLResponse:
+    """The lines of the wall display, fetched again every half minute."""
+    context = {"overview": runtime.overview()}
+    return renderer.render(request, "partials/wall.html", fmt, context)
