@@ -25,8 +25,13 @@ from pabrik.web.alarms import pages as alarm_pages
 from pabrik.web.assess import api as assess_api
 from pabrik.web.assess import pages as assess_pages
 from pabrik.web.auth import authorize, body_allowed
+from pabrik.web.connectors import pages as connector_pages
+from pabrik.web.connectors import tools as connector_tools
 from pabrik.web.deps import WebState
 from pabrik.web.errors import install_error_handlers
+from pabrik.web.federation import group as federation_group
+from pabrik.web.federation import routes as federation_routes
+from pabrik.web.federation import sharing as federation_sharing
 from pabrik.web.health import routes as ops
 from pabrik.web.kpi import api as kpi_api
 from pabrik.web.kpi import pages as kpi_pages
@@ -38,9 +43,12 @@ from pabrik.web.partners import routes as partner_routes
 from pabrik.web.plant import api, pages
 from pabrik.web.plant import stops as stops_routes
 from pabrik.web.programme import routes as programme_routes
+from pabrik.web.programme import shared as programme_shared
 from pabrik.web.programme import template as programme_template
 from pabrik.web.render import Renderer
 from pabrik.web.security import SecurityHeaders, warn_if_plain_http
+from pabrik.web.setup import machines as machine_health_pages
+from pabrik.web.setup import pages as setup_pages
 from pabrik.web.terminal import api as terminal_api
 from pabrik.web.terminal import pages as terminal_pages
 from pabrik.web.terminal import quality as terminal_quality
@@ -97,10 +105,20 @@ def create_app(
     app.include_router(programme_routes.api)
     app.include_router(programme_routes.pages)
     app.include_router(programme_template.router)
+    app.include_router(programme_shared.api)
+    app.include_router(programme_shared.pages)
+    app.include_router(federation_sharing.router)
+    app.include_router(federation_group.api)
+    app.include_router(federation_group.pages)
     app.include_router(partner_admin.router)
     app.include_router(partner_routes.router)
     app.include_router(account_api.router)
     app.include_router(account_pages.router)
+    app.include_router(connector_pages.pages)
+    app.include_router(connector_tools.partials)
+    app.include_router(federation_routes.api)
+    app.include_router(setup_pages.router)
+    app.include_router(machine_health_pages.router)
     _add_docs(app)
     install_error_handlers(app)
     return app
