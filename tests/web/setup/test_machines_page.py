@@ -65,6 +65,10 @@ async def test_the_machines_page_lists_every_machine_with_its_links(
         assert f'href="/machines/{machine.id}"' in r.text
     assert "Records per minute" in r.text
     assert 'href="/connectors"' in r.text
+    partial = await client.get("/partials/machines?lang=en")
+    assert partial.status_code == 200
+    assert 'data-machine="imm-01"' in partial.text
+    assert "<html" not in partial.text
 
 
 async def test_an_operator_sees_the_health_but_no_mapping_links(app: FastAPI, world: World) -> None:

@@ -2,8 +2,8 @@
 
 One definition of each figure, over fixed windows ending now:
 - last data: the newest state, count or sample time in the last hour (None: nothing in the hour);
-- rate: records per minute over the last five minutes;
-- quality mix: samples by quality (good, uncertain, bad) in the last hour;
+- rate: records (states, counts, samples) per minute over the last five minutes;
+- quality mix: samples by quality (good, uncertain, bad) in the last five minutes;
 - dead letters: inputs refused in the last hour that name the machine, and per connector those
   that name none (a payload that could not be decoded far enough to know its machine).
 """
@@ -119,6 +119,8 @@ def recent_dead_letters(store: Store, since: datetime) -> list[DeadLetter]:
 def _activity(
     store: Store, machine: Machine, now: datetime
 ) -> tuple[datetime | None, int, Counter[Quality], set[str]]:
+    # Samples are the bulk of the data: read five minutes of them, an hour only when those
+    # five minutes hold nothing at all (to find how old the last data is).
     start, rate_from = now - HEALTH_WINDOW, now - RATE_WINDOW
     stamps: list[datetime] = []
     sources: set[str] = set()
@@ -129,11 +131,16 @@ def _activity(
         stamps.append(rec.ts)
         sources.add(rec.source)
     for signal in machine.signals:
-        for s in store.samples(machine.id, signal.id, start, now):
+        for s in store.samples(machine.id, signal.id, rate_from, now):
             stamps.append(s.ts)
             sources.add(s.source)
             quality[s.quality] += 1
     recent = sum(1 for ts in stamps if ts > rate_from)
+    if not recent:
+        for signal in machine.signals:
+            for s in store.samples(machine.id, signal.id, start, rate_from):
+                stamps.append(s.ts)
+                sources.add(s.source)
     return (max(stamps) if stamps else None), recent, quality, sources
 
 
