@@ -64,6 +64,12 @@ class SimulatorConfig(BaseModel):
         default_factory=list,
         description="Lines run from the operator terminal alone: the simulator leaves them out.",
     )
+    sensor_events_every_minutes: float = Field(
+        default=0,
+        ge=0,
+        le=7 * 1440,
+        description="One spike or drift on some machine's gauge this often (0: none).",
+    )
 
     @model_serializer(mode="wrap")
     def _without_empty_manual_lines(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -72,4 +78,6 @@ class SimulatorConfig(BaseModel):
         data: dict[str, Any] = handler(self)
         if not self.manual_lines:
             data.pop("manual_lines", None)
+        if not self.sensor_events_every_minutes:
+            data.pop("sensor_events_every_minutes", None)
         return data

@@ -10,8 +10,10 @@ from pabrik.connectors.contract import InputRejection, decode_failure
 from pabrik.connectors.simulator import behaviour as bh
 from pabrik.connectors.simulator.config import LineRoster, SimulatorConfig
 from pabrik.connectors.simulator.counts import CountMaker
+from pabrik.connectors.simulator.events import EventSchedule
 from pabrik.connectors.simulator.planner import MachinePlanner
 from pabrik.connectors.simulator.sensors import SensorMaker
+from pabrik.model.equipment import SignalKind
 from pabrik.model.errors import ConfigError, ConfigIssue, InvalidRequestError
 from pabrik.model.records import EPOCH, CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.site import Machine, Plant
@@ -48,6 +50,18 @@ def _at(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 
 
+def _events(
+    plant: Plant, machine: Machine, index: int, config: SimulatorConfig
+) -> EventSchedule | None:
+    """The machine's share of the plant's sensor events, when the simulator makes any."""
+    if config.sensor_events_every_minutes <= 0:
+        return None
+    every = round(config.sensor_events_every_minutes * 60_000)
+    gauges = sum(1 for s in machine.signals if s.kind is SignalKind.GAUGE)
+    machines = len(plant.machines())
+    return EventSchedule(config.seed, machine.id, index, machines, every, gauges)
+
+
 class MachineSimulation:
     """One machine's records, made in fixed chunks and handed out up to a requested instant."""
 
@@ -79,6 +93,7 @@ class MachineSimulation:
             start,
             bh.rated_power_kw(machine, config.power_kw),
             self._lead,
+            _events(plant, machine, index, config),
         )
         self._made_until = start
         self._ready: deque[tuple[Key, Record]] = deque()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pabrik.connectors.simulator import behaviour as bh
+from pabrik.connectors.simulator.events import EventSchedule
 from pabrik.connectors.simulator.timeline import Timeline
 from pabrik.model.equipment import Signal, SignalKind
 from pabrik.model.site import Machine
@@ -52,8 +53,10 @@ class SensorMaker:
         start: int,
         power_kw: float,
         lead_ms: int,
+        events: EventSchedule | None = None,
     ) -> None:
         self._rng = rng
+        self._events = events
         self._period = period_ms
         self._lead = lead_ms
         self._power_kw = power_kw * rng.uniform(0.85, 1.15)
@@ -80,9 +83,15 @@ class SensorMaker:
         self, timeline: Timeline, breakdowns: list[int], ts: int
     ) -> Iterator[tuple[int, int, float]]:
         severity = self._severity(breakdowns, ts)
-        for g in self._gauges:
+        events = self._events
+        if events is not None and timeline.at(ts).state is not StateClass.RUNNING:
+            events = None  # an event on a machine at rest leaves no trace
+        for pos, g in enumerate(self._gauges):
             level = self._settle(g, timeline, ts, severity)
             value = level + self._rng.gauss(0.0, g.profile.noise * g.span * (1 + severity))
+            if events is not None:
+                value += events.share(ts, pos, self._period) * g.span
+                value = min(value, g.low + 1.5 * g.span)  # a sensor's reading has its range
             if g.low >= 0 > value:
                 value = (
                     -value
