@@ -159,12 +159,13 @@ class AlarmSettings(StrictModel):
 
     @model_validator(mode="after")
     def _one_detector_per_signal(self) -> Self:
-        seen: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # Where scopes only overlap, the first definition's detector scores the signal.
+        seen: dict[Scope, tuple[str, tuple[str, ...]]] = {}
         for d in self.definitions:
             c = d.condition
-            if isinstance(c, AnomalyCondition) and d.scope.signal is not None and d.enabled:
+            if isinstance(c, AnomalyCondition) and d.enabled:
                 setup = (c.detector, tuple(sorted(c.with_signals)))
-                if seen.setdefault(d.scope.signal, setup) != setup:
+                if seen.setdefault(d.scope, setup) != setup:
                     raise ValueError(
                         f"the anomaly alarms on signal '{d.scope.signal}' must name one detector"
                         " and the same with_signals (one detector scores a signal)"
