@@ -43,12 +43,12 @@ class ForwardOptions:
 
     live_rows: int = 5000
     backlog_rows: int = 20000
-    backlog_min_rows: int = 1000
-    backlog_page_s: float = 0.5
+    backlog_min_rows: int = 2000
+    backlog_page_s: float = 1.0
     """A backlog page is sized to take about this long, so live rows never wait behind it."""
     idle_s: float = 0.2
     retry_initial_s: float = 0.2
-    retry_max_s: float = 5.0
+    retry_max_s: float = 2.0
 
 
 @dataclass
@@ -171,6 +171,12 @@ class Forwarder:
             return page.size
         after_live = {**cursors.live, **{s: cursors.at(s) for s in EXTRA_STREAMS}}
         live = self._read(after_live, STREAMS, None, o.live_rows)
+        if live.full:  # the live lane fell behind too (another outage): split again at the head
+            cursors.split = self.source.forward_head()
+            cursors.live = dict.fromkeys(RECORD_STREAMS, (cursors.split,))
+            self._save(cursors)
+            log.info("backlog after batch %d: live data goes first", cursors.split)
+            return self.step()
         if live.size:
             self._send(live, "live", after_live)
             cursors.live.update({s: p for s, p in live.last.items() if s in RECORD_STREAMS})
