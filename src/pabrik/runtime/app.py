@@ -12,6 +12,7 @@ from pathlib import Path
 from pabrik.model.errors import NotFoundError
 from pabrik.model.site import Plant
 from pabrik.model.windows import Window
+from pabrik.runtime.alarms.detection import attach as attach_detection
 from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_forever
 from pabrik.runtime.federation.sharing_outbox import send_forever
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
@@ -89,6 +90,7 @@ class Runtime:
         )
         self.alarms = build_alarms(site, self.plant, store, clock, self.engine)
         self.ingestor.after_commit = AlarmHook(self.alarms)
+        self.detection = attach_detection(self.ingestor, self.alarms, site.alarms)
         self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
@@ -279,6 +281,7 @@ class Runtime:
         await self._stop_alarms()
         self.alarms = build_alarms(site, plant, self.store, self.clock, self.engine)
         self.ingestor.after_commit = AlarmHook(self.alarms)
+        self.detection = attach_detection(self.ingestor, self.alarms, site.alarms)
         if alarms_running:
             self._alarm_stop = asyncio.Event()
             alarms = tick_forever(self.alarms, self._alarm_stop)
