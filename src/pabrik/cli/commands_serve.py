@@ -29,6 +29,7 @@ from pabrik.launch import run_web
 from pabrik.model.errors import PortInUseError
 from pabrik.runtime.accounts.access import bootstrap_admin, build_accounts
 from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.demo.manual import SAMPLE_ACTOR, add_sample_manual_entries, demo_site_file
 from pabrik.runtime.demo.seed import seed_demo
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
@@ -106,12 +107,14 @@ def _first_admin(runtime: Runtime) -> None:
     )
 
 
-def _sample_data(runtime: Runtime) -> None:
-    """The demo's sample assessment, programme and partner directory (once; contoh / sample)."""
+def _sample_data(runtime: Runtime, days: float) -> None:
+    """The demo's sample assessment, programme, partners and terminal line (contoh / sample)."""
     with Console(stderr=True).status("Data contoh / sample data"):
         report = seed_demo(runtime)
+        manual = add_sample_manual_entries(runtime, days)
     Console(stderr=True).print(
-        f"contoh / sample: {report.companies} companies, {report.partners} partners added"
+        f"contoh / sample: {report.companies} companies, {report.partners} partners added;"
+        f" {manual.entries} terminal entries by manual:{SAMPLE_ACTOR}"
     )
 
 
@@ -127,10 +130,12 @@ def demo(
 
     def run() -> None:
         sock = bind_port(host, port)
-        settings = Settings(config=DEMO_CONFIG, data_dir=data_dir, host=host, port=port, seed=seed)
+        # One line runs from the operator terminal alone (no connector): see docs/operator.md.
+        config = demo_site_file(DEMO_CONFIG, data_dir)
+        settings = Settings(config=config, data_dir=data_dir, host=host, port=port, seed=seed)
         runtime = build_runtime(settings)
         backfill_with_progress(runtime, days)
-        _sample_data(runtime)
+        _sample_data(runtime, days)
         _serve(settings, runtime, sock)
 
     run_guarded(run, debug=debug)
