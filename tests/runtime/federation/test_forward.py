@@ -179,3 +179,29 @@ def test_retention_on_a_forwarding_plant_never_deletes_what_the_central_has_not_
     assert result.rows == 10
     assert plant.row_counts()["samples"] == 1
     assert central.row_counts()["samples"] == 11
+
+
+def test_when_the_live_lane_falls_behind_the_forwarder_splits_again_at_the_head(
+    pair: tuple[SqliteStore, SqliteStore, str],
+) -> None:
+    plant, central, credential = pair
+    for k in range(3):
+        plant.write(_samples("imm-01", 10 * k, 10))
+    poster = Direct(central, credential)
+    forwarder = Forwarder(plant, poster, ForwardOptions(live_rows=5, backlog_rows=5))
+    forwarder.step()
+    first_split = plant.forward_cursors()["split"]
+    poster.down = True  # a second outage while the backlog drains
+    for k in range(3, 6):
+        plant.write(_samples("imm-01", 10 * k, 10))
+    poster.down = False
+    forwarder.step()
+    assert plant.forward_cursors()["split"] > first_split  # the 30 late rows joined the backlog
+    plant.write(_samples("imm-01", 1000, 2))
+    forwarder.step()
+    assert [b["lane"] for b in poster.bodies[-2:]] == ["live", "backlog"]
+    assert len(poster.bodies[-2]["samples"]) == 2
+    while forwarder.step():
+        pass
+    assert central.row_counts()["samples"] == 62
+    assert forwarder.pending() == 0
