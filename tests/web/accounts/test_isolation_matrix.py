@@ -36,7 +36,13 @@ FAKE = {
     "user_id": "ffffffffffffffff",
     "token_id": "ffffffffffff",
 }
-SAMPLE = {"step": "1", "fmt_name": "json", "partner_id": "contoh-sensorindo"}
+SAMPLE = {
+    "step": "1",
+    "fmt_name": "json",
+    "partner_id": "contoh-sensorindo",
+    "kind": "modbus",
+    "connector_id": "sim",
+}
 
 
 @dataclass(frozen=True)
