@@ -118,7 +118,12 @@ def assemble(draft: Draft, tenant: str | None = None) -> tuple[SiteConfig | None
     if missing:
         return None, [FieldError(s, "step_missing", {"step": s}) for s in missing]
     try:
-        return SiteConfig.model_validate(site_document(draft, tenant)), []
+        document = site_document(draft, tenant)
+    except (ArithmeticError, ValueError) as err:
+        # Only a draft changed outside the wizard's forms gets here (each step checked its fields).
+        return None, [FieldError("draft", "invalid", {"detail": type(err).__name__})]
+    try:
+        return SiteConfig.model_validate(document), []
     except ValidationError as err:
         problems = [
             FieldError(".".join(str(p) for p in e["loc"]), "invalid", {"detail": e["msg"]})

@@ -11,6 +11,7 @@ from pabrik.runtime.setup.draft import MAX_ROWS, FieldError
 
 Form = Mapping[str, Sequence[str]]
 MAX_TEXT = 200
+MAX_DECIMALS = 6
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
@@ -101,7 +102,7 @@ def amount(value: str, name: str, errors: list[FieldError], *, required: bool = 
         return value
     if number < 0:
         errors.append(FieldError(name, "not_negative"))
-    elif number != number.quantize(Decimal("0.01")) or number >= Decimal(10) ** 16:
+    elif number >= Decimal(10) ** 16 or number != number.quantize(Decimal("0.01")):
         errors.append(FieldError(name, "money"))
     return str(number)
 
@@ -117,7 +118,14 @@ def seconds(value: str, name: str, errors: list[FieldError]) -> str:
         return value
     if number <= 0 or number > 86400:
         errors.append(FieldError(name, "cycle_range", {"max": 86400}))
+    elif _decimals(number) > MAX_DECIMALS:
+        errors.append(FieldError(name, "decimals", {"max": MAX_DECIMALS}))
     return str(number)
+
+
+def _decimals(number: Decimal) -> int:
+    exponent = number.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def clock(value: str, name: str, errors: list[FieldError], *, required: bool = True) -> str:
