@@ -109,7 +109,10 @@ def group_page(
     fmt: FormatterDep,
 ) -> Response:
     """The company's plants side by side, with a ranking and a link into each."""
-    overview = _group(request).overview(scope.require_tenant())
+    group = _group(request)
+    # A system admin who has not chosen a company sees an empty group, not an error.
+    tenant = scope.tenant_id
+    overview = group.overview(tenant) if tenant else GroupOverview("", group.clock(), ())
     context = {"group": overview, "page": "group"}
     return renderer.render(request, "federation/group.html", fmt, context)
 
