@@ -183,6 +183,7 @@ class MqttSession:
             client.loop_misc()
         self._flush_outbox(client)
         if self.connected.is_set():
+            _confirm_acks(client, self.broker.connect_timeout_s)
             infos = [
                 client.publish(m.topic, m.payload, m.qos, m.retain)
                 for m in self.handler.on_closing()
@@ -309,3 +310,16 @@ class MqttSession:
         if newest is not None:
             self.metrics.lag_s = max(0.0, to_epoch_ms(now) / 1000 - newest / 1000)
         self._outbox.extend((m.generation, m.mid) for m in batch if m.qos > 0)
+
+
+def _confirm_acks(client: paho.Client, timeout_s: float) -> None:
+    """Wait for a ping's answer: the broker reads in order, so it then holds every ack sent."""
+    # Closing a socket that still has unread messages resets it, and the broker may drop what
+    # it had not read yet: the last acks, so a successor would get those messages again.
+    send = getattr(client, "_send_pingreq", None)
+    if send is None or send() != MQTTErrorCode.MQTT_ERR_SUCCESS:
+        return
+    deadline = time.monotonic() + timeout_s
+    while getattr(client, "_ping_t", 0) and time.monotonic() < deadline:
+        if client.loop(_LOOP_TIMEOUT_S) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return
