@@ -3,6 +3,10 @@ exactly once when the network is back (real Chromium, service worker, uvicorn)."
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +26,12 @@ M = '[data-testid="machine-imm-03"]'
 
 @pytest.fixture(scope="module")
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    """The demo plant with no connector data: imm-03 is run from the terminal alone."""
-    rt = build_runtime(settings, clock=lambda: NOW)
+    """The demo plant with no connector data: imm-03 is run from the terminal alone.
+
+    Its clock runs from NOW, so what the tablet stamps is measured in the shift report.
+    """
+    began = time.monotonic()
+    rt = build_runtime(settings, clock=lambda: NOW + timedelta(seconds=time.monotonic() - began))
     yield rt
     rt.close()
 
@@ -52,6 +60,16 @@ SMALLEST = """() => Math.min(...Array.from(document.querySelectorAll('main butto
 def _smallest_target(page: object) -> float:
     """The smallest side of any visible button or list on the page, in CSS pixels."""
     return float(page.evaluate(SMALLEST))  # type: ignore[attr-defined]
+
+
+def _pdf(path: Path) -> tuple[int, str]:
+    """The page count (pdfinfo) and the text (pdftotext) of a PDF."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed (apt-get install poppler-utils)")
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
+    pages = next(ln for ln in info.stdout.splitlines() if ln.startswith("Pages:"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return int(pages.split()[1]), text.stdout.decode("utf-8")
 
 
 def _stop(page: object, opener: str, choice: str) -> None:
@@ -109,6 +127,24 @@ def test_twenty_entries_made_offline_are_stored_once_when_back(
     newest.locator('input[name="good"]').fill("130")
     with page.expect_navigation():
         newest.locator('button[type="submit"]').click()
+
+    # The shift report, picked on the tablet, prints the corrected shift on one A4 page.
+    page.goto(f"{base_url}/kpi/shift-report")
+    pickers = page.locator('[data-testid="report-pickers"]')
+    pickers.locator('input[name="day"]').fill("2025-03-11")
+    pickers.locator('select[name="shift"]').select_option("pagi")
+    pickers.locator('select[name="scope"]').select_option("cetak-preform-krat")
+    with page.expect_navigation():
+        pickers.locator('button[type="submit"]').click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    pdf_url = page.locator('[data-testid="report-pdf"]').get_attribute("href")
+    pdf = page.request.get(f"{base_url}{pdf_url}")
+    assert pdf.ok
+    (tmp_path / "shift.pdf").write_bytes(pdf.body())
+    pages, text = _pdf(tmp_path / "shift.pdf")
+    assert pages == 1, "the shift report with its signatures fits one page"
+    assert "Mesin Injeksi 3" in text
+    assert re.search(r"Mesin Injeksi 3 \(preform\)\s+\S+\s+195\s+1\b", text), text
     context.close()
 
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
