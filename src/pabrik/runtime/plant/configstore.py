@@ -125,27 +125,29 @@ def _conflict(base: int, head: int) -> InvalidRequestError:
     )
 
 
+_DASH = {"id": "-"}
 _PLACEHOLDER = {
     "site": {"id": "belum-diatur", "name": "Belum diatur / not set up"},
     "areas": [
         {
             "id": "area",
-            "name": "-",
+            "name": _DASH,
             "lines": [
                 {
                     "id": "lini",
-                    "name": "-",
+                    "name": _DASH,
                     "machines": [
                         {
                             "id": "mesin",
-                            "name": "-",
-                            "products": [{"id": "produk", "name": "-", "ideal_cycle_time_s": 1}],
+                            "name": _DASH,
+                            "products": [{"id": "produk", "name": _DASH, "ideal_cycle_time_s": 1}],
                         }
                     ],
                 }
             ],
         }
     ],
+    "calendar": {"shifts": [{"id": "hari", "name": _DASH, "start": "00:00", "end": "23:59"}]},
 }
 
 
