@@ -129,3 +129,79 @@ def test_rows_marked_for_deletion_are_left_out() -> None:
     config = forms.decode(EDITABLE["modbus"], values).config
     assert config is not None
     assert [p.signal for p in config.devices[0].points] == ["s0"]  # type: ignore[attr-defined]
+
+
+# Every optional part set to something other than its default, so nothing hides behind one.
+MAXIMAL: list[dict[str, Any]] = [
+    {
+        "kind": "mqtt", "id": "gw",
+        "broker": {
+            "host": "broker.lan", "port": 8883, "protocol": "3.1.1", "client_id": "c-1",
+            "username": "u", "password": "p", "keepalive_s": 60, "connect_timeout_s": 5,
+            "reconnect_initial_s": 1, "reconnect_max_s": 10,
+            "tls": {"ca_file": "/etc/ca.pem", "cert_file": "/etc/c.pem", "key_file": "/etc/k.pem",
+                    "key_password": "kp", "insecure": True},
+        },
+        "qos": 0, "persistent_session": False, "session_expiry_s": 60, "share_group": "g",
+        "native": False, "subscriptions": ["a/#", "b/+"],
+        "topic_map": [
+            {"filter": "lantai/+m/suhu", "machine": "press-{m}", "kind": "sample",
+             "signal": "temp", "fields": {"value": "$"}, "receive_time": True},
+            {"regex": "x/(?P<m>[a-z]+)/count", "subscribe": "x/+/count", "machine": "{m}",
+             "kind": "count", "fields": {"good": "g.n"}},
+        ],
+        "batch_size": 10, "batch_interval_ms": 5, "receive_maximum": 100, "max_pending": 1000,
+    },
+    {
+        "kind": "sparkplug", "id": "scada", "groups": ["g1", "g2"], "host_id": "h",
+        "devices": [
+            {"group": "g1", "edge": "e", "device": "d", "machine": "m",
+             "metrics": {"Temp": "temp", "Run": {"state": True},
+                         "Good": {"count": "good", "cumulative": False}}},
+        ],
+        "rebirth_interval_s": 5, "batch_size": 10, "batch_interval_ms": 5,
+    },
+    {
+        "kind": "opcua", "id": "ua", "endpoint": "opc.tcp://h:4840",
+        "security": {"policy": "Basic256Sha256", "mode": "Sign", "certificate": "/c.der",
+                     "private_key": "/k.pem", "private_key_password": "x",
+                     "server_certificate": "/s.der", "application_uri": "urn:x"},
+        "username": "u", "password": "p", "timeout_s": 2, "watchdog_interval_s": 2,
+        "batch_size": 50, "mode": "read", "publishing_interval_ms": 250,
+        "sampling_interval_ms": 100, "queue_size": 5, "read_interval_s": 0.5,
+        "stale_after_intervals": 2, "bad_after_intervals": 4, "reconnect_initial_s": 1,
+        "reconnect_max_s": 5,
+        "signals": [
+            {"node": "ns=2;s=A", "machine": "m", "role": "state", "states": {"1": "running"},
+             "scale": 2, "offset": 1, "publishing_interval_ms": 100},
+            {"node": "ns=2;s=B", "machine": "m", "role": "count", "count_field": "scrap"},
+        ],
+    },
+    {
+        "kind": "modbus", "id": "plc", "stagger": False, "reconnect_initial_s": 1,
+        "reconnect_max_s": 5,
+        "devices": [
+            {"id": "d", "host": "10.0.0.2", "port": 5020, "unit_id": 3, "poll_interval_s": 0.5,
+             "timeout_s": 2, "max_gap": 2, "max_registers_per_read": 60, "max_bits_per_read": 100,
+             "points": [
+                 {"machine": "m", "signal": "t", "address": 10, "type": "float32",
+                  "word_order": "little", "byte_order": "little", "scale": 0.1, "offset": -5},
+                 {"machine": "m", "role": "state", "table": "input", "address": 0,
+                  "type": "string", "length": 4, "states": {"RUN": "running"}},
+                 {"machine": "m", "role": "count", "table": "coil", "address": 3,
+                  "count_field": "rework"},
+             ]},
+        ],
+    },
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("data", MAXIMAL, ids=[d["kind"] for d in MAXIMAL])
+def test_a_connector_with_every_setting_changed_survives_the_form(data: dict[str, Any]) -> None:
+    config = ADAPTER.validate_python(data)
+    assert config.kind in EDITABLE
+    # Without the previous configuration the secrets are gone (write-only), all else is kept.
+    blank = forms.decode(type(config), forms.encode(config)).config
+    assert blank is not None
+    assert (blank != config) == ("password" in repr(data))
+    assert forms.decode(type(config), forms.encode(config), config).config == config

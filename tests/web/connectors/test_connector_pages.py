@@ -172,6 +172,9 @@ async def test_opcua_browse_expands_searches_and_maps_ticked_variables(
 ) -> None:
     async with opcua_server() as peer:
         form = {"kind": "opcua", "id": "press", "endpoint": peer.url}
+        # Nothing is mapped yet, so the test opens a session and looks under Objects.
+        tested = await engineer.post("/partials/connectors/test/opcua", data=form)
+        assert 'data-ok="true"' in tested.text, tested.text
         top = await engineer.post("/partials/connectors/opcua/browse", data=form)
         assert top.status_code == 200, top.text
         node = re.search(r'node=([^&"]+)&amp;path=([^"]+)"', top.text)

@@ -112,6 +112,17 @@ async def opcua_search(values: Mapping[str, str], text: str) -> tuple[list[TreeN
         return [], f"cannot browse {endpoint.endpoint}: {error_text(err)}"
 
 
+async def opcua_session_test(values: Mapping[str, str]) -> tuple[bool, str] | None:
+    """Test an OPC UA endpoint before any signal is mapped (None: the endpoint is incomplete)."""
+    endpoint, _ = opcua_endpoint(values)
+    if endpoint is None:
+        return None
+    found, problem = await opcua_children(values, None)
+    if problem is not None:
+        return False, problem
+    return True, f"connected to {endpoint.endpoint}: {len(found)} item(s) under Objects"
+
+
 class Watches:
     """Short-lived broker watchers, one per broker and filters, stopped when left idle."""
 

@@ -41,7 +41,13 @@ async def probe_form(
     """Run the connector's probe with the form as it is now: one result line."""
     model = model_or_404(kind)
     decoded = forms.decode(model, await posted(request), _previous(runtime, connector_id))
-    if decoded.config is None:
+    session = None
+    if decoded.config is None and kind == "opcua":
+        # Before any variable is mapped, the endpoint alone can still be tested.
+        session = await tools.opcua_session_test(await posted(request))
+    if session is not None:
+        context = {"ok": session[0], "detail": session[1], "invalid": False}
+    elif decoded.config is None:
         detail = "; ".join(f"{e.name or kind}: {e.message}" for e in decoded.errors[:3])
         context = {"ok": False, "detail": detail, "invalid": True}
     else:
