@@ -175,11 +175,12 @@ def run(outage_s: float, rate: float, warm_s: float) -> None:
                 time.sleep(0.2)
             drained = time.monotonic()
             drain_rate = backlog / (drained - back)
-            # From the forwarder's first delivery after the central came back (its retry wait
-            # and the central's start are the outage, not lag).
-            since = next((at for at, lag in LAGS if at > back and lag < outage_s / 2), drained)
+            # From 1 s after the forwarder's first delivery once the central is back: the retry
+            # wait, the central's start and the rows queued just before are the outage, not lag.
+            first = next((at for at, lag in LAGS if at > back and lag < outage_s / 2), drained)
+            since = first + 1.0
             during = [lag for at, lag in LAGS if since <= at <= drained]
-            print(f"federation: reconnected {since - back:.1f} s after the central was ready")
+            print(f"federation: reconnected {first - back:.1f} s after the central was ready")
             print(f"federation: backlog {backlog:,} rows drained in {drained - back:.1f} s"
                   f" = {drain_rate:,.0f} rows/s; live lag p99 while draining"
                   f" {_p99(during):.2f} s over {len(during)} polls")  # fmt: skip
