@@ -147,6 +147,7 @@ def test_a_sample_channel_is_shown_but_never_sent_to(plant: Plant, store: Sqlite
     admin.save_channel(Channel("ntfy", "ntfy", "ntfy", {"url": "https://ntfy.example"},
                                sample=True))  # fmt: skip
     admin.save_subscription(Subscription("budi", "ntfy"))
+    assert admin.send_test("ntfy", "", "id", words(plant)) == "channel_sample"
     hot(alarms(plant, store, clock), store, "imm-01", 1)
     assert sender(plant, store, clock).run_once().skipped == 1
     [m] = admin.outbox()

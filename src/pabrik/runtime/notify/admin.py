@@ -70,6 +70,8 @@ class NotifyAdmin:
     def send_test(self, channel_id: str, address: str, language: str, render: Render) -> str | None:
         """Send a test message now, past the outbox; None when confirmed, else the reason."""
         channel = self.channel(channel_id)
+        if channel.sample:
+            return "channel_sample"  # a sample address: nothing is ever sent to it
         at = self.clock()
         message_id = f"test/{channel_id}/{at.strftime('%Y%m%dT%H%M%S')}"
         words = render(Outgoing(message_id, "test", language, ()))

@@ -103,6 +103,7 @@ class Sender:
         self.store = store
         self.plant = plant
         self.reports = reports
+        self._last_report_check: datetime | None = None
         self.router = Router(store, plant)
         self.render = render
         self.clock = clock
@@ -111,7 +112,9 @@ class Sender:
     def run_once(self) -> Pass:
         """Route waiting events, then deliver what is due now."""
         now = self.clock()
-        if self.reports:
+        if self.reports and self._last_report_check != now.replace(second=0, microsecond=0):
+            # Once a minute is enough for shift ends; the event ids keep it once per shift.
+            self._last_report_check = now.replace(second=0, microsecond=0)
             schedule_reports(self.store, self.plant, now)
         subs = [subscriptions.from_row(r) for r in self.store.notify_subscriptions()]
         routed = self.router.route(subs, now).messages
