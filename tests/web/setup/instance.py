@@ -37,7 +37,7 @@ class Instance:
 def empty_instance(data_dir: Path) -> Iterator[Instance]:
     """A pabrik over an empty data folder with no site file, closed afterwards."""
     # No site file: the store is empty too, so the runtime waits for the wizard.
-    settings = Settings(data_dir=data_dir, view_cache_s=0).model_copy(update={"config": None})
+    settings = Settings(config=None, data_dir=data_dir, view_cache_s=0)
     runtime = build_runtime(settings)
     assert not runtime.configured
     accounts = build_accounts(runtime)
