@@ -23,6 +23,7 @@ from pabrik.cli import (
     commands_kpi,
     commands_notify,
     commands_serve,
+    commands_sharing,
     commands_users,
 )
 from pabrik.cli.errors import run_guarded
@@ -48,6 +49,8 @@ app.add_typer(commands_users.tenants_app, name="tenants")
 app.add_typer(commands_anomaly.app, name="anomaly")
 app.add_typer(commands_notify.app, name="notify")
 app.add_typer(commands_federation.app, name="plants")
+app.add_typer(commands_sharing.group_app, name="group")
+app.add_typer(commands_sharing.programme_app, name="programme")
 app.command("demo")(commands_serve.demo)
 app.command("serve")(commands_serve.serve)
 app.command("simulate")(commands_serve.simulate)

@@ -25,6 +25,7 @@ from pabrik.runtime.plant import queries as plantqueries
 from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.runtime.plant.views import PlantOverview
 from pabrik.storage.alarms import TransitionFilter
+from pabrik.storage.sharing import GroupSiteRow
 from pabrik.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -178,3 +179,14 @@ def _alarm_counts(
         rows = store.alarm_transitions(TransitionFilter(day.start, day.end), MAX_TRANSITIONS)
         counts[site_id] = sum(1 for t in rows if t.occurrence and t.machine_id in machines)
     return counts
+
+
+def save_site_document(store: Store, plant_id: str, text: str, now: datetime) -> str:
+    """Keep a registered plant's site document on the central (checked first); its name."""
+    plant = store.plant(plant_id)
+    if plant is None:
+        raise NotFoundError("no such plant", plant=plant_id)
+    site = parse_site(text, f"site document of {plant_id}").plant()
+    name = plant.name if plant.name != plant_id else site.site.name
+    store.save_group_site(GroupSiteRow(plant.tenant_id, plant_id, name, text, now))
+    return name
