@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from pabrik.runtime.plant.siteconfig import SiteConfig, parse_site
-from tests.connectors.peers import TEST_SITE
+from tests.connectors.peers import TEST_SITE, Broker
+
+BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+"""The first sample's time in the live tests: recent, so validation takes it."""
 
 SECRET_MQTT = """
 connectors:
@@ -26,3 +31,22 @@ def renamed(base: SiteConfig, name: str) -> SiteConfig:
     """The same site under another display name: a small, visible change."""
     info = base.site.model_copy(update={"name": name})
     return base.model_copy(update={"site": info})
+
+
+def lab_site(broker: Broker, signal: str, connector_id: str = "lab") -> SiteConfig:
+    """The test plant with one MQTT connector mapping legacy topics to ``signal``."""
+    return site(
+        f"""
+connectors:
+  - kind: mqtt
+    id: {connector_id}
+    broker: {{host: {broker.host}, port: {broker.port}, client_id: live-{broker.port},
+              reconnect_initial_s: 0.1, reconnect_max_s: 1}}
+    native: false
+    session_expiry_s: 600
+    batch_interval_ms: 5
+    topic_map:
+      - {{filter: "legacy/+machine/sensor", machine: "{{machine}}", kind: sample,
+         signal: {signal}, fields: {{ts: t, value: v}}}}
+"""
+    )

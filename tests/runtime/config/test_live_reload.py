@@ -5,52 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.plant.canonical import canonical_yaml
-from pabrik.runtime.plant.siteconfig import SiteConfig
 from pabrik.runtime.settings import Settings
 from tests.connectors.mqtt.helpers import Publisher
-from tests.connectors.peers import HOST, Broker, free_port, need_private
-from tests.runtime.config.sites import site
+from tests.connectors.peers import Broker
+from tests.runtime.config.sites import BASE, lab_site
 
 N = 300
-BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 WAIT_S = 60.0
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    need_private()
-    b = Broker(HOST, free_port(), tmp_path / "mosquitto")
-    b.folder.mkdir()  # type: ignore[union-attr]
-    b.start()
-    yield b
-    b.stop()
-
-
-def lab_site(broker: Broker, signal: str) -> SiteConfig:
-    """The test plant with one MQTT connector mapping legacy topics to ``signal``."""
-    return site(
-        f"""
-connectors:
-  - kind: mqtt
-    id: lab
-    broker: {{host: {broker.host}, port: {broker.port}, client_id: live-{broker.port},
-              reconnect_initial_s: 0.1, reconnect_max_s: 1}}
-    native: false
-    session_expiry_s: 600
-    batch_interval_ms: 5
-    topic_map:
-      - {{filter: "legacy/+machine/sensor", machine: "{{machine}}", kind: sample,
-         signal: {signal}, fields: {{ts: t, value: v}}}}
-"""
-    )
 
 
 def values(runtime: Runtime, signal: str) -> list[float]:
