@@ -81,3 +81,31 @@ def test_the_sender_loop_delivers_and_stops_when_asked(store: SqliteStore) -> No
     done = store.share("t", "s2")
     assert done is not None
     assert done.status == "shared"
+
+
+def test_a_share_taken_back_before_delivery_is_never_sent(store: SqliteStore) -> None:
+    _queue(store, "s3")
+    sent: list[str] = []
+
+    def down(method: str, url: str, token: str, key: str, body: bytes | None) -> Answer:
+        raise OSError("connection refused")
+
+    assert deliver_due(store, down, lambda: T0) == 0
+    share = store.share("t", "s3")
+    assert share is not None
+    revoking = ShareRow(
+        "t", "s3", "a1", share.programme_url, "tok", "revoking", "me", T0, T0, revoked_by="me"
+    )
+    store.save_share(revoking, OutboxRow("t", "s3", "revoke", "key-r3", "{}", T0), None)
+
+    def up(method: str, url: str, token: str, key: str, body: bytes | None) -> Answer:
+        sent.append(method)
+        return Answer(404)
+
+    later = T0 + timedelta(minutes=1)
+    deliver_due(store, up, lambda: later)
+    assert sent == ["DELETE"]
+    assert store.due_outbox(later + timedelta(days=1)) == []
+    gone = store.share("t", "s3")
+    assert gone is not None
+    assert gone.status == "revoked"

@@ -90,6 +90,10 @@ def deliver_due(store: Store, transport: Transport, clock: Callable[[], datetime
         share = store.share(row.tenant_id, row.share_id)
         if share is None:
             continue
+        if row.action == "share" and share.status in ("revoking", "revoked"):
+            # Taken back before it was delivered: never send it (the revoke deletes any copy).
+            store.finish_outbox(row, share, None)
+            continue
         method, url, body = _request(row, share)
         try:
             answer = transport(method, url, share.token, row.idempotency_key, body)
