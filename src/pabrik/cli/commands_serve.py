@@ -133,7 +133,7 @@ def demo(
         # One line runs from the operator terminal alone (no connector): see docs/operator.md.
         config = demo_site_file(DEMO_CONFIG, data_dir)
         settings = Settings(config=config, data_dir=data_dir, host=host, port=port, seed=seed)
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, import_file=True)
         backfill_with_progress(runtime, days)
         _sample_data(runtime, days)
         _serve(settings, runtime, sock)
@@ -156,7 +156,7 @@ def simulate(
 
     def run() -> None:
         settings = Settings(config=config, data_dir=data_dir, seed=seed)
-        runtime = build_runtime(settings, clock=(lambda: end) if end else utc_now)
+        runtime = build_runtime(settings, clock=(lambda: end) if end else utc_now, import_file=True)
         try:
             backfill_with_progress(runtime, days)
         finally:
@@ -181,7 +181,7 @@ def serve(
             config=config, data_dir=data_dir, database_url=database_url, host=host, port=port
         )
         # Serve at once: /readyz says why not ready while the database comes up.
-        runtime = build_runtime(settings, wait=False)
+        runtime = build_runtime(settings, wait=False, import_file=True)
         if runtime.simulation is not None and runtime.gate.ready:
             runtime.start_simulation(0)
             backfill_with_progress(runtime, 0)

@@ -65,6 +65,9 @@ class Runtime:
         """The stored configuration version running now (0: not from the store)."""
         self.configs = SiteConfigs(store, clock)
         self._file_site = site
+        self.import_file = False
+        """Whether start-up stores the file as a version (serve, demo), not only reads it."""
+        self._reload_lock = asyncio.Lock()
         self._config_wake = asyncio.Event()
         self._config_task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -139,7 +142,10 @@ class Runtime:
 
     def adopt_stored_config(self) -> None:
         """Before start: import the file on first start, else run the stored version."""
-        site, version = adopt_site(self.configs, self._file_site, str(self.settings.config))
+        source = str(self.settings.config)
+        site, version = adopt_site(
+            self.configs, self._file_site, source, store_file=self.import_file
+        )
         if site is not None and version != self.config_version:
             self._wire(site)
             self.configured, self.config_version = True, version
@@ -243,6 +249,10 @@ class Runtime:
 
     async def reload_config(self) -> ReloadReport | None:
         """Run the newest stored version if it is not running yet; None when nothing changed."""
+        async with self._reload_lock:
+            return await self._reload()
+
+    async def _reload(self) -> ReloadReport | None:
         head = await asyncio.to_thread(self.configs.head)
         if head in (0, self.config_version):
             return None
@@ -354,15 +364,20 @@ class Runtime:
         self.store.close()
 
 
-def build_runtime(settings: Settings, *, clock: Clock = utc_now, wait: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings, *, clock: Clock = utc_now, wait: bool = True, import_file: bool = False
+) -> Runtime:
     """Load the site, open and upgrade the store, and wire the runtime.
 
     With ``wait`` the call retries an unreachable database with backoff for up to
     ``settings.db_wait_s``; without it one attempt is made and ``start()`` keeps retrying
-    in the background while the web tier reports not ready.
+    in the background while the web tier reports not ready. The stored configuration runs when
+    there is one; ``import_file`` (serve, demo, simulate) stores the site file as a version on
+    first start or when it was edited since its last import, else the file is only read.
     """
     site = load_site(settings.config) if settings.config is not None else None
     runtime = Runtime(settings, site, open_store(settings), clock=clock)
+    runtime.import_file = import_file
     if wait:
         wait_or_fail(runtime.gate, settings.db_wait_s)
     else:

@@ -45,7 +45,8 @@ def test_serve_starts_added_and_stops_removed_connectors_and_shows_their_state(
 ) -> None:
     config = tmp_path / "site.yaml"
     config.write_text(canonical_yaml(site()), encoding="utf-8")
-    runtime = build_runtime(Settings(config=config, data_dir=tmp_path / "d", config_poll_s=0.2))
+    settings = Settings(config=config, data_dir=tmp_path / "d", config_poll_s=0.2)
+    runtime = build_runtime(settings, import_file=True)
     nowhere = Broker(broker.host, free_port())
 
     def states() -> dict[str, tuple[str, str | None]]:

@@ -51,7 +51,7 @@ def test_a_mapping_changed_while_data_flows_loses_and_repeats_nothing(
     config = tmp_path / "site.yaml"
     config.write_text(canonical_yaml(lab_site(broker, "temperature")), encoding="utf-8")
     settings = Settings(config=config, data_dir=tmp_path / "data", config_poll_s=0.2)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, import_file=True)
 
     async def scenario() -> None:
         await runtime.start()

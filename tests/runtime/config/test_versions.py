@@ -138,3 +138,18 @@ def test_start_imports_the_file_once_then_follows_the_store(
 
 def test_no_file_and_nothing_stored_waits_for_the_wizard(configs: SiteConfigs) -> None:
     assert adopt_site(configs, None, "-") == (None, 0)
+
+
+def test_commands_other_than_a_start_read_the_file_without_storing_it(
+    configs: SiteConfigs,
+) -> None:
+    file_site = site()
+    assert adopt_site(configs, file_site, "site.yaml", store_file=False) == (file_site, 0)
+    assert configs.head() == 0
+    configs.save(renamed(file_site, "Tersimpan"), "ani")
+    other = renamed(file_site, "Berkas lain")
+    assert adopt_site(configs, other, "site.yaml", store_file=False) == (
+        renamed(file_site, "Tersimpan"),
+        1,
+    )
+    assert configs.head() == 1

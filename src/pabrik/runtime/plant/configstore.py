@@ -161,36 +161,49 @@ FILE_IMPORTER = "file"
 
 
 def adopt_site(
-    configs: SiteConfigs, file_site: SiteConfig | None, source: str
+    configs: SiteConfigs, file_site: SiteConfig | None, source: str, *, store_file: bool = True
 ) -> tuple[SiteConfig | None, int]:
     """The configuration to start with: the stored one, unless the file changed since its import."""
     current = configs.current()
-    if current is None and file_site is None:
+    if current is None:
+        return _first(configs, file_site, source, store_file)
+    stored = (current.site, current.meta.version)
+    text = None if file_site is None else canonical_yaml(file_site)
+    if text is None or text == current.text:
+        log.info("configuration: using stored version %d", current.meta.version)
+        return stored
+    if not store_file or text == _last_import(configs):
+        log.warning(
+            "configuration: using stored version %d; %s differs from it and is not stored"
+            " (unchanged since its import, or not a start-up; pabrik config import stores it)",
+            current.meta.version,
+            source,
+        )
+        return stored
+    assert file_site is not None
+    version = configs.save(file_site, FILE_IMPORTER, f"imported from {source}")
+    log.warning(
+        "configuration: %s changed since it was last imported: imported as version %d"
+        " (version %d stays restorable)",
+        source,
+        version,
+        current.meta.version,
+    )
+    return file_site, version
+
+
+def _first(
+    configs: SiteConfigs, file_site: SiteConfig | None, source: str, store_file: bool
+) -> tuple[SiteConfig | None, int]:
+    """Nothing stored yet: import the file (a start-up), only read it, or wait for the wizard."""
+    if file_site is None:
         log.warning("configuration: none stored and no file given; the setup wizard is waiting")
         return None, 0
-    if file_site is None or (current is not None and canonical_yaml(file_site) == current.text):
-        assert current is not None
-        log.info("configuration: using stored version %d", current.meta.version)
-        return current.site, current.meta.version
-    if current is not None and canonical_yaml(file_site) == _last_import(configs):
-        log.warning(
-            "configuration: using stored version %d, saved after %s was imported; the file is"
-            " unchanged since, so it is ignored (pabrik config export writes the current one)",
-            current.meta.version,
-            source,
-        )
-        return current.site, current.meta.version
+    if not store_file:
+        log.info("configuration: none stored; reading %s without storing it", source)
+        return file_site, 0
     version = configs.save(file_site, FILE_IMPORTER, f"imported from {source}")
-    if current is None:
-        log.info("configuration: first start, imported %s as version %d", source, version)
-    else:
-        log.warning(
-            "configuration: %s changed since it was last imported: imported as version %d"
-            " (version %d stays restorable)",
-            source,
-            version,
-            current.meta.version,
-        )
+    log.info("configuration: first start, imported %s as version %d", source, version)
     return file_site, version
 
 
