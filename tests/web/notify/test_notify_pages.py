@@ -95,3 +95,15 @@ async def test_the_shift_report_goes_out_as_the_same_pdf(app: object, runtime: R
     pdf = shift_report_pdf(app, app.state.pabrik)(day.isoformat(), shift_id, "ko")  # type: ignore[attr-defined, arg-type]
     assert pdf is not None
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Outbox"), ("ko", "발신함")])
+async def test_the_pages_speak_english_and_korean(
+    client: httpx.AsyncClient, lang: str, title: str
+) -> None:
+    page = await client.get("/notify", params={"lang": lang})
+    assert page.status_code == 200
+    assert "notify." not in page.text  # every key has its words
+    outbox = await client.get("/notify/outbox", params={"lang": lang})
+    assert title in outbox.text
+    assert "notify." not in outbox.text
