@@ -32,6 +32,7 @@ from pabrik.web.errors import install_error_handlers
 from pabrik.web.federation import group as federation_group
 from pabrik.web.federation import routes as federation_routes
 from pabrik.web.federation import sharing as federation_sharing
+from pabrik.web.federation import sharing_api as federation_sharing_api
 from pabrik.web.health import routes as ops
 from pabrik.web.kpi import api as kpi_api
 from pabrik.web.kpi import pages as kpi_pages
@@ -108,6 +109,7 @@ def create_app(
     app.include_router(programme_shared.api)
     app.include_router(programme_shared.pages)
     app.include_router(federation_sharing.router)
+    app.include_router(federation_sharing_api.api)
     app.include_router(federation_group.api)
     app.include_router(federation_group.pages)
     app.include_router(partner_admin.router)

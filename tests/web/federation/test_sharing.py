@@ -232,3 +232,35 @@ def test_a_share_waits_in_the_outbox_while_the_programme_is_down(
     delivered = service.store.share(world.other, row.id)
     assert delivered is not None
     assert delivered.status == "shared"
+
+
+async def test_a_company_admins_token_shares_and_revokes_through_the_api(
+    app: FastAPI, world: World, programme: Programme, tokens: dict[str, str]
+) -> None:
+    assessment = world.assessments["own"]
+    async with logged_in(app, world.users[("company_admin", "own")], PASSWORD) as c:
+        base = f"/api/v1/assessments/{assessment}/shares"
+        for s in (await c.get(base)).json():
+            if s["status"] in ("sharing", "shared"):
+                await c.delete(f"{base}/{s['id']}")
+        refused = await c.post(base, json={"programme_url": programme.url, "token": "x"})
+        assert refused.status_code == 422
+        body = {"programme_url": programme.url, "token": tokens["own"], "consent": True}
+        made = await c.post(base, json=body)
+        assert made.status_code == 201, made.text
+        assert made.json()["status"] == "shared"
+        assert "token" not in made.json()
+        gone = await c.delete(f"{base}/{made.json()['id']}")
+        assert gone.json()["status"] == "revoked"
+        assert (await c.delete(f"{base}/nope")).status_code == 404
+    async with logged_in(app, world.users[("engineer", "own")], PASSWORD) as c:
+        assert (await c.get(f"/api/v1/assessments/{assessment}/shares")).status_code == 403
+
+
+async def test_the_share_page_speaks_korean_and_english(app: FastAPI, world: World) -> None:
+    assessment = world.assessments["own"]
+    async with logged_in(app, world.users[("company_admin", "own")], PASSWORD) as c:
+        ko = await c.get(f"/assess/{assessment}/share?lang=ko")
+        en = await c.get(f"/assess/{assessment}/share?lang=en")
+    assert "프로그램과 결과 공유" in ko.text
+    assert "Share results with a programme" in en.text

@@ -184,6 +184,13 @@ class Sharing:
         self.store.save_share(updated, outbox, audit)
         return updated
 
+    def get(self, share_id: str, assessment_id: str | None = None) -> ShareRow:
+        """One share of the tenant (of that assessment), or ``NotFoundError``."""
+        row = self.store.share(self.tenant_id, share_id)
+        if row is None or (assessment_id is not None and row.assessment_id != assessment_id):
+            raise NotFoundError("share not found", share=share_id)
+        return row
+
     def shares(self, assessment_id: str | None = None) -> list[ShareRow]:
         """The tenant's shares (of one assessment), newest first."""
         return self.store.shares(self.tenant_id, assessment_id)

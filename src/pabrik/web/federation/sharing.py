@@ -85,8 +85,9 @@ async def revoke(
     request: Request, assessment_id: str, share_id: str, svc: AssessmentsDep, scope: ScopeDep
 ) -> Response:
     """Take the results back: the programme deletes them."""
-    svc.get(assessment_id)
-    Sharing(svc).revoke(share_id, scope.actor)
+    sharing = Sharing(svc)
+    sharing.get(share_id, assessment_id)
+    sharing.revoke(share_id, scope.actor)
     await send_now(svc)
     return redirect(request, f"/assess/{assessment_id}/share")
 
