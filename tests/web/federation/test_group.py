@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from pabrik.model.records import CountRecord, StateRecord
 from pabrik.model.states import StateClass
 from pabrik.model.windows import WindowName, named_window
+from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.federation.group import Group
 from pabrik.runtime.kpi.engine import KpiEngine
@@ -24,9 +25,9 @@ from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.runtime.settings import Settings
 from pabrik.storage.sharing import GroupSiteRow
+from pabrik.web.app import create_app
 from tests.paths import DEMO
 from tests.web.session import PASSWORD, logged_in
-from tests.web.world import World
 
 pytestmark = pytest.mark.anyio
 # A Tuesday, 10:30 in Cikarang: the production day began at 07:00 local (00:00 UTC).
@@ -72,7 +73,7 @@ def _records(
 
 @pytest.fixture(name="runtime", scope="module")
 def central_runtime(settings: Settings) -> Iterator[Runtime]:
-    """The central: the world's store with two forwarded plants of the site's tenant."""
+    """The central: two forwarded plants of the site's tenant in its store."""
     rt = build_runtime(settings)
     for site_id, prefix, stop, batches in (("plant-a", "a", 20, 20), ("plant-b", "b", 90, 10)):
         text = site_document(site_id, prefix)
@@ -100,11 +101,23 @@ def test_each_plant_has_the_kpi_engines_figures_and_the_best_oee_ranks_first(
     assert group.plants[0].oee.oee.value > group.plants[1].oee.oee.value  # type: ignore[operator]
 
 
-async def test_the_company_sees_its_group_and_drills_into_a_plant(
-    app: FastAPI, world: World
-) -> None:
+@pytest.fixture(name="app", scope="module")
+def central_app(settings: Settings, runtime: Runtime) -> FastAPI:
+    """The central's app, with an engineer of the site's company, another company's admin and
+    a programme analyst (no more: the group needs no other people)."""
+    app = create_app(settings, runtime)
+    accounts = app.state.accounts
+    own = accounts.site_tenant
+    accounts.create_tenant("setup", tenant_id="pt-lain", name="PT Lain")
+    people = (("insinyur", Role.ENGINEER, own), ("admin-lain", Role.COMPANY_ADMIN, "pt-lain"))
+    for name, role, tenant in (*people, ("analis", Role.ANALYST, None)):
+        accounts.create_user(None, username=name, password=PASSWORD, role=role, tenant_id=tenant)
+    return app
+
+
+async def test_the_company_sees_its_group_and_drills_into_a_plant(app: FastAPI) -> None:
     app.state.group = Group(app.state.pabrik.runtime.store, lambda: NOW)
-    async with logged_in(app, world.users[("engineer", "own")], PASSWORD) as c:
+    async with logged_in(app, "insinyur", PASSWORD) as c:
         page = await c.get("/group")
         assert page.status_code == 200
         assert page.text.index('data-site="plant-a"') < page.text.index('data-site="plant-b"')
@@ -117,11 +130,11 @@ async def test_the_company_sees_its_group_and_drills_into_a_plant(
         assert (await c.get("/group/nowhere")).status_code == 404
 
 
-async def test_another_company_sees_none_of_these_plants(app: FastAPI, world: World) -> None:
-    async with logged_in(app, world.users[("company_admin", "other")], PASSWORD) as c:
+async def test_another_company_sees_none_of_these_plants(app: FastAPI) -> None:
+    async with logged_in(app, "admin-lain", PASSWORD) as c:
         r = await c.get("/api/v1/group")
         assert r.status_code == 200, r.text
         assert r.json()["plants"] == []
         assert (await c.get("/group/plant-a")).status_code == 404
-    async with logged_in(app, world.users[("analyst", "own")], PASSWORD) as c:
+    async with logged_in(app, "analis", PASSWORD) as c:
         assert (await c.get("/group")).status_code == 403
