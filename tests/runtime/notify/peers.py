@@ -22,6 +22,7 @@ class Mailbox:
     """Mails the SMTP server accepted: (message id header, subject, body, recipients)."""
 
     mails: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         msg = message_from_bytes(envelope.content)
@@ -29,6 +30,9 @@ class Mailbox:
         if msg.is_multipart():
             part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
             body = part.get_payload(decode=True)
+            for p in msg.walk():
+                if p.get_filename():
+                    self.attachments.append((str(p.get_filename()), p.get_payload(decode=True)))
         text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
         self.mails.append((str(msg["X-Pabrik-Notification-Id"]), str(msg["Subject"]), text,
                            list(envelope.rcpt_tos)))  # fmt: skip

@@ -178,3 +178,37 @@ def _all():  # type: ignore[no-untyped-def]
     from pabrik.storage.alarms import TransitionFilter
 
     return TransitionFilter(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+def test_the_shift_report_pdf_goes_out_by_mail_at_the_shift_end(
+    plant: Plant, store: SqliteStore
+) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from pabrik.runtime.notify.sender import Policy, Sender
+
+    clock = Clock()
+    clock.now = datetime(2026, 3, 2, 8, 1, tzinfo=UTC)  # 15:01 in Cikarang: morning shift over
+    admin = NotifyAdmin(store, clock)
+    asked: list[tuple[str, str, str]] = []
+
+    def pdf(day: str, shift_id: str, language: str) -> bytes:
+        asked.append((day, shift_id, language))
+        return b"%PDF-1.7 shift report"
+
+    with smtp_server() as (smtp_port, box):
+        mail = {"host": "127.0.0.1", "port": str(smtp_port), "mode": "insecure"}
+        admin.save_channel(Channel("surel", "email", "E-mail", mail))
+        admin.save_subscription(Subscription("budi", "surel", "budi@example.com", reports=True,
+                                             language="en"))  # fmt: skip
+        s = Sender(store, plant, replace(words(plant), report_pdf=pdf), clock, Policy())
+        assert s.run_once().sent == 1
+        assert s.run_once().sent == 0  # once per shift
+    [(mail_id, subject, _, _)] = box.mails
+    assert mail_id.startswith("report/2026-03-02/")
+    assert subject.startswith("Shift report 2026-03-02/")
+    [(name, data)] = box.attachments
+    assert name.endswith(".pdf")
+    assert data == b"%PDF-1.7 shift report"
+    assert asked[0][2] == "en"
