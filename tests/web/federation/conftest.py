@@ -10,10 +10,11 @@ import pytest
 
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.settings import Settings
+from tests.web.federation.company import world
 from tests.web.federation.programme import programme
 from tests.web.world import world_accounts, world_app, world_settings
 
-__all__ = ["programme", "world_accounts", "world_app", "world_settings"]
+__all__ = ["programme", "world", "world_accounts", "world_app", "world_settings"]
 
 
 @pytest.fixture(name="runtime", scope="module")
