@@ -10,6 +10,57 @@ from pabrik.runtime.setup.draft import FieldError
 from pabrik.runtime.setup.wizard import Screen
 
 CHOICE_FIELDS = frozenset({"machine", "state"})
+# Which words name a field in the list of problems at the top of a step.
+FIELD_KEYS = {
+    "company": "setup.site.company",
+    "name": "setup.site.name",
+    "site_id": "setup.site.id",
+    "province": "setup.site.province",
+    "timezone": "setup.site.timezone",
+    "machine.area": "setup.plant.area",
+    "machine.line": "setup.plant.line",
+    "machine.name": "setup.plant.name",
+    "machine.code": "setup.plant.code",
+    "machine.signals": "setup.plant.signals",
+    "product.machine": "setup.products.machine",
+    "product.name": "setup.products.name",
+    "product.code": "setup.products.code",
+    "product.cycle_s": "setup.products.cycle",
+    "product.scrap_idr": "setup.products.scrap",
+    "products": "setup.step.products",
+    "stop": "setup.reasons.stops",
+    "scrap": "setup.reasons.scrap",
+    "own_stop.name": "setup.reasons.own_stops",
+    "own_stop.state": "setup.reasons.own_state",
+    "own_scrap.name": "setup.reasons.own_scrap",
+    "shift.name": "setup.shifts.name",
+    "shift.start": "setup.shifts.start",
+    "shift.end": "setup.shifts.end",
+    "shift.break_start": "setup.shifts.break_start",
+    "shift.break_end": "setup.shifts.break_end",
+    "day": "setup.shifts.days",
+    "energy_per_kwh_idr": "setup.costs.energy",
+    "scrap_per_unit_idr": "setup.costs.scrap",
+    "line_cost": "setup.costs.downtime",
+}
+
+
+def field_label(translator: Translator, field: str) -> str:
+    """A field's name in words, with its row (``Baris 2 · Lini``); '' for a whole step."""
+    head, _, rest = field.partition("-")
+    number, _, part = rest.partition("-")
+    if number.isdigit() and part:
+        key = FIELD_KEYS.get(f"{head}.{part}")
+        if key is None:
+            return ""
+        row = translator.gettext("setup.row") % {"n": int(number) + 1}
+        return f"{row} · {translator.gettext(key)}"
+    key = FIELD_KEYS.get(head if head == "line_cost" else field)
+    if key is None:
+        return ""
+    return translator.gettext(key) + (f" ({rest})" if head == "line_cost" else "")
+
+
 MIN_ROWS = {"machine": 3, "product": 3, "own_stop": 2, "own_scrap": 2, "shift": 4}
 
 
@@ -63,9 +114,12 @@ class FormView:
         found = next((e for e in self.screen.errors if e.field == name), None)
         return None if found is None else error_text(self.translator, found)
 
-    def messages(self) -> list[tuple[str, str]]:
-        """Every problem as (field, message), for the summary at the top of the form."""
-        return [(e.field, error_text(self.translator, e)) for e in self.screen.errors]
+    def messages(self) -> list[tuple[str, str, str]]:
+        """Every problem as (field, its name in words, message), for the list at the top."""
+        return [
+            (e.field, field_label(self.translator, e.field), error_text(self.translator, e))
+            for e in self.screen.errors
+        ]
 
     def context(self) -> dict[str, Any]:
         """Template variables of the form."""
