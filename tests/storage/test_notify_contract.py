@@ -88,3 +88,6 @@ def test_routing_is_one_transaction_and_a_gathering_digest_grows(store: Backend)
     store.commit_routing([], [replace(single, status="pending")])  # a repeat changes nothing
     assert store.notify_messages(("sent",)) == [sent]
     assert [e.event_id for e in store.notify_events(["e2", "e0"])] == ["e0", "e2"]
+    later = T0 + timedelta(days=31)
+    assert store.purge_notifications(later) == 4  # the sent message and the three events
+    assert [m.message_id for m in store.notify_messages()] == ["d1"]  # still to be sent

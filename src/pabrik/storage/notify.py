@@ -124,3 +124,7 @@ class NotifyStore(Protocol):
     def update_message(self, row: MessageRow) -> None:
         """Store a message's status, tries, due time, error and send time."""
         ...
+
+    def purge_notifications(self, before: datetime) -> int:
+        """Delete sent, failed and skipped messages and routed events older than ``before``."""
+        ...

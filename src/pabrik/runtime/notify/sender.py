@@ -80,6 +80,8 @@ class Policy:
     """The wait after the first failure; it doubles after each further one."""
     max_backoff_s: float = 3600.0
     batch: int = 50
+    keep_days: float = 30.0
+    """Sent, failed and skipped messages (and routed events) are deleted after this long."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,7 @@ class Sender:
         self.store = store
         self.plant = plant
         self.reports = reports
-        self._last_report_check: datetime | None = None
+        self._last_minute: datetime | None = None
         self.router = Router(store, plant)
         self.render = render
         self.clock = clock
@@ -112,10 +114,15 @@ class Sender:
     def run_once(self) -> Pass:
         """Route waiting events, then deliver what is due now."""
         now = self.clock()
-        if self.reports and self._last_report_check != now.replace(second=0, microsecond=0):
-            # Once a minute is enough for shift ends; the event ids keep it once per shift.
-            self._last_report_check = now.replace(second=0, microsecond=0)
-            schedule_reports(self.store, self.plant, now)
+        minute = now.replace(second=0, microsecond=0)
+        if self._last_minute != minute:
+            # Once a minute is enough for shift ends (the event ids keep it once per shift),
+            # and once an hour for forgetting old messages.
+            if self.reports:
+                schedule_reports(self.store, self.plant, now)
+            if self._last_minute is None or minute.minute == 0:
+                self.store.purge_notifications(now - timedelta(days=self.policy.keep_days))
+            self._last_minute = minute
         subs = [subscriptions.from_row(r) for r in self.store.notify_subscriptions()]
         routed = self.router.route(subs, now).messages
         chans = {r.channel_id: channels.from_row(r) for r in self.store.notify_channels()}

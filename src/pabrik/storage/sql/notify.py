@@ -220,3 +220,17 @@ class SqlNotify(SqlBase):
                 (row.status, row.tries, to_epoch_ms(row.due_at), row.last_error, sent,
                  row.message_id),
             )  # fmt: skip
+
+    def purge_notifications(self, before: datetime) -> int:
+        """Delete sent, failed and skipped messages and routed events older than ``before``."""
+        at = to_epoch_ms(before)
+        with self._tx() as tx:
+            gone = tx.execute(
+                "DELETE FROM notify_messages WHERE status IN ('sent', 'failed', 'skipped')"
+                " AND created_at_ms < ?",
+                (at,),
+            )
+            gone += tx.execute(
+                "DELETE FROM notify_events WHERE routed = ? AND at_ms < ?", (True, at)
+            )
+        return gone
