@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,14 +13,17 @@ import pytest
 from pabrik.model.site import Plant
 from pabrik.runtime.notify.admin import NotifyAdmin
 from pabrik.runtime.notify.channels import Channel
+from pabrik.runtime.notify.sender import Policy, Sender
 from pabrik.runtime.notify.subscriptions import Subscription
 from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.alarms import TransitionFilter
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.paths import DEMO
 from tests.runtime.notify.helpers import Clock, alarms, cool, hot, sender, words
 from tests.runtime.notify.peers import smtp_server, webhook
 
 SECRET = "s3cr3t-t0ken/with?odd&chars"
+EVERYTHING = TransitionFilter(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,7 @@ def test_an_announced_alarm_is_in_the_outbox_with_its_transition(
     svc = alarms(plant, store, clock)
     hot(svc, store, "imm-01", 1)
     [event] = store.unrouted_events()
-    [activation] = [t for t in svc.store.alarm_transitions(_all()) if t.occurrence]
+    [activation] = [t for t in svc.store.alarm_transitions(EVERYTHING) if t.occurrence]
     assert event.event_id == f"alarm/{activation.key}/{activation.version}/{activation.idx}"
     assert event.kind == "alarm"
     hot(svc, store, "imm-01", 2)  # still hot: no new alarm, no new notification
@@ -106,12 +111,12 @@ def test_a_failing_receiver_is_retried_with_backoff_then_given_up_with_its_reaso
         caplog.set_level(logging.DEBUG)
         assert s.run_once().retried == 1
         [m] = admin.outbox()
-        assert (m.status, m.tries, m.due_at - clock.now) == ("pending", 1, _seconds(60))
+        assert (m.status, m.tries, m.due_at - clock.now) == ("pending", 1, timedelta(seconds=60))
         assert s.run_once().sent == 0  # not due yet
         clock.advance(seconds=60)
         assert s.run_once().retried == 1
         [m] = admin.outbox()
-        assert m.due_at - clock.now == _seconds(120)  # the wait doubles
+        assert m.due_at - clock.now == timedelta(seconds=120)  # the wait doubles
         clock.advance(seconds=120)
         assert s.run_once().sent == 1
         assert [i for i, _ in hook.received] == [m.message_id]
@@ -166,28 +171,9 @@ def test_send_test_reports_the_receiver_answer(plant: Plant, store: SqliteStore)
         assert admin.send_test("hook", "", "id", words(plant))
 
 
-def _seconds(n: float):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(seconds=n)
-
-
-def _all():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
-    from pabrik.storage.alarms import TransitionFilter
-
-    return TransitionFilter(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
-
-
 def test_the_shift_report_pdf_goes_out_by_mail_at_the_shift_end(
     plant: Plant, store: SqliteStore
 ) -> None:
-    from dataclasses import replace
-    from datetime import UTC, datetime
-
-    from pabrik.runtime.notify.sender import Policy, Sender
-
     clock = Clock()
     clock.now = datetime(2026, 3, 2, 8, 1, tzinfo=UTC)  # 15:01 in Cikarang: morning shift over
     admin = NotifyAdmin(store, clock)
