@@ -24,6 +24,7 @@ from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.plant.siteconfig import parse_site
 from pabrik.runtime.settings import Settings
+from pabrik.storage.alarms import AlarmStateRow, AlarmTransitionRow
 from pabrik.storage.sharing import GroupSiteRow
 from pabrik.web.app import create_app
 from tests.paths import DEMO
@@ -71,6 +72,20 @@ def _records(
     return out
 
 
+def _alarm(rt: Runtime, machine: str, times: int) -> None:
+    """An alarm on a machine that became active ``times`` times this morning."""
+    key = f"oli-panas/{machine}"
+    steps = [
+        AlarmTransitionRow(
+            key, 1, i, "oli-panas", machine, "high", "", DAY_START + timedelta(hours=i + 1),
+            "activate", "normal", "active_unack", occurrence=True,
+        )
+        for i in range(times)
+    ]  # fmt: skip
+    state = AlarmStateRow(key, "oli-panas", machine, "active_unack", "high", "", "{}", 1, NOW)
+    assert rt.store.save_alarm(state, steps)
+
+
 @pytest.fixture(name="runtime", scope="module")
 def central_runtime(settings: Settings) -> Iterator[Runtime]:
     """The central: two forwarded plants of the site's tenant in its store."""
@@ -80,6 +95,7 @@ def central_runtime(settings: Settings) -> Iterator[Runtime]:
         plant = parse_site(text).plant()
         rt.store.save_group_site(GroupSiteRow("default", site_id, plant.site.name, text, NOW))
         rt.store.write(_records([m.id for m in plant.machines()], stop, batches))
+    _alarm(rt, "b-imm-01", 2)
     yield rt
     rt.close()
 
@@ -90,6 +106,7 @@ def test_each_plant_has_the_kpi_engines_figures_and_the_best_oee_ranks_first(
     group = Group(runtime.store, lambda: NOW).overview("default")
     assert [p.site_id for p in group.plants] == ["plant-a", "plant-b"]
     assert [p.rank for p in group.plants] == [1, 2]
+    assert [p.alarms for p in group.plants] == [0, 2]
     for p in group.plants:
         _, plant = Group(runtime.store, lambda: NOW).site("default", p.site_id)
         day = named_window(plant.calendar, WindowName.DAY, NOW)
