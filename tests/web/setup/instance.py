@@ -34,15 +34,17 @@ class Instance:
 
 
 @contextmanager
-def empty_instance(data_dir: Path) -> Iterator[Instance]:
-    """A pabrik over an empty data folder with no site file, closed afterwards."""
+def empty_instance(
+    data_dir: Path, roles: tuple[Role, ...] = (*SITE_ROLES, *OTHER_ROLES)
+) -> Iterator[Instance]:
+    """A pabrik over an empty data folder with no site file and a person per role, closed after."""
     # No site file: the store is empty too, so the runtime waits for the wizard.
     settings = Settings(config=None, data_dir=data_dir, view_cache_s=0)
     runtime = build_runtime(settings)
     assert not runtime.configured
     accounts = build_accounts(runtime)
     users: dict[Role, str] = {}
-    for role in (*SITE_ROLES, *OTHER_ROLES):
+    for role in roles:
         name = f"{role.value.replace('_', '-')}-1"
         tenant = accounts.site_tenant if role in SITE_ROLES else None
         accounts.create_user(None, username=name, password=PASSWORD, role=role, tenant_id=tenant)

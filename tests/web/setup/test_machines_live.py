@@ -22,7 +22,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    with empty_instance(tmp_path_factory.mktemp("live")) as inst:
+    with empty_instance(tmp_path_factory.mktemp("live"), (Role.ENGINEER, Role.OPERATOR)) as inst:
         yield inst
 
 
@@ -70,9 +70,28 @@ async def test_a_modbus_connector_shows_running_with_fresh_good_data(instance: I
                 assert filler.share(Quality.GOOD) == 1.0
                 assert filler.per_minute > 0
                 assert rows["labeller-1"].sources == ()
+                assert rows["labeller-1"].last_data is None
+                # A refused input that names filler-1 counts against it for the hour.
+                rt.ingestor.offer_payload(
+                    '{"ts": "gestern"}', kind="state", source="test", machine_id="filler-1"
+                )
+                rt.ingestor.flush()
+                assert {r.machine.id: r.dead_letters for r in machine_health(rt)} == {
+                    "filler-1": 1,
+                    "labeller-1": 0,
+                }
                 page = await c.get("/machines?lang=en")
                 assert page.status_code == 200
                 assert 'href="/connectors/plc-1"' in page.text
+                assert 'href="/machines/filler-1"' in page.text
                 assert ">running<" in page.text
+                partial = await c.get("/partials/machines?lang=en")
+                assert 'data-machine="labeller-1"' in partial.text
+                assert "<html" not in partial.text
+                async with logged_in(app, instance.users[Role.OPERATOR], PASSWORD) as op:
+                    seen = await op.get("/machines?lang=id")
+                    assert seen.status_code == 200
+                    assert "berjalan" in seen.text
+                    assert 'href="/connectors' not in seen.text
             finally:
                 await rt.stop()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    with empty_instance(tmp_path_factory.mktemp("browser-empty")) as inst:
+    with empty_instance(tmp_path_factory.mktemp("browser-empty"), (Role.ENGINEER,)) as inst:
         yield inst
 
 

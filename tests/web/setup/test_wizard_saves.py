@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    with empty_instance(tmp_path_factory.mktemp("saves")) as inst:
+    with empty_instance(tmp_path_factory.mktemp("saves"), (Role.ENGINEER,)) as inst:
         yield inst
 
 
