@@ -238,11 +238,20 @@ class _Problems:
         self.items: list[FormError] = []
 
 
+MAX_MAPPING_CHARS = 20_000
+MAX_MAPPING_BRACKETS = 100
+
+
 def _decode_mapping(raw: str, name: str, problems: _Problems) -> Any:
+    # Bounded before parsing: a deeply nested document costs the YAML parser seconds.
+    if len(raw) > MAX_MAPPING_CHARS or raw.count("[") + raw.count("{") > MAX_MAPPING_BRACKETS:
+        problems.items.append(FormError(name, "too long or too deeply nested"))
+        return None
     try:
         loaded = yaml.safe_load(raw)
-    except yaml.YAMLError as err:
-        problems.items.append(FormError(name, f"not valid YAML: {err}"))
+    except (yaml.YAMLError, RecursionError, ValueError) as err:
+        # A hostile nesting depth is a problem of the field, never a server error.
+        problems.items.append(FormError(name, f"not valid YAML: {str(err)[:200]}"))
         return None
     if not isinstance(loaded, dict):
         problems.items.append(FormError(name, "write one 'key: value' per line"))

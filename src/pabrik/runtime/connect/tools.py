@@ -15,13 +15,11 @@ from pabrik.connectors.modbus.preview import PointReading, read_points
 from pabrik.connectors.mqtt.config import BrokerConfig
 from pabrik.connectors.mqtt.listen import SeenTopic, TopicListener
 from pabrik.connectors.opcua.config import OpcuaEndpoint
-from pabrik.connectors.opcua.session import SESSION_ERRORS
 from pabrik.connectors.opcua.tree import TreeNode, children, search
 from pabrik.connectors.sparkplug.listen import SeenDevice, devices
 from pabrik.runtime.connect import forms
 
 IDLE_S = 120.0
-BROWSE_ERRORS: tuple[type[BaseException], ...] = (*SESSION_ERRORS, ValueError)
 
 
 def _sub(values: Mapping[str, str], prefix: str) -> dict[str, str]:
@@ -71,7 +69,10 @@ async def modbus_preview(values: Mapping[str, str]) -> list[DevicePreview]:
         if device is None:
             out.append(DevicePreview(name, problem))
             continue
-        problem, readings = await read_points(device)
+        try:
+            problem, readings = await read_points(device)
+        except Exception as err:  # noqa: BLE001 - any library failure is one line for people
+            problem, readings = error_text(err), []
         out.append(DevicePreview(name, problem, readings, list(device.points)))
     return out
 
@@ -97,7 +98,7 @@ async def opcua_children(
         return [], problem
     try:
         return await children(endpoint, node, path), None
-    except (*BROWSE_ERRORS,) as err:
+    except Exception as err:  # noqa: BLE001 - any browse failure is one line for people
         return [], f"cannot browse {endpoint.endpoint}: {error_text(err)}"
 
 
@@ -108,7 +109,7 @@ async def opcua_search(values: Mapping[str, str], text: str) -> tuple[list[TreeN
         return [], problem
     try:
         return await search(endpoint, text), None
-    except (*BROWSE_ERRORS,) as err:
+    except Exception as err:  # noqa: BLE001 - any browse failure is one line for people
         return [], f"cannot browse {endpoint.endpoint}: {error_text(err)}"
 
 
