@@ -1,0 +1,1 @@
+"""Words for federation pages: sharing with a programme, and the group view."""
