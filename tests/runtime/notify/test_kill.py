@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from pabrik.runtime.ingest.pipeline import utc_now
@@ -34,9 +35,9 @@ def _sender(data_dir: Path) -> subprocess.Popen[bytes]:
                                 stdout=log, stderr=log)  # fmt: skip
 
 
-def _wait(predicate: object, seconds: float = 60) -> None:
+def _wait(predicate: Callable[[], bool], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from pabrik.model.records import SampleRecord, StateRecord
 from pabrik.model.states import StateClass
@@ -87,12 +88,12 @@ def _first_failed(runtime: Runtime) -> str:
     return runtime.store.notify_messages(("failed",))[0].message_id
 
 
-async def test_the_shift_report_goes_out_as_the_same_pdf(app: object, runtime: Runtime) -> None:
+async def test_the_shift_report_goes_out_as_the_same_pdf(app: FastAPI, runtime: Runtime) -> None:
     from pabrik.runtime.kpi.shift_report import latest_shift
     from pabrik.web.notify.wiring import shift_report_pdf
 
     day, shift_id = latest_shift(runtime.engine)
-    pdf = shift_report_pdf(app, app.state.pabrik)(day.isoformat(), shift_id, "ko")  # type: ignore[attr-defined, arg-type]
+    pdf = shift_report_pdf(app, app.state.pabrik)(day.isoformat(), shift_id, "ko")
     assert pdf is not None
     assert pdf.startswith(b"%PDF")
 
