@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import struct
 from collections.abc import AsyncIterator
@@ -98,8 +99,9 @@ async def test_only_admins_and_engineers_may_open_or_save_connectors(
 
 
 async def test_a_password_is_never_shown_and_a_blank_one_keeps_the_saved_value(
-    engineer: httpx.AsyncClient, runtime: Runtime
+    engineer: httpx.AsyncClient, runtime: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     data = {
         "kind": "mqtt", "id": "gateway", "broker.host": "127.0.0.1", "broker.port": "1883",
         "broker.username": "pabrik", "broker.password": "Rahasia-42!",
@@ -118,7 +120,11 @@ async def test_a_password_is_never_shown_and_a_blank_one_keeps_the_saved_value(
     latest = runtime.configs.versions()[0]
     assert latest.saved_by == "eng-conn"
     assert latest.note == "connector gateway changed in the browser"
+    tested = await engineer.post("/partials/connectors/test/mqtt?id=gateway", data=data)
+    assert 'data-ok="false"' in tested.text  # no broker on that port, and no password shown
+    assert "Rahasia-42!" not in tested.text
     assert (await engineer.post("/connectors/gateway/delete", data={})).status_code == 303
+    assert "Rahasia-42!" not in caplog.text
 
 
 async def test_a_bad_field_is_named_with_its_yaml_path_and_nothing_is_saved(
