@@ -147,9 +147,11 @@ class Sender:
                 channels.send(channel, address, m.message_id, rendered.title, rendered.body, path)
         except DeliveryError as err:
             return self._failed(m, str(err))
-        except Exception as err:  # a renderer or library bug must not stop the other messages
-            log.exception("notification %s could not be sent", m.message_id)
-            return self._failed(m, channels.redact(type(err).__name__, [channel.secret]))
+        except Exception as err:  # noqa: BLE001 - a renderer or library bug must not stop the rest
+            # No traceback: a library's exception text may hold the URL with its secret.
+            reason = channels.redact(f"{type(err).__name__}: {err}", [channel.secret])[:300]
+            log.error("notification %s could not be sent: %s", m.message_id, reason)  # noqa: TRY400
+            return self._failed(m, reason)
         self.store.update_message(
             replace(m, status="sent", tries=m.tries + 1, last_error=None, sent_at=self.clock())
         )
