@@ -57,7 +57,7 @@ def test_the_losses_table_and_chart_legends_fit_a_phone(
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
     page = phone.new_page()
     browser_log_in(page, base_url)
-    paths = ("/kpi/losses?window=day", "/kpi/quality-losses", "/kpi/targets", "/machines/imm-01")
+    paths = ("/kpi/losses?window=day", "/kpi/costs", "/kpi/targets", "/machines/imm-01")
     for path in paths:
         page.goto(f"{base_url}{path}")
         page.wait_for_load_state("networkidle")
@@ -69,4 +69,7 @@ def test_the_losses_table_and_chart_legends_fit_a_phone(
         for cls, scroll, client in page.evaluate(FITS, "main table, .legend, [data-kpi-chart]"):
             assert scroll <= client, (path, cls, scroll, client)
         page.screenshot(path=str(tmp_path / f"phone{path.replace('/', '-')}.png"), full_page=True)
+    page.goto(f"{base_url}/kpi/costs")
+    legend = page.wait_for_selector("[data-legend]").get_attribute("data-legend")
+    assert legend == "scroll", "on a phone the cost chart's legend is one row that scrolls"
     phone.close()

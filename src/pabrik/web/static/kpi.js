@@ -34,13 +34,19 @@
       line.items.forEach(function (i) { if (keys.indexOf(i.key) < 0) { keys.push(i.key); } });
     });
     var num = new Intl.NumberFormat(cfg.locale, { maximumFractionDigits: 0 });
+    // On a phone the legend is one row that scrolls, and the axes take only the room they need.
+    var narrow = el.clientWidth < 600;
+    var short = narrow ? new Intl.NumberFormat(cfg.locale, { notation: "compact" }) : num;
+    el.setAttribute("data-legend", narrow ? "scroll" : "plain");
     return {
       animation: false,
-      legend: { top: 0 },
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return "Rp " + num.format(v || 0); } },
-      grid: { left: 90, right: 20, top: 40, bottom: 40 },
-      xAxis: { type: "value", axisLabel: { formatter: function (v) { return num.format(v); } } },
-      yAxis: { type: "category", data: cfg.costs.map(function (l) { return l.line; }) },
+      legend: narrow ? { type: "scroll", top: 0, left: 0, right: 0 } : { top: 0 },
+      tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) { return "Rp " + num.format(v || 0); } },
+      grid: narrow ? { left: 4, right: 16, top: 40, bottom: 8, containLabel: true }
+        : { left: 90, right: 20, top: 40, bottom: 40 },
+      xAxis: { type: "value", axisLabel: { formatter: function (v) { return short.format(v); } } },
+      yAxis: { type: "category", data: cfg.costs.map(function (l) { return l.line; }),
+        axisLabel: narrow ? { width: 96, overflow: "truncate" } : {} },
       series: keys.map(function (key) {
         return { type: "bar", stack: "idr", name: key, data: cfg.costs.map(function (l) {
           var hit = l.items.filter(function (i) { return i.key === key; })[0];
