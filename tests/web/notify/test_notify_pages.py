@@ -108,3 +108,8 @@ async def test_the_pages_speak_english_and_korean(
     outbox = await client.get("/notify/outbox", params={"lang": lang})
     assert title in outbox.text
     assert "notify." not in outbox.text
+
+
+async def test_the_alarm_list_links_to_the_notifications(client: httpx.AsyncClient) -> None:
+    page = await client.get("/alarms")
+    assert 'href="/notify"' in page.text
