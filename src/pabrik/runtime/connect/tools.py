@@ -130,6 +130,7 @@ class Watches:
     def __init__(self) -> None:
         self._items: dict[tuple[str, int, tuple[str, ...]], TopicListener] = {}
         self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
 
     def seen(
         self, broker: BrokerConfig, filters: list[str], window_s: float = 60.0
@@ -143,7 +144,23 @@ class Watches:
                 listener = TopicListener(broker, "pabrik-ui", filters)
                 listener.start()
                 self._items[key] = listener
+                self._ensure_reaper()
         return listener.seen(window_s), listener.error
+
+    def _ensure_reaper(self) -> None:
+        """A daemon thread that stops idle watches, ending when none is left."""
+        if self._reaper is not None and self._reaper.is_alive():
+            return
+        self._reaper = threading.Thread(target=self._reap_loop, name="pabrik-watch", daemon=True)
+        self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        while True:
+            time.sleep(IDLE_S / 4)
+            with self._lock:
+                self._reap()
+                if not self._items:
+                    return
 
     def _reap(self) -> None:
         now = time.monotonic()
