@@ -205,3 +205,12 @@ def test_a_connector_with_every_setting_changed_survives_the_form(data: dict[str
     assert blank is not None
     assert (blank != config) == ("password" in repr(data))
     assert forms.decode(type(config), forms.encode(config), config).config == config
+
+
+def test_null_sets_an_optional_field_to_none_where_the_default_is_something_else() -> None:
+    config = ADAPTER.validate_python({"kind": "sparkplug", "id": "s", "host_id": None})
+    flat = forms.encode(config)
+    assert flat["host_id"] == "null"
+    again = forms.decode(type(config), flat).config
+    assert again == config
+    assert again.host_id is None  # type: ignore[union-attr]

@@ -24,6 +24,8 @@ Widget = Literal["text", "number", "select", "bool", "secret", "lines", "mapping
 ON = "__on"
 DELETE = "__delete"
 ROW = "__row"
+# Typed into an optional field whose default is not empty (Sparkplug host_id): set it to none.
+NULL = "null"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,8 @@ def _encode_into(
                 out[name] = "\n".join(map(_text, value))
         elif spec.widget == "mapping":
             out[name] = _mapping_text(value)
+        elif value is None and spec.optional and spec.default:
+            out[name] = NULL  # an explicit "none" where the default is something else
         else:
             out[name] = _text(value)
 
@@ -284,11 +288,10 @@ def _decode_into(
         name = f"{prefix}{spec.key}"
         old = getattr(previous, spec.key, None) if isinstance(previous, BaseModel) else None
         if spec.widget == "secret":
-            raw = values.get(name, "")
-            if raw:
-                data[spec.key] = raw
-            elif isinstance(old, SecretStr):
-                data[spec.key] = old
+            # Write-only: a blank field keeps the stored secret.
+            secret = values.get(name, "") or (old if isinstance(old, SecretStr) else None)
+            if secret:
+                data[spec.key] = secret
         elif spec.widget == "group":
             if spec.optional and not values.get(f"{name}.{ON}"):
                 continue
@@ -303,6 +306,9 @@ def _decode_into(
         else:
             raw = values.get(name, "")
             if raw.strip() == "":
+                continue
+            if spec.optional and raw.strip() == NULL:
+                data[spec.key] = None
                 continue
             decoded = _decode_value(spec, raw, name, problems)
             if decoded is not None:
