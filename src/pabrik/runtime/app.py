@@ -267,10 +267,12 @@ class Runtime:
         plant_changed = plant != self.plant
         if plant_changed or site.alarms != self.site.alarms:
             await self._replan(site, plant)
-        self.site, self.config_version, self.configured = site, version, True
+        self.site, self.configured = site, True
         report = await self.supervisor.reconcile(
             site.connectors, plant, plant_changed=plant_changed
         )
+        # Last, so a caller that sees the new number also sees the new connectors.
+        self.config_version = version
         log.info(
             "configuration v%d running: started %s, stopped %s, reconfigured %s",
             version,

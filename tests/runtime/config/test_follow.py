@@ -8,13 +8,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.ingest.worker import IngestWorker, WorkerOptions
 from pabrik.runtime.plant.canonical import canonical_yaml
 from pabrik.runtime.plant.configstore import SiteConfigs
 from pabrik.runtime.settings import Settings
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
+from pabrik.storage.store import Store
 from tests.connectors.mqtt.helpers import Publisher
 from tests.connectors.peers import Broker, free_port
 from tests.runtime.config.sites import BASE, lab_site, site
@@ -72,12 +76,19 @@ def test_serve_starts_added_and_stops_removed_connectors_and_shows_their_state(
     assert "cannot connect" in (found["far"][1] or "")
 
 
-def test_an_ingest_worker_follows_a_version_saved_elsewhere(tmp_path: Path, broker: Broker) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_an_ingest_worker_follows_a_version_saved_elsewhere(
+    tmp_path: Path, broker: Broker, backend: str, request: pytest.FixtureRequest
+) -> None:
     config = tmp_path / "site.yaml"
     config.write_text(canonical_yaml(lab_site(broker, "temperature")), encoding="utf-8")
-    settings = Settings(config=config, data_dir=tmp_path / "d", config_poll_s=0.2)
+    url = request.getfixturevalue("pg_url") if backend == "postgres" else ""
+    settings = Settings(config=config, data_dir=tmp_path / "d", database_url=url, config_poll_s=0.2)
     worker = IngestWorker(settings, lab_site(broker, "temperature"), WorkerOptions("w1"))
-    elsewhere = SqliteStore(settings.sqlite_path())
+    # Another process (the web tier) saving into the same database.
+    elsewhere: Store = (
+        PostgresStore(url, pool_size=1) if url else SqliteStore(settings.sqlite_path())
+    )
 
     def rows(signal: str) -> list[float]:
         found = elsewhere.samples("press-1", signal, BASE, BASE + timedelta(hours=1))

@@ -187,9 +187,10 @@ class IngestWorker:
             self.ingestor.replan(plant)
             self.site, self.plant = site, plant
             self._arm_alarms()
-        self.site, self.configs, self.config_version = site, configs, current.meta.version
+        self.site, self.configs = site, configs
         report = await supervisor.reconcile(configs, plant, plant_changed=changed)
         self.connectors = supervisor.connectors
+        self.config_version = current.meta.version
         log.info(
             "worker %s: configuration v%d: started %s, stopped %s, reconfigured %s",
             self.options.worker_id,
