@@ -21,8 +21,10 @@ from pabrik.model.states import StateClass
 from pabrik.runtime.alarms import queries
 from pabrik.runtime.alarms.detection import Detection, attach
 from pabrik.runtime.alarms.service import AlarmService, Score
+from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.runtime.settings import Settings
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.paths import DEMO
 
@@ -199,3 +201,18 @@ def test_no_anomaly_alarm_means_no_detection_stage(plant: Plant, store: SqliteSt
     ingestor = Ingestor(store, plant, clock=lambda: NOW)
     assert attach(ingestor, alarms, AlarmSettings()) is None
     assert ingestor.stage is None
+
+
+def test_the_demo_runtime_scores_its_machines_as_the_simulator_backfills(tmp_path: Path) -> None:
+    settings = Settings(config=DEMO, data_dir=tmp_path, seed=42)
+    runtime = build_runtime(settings, clock=lambda: T0 + timedelta(hours=6))
+    try:
+        assert runtime.detection is not None
+        assert runtime.ingestor.stage is runtime.detection
+        assert len(runtime.detection.watches) == len(runtime.plant.machines())
+        runtime.backfill(0.25)
+        saved = runtime.store.checkpoint("anomaly:imm-01:vibration")
+        assert saved is not None
+        assert '"kind": "machine"' in saved
+    finally:
+        runtime.close()
