@@ -112,6 +112,17 @@ def _overview_shows_running(page: Any, base: str) -> None:
         expect(card).to_have_class(re.compile(r"state-edge-running"), timeout=WAIT_MS)
 
 
+def _machines_page_shows_the_sources(page: Any, base: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/machines")
+    for machine, source in (("filler-1", "plc-kemas"), ("labeller-1", "opc-label")):
+        row = page.locator(f'tr[data-machine="{machine}"]')
+        expect(row.locator("code", has_text=source)).to_be_visible()
+        expect(row.locator("time")).to_be_visible()  # its last data
+        expect(row.locator(f'a[href$="/connectors/{source}"]')).to_be_visible()
+
+
 def _export_check_import(data_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     exported = tmp_path / "site.yaml"
@@ -146,5 +157,6 @@ def test_an_engineer_sets_up_a_plant_in_the_browser_from_an_empty_folder(tmp_pat
             _add_modbus(page, devices)
             _add_opcua(page, base, devices)
             _overview_shows_running(page, base)
+            _machines_page_shows_the_sources(page, base)
             page.close()
         _export_check_import(data_dir, tmp_path)
