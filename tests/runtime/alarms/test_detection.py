@@ -25,6 +25,7 @@ from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.runtime.settings import Settings
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.paths import DEMO
 
@@ -62,7 +63,7 @@ def store(path: Path) -> Iterator[SqliteStore]:
 class Line:
     """An ingestor with alarms and detection over a store, recording every score it hands on."""
 
-    def __init__(self, plant: Plant, store: SqliteStore, **condition: Any) -> None:
+    def __init__(self, plant: Plant, store: SqliteStore | PostgresStore, **condition: Any) -> None:
         settings = AlarmSettings.model_validate({"definitions": [definition(**condition)]})
         self.alarms = AlarmService(plant, settings, store, lambda: NOW)
         self.ingestor = Ingestor(store, plant, clock=lambda: NOW)
@@ -216,3 +217,21 @@ def test_the_demo_runtime_scores_its_machines_as_the_simulator_backfills(tmp_pat
         assert '"kind": "machine"' in saved
     finally:
         runtime.close()
+
+
+def test_postgres_keeps_the_detector_state_with_the_batch_across_a_restart(
+    plant: Plant, store: SqliteStore, pg_url: str
+) -> None:
+    records = stream(400, spike_at=380)
+    whole = Line(plant, store)
+    whole.feed(records)
+    pg = PostgresStore(pg_url, pool_size=2)
+    pg.upgrade()
+    first = Line(plant, pg)
+    first.feed(records[:201])
+    pg.close()
+    again = PostgresStore(pg_url, pool_size=2)
+    second = Line(plant, again)
+    second.feed(records[151:])
+    again.close()
+    assert first.scores + second.scores == whole.scores
