@@ -56,7 +56,7 @@ HOSTILE = [
     ("window=custom&from_day=<script>&to_day=2025-03-01", "Tanggal tidak valid"),
     ("window=custom&from_day=0001-01-01&to_day=9999-12-31", "1970"),
     ("window=custom&from_day=2020-01-01&to_day=2025-03-01", "terlalu panjang"),
-    ("window=fortnight", "Periode tidak dikenal"),
+    ("window=fortnight", "periode tidak dikenal"),
     ("window=custom", "Tanggal tidak valid"),
 ]
 
