@@ -54,6 +54,14 @@ def _add_modbus(page: Any, devices: Devices) -> None:
     page.click('[data-testid="preview"]')
     expect(wrong).to_have_text(str(TEMPERATURE), timeout=WAIT_MS)
     expect(page.locator('tr[data-point="0"] [data-testid="preview-value"]')).to_have_text("1")
+    # Keep updating: the preview asks again by itself (no script evaluation, the CSP forbids it).
+    page.check('[data-testid="preview-live"]')
+    expect(page.locator('[data-testid="preview-poll"]')).to_have_count(1, timeout=WAIT_MS)
+    with page.expect_response(lambda r: r.url.endswith("/modbus/preview"), timeout=WAIT_MS):
+        pass
+    expect(wrong).to_have_text(str(TEMPERATURE))
+    page.uncheck('[data-testid="preview-live"]')
+    expect(page.locator('[data-testid="preview-poll"]')).to_have_count(0, timeout=WAIT_MS)
     page.click('[data-testid="conn-test"]')
     result = page.locator('[data-testid="conn-result"]')
     expect(result).to_have_attribute("data-ok", "true", timeout=WAIT_MS)

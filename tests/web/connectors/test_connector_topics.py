@@ -81,6 +81,11 @@ async def test_mqtt_topics_of_the_last_minute_are_listed_and_mapped_to_rules(
         engineer, "mqtt", form, re.escape(topic), lambda: _publish(mosquitto, [(topic, b"71.5")])
     )
     assert "71.5" in html
+    watched = await engineer.post(
+        "/partials/connectors/mqtt/seen", data={**form, "watch": "1", "topic": [topic]}
+    )
+    assert 'data-testid="seen-poll"' in watched.text
+    assert f'value="{topic}" checked' in watched.text  # a tick survives the refresh
     mapped = await engineer.post(
         "/connectors/form/mqtt", data={**form, "op": "map-topics", "topic": [topic]}
     )

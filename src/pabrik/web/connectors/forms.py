@@ -15,7 +15,7 @@ from pabrik.runtime.connect.saving import current_site
 from pabrik.web.auth import CSRF_FIELD
 from pabrik.web.deps import FormatterDep, RendererDep
 
-CONTROL = {CSRF_FIELD, "op", "pick", "topic", "device"}
+CONTROL = {CSRF_FIELD, "op", "pick", "topic", "device", "live", "watch", "q"}
 
 
 async def posted(request: Request) -> dict[str, str]:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from pabrik.runtime.connect import forms, service, tools
 from pabrik.runtime.connect.saving import current_site
-from pabrik.web.connectors.forms import model_or_404, posted
+from pabrik.web.connectors.forms import model_or_404, picks, posted
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
 
 partials = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -62,7 +62,9 @@ async def modbus_preview(
 ) -> HTMLResponse:
     """Each point read now: raw registers beside the value in the chosen type and order."""
     previews = await tools.modbus_preview(await posted(request))
-    return renderer.render(request, "connectors/_preview.html", fmt, {"previews": previews})
+    live = (await request.form()).get("live") == "1"
+    context = {"previews": previews, "live": live}
+    return renderer.render(request, "connectors/_preview.html", fmt, context)
 
 
 @partials.post("/partials/connectors/opcua/browse")
@@ -108,7 +110,13 @@ async def seen(
     values = await posted(request)
     previous = _previous(runtime, connector_id)
     broker, problem = tools.broker_of(values, getattr(previous, "broker", None))
-    context: dict[str, Any] = {"kind": kind, "topics": [], "devices": [], "problem": problem}
+    form = await request.form()
+    context: dict[str, Any] = {
+        "kind": kind, "topics": [], "devices": [], "problem": problem,
+        "watch": form.get("watch") == "1",
+        "picked": set(await picks(request, "device" if kind == "sparkplug" else "topic")),
+        "idq": f"?id={connector_id}" if connector_id else "",
+    }  # fmt: skip
     if broker is not None:
         filters = ["spBv1.0/#"] if kind == "sparkplug" else ["#"]
         found, problem = _watches(request).seen(broker, filters)
