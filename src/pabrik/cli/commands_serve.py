@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 from typing import Annotated
 
@@ -59,6 +60,12 @@ def bind_port(host: str, port: int) -> socket.socket:
             ) from err
         raise PortInUseError(f"Cannot listen on {host}:{port}: {err.strerror}", port=port) from err
     return sock
+
+
+def announce_configuration() -> None:
+    """Let the start-up say which configuration runs, and each live change of it."""
+    for name in ("pabrik.runtime.plant.configstore", "pabrik.runtime.app"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def backfill_with_progress(runtime: Runtime, days: float) -> int:
@@ -133,6 +140,7 @@ def demo(
         # One line runs from the operator terminal alone (no connector): see docs/operator.md.
         config = demo_site_file(DEMO_CONFIG, data_dir)
         settings = Settings(config=config, data_dir=data_dir, host=host, port=port, seed=seed)
+        announce_configuration()
         runtime = build_runtime(settings, import_file=True)
         backfill_with_progress(runtime, days)
         _sample_data(runtime, days)
@@ -181,6 +189,7 @@ def serve(
             config=config, data_dir=data_dir, database_url=database_url, host=host, port=port
         )
         # Serve at once: /readyz says why not ready while the database comes up.
+        announce_configuration()
         runtime = build_runtime(settings, wait=False, import_file=True)
         if runtime.simulation is not None and runtime.gate.ready:
             runtime.start_simulation(0)
