@@ -159,6 +159,9 @@ def test_an_engineer_sets_up_a_plant_in_the_browser_from_an_empty_folder(tmp_pat
         engineer = inst.users[Role.ENGINEER]
         with served(inst.app(live=True)) as base, launched_chromium() as browser:
             page = browser.new_page()
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda err: problems.append(str(err)))
             browser_log_in(page, base, engineer, PASSWORD)
             run_wizard_in_browser(page, base)
             page.goto(f"{base}/connectors")
@@ -167,4 +170,5 @@ def test_an_engineer_sets_up_a_plant_in_the_browser_from_an_empty_folder(tmp_pat
             _overview_shows_running(page, base)
             _machines_page_shows_the_sources(page, base)
             page.close()
+            assert not problems  # no script error, nothing the CSP refused
         _export_check_import(data_dir, tmp_path)
