@@ -50,3 +50,15 @@ connectors:
          signal: {signal}, fields: {{ts: t, value: v}}}}
 """
     )
+
+
+def with_third_press() -> SiteConfig:
+    """The test plant with a machine press-3 (a temperature signal) added to line-1."""
+    press_3 = (
+        "          - id: press-3\n"
+        "            name: {id: Mesin Press 3}\n"
+        "            products: [{id: part-a, name: {id: Part A}, ideal_cycle_time_s: 2}]\n"
+        "            signals: [{id: temperature, name: {id: Suhu}}]\n"
+    )
+    anchor = "          - id: press-2\n"
+    return parse_site(TEST_SITE.replace(anchor, press_3 + anchor))

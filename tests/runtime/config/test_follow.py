@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pabrik.model.records import SampleRecord
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.ingest.worker import IngestWorker, WorkerOptions
@@ -21,7 +22,7 @@ from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 from tests.connectors.mqtt.helpers import Publisher
 from tests.connectors.peers import Broker, free_port
-from tests.runtime.config.sites import BASE, lab_site, site
+from tests.runtime.config.sites import BASE, lab_site, site, with_third_press
 
 WAIT_S = 60.0
 
@@ -119,3 +120,22 @@ def test_an_ingest_worker_follows_a_version_saved_elsewhere(
 
 def _connected(worker: IngestWorker) -> bool:
     return bool(worker.connectors) and all(c.state.value == "connected" for c in worker.connectors)
+
+
+def test_a_new_machine_is_validated_and_measured_after_the_reload(tmp_path: Path) -> None:
+    config = tmp_path / "site.yaml"
+    config.write_text(canonical_yaml(site()), encoding="utf-8")
+    runtime = build_runtime(Settings(config=config, data_dir=tmp_path / "d"), import_file=True)
+    sample = SampleRecord("manual:ani", "press-3", "temperature", BASE, 41.5)
+    window = (BASE, BASE + timedelta(seconds=1))
+    try:
+        runtime.ingestor.ingest([sample])
+        assert runtime.dead_letter_count() == 1
+        runtime.save_config(with_third_press(), "ani", "press-3")
+        assert asyncio.run(runtime.reload_config()) is not None
+        runtime.ingestor.ingest([sample])
+        assert [s.value for s in runtime.store.samples("press-3", "temperature", *window)] == [41.5]
+        assert runtime.plant.machine("press-3") is not None
+        assert runtime.machine_detail("press-3", now=BASE).status is not None
+    finally:
+        runtime.close()
