@@ -202,3 +202,19 @@ async def test_opcua_browse_expands_searches_and_maps_ticked_variables(
     names = _names(mapped.text)
     assert {"signals.0.node", "signals.1.node"} <= names
     assert "signals.2.node" not in names
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("id", ["Peta register", "Uji koneksi"]), ("en", ["Register map", "Test connection"]),
+     ("ko", ["레지스터 맵", "연결 테스트"])],
+)  # fmt: skip
+async def test_the_form_speaks_the_users_language_with_no_key_left_showing(
+    engineer: httpx.AsyncClient, lang: str, words: list[str]
+) -> None:
+    for kind in sorted(EDITABLE):
+        html = (await engineer.get(f"/connectors/new/{kind}?lang={lang}")).text
+        assert not re.findall(r">\s*conn\.[a-z_.]+", html)
+        assert not re.findall(r'"conn\.[a-z_.]+"', html)
+    modbus = (await engineer.get(f"/connectors/new/modbus?lang={lang}")).text
+    assert all(w in modbus for w in words)
