@@ -57,7 +57,13 @@ def test_the_losses_table_and_chart_legends_fit_a_phone(
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
     page = phone.new_page()
     browser_log_in(page, base_url)
-    paths = ("/kpi/losses?window=day", "/kpi/costs", "/kpi/targets", "/machines/imm-01")
+    paths = (
+        "/kpi/losses?window=day",
+        "/kpi/costs",
+        "/kpi/targets",
+        "/kpi/shift-report",
+        "/machines/imm-01",
+    )
     for path in paths:
         page.goto(f"{base_url}{path}")
         page.wait_for_load_state("networkidle")
