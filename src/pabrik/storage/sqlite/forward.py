@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -51,6 +52,9 @@ def position_of(stream: str, row: Row) -> Position:
 
 class SqliteForward:
     """Forward reads and cursors over ``SqliteStore``'s writer and readers."""
+
+    _writer: sqlite3.Connection
+    _lock: threading.Lock
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
@@ -118,3 +122,27 @@ class SqliteForward:
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (_CURSORS, json.dumps(cursors, separators=(",", ":"))),
             )
+
+    def store_bytes(self) -> int:
+        """Bytes the database's live pages take (free pages, which SQLite reuses, excluded)."""
+        conn = self._reader()
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+        size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        return (pages - free) * size
+
+    def purge_forwarded_samples(self, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest samples the central has confirmed; how many."""
+        done = self.forward_cursors().get("done", {}).get("samples", [-1])
+        with self._transaction() as conn:
+            gone = int(
+                conn.execute(
+                    "DELETE FROM samples WHERE (fwd_batch, machine_id, signal_id, ts_ms, source)"
+                    " IN (SELECT fwd_batch, machine_id, signal_id, ts_ms, source FROM samples"
+                    " WHERE fwd_batch < ? ORDER BY fwd_batch LIMIT ?)",
+                    (int(done[0]), limit),
+                ).rowcount
+            )
+        with self._lock:  # give the log's pages back (no reader holds it long)
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return gone
