@@ -36,8 +36,8 @@ class ContextSettings:
     horizon: int = 2000  # points in the long-run mean and variance
     short: int = 5  # points in the short mean
     spatial: float = 0.05  # share of the range past an extreme that scores 1
-    levels: int = 10  # quantisation levels over the range seen
-    context: int = 5  # levels per context
+    levels: int = 5  # quantisation levels over the range seen
+    context: int = 6  # levels per context
     contexts_cap: int = 1000  # contexts kept; past this, counts halve and rare ones go
     bins: int = 100  # bins of the raw-score histogram
     calibration: float = 0.8  # weight of the calibrated part against the raw score
