@@ -36,6 +36,7 @@ from pabrik.runtime.kpi.summary import scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant import queries as kpiqueries
 from pabrik.runtime.plant.configstore import SiteConfigs, adopt_site, placeholder_site
+from pabrik.runtime.plant.follow import ConfigFollower
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.plant.views import DeadLetterView, MachineDetail, PlantOverview
 from pabrik.runtime.settings import Settings
@@ -67,10 +68,10 @@ class Runtime:
         self._file_site = site
         self.import_file = False
         """Whether start-up stores the file as a version (serve, demo), not only reads it."""
-        self._reload_lock = asyncio.Lock()
-        self._config_wake = asyncio.Event()
+        self.follower = ConfigFollower(
+            self.configs, self.apply_config, lambda: self.config_version, settings.config_poll_s
+        )
         self._config_task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.gate = StoreGate(store, settings.database_label())
         self._gate_task: asyncio.Task[None] | None = None
         self._alarm_stop = asyncio.Event()
@@ -151,10 +152,9 @@ class Runtime:
             self.configured, self.config_version = True, version
 
     async def _start_ingest(self) -> None:
-        self._loop = asyncio.get_running_loop()
         await self.supervisor.start()
         if self._config_task is None:
-            self._config_task = asyncio.create_task(self._follow_config(), name="pabrik-config")
+            self._config_task = asyncio.create_task(self.follower.run(), name="pabrik-config")
         if self._alarm_task is None:
             self._alarm_stop = asyncio.Event()
             alarms = tick_forever(self.alarms, self._alarm_stop)
@@ -231,35 +231,11 @@ class Runtime:
 
     def request_reload(self) -> None:
         """Wake the config follower now instead of at its next poll (from any thread)."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._config_wake.set)
-
-    async def _follow_config(self) -> None:
-        """Apply each new stored version: saves here, and in other processes (polled)."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._config_wake.wait(), self.settings.config_poll_s)
-            self._config_wake.clear()
-            try:
-                await self.reload_config()
-            except Exception:
-                # A broken version or a store hiccup must not end the follower; it retries.
-                log.exception("applying the stored configuration failed")
+        self.follower.wake()
 
     async def reload_config(self) -> ReloadReport | None:
         """Run the newest stored version if it is not running yet; None when nothing changed."""
-        async with self._reload_lock:
-            return await self._reload()
-
-    async def _reload(self) -> ReloadReport | None:
-        head = await asyncio.to_thread(self.configs.head)
-        if head in (0, self.config_version):
-            return None
-        current = await asyncio.to_thread(self.configs.current)
-        if current is None:
-            return None
-        return await self.apply_config(current.site, current.meta.version)
+        return await self.follower.reload()
 
     async def apply_config(self, site: SiteConfig, version: int) -> ReloadReport:
         """Switch to a configuration without a restart: validation, KPIs, alarms, connectors."""

@@ -147,6 +147,7 @@ class IngestWorker:
         self.gate = StoreGate(self.store, settings.database_label())
         self.versions = SiteConfigs(self.store, utc_now)
         self.config_version = 0
+        self._failed_version = 0
         self.ingestor = Ingestor(self.store, self.plant)
         self._arm_alarms()
         self.connectors: list[Connector] = build_connectors(self.configs, self.plant)
@@ -175,13 +176,17 @@ class IngestWorker:
     async def _follow(self, supervisor: ConnectorSupervisor) -> None:
         """Run a version saved since the last look: connectors, validation and alarms follow."""
         head = await asyncio.to_thread(self.versions.head)
-        if head in (0, self.config_version):
+        if head in (0, self.config_version, self._failed_version):
             return
         current = await asyncio.to_thread(self.versions.current)
         if current is None:
             return
         site, plant = current.site, current.site.plant()
-        configs = worker_configs(site, self.options)
+        try:
+            configs = worker_configs(site, self.options)
+        except InvalidRequestError:
+            self._failed_version = current.meta.version  # said once; a newer version retries
+            raise
         changed = plant != self.plant
         if changed or site.alarms != self.site.alarms:
             self.ingestor.replan(plant)
