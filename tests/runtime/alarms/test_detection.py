@@ -23,6 +23,7 @@ from pabrik.runtime.alarms.detection import Detection, attach
 from pabrik.runtime.alarms.service import AlarmService, Score
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import Ingestor
+from pabrik.runtime.ingest.worker import IngestWorker, WorkerOptions
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.runtime.settings import Settings
 from pabrik.storage.postgres.store import PostgresStore
@@ -235,3 +236,13 @@ def test_postgres_keeps_the_detector_state_with_the_batch_across_a_restart(
     second.feed(records[151:])
     again.close()
     assert first.scores + second.scores == whole.scores
+
+
+def test_an_ingest_worker_detects_on_the_batches_it_commits(tmp_path: Path) -> None:
+    settings = Settings(config=DEMO, data_dir=tmp_path)
+    worker = IngestWorker(settings, load_site(DEMO), WorkerOptions("w1"))
+    try:
+        assert worker.detection is not None
+        assert worker.ingestor.stage is worker.detection
+    finally:
+        worker.store.close()
