@@ -10,21 +10,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pabrik.model.errors import PabrikError
+from pabrik.model.errors import StoreUnavailableError
+from pabrik.runtime.accounts.errors import ForbiddenError
 
 REFUSED = (401, 403)
 
 
-class CentralUnavailableError(PabrikError):
+class CentralUnavailableError(StoreUnavailableError):
     """The central did not confirm (down, unreachable, or an error): send again later."""
 
-    code = "central_unavailable"
 
-
-class CentralRefusedError(PabrikError):
+class CentralRefusedError(ForbiddenError):
     """The central refused this plant's credential or batch (revoked, another tenant's)."""
-
-    code = "central_refused"
 
 
 @dataclass(frozen=True, slots=True)
