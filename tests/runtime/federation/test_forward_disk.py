@@ -79,9 +79,13 @@ def test_the_alarm_rises_at_80_percent_and_nothing_is_deleted_below_the_budget(
     assert high is not None
     assert high.alarm
     assert high.deleted_samples == 0
-    low = DiskWatch(store, sink, db, budget=used * 2).check(5000, force=True)
+    site = DiskWatch(store, sink, db, budget=used * 2, site=lambda: (3, "site: {}"))
+    low = site.check(5000, force=True)
+    site.check(5000, force=True)  # the same version is not sent again
     assert low is not None
     assert not low.alarm
     assert sink.statuses[0]["alarm"] is True
+    assert sink.statuses[1]["site_document"] == "site: {}"
+    assert "site_document" not in sink.statuses[2]
     assert store.row_counts()["samples"] == 5000
     store.close()

@@ -11,9 +11,11 @@ import pytest
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.federation.plants import add_plant, revoke_plant
 from pabrik.storage.accounts import TenantRow
+from tests.paths import DEMO
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 URL = "/api/v1/federation/batches"
+DEMO_TEXT = DEMO.read_text(encoding="utf-8")
 pytestmark = pytest.mark.anyio
 
 
@@ -68,3 +70,21 @@ async def test_another_tenants_plant_may_not_write_the_machine_and_revoking_stop
     revoke_plant(runtime.store, "fed-plant-1", NOW)
     refused = await anon.post(URL, content=_batch("k5", "fed-m1"), headers=_bearer(one))
     assert refused.status_code == 401
+
+
+async def test_a_plants_status_is_kept_and_its_site_document_feeds_the_group_view(
+    anon: httpx.AsyncClient, runtime: Runtime, plants: tuple[str, str]
+) -> None:
+    _, two = plants
+    status = {"used_bytes": 10, "alarm": True, "site_version": 1, "site_document": DEMO_TEXT}
+    r = await anon.post("/api/v1/federation/status", json=status, headers=_bearer(two))
+    assert r.status_code == 200
+    plant = runtime.store.plant("fed-plant-2")
+    assert plant is not None
+    assert plant.status_json is not None
+    kept = json.loads(plant.status_json)
+    assert kept["alarm"] is True
+    assert "site_document" not in kept
+    [site] = runtime.store.group_sites("fed-dua")
+    assert site.site_id == "fed-plant-2"
+    assert site.document == DEMO_TEXT

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pabrik.model.errors import InvalidRequestError
+from pabrik.model.errors import InvalidRequestError, PabrikError
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, from_epoch_ms
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.accounts.errors import ForbiddenError
+from pabrik.runtime.federation.group import save_site_document
 from pabrik.storage.federation import PlantRow, Receipt
 from pabrik.storage.store import Store
 
+log = logging.getLogger(__name__)
 LANES = ("live", "backlog")
 OCCURRENCE = 14
 MACHINE_AT = {"states": 0, "counts": 0, "samples": 0, "alarm_transitions": 4}
@@ -101,11 +104,18 @@ def receive_batch(store: Store, plant: PlantRow, raw: bytes, now: datetime) -> B
 
 
 def receive_status(store: Store, plant: PlantRow, raw: bytes, now: datetime) -> None:
-    """Keep a plant's reported status: disk use and budget, backlog, what its policy deleted."""
+    """Keep a plant's reported status (disk, backlog, deletions) and its site document if sent."""
     try:
         status = json.loads(raw)
     except ValueError as err:
         raise InvalidRequestError("the status is not JSON", field="body") from err
     if not isinstance(status, dict):
         raise InvalidRequestError("the status must be an object", field="body")
+    document = status.pop("site_document", None)
+    if isinstance(document, str):
+        try:
+            save_site_document(store, plant.plant_id, document, now)
+        except PabrikError as err:  # the plant's data still counts; its hierarchy waits
+            log.warning("site document of plant %s refused: %s", plant.plant_id, err)
+            status["site_error"] = err.code
     store.plant_seen(plant.plant_id, int(now.timestamp() * 1000), json.dumps(status))

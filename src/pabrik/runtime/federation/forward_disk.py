@@ -1,4 +1,4 @@
-"""A plant's disk budget: the alarm at 80 %, and the one thing deleted to stay within it.
+"""A plant's status for its central: disk budget (alarm at 80 %, what may go) and site document.
 
 Policy: data the central has not confirmed is never deleted. Over the budget, the oldest samples
 the central has confirmed go first, until the store is back under 90 %; states, counts, dead
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +23,10 @@ ALARM_SHARE = 0.8
 PURGE_TO_SHARE = 0.9
 PURGE_CHUNK = 5000
 STATUS_EVERY_S = 10.0
+
+
+SiteSource = Callable[[], tuple[int, str] | None]
+"""The plant's site configuration: (version, YAML text), sent to the central when it changes."""
 
 
 class DiskSource(Protocol):
@@ -51,8 +56,17 @@ class DiskStatus:
 class DiskWatch:
     """Checks the budget now and then, applies the policy, logs and tells the central."""
 
-    def __init__(self, store: DiskSource, poster: Poster, path: Path, budget: int | None) -> None:
+    def __init__(
+        self,
+        store: DiskSource,
+        poster: Poster,
+        path: Path,
+        budget: int | None,
+        site: SiteSource | None = None,
+    ) -> None:
         self.store, self.poster, self.path, self.budget = store, poster, path, budget
+        self.site = site
+        self._site_sent = 0
         self.alarm = False
         self.deleted = 0
         self._next = 0.0
@@ -91,8 +105,15 @@ class DiskWatch:
                 log.warning("disk budget alarm: %.0f %% of %s bytes", percent, self.budget)
             else:
                 log.warning("disk budget alarm cleared")
+        body: dict[str, object] = asdict(status)
+        current = self.site() if self.site else None
+        if current is not None and current[0] != self._site_sent:
+            body["site_version"], body["site_document"] = current
         try:
-            self.poster.post("/api/v1/federation/status", json.dumps(asdict(status)).encode())
+            self.poster.post("/api/v1/federation/status", json.dumps(body).encode())
         except (CentralUnavailableError, CentralRefusedError) as err:
             log.info("status not reported: %s", err)
+        else:
+            if current is not None:
+                self._site_sent = current[0]
         return status

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import UTC, datetime
 
 from pabrik.runtime.federation.forward import Forwarder, ForwardOptions
 from pabrik.runtime.federation.forward_client import CentralClient, CentralTarget
 from pabrik.runtime.federation.forward_disk import DiskWatch
+from pabrik.runtime.plant.configstore import SiteConfigs
 from pabrik.runtime.settings import Settings
 from pabrik.storage.sqlite.store import SqliteStore
 
@@ -27,7 +29,13 @@ def run_forwarder(
     store.upgrade()
     client = CentralClient(target)
     forwarder = Forwarder(store, client, options)
-    watch = DiskWatch(store, CentralClient(target), path, budget_bytes)
+    configs = SiteConfigs(store, lambda: datetime.now(UTC))
+
+    def site() -> tuple[int, str] | None:
+        document = configs.current()
+        return None if document is None else (document.meta.version, document.text)
+
+    watch = DiskWatch(store, CentralClient(target), path, budget_bytes, site)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     thread = threading.Thread(target=forwarder.run, args=(stop,), name="forwarder", daemon=True)
