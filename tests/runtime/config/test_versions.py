@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pabrik.runtime.plant.canonical import canonical_yaml
 from pabrik.runtime.plant.configstore import FILE_IMPORTER, SiteConfigs, adopt_site
 from pabrik.runtime.plant.siteconfig import load_site, parse_site, validate_site
 from pabrik.storage.postgres.store import PostgresStore
+from pabrik.storage.siteconfig import ConfigVersionRow
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 from tests.paths import DEMO
@@ -153,3 +155,22 @@ def test_commands_other_than_a_start_read_the_file_without_storing_it(
         1,
     )
     assert configs.head() == 1
+
+
+def test_workers_starting_together_import_the_file_once(store: Store) -> None:
+    file_site = site()
+
+    class Twin:
+        """The store as seen by one worker while a twin imports the same file first."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        def add_config_version(self, site_key: str, row: ConfigVersionRow) -> bool:
+            store.add_config_version(site_key, replace(row, saved_by="twin"))
+            self.add_config_version = store.add_config_version  # type: ignore[method-assign]
+            return store.add_config_version(site_key, row)
+
+    configs = SiteConfigs(Twin(), lambda: T0)  # type: ignore[arg-type]
+    assert adopt_site(configs, file_site, "site.yaml") == (file_site, 1)
+    assert [v.saved_by for v in configs.versions()] == ["twin"]

@@ -181,7 +181,7 @@ def adopt_site(
         )
         return stored
     assert file_site is not None
-    version = configs.save(file_site, FILE_IMPORTER, f"imported from {source}")
+    version = _import(configs, file_site, source)
     log.warning(
         "configuration: %s changed since it was last imported: imported as version %d"
         " (version %d stays restorable)",
@@ -202,9 +202,18 @@ def _first(
     if not store_file:
         log.info("configuration: none stored; reading %s without storing it", source)
         return file_site, 0
-    version = configs.save(file_site, FILE_IMPORTER, f"imported from {source}")
+    version = _import(configs, file_site, source)
     log.info("configuration: first start, imported %s as version %d", source, version)
     return file_site, version
+
+
+def _import(configs: SiteConfigs, site: SiteConfig, source: str) -> int:
+    """Store the file as a version; a twin process that just did the same wins the number."""
+    try:
+        return configs.save(site, FILE_IMPORTER, f"imported from {source}")
+    except InvalidRequestError:
+        # Several workers starting with one file: the first import stands for all of them.
+        return configs.save(site, FILE_IMPORTER, f"imported from {source}")
 
 
 def _last_import(configs: SiteConfigs) -> str | None:
