@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from pabrik.runtime.federation.forward import Forwarder
@@ -54,6 +55,12 @@ def _register(pg_url: str) -> str:
         return add_plant(store, "plant-a", "pt-satu", "Plant A", NOW)
     finally:
         store.close()
+
+
+def _site_known(pg_url: str) -> bool:
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute("SELECT count(*) FROM group_sites WHERE site_id = 'plant-a'").fetchone()
+    return bool(row and row[0])
 
 
 @pytest.mark.slow
@@ -119,6 +126,7 @@ def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
         wait_for(lambda: _pending(db) == 0, "the forward cursor to reach the end", timeout=60)
         assert forwarder.proc is not None
         assert forwarder.proc.poll() is None, forwarder.text()[-3000:]
+        wait_for(lambda: _site_known(pg_url), "the plant's site document at the central", 30)
         assert central.lives == 2
         assert forwarder.lives == 6
         assert plant.lives == 2
