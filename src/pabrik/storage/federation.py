@@ -100,6 +100,10 @@ class CentralStore(Protocol):
         """The answer already given to a batch."""
         ...
 
+    def prune_receipts(self, plant_id: str, before_ms: int) -> int:
+        """Forget a plant's batch receipts older than a time; how many."""
+        ...
+
     def receive_extras(
         self,
         plant_id: str,

@@ -19,6 +19,7 @@ from pabrik.storage.store import Store
 
 log = logging.getLogger(__name__)
 LANES = ("live", "backlog")
+RECEIPTS_KEPT_MS = 24 * 3600 * 1000
 OCCURRENCE = 14
 MACHINE_AT = {"states": 0, "counts": 0, "samples": 0, "alarm_transitions": 4}
 
@@ -118,4 +119,7 @@ def receive_status(store: Store, plant: PlantRow, raw: bytes, now: datetime) -> 
         except PabrikError as err:  # the plant's data still counts; its hierarchy waits
             log.warning("site document of plant %s refused: %s", plant.plant_id, err)
             status["site_error"] = err.code
-    store.plant_seen(plant.plant_id, int(now.timestamp() * 1000), json.dumps(status))
+    at_ms = int(now.timestamp() * 1000)
+    store.plant_seen(plant.plant_id, at_ms, json.dumps(status))
+    # Receipts only short-cut a batch sent twice; a day covers any retry.
+    store.prune_receipts(plant.plant_id, at_ms - RECEIPTS_KEPT_MS)

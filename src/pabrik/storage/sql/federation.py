@@ -143,6 +143,14 @@ class SqlFederation(SqlBase):
         )
         return Receipt(rows[0][0], rows[0][1], int(rows[0][2]), int(rows[0][3])) if rows else None
 
+    def prune_receipts(self, plant_id: str, before_ms: int) -> int:
+        """Forget a plant's batch receipts older than a time; how many."""
+        with self._tx() as tx:
+            return tx.execute(
+                "DELETE FROM federation_receipts WHERE plant_id = ? AND received_at_ms < ?",
+                (plant_id, before_ms),
+            )
+
     def receive_extras(
         self,
         plant_id: str,
