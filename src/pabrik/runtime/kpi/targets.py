@@ -22,11 +22,9 @@ MAX_SHIFTS = 93
 
 
 def cycle_target(e: Elements, machine: Machine, product_id: str | None = None) -> int:
-    """Units the planned busy time allows at the ideal cycle time.
-
-    The cycle time is that of the units made (their ideal time over their number), or of
-    ``product_id`` (else the machine's default product) before anything is made.
-    """
+    """Units the planned busy time allows at the ideal cycle time of what was made."""
+    # The cycle time is the units' own (their ideal time over their number), or before
+    # anything is made that of ``product_id``, else of the machine's default product.
     if e.pq and e.ideal_ms:
         return int(Fraction(e.pbt) * e.pq // e.ideal_ms)
     ideal_ms = Fraction(machine.product(product_id).ideal_cycle_time_s) * 1000

@@ -70,11 +70,9 @@ def first_rolled(engine: KpiEngine, machines: list[Machine], window: Window) -> 
 
 
 def oee_trend(engine: KpiEngine, scope: str, weeks: int = WEEKS) -> Trend:
-    """OEE by week over ``weeks`` weeks, and the scope's machines ranked over that span.
-
-    Weeks before the first rolled-up hour hold no data and are not measured (measuring
-    them would compute and store empty hours); the ranking covers the weeks measured.
-    """
+    """OEE by week over ``weeks`` weeks, and the scope's machines ranked over that span."""
+    # Weeks before the first rolled-up hour hold no data and are not measured (measuring
+    # them would compute and store empty hours); the ranking covers the weeks measured.
     span = trend_window(engine, weeks)
     calendar = engine.plant.calendar
     machines = engine.machines(scope)
