@@ -42,6 +42,15 @@ FIELD_KEYS = {
     "energy_per_kwh_idr": "setup.costs.energy",
     "scrap_per_unit_idr": "setup.costs.scrap",
     "line_cost": "setup.costs.downtime",
+    "line": "setup.plant.line",
+    "new_area": "setup.add.new_area",
+    "new_line": "setup.add.new_line_name",
+    "code": "setup.plant.code",
+    "signals": "setup.plant.signals",
+    "product_name": "setup.products.name",
+    "product_code": "setup.products.code",
+    "cycle_s": "setup.products.cycle",
+    "scrap_idr": "setup.products.scrap",
 }
 
 

@@ -7,13 +7,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from pabrik.present.setup.forms import FormView
+from pabrik.runtime.setup.addmachine import add_machine
 from pabrik.runtime.setup.defaults import (
     TIMEZONES,
     national_holidays,
     province_names,
     setup_defaults,
 )
-from pabrik.runtime.setup.draft import STEPS, Draft, read_draft
+from pabrik.runtime.setup.draft import STEPS, Draft, FieldError, read_draft
 from pabrik.runtime.setup.lines import line_names
 from pabrik.runtime.setup.saving import is_configured
 from pabrik.runtime.setup.wizard import Screen, check_step, show, submit
@@ -52,6 +53,53 @@ def setup_page(
     if is_configured(runtime):
         return renderer.render(request, "setup/done.html", fmt, {"page": "setup"})
     return _render(request, renderer, fmt, show(STEPS[0], Draft(), runtime.plant.site.tenant))
+
+
+@router.get("/setup/machine")
+def add_machine_page(
+    request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
+) -> Response:
+    """One form to add a machine to a configured site (the wizard while there is none)."""
+    if not is_configured(runtime):
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/setup", SEE_OTHER)
+    return _render_add(request, renderer, fmt, runtime, {}, ())
+
+
+@router.post("/setup/machine")
+async def add_machine_step(
+    request: Request,
+    runtime: RuntimeDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    principal: PrincipalDep,
+) -> Response:
+    """Add the machine as a new configuration version, or show the form with its problems."""
+    if not is_configured(runtime):
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/setup", SEE_OTHER)
+    form = await request.form()
+    fields = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    fields.pop("csrf_token", None)
+    result = await run_in_threadpool(add_machine, runtime, fields, principal.name)
+    if result.version is None:
+        return _render_add(request, renderer, fmt, runtime, fields, result.errors)
+    await runtime.reload_config()
+    target = f"{request.scope.get('root_path', '')}/machines?saved={result.version}"
+    return RedirectResponse(target, SEE_OTHER)
+
+
+def _render_add(
+    request: Request,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    runtime: RuntimeDep,
+    values: dict[str, list[str]],
+    errors: tuple[FieldError, ...],
+) -> HTMLResponse:
+    screen = Screen("machine", Draft(), values, errors)
+    lines = [(area, line) for area in runtime.plant.areas for line in area.lines]
+    context = FormView(screen, fmt.translator).context() | {"page": "machines", "lines": lines}
+    status = UNPROCESSABLE if errors else 200
+    return renderer.render(request, "setup/add_machine.html", fmt, context, status_code=status)
 
 
 @router.post("/setup/{step}")
