@@ -50,6 +50,17 @@ def test_an_engineer_sets_up_a_plant_in_the_browser(
         assert rt.plant.reason("menunggu-forklift") is not None
         assert len(rt.plant.calendar.shifts) == 3
 
+        page.click('[data-testid="add-machine-link"]')
+        page.wait_for_selector('[data-testid="add-machine"]')
+        page.fill('input[name="name"]', "Mesin Tutup")
+        page.fill('input[name="product_name"]', "Tutup 28 mm")
+        page.fill('input[name="cycle_s"]', "0,4")
+        with page.expect_navigation():
+            page.click('[data-testid="add-machine-save"]')
+        page.wait_for_selector('[data-machine="mesin-tutup"]')
+        assert "versi 2" in page.locator('[data-testid="setup-saved"]').inner_text()
+        assert rt.plant.line_of("mesin-tutup").id == LINE_ID  # type: ignore[union-attr]
+
         page.goto(f"{base_url}/")
         assert page.locator("h1").inner_text() == "Ringkasan pabrik"
         assert page.locator(".site-name").inner_text() == "Pabrik Bekasi"
