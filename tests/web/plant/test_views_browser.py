@@ -43,9 +43,14 @@ def test_the_wall_rotates_through_the_lines_in_large_numbers_and_survives_the_ne
     assert states.count() >= 1
     page.screenshot(path=str(tmp_path / "wall.png"))
     page.wait_for_selector(f"html[data-line]:not([data-line='{first}'])", timeout=10_000)
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15_000)
+    page.reload()  # now under the service worker, which keeps the page
     context.set_offline(True)
     page.wait_for_selector("[data-wall-offline]:not([hidden])", timeout=15_000)
     assert page.locator(".wall-line .wall-big").count() >= 3, "the last figures stay on screen"
+    page.reload()  # a screen restarting while the server is unreachable
+    page.wait_for_selector("[data-wall-offline]:not([hidden])", timeout=15_000)
+    assert page.locator(".wall-line .wall-big").count() >= 3, "the wall comes back from the cache"
     context.set_offline(False)
     assert outside == [], "no CDN: every request stays on the server"
     context.close()

@@ -44,6 +44,18 @@
     if (e.key === "ArrowRight") show(index + 1);
     if (e.key === "ArrowLeft") show(index - 1);
   });
+  if ("serviceWorker" in navigator) {
+    // Keep the page and its assets, so a reload without the server still shows the wall.
+    const root = body.dataset.root || "";
+    navigator.serviceWorker.register(root + "/wall-sw.js", { scope: root + "/wall" })
+      .then(() => navigator.serviceWorker.ready)
+      .then(() => { document.documentElement.dataset.offlineReady = "1"; })
+      .catch(() => {});
+  }
+  if (!navigator.onLine) {
+    offline.hidden = false;
+    document.documentElement.dataset.offline = "1";
+  }
   show(0);
   setInterval(() => show(index + 1), rotateMs);
   setInterval(refresh, refreshMs);
