@@ -25,6 +25,7 @@ from pabrik.web.alarms import pages as alarm_pages
 from pabrik.web.assess import api as assess_api
 from pabrik.web.assess import pages as assess_pages
 from pabrik.web.auth import authorize, body_allowed
+from pabrik.web.config import pages as config_pages
 from pabrik.web.connectors import pages as connector_pages
 from pabrik.web.connectors import tools as connector_tools
 from pabrik.web.deps import WebState
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(connector_pages.pages)
     app.include_router(connector_tools.partials)
+    app.include_router(config_pages.pages)
     app.include_router(federation_routes.api)
     app.include_router(setup_pages.router)
     app.include_router(machine_health_pages.router)

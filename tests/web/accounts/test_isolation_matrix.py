@@ -42,6 +42,7 @@ SAMPLE = {
     "partner_id": "contoh-sensorindo",
     "kind": "modbus",
     "connector_id": "sim",
+    "version": "1",
 }
 
 

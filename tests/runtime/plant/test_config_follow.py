@@ -22,7 +22,7 @@ from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 from tests.connectors.mqtt.helpers import Publisher
 from tests.connectors.peers import Broker, free_port
-from tests.runtime.config.sites import BASE, lab_site, site, with_third_press
+from tests.runtime.plant.configsites import BASE, lab_site, site, with_third_press
 
 WAIT_S = 60.0
 

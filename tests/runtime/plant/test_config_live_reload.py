@@ -13,7 +13,7 @@ from pabrik.runtime.plant.canonical import canonical_yaml
 from pabrik.runtime.settings import Settings
 from tests.connectors.mqtt.helpers import Publisher
 from tests.connectors.peers import Broker
-from tests.runtime.config.sites import BASE, lab_site
+from tests.runtime.plant.configsites import BASE, lab_site
 
 N = 300
 WAIT_S = 60.0

@@ -20,7 +20,7 @@ from pabrik.storage.siteconfig import ConfigVersionRow
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 from tests.paths import DEMO
-from tests.runtime.config.sites import SECRET_MQTT, renamed, site
+from tests.runtime.plant.configsites import SECRET_MQTT, renamed, site
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

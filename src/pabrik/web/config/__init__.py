@@ -1,0 +1,1 @@
+"""The site configuration's version history in the browser."""
