@@ -148,7 +148,8 @@ class Runtime:
             self.configs, self._file_site, source, store_file=self.import_file
         )
         if site is not None and version != self.config_version:
-            self._wire(site)
+            if site != self.site:
+                self._wire(site)
             self.configured, self.config_version = True, version
 
     async def _start_ingest(self) -> None:
