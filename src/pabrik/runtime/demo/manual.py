@@ -105,7 +105,7 @@ def _shift_entries(runtime: Runtime, m: Machine, start: datetime, end: datetime)
 
 
 def add_sample_manual_entries(runtime: Runtime, days: float) -> ManualSeed:
-    """Type in the ended shifts of the last ``days`` on the demo's terminal line."""
+    """Type in the shifts of the last ``days`` on the demo's terminal line, up to now."""
     machines = manual_machines(runtime)
     if not machines:
         return ManualSeed(0, 0)
@@ -116,9 +116,11 @@ def add_sample_manual_entries(runtime: Runtime, days: float) -> ManualSeed:
     notes = 0
     for m in machines:
         for shift in runtime.engine.shifts(m, now - timedelta(days=days), now):
-            if shift.end > now:
+            if shift.start >= now:
                 continue
-            entries += _shift_entries(runtime, m, shift.start, shift.end)
+            entries += _shift_entries(runtime, m, shift.start, min(shift.end, now))
+            if shift.end > now:
+                continue  # the running shift is typed in up to now, and handed over later
             text = f"Serah terima ({SAMPLE_NOTE}): satu kali macet, sudah ditangani."
             at = shift.end - timedelta(minutes=5)
             notes += write_handover(runtime, scope, m.id, f"contoh:{shift.key}", text, at)
