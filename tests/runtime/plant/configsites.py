@@ -62,3 +62,40 @@ def with_third_press() -> SiteConfig:
     )
     anchor = "          - id: press-2\n"
     return parse_site(TEST_SITE.replace(anchor, press_3 + anchor))
+
+
+EVERY_KIND = """
+connectors:
+  - kind: modbus
+    id: plc-lama
+    stagger: true
+    devices:
+      - id: press-1-plc
+        host: 10.0.0.21
+        unit_id: 3
+        poll_interval_s: 0.5
+        points:
+          - {machine: press-1, signal: temperature, address: 0, type: float32, word_order: little}
+          - {machine: press-1, signal: pressure, address: 2, type: int16, scale: 0.1}
+          - {machine: press-1, role: count, table: input, address: 0, type: uint32}
+          - {machine: press-1, role: state, address: 10, type: string, length: 4,
+             states: {RUN: running, IDLE: idle}}
+  - kind: opcua
+    id: press-hall
+    endpoint: opc.tcp://10.0.0.5:4840
+    username: pabrik
+    password: "r@hasia: #1"
+    mode: read
+    read_interval_s: 2.5
+    signals:
+      - {node: "ns=2;s=Press2.Speed", machine: press-2, signal: speed}
+      - {node: "ns=2;s=Press2.State", machine: press-2, role: state}
+  - kind: sparkplug
+    id: scada
+    broker: {host: broker.local, port: 8883, client_id: pabrik-host, password: "x'y"}
+    groups: [plant1]
+    devices:
+      - {edge: gw-1, device: press-2, machine: press-2,
+         metrics: {Speed: speed, Status: {state: true}, Counter/Good: {count: good}}}
+"""
+"""One connector of each protocol kind, with secrets, non-default settings and nested maps."""

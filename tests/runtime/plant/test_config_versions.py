@@ -14,13 +14,14 @@ import yaml
 from pabrik.model.errors import ConfigError, InvalidRequestError, NotFoundError
 from pabrik.runtime.plant.canonical import canonical_yaml
 from pabrik.runtime.plant.configstore import FILE_IMPORTER, SiteConfigs, adopt_site
+from pabrik.runtime.plant.history import redacted
 from pabrik.runtime.plant.siteconfig import load_site, parse_site, validate_site
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.siteconfig import ConfigVersionRow
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 from tests.paths import DEMO
-from tests.runtime.plant.configsites import SECRET_MQTT, renamed, site
+from tests.runtime.plant.configsites import EVERY_KIND, SECRET_MQTT, renamed, site
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -107,7 +108,7 @@ def test_form_data_is_validated_by_path_without_lines() -> None:
     assert issue.message == "must be > 0"
 
 
-@pytest.mark.parametrize("extra", ["", SECRET_MQTT])
+@pytest.mark.parametrize("extra", ["", SECRET_MQTT, EVERY_KIND])
 def test_the_canonical_text_reads_back_to_the_same_configuration(extra: str) -> None:
     original = site(extra)
     text = canonical_yaml(original)
@@ -174,3 +175,12 @@ def test_workers_starting_together_import_the_file_once(store: Store) -> None:
     configs = SiteConfigs(Twin(), lambda: T0)  # type: ignore[arg-type]
     assert adopt_site(configs, file_site, "site.yaml") == (file_site, 1)
     assert [v.saved_by for v in configs.versions()] == ["twin"]
+
+
+def test_the_history_masks_every_secret_of_every_kind() -> None:
+    text = canonical_yaml(site(EVERY_KIND + SECRET_MQTT.replace("connectors:\n", "")))
+    assert "r@hasia" in text
+    masked = redacted(text)
+    for secret in ("r@hasia", "x'y", "rahasia"):
+        assert secret not in masked
+    assert masked.count("password: **redacted**") == 3
