@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pabrik.connectors.backoff import Backoff
 from pabrik.model.records import SampleRecord
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.ingest.pipeline import utc_now
@@ -22,6 +23,7 @@ from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 from tests.connectors.mqtt.helpers import Publisher
 from tests.connectors.peers import Broker, free_port
+from tests.pg import make_private
 from tests.runtime.plant.configsites import BASE, lab_site, site, with_third_press
 
 WAIT_S = 60.0
@@ -139,3 +141,29 @@ def test_a_new_machine_is_validated_and_measured_after_the_reload(tmp_path: Path
         assert runtime.machine_detail("press-3", now=BASE).status is not None
     finally:
         runtime.close()
+
+
+def test_a_store_that_comes_up_after_serve_starts_gets_the_file_imported(tmp_path: Path) -> None:
+    server = make_private(free_port())
+    if server is None:
+        pytest.skip("cannot make a private PostgreSQL here (initdb/pg_ctl)")
+    config = tmp_path / "site.yaml"
+    config.write_text(canonical_yaml(site()), encoding="utf-8")
+    settings = Settings(config=config, database_url=server.url, db_timeout_s=0.5, db_pool_size=2)
+    runtime = build_runtime(settings, wait=False, import_file=True)
+    runtime.gate.backoff = Backoff(0.1, 0.5)
+
+    async def scenario() -> None:
+        await runtime.start()
+        assert runtime.config_version == 0
+        await asyncio.to_thread(server.start)
+        await until(lambda: runtime.config_version == 1, "the file import once the store is up")
+        await runtime.stop()
+
+    try:
+        asyncio.run(scenario())
+        assert [v.note for v in runtime.configs.versions()] == [f"imported from {config}"]
+    finally:
+        runtime.close()
+        server.stop()
+        server.remove()
