@@ -58,3 +58,14 @@ def test_the_demo_line_is_typed_in_once_and_its_figures_come_from_it(runtime: Ru
     assert all(m.target > 0 for m in report.machines)
     losses = loss_report(runtime.engine, LINE, runtime.window(None, report.start, report.end))
     assert {p.code for p in losses.pareto} & {"jam", "short_shot", "mold_change"}
+
+
+def test_a_data_folder_simulated_before_keeps_its_simulated_line(tmp_path: Path) -> None:
+    (tmp_path / "pabrik.sqlite").write_bytes(b"")
+    assert demo_site_file(DEMO, tmp_path) == DEMO
+    fresh = tmp_path / "fresh"
+    made = demo_site_file(DEMO, fresh)
+    assert made == fresh / "demo-plant.yaml"
+    assert "\n    manual_lines: [cetak-preform-krat]" in made.read_text(encoding="utf-8")
+    (fresh / "pabrik.sqlite").write_bytes(b"")
+    assert demo_site_file(DEMO, fresh) == made, "a demo folder of its own keeps its site file"

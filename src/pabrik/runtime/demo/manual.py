@@ -29,6 +29,7 @@ SAMPLE_ACTOR = "operator-contoh"
 SAMPLE_NOTE = "contoh / sample"
 COMMENTED = "# manual_lines: ["
 COUNT_EVERY = timedelta(minutes=30)
+OLD_STORE = "pabrik.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +43,10 @@ class ManualSeed:
 def demo_site_file(source: Path, folder: Path) -> Path:
     """The demo site file with its terminal line switched on, written beside the data."""
     text = source.read_text(encoding="utf-8")
-    if COMMENTED not in text:
-        return source
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / "demo-plant.yaml"
+    if COMMENTED not in text or (not target.exists() and (folder / OLD_STORE).exists()):
+        return source  # a data folder simulated before keeps its simulated line
+    folder.mkdir(parents=True, exist_ok=True)
     target.write_text(text.replace(COMMENTED, COMMENTED[2:], 1), encoding="utf-8")
     return target
 
