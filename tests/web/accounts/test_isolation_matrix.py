@@ -43,6 +43,10 @@ SAMPLE = {
     "kind": "modbus",
     "connector_id": "sim",
     "version": "1",
+    # No object of either company exists under these; each route must still refuse or 404.
+    "share_id": "ffffffffffff",
+    "site_id": "no-such-site",
+    "registration_id": "ffffffffffff",
 }
 
 
