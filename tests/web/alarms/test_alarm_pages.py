@@ -34,6 +34,14 @@ async def test_the_banner_counts_alarms_by_priority(client: httpx.AsyncClient) -
     assert 'data-testid="alarm-banner"' in r.text
 
 
+async def test_the_alarm_list_is_in_the_navigation_even_when_nothing_is_active(
+    client: httpx.AsyncClient,
+) -> None:
+    # Before: /alarms was reachable only through the banner, which is empty with no alarm.
+    r = await client.get("/kpi/losses")
+    assert 'href="/alarms"' in r.text
+
+
 async def test_the_list_and_api_show_the_hot_machine(client: httpx.AsyncClient) -> None:
     page = await client.get("/alarms")
     assert page.status_code == 200
