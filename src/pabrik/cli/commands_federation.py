@@ -43,11 +43,8 @@ def add(
     """Register a plant and print its credential once (kept only hashed)."""
 
     def run() -> None:
-        store = plant_admin(_settings(data_dir, database_url))
-        try:
+        with plant_admin(data_dir, database_url) as store:
             credential = add_plant(store, plant, tenant, name, datetime.now(UTC))
-        finally:
-            store.close()
         Console().print(f"kredensial / credential (simpan / keep it; shown once):\n{credential}")
 
     run_guarded(run, debug=debug)
@@ -63,11 +60,8 @@ def rotate(
     """Give a plant a new credential; the old one stops working at once."""
 
     def run() -> None:
-        store = plant_admin(_settings(data_dir, database_url))
-        try:
+        with plant_admin(data_dir, database_url) as store:
             credential = rotate_credential(store, plant)
-        finally:
-            store.close()
         Console().print(f"kredensial / credential (simpan / keep it; shown once):\n{credential}")
 
     run_guarded(run, debug=debug)
@@ -83,11 +77,8 @@ def revoke(
     """Revoke a plant: its next batch is refused."""
 
     def run() -> None:
-        store = plant_admin(_settings(data_dir, database_url))
-        try:
+        with plant_admin(data_dir, database_url) as store:
             revoke_plant(store, plant, datetime.now(UTC))
-        finally:
-            store.close()
         Console().print(f"[green]dicabut / revoked[/green] {plant}")
 
     run_guarded(run, debug=debug)
@@ -102,13 +93,10 @@ def list_(
     """The plants, their tenant, last request and state."""
 
     def run() -> None:
-        store = plant_admin(_settings(data_dir, database_url))
-        try:
+        with plant_admin(data_dir, database_url) as store:
             for p in store.plants():
                 state = "revoked" if p.revoked_at_ms else "active"
                 Console().print(f"{p.plant_id}\t{p.tenant_id}\t{state}\t{p.status_json or ''}")
-        finally:
-            store.close()
 
     run_guarded(run, debug=debug)
 

@@ -14,16 +14,11 @@ from pabrik.cli.options import DATA_DIR, DatabaseUrlOpt, DataDirOpt, DebugOpt
 from pabrik.runtime.federation.group import save_site_document
 from pabrik.runtime.federation.plants import plant_admin
 from pabrik.runtime.federation.sharing_outbox import deliver_due, https_transport
-from pabrik.runtime.settings import Settings
 
 programme_app = typer.Typer(help="Consented sharing with a programme server.", no_args_is_help=True)
 group_app = typer.Typer(
     help="The group view of a company's plants on a central.", no_args_is_help=True
 )
-
-
-def _settings(data_dir: Path, database_url: str) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url)
 
 
 def _now() -> datetime:
@@ -37,11 +32,8 @@ def send(
     """Deliver waiting shares and revokes to their programme servers now."""
 
     def run() -> None:
-        store = plant_admin(_settings(data_dir, database_url))
-        try:
+        with plant_admin(data_dir, database_url) as store:
             done = deliver_due(store, https_transport(), _now)
-        finally:
-            store.close()
         Console().print(f"terkirim / delivered: {done}")
 
     run_guarded(run, debug=debug)
@@ -61,11 +53,8 @@ def site(
 
     def run() -> None:
         text = file.read_text(encoding="utf-8")
-        store = plant_admin(_settings(data_dir, database_url))
-        try:
+        with plant_admin(data_dir, database_url) as store:
             name = save_site_document(store, plant, text, _now())
-        finally:
-            store.close()
         Console().print(f"{plant}: {name}")
 
     run_guarded(run, debug=debug)

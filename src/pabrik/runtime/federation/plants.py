@@ -6,7 +6,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import to_epoch_ms
@@ -74,8 +77,12 @@ def plant_of_header(store: CentralStore, authorization: str) -> PlantRow:
     return authenticate_plant(store, credential.strip())
 
 
-def plant_admin(settings: Settings) -> Store:
-    """The central's store for the plant commands (migrated; the caller closes it)."""
-    store = open_store(settings)
-    store.upgrade()
-    return store
+@contextmanager
+def plant_admin(data_dir: Path, database_url: str) -> Iterator[Store]:
+    """The central's store for one plant or sharing command: migrated, and closed after."""
+    store = open_store(Settings(data_dir=data_dir, database_url=database_url))
+    try:
+        store.upgrade()
+        yield store
+    finally:
+        store.close()
