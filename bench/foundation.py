@@ -41,9 +41,21 @@ DAYS = 7
 RUNS = 3
 BATCH = 10_000
 _RAW = (
-    ("INSERT INTO states VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", 0),
-    ("INSERT INTO counts VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", 1),
-    ("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", 2),
+    (
+        "INSERT INTO states (machine_id, ts_ms, source, state, reason, product_id, order_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        0,
+    ),
+    (
+        "INSERT INTO counts (machine_id, ts_ms, source, good, scrap, rework, product_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        1,
+    ),
+    (
+        "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        2,
+    ),
 )
 
 

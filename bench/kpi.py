@@ -36,6 +36,14 @@ DAYS = int(os.environ.get("PABRIK_BENCH_DAYS", "365"))
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = START + timedelta(days=DAYS)
 NOW = END + timedelta(hours=3, minutes=20)
+_INSERT_STATES = (
+    "INSERT INTO states (machine_id, ts_ms, source, state, reason, product_id, order_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_COUNTS = (
+    "INSERT INTO counts (machine_id, ts_ms, source, good, scrap, rework, product_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 STATES = (("running", 5, 60), ("unplanned_stop", 1, 20), ("idle", 1, 15), ("changeover", 10, 30))
 
 
@@ -89,8 +97,8 @@ def _generate(path: Path, plant: Plant) -> tuple[int, int]:
             for c in range(start_min + 30, end_min + 1, 30)
         ]
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO states VALUES (?, ?, ?, ?, ?, ?, ?)", states)
-        conn.executemany("INSERT INTO counts VALUES (?, ?, ?, ?, ?, ?, ?)", counts)
+        conn.executemany(_INSERT_STATES, states)
+        conn.executemany(_INSERT_COUNTS, counts)
         conn.execute("COMMIT")
         n_states, n_counts = n_states + len(states), n_counts + len(counts)
     conn.close()

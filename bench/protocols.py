@@ -297,7 +297,10 @@ def _raw_sqlite(path: Path, polls: int = 40) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    sql = "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    sql = (
+        "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    )
     began = time.perf_counter()
     for poll in range(polls):
         ts = 1_700_000_000_000 + poll * 10
