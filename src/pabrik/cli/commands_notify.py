@@ -19,7 +19,7 @@ from pabrik.present.notify.words import NotifyWords
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.notify.admin import NotifyAdmin
-from pabrik.runtime.notify.sender import Policy, Sender, run_once_logged
+from pabrik.runtime.notify.sender import Policy, Sender, release_logged, run_once_logged
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.runtime.settings import Settings
 
@@ -37,6 +37,9 @@ def run(
     max_tries: Annotated[int, typer.Option(help="Tries before a message fails.", min=1)] = 8,
     backoff: Annotated[float, typer.Option(help="First wait after a failure (s).", min=0)] = 30,
     base_url: Annotated[str, typer.Option(help="Link to pabrik in messages.")] = "",
+    lease: Annotated[
+        float, typer.Option(help="Seconds another sender waits after this one stops.", min=1)
+    ] = 60,
 ) -> None:
     """Route the outbox and deliver due messages until SIGTERM or Ctrl-C (one sender a site)."""
 
@@ -45,7 +48,7 @@ def run(
         site = load_site(config)
         store = open_store(settings)
         words = NotifyWords(site.plant(), site.alarms, Catalogues.load(), base_url)
-        policy = Policy(max_tries=max_tries, backoff_s=backoff)
+        policy = Policy(max_tries=max_tries, backoff_s=backoff, lease_s=lease)
         sender = Sender(store, site.plant(), words, utc_now, policy)
         stopping = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -58,6 +61,7 @@ def run(
         except KeyboardInterrupt:
             pass
         finally:
+            release_logged(sender)
             store.close()
 
     run_guarded(body)

@@ -64,6 +64,16 @@ class MessageRow:
     sent_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LeaseRow:
+    """Who may send notifications until when: one sender per site."""
+
+    name: str
+    holder: str
+    expires_at: datetime
+    renewed_at: datetime
+
+
 class NotifyStore(Protocol):
     """Channels, subscriptions, outbox events and the messages made of them."""
 
@@ -127,4 +137,16 @@ class NotifyStore(Protocol):
 
     def purge_notifications(self, before: datetime) -> int:
         """Delete sent, failed and skipped messages and routed events older than ``before``."""
+        ...
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take, renew or take over (once expired at ``now``) the lease; whether it is held."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """End ``holder``'s lease now, so another sender need not wait for it to expire."""
+        ...
+
+    def notify_lease(self, name: str) -> LeaseRow | None:
+        """The lease as stored, or None when no sender ever took it."""
         ...

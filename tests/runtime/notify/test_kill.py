@@ -1,4 +1,8 @@
-"""A sender process killed with SIGKILL mid-batch: every message arrives at least once, same ids."""
+"""Two sender processes over one store; the holder killed with SIGKILL mid-batch.
+
+The other takes over once the holder's lease expires: every message arrives, the two never
+send at the same time, and a repeat (the one in flight at the kill) keeps its id.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +13,51 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import groupby
 from pathlib import Path
+
+import pytest
 
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.notify.admin import NotifyAdmin
 from pabrik.runtime.notify.channels import Channel
+from pabrik.runtime.notify.sender import LEASE
 from pabrik.runtime.notify.subscriptions import Subscription
 from pabrik.storage.notify import NotifyEventRow
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.paths import DEMO, REPO
+from tests.pg import PgServer
 from tests.runtime.notify.peers import webhook
 
 N = 30
 MACHINES = ("imm-01", "imm-02", "imm-03", "imm-04", "filler-01", "labeller-01", "packer-01")
+Store = SqliteStore | PostgresStore
 
 
-def _sender(data_dir: Path) -> subprocess.Popen[bytes]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def target(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_server: PgServer
+) -> Iterator[tuple[Store, str]]:
+    """A migrated store, and the database URL the sender processes get (empty: SQLite)."""
+    url = pg_server.create_database() if request.param == "postgres" else ""
+    store: Store = PostgresStore(url) if url else SqliteStore(tmp_path / "pabrik.sqlite")
+    store.upgrade()
+    yield store, url
+    store.close()
+    if url:
+        pg_server.drop_database(url)
+
+
+def _sender(data_dir: Path, url: str, name: str) -> subprocess.Popen[bytes]:
     code = "from pabrik.cli.commands_notify import app; app()"
+    # The base URL names the process in each message's link, so the receiver tells them apart.
     args = ["run", "--config", str(DEMO), "--data-dir", str(data_dir), "--interval", "0.2",
-            "--backoff", "0.1"]  # fmt: skip
+            "--backoff", "0.1", "--lease", "1", "--base-url", f"http://{name}.local",
+            "--database-url", url]  # fmt: skip
     env = os.environ | {"PYTHONPATH": str(REPO / "src")}
-    with (data_dir / "sender.log").open("ab") as log:
+    with (data_dir / f"sender-{name}.log").open("ab") as log:
         return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, env=env,
                                 stdout=log, stderr=log)  # fmt: skip
 
@@ -42,9 +69,18 @@ def _wait(predicate: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_a_killed_sender_loses_nothing_and_repeats_only_with_the_same_id(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "pabrik.sqlite")
-    store.upgrade()
+def _holder(store: Store, procs: dict[str, subprocess.Popen[bytes]]) -> str | None:
+    lease = store.notify_lease(LEASE)
+    if lease is None:
+        return None
+    pid = lease.holder.split("/")[1]
+    return next((name for name, p in procs.items() if str(p.pid) == pid), None)
+
+
+def test_a_killed_holder_is_replaced_and_nothing_is_lost_or_sent_by_both(
+    tmp_path: Path, target: tuple[Store, str]
+) -> None:
+    store, url = target
     now = utc_now()
     events = [
         NotifyEventRow(f"alarm/oli-panas/{MACHINES[i % 7]}/{i + 1}/0", "alarm", now,
@@ -52,31 +88,37 @@ def test_a_killed_sender_loses_nothing_and_repeats_only_with_the_same_id(tmp_pat
                                    "definition": "suhu-tinggi", "value": 70 + i}))
         for i in range(N)
     ]  # fmt: skip
-    with webhook() as (url, hook):
+    with webhook() as (hook_url, hook):
         hook.delay_s = 0.1
         admin = NotifyAdmin(store, utc_now)
-        admin.save_channel(Channel("hook", "webhook", "Webhook", {"url": url}))
+        admin.save_channel(Channel("hook", "webhook", "Webhook", {"url": hook_url}))
         admin.save_subscription(Subscription("ana", "hook", priorities=("high",), flood_over=1000))
         store.add_notify_events(events)
-        first = _sender(tmp_path)
+        procs = {name: _sender(tmp_path, url, name) for name in ("a", "b")}
         try:
             _wait(lambda: len(hook.received) >= 5)
-        finally:
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
-        delivered = len(hook.received)
-        assert delivered < N, "the sender finished before it was killed"
-        second = _sender(tmp_path)
-        try:
+            first = _holder(store, procs)
+            assert first is not None
+            procs[first].send_signal(signal.SIGKILL)
+            procs[first].wait(10)
+            delivered = len(hook.received)
+            assert delivered < N, "the holder finished before it was killed"
             _wait(lambda: len({i for i, _ in hook.received}) >= N)
             _wait(lambda: not store.notify_messages(("pending",)))
+            second = _holder(store, procs)
         finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(20)
+            for p in procs.values():
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+                    p.wait(20)
+    assert second is not None
+    assert second != first
     expected = {f"{e.event_id}/ana/hook" for e in events}
     counts = Counter(i for i, _ in hook.received)
     assert set(counts) == expected  # every one at least once, and no other id
     assert all(payload["id"] == i for i, payload in hook.received)  # header and body agree
     assert sum(counts.values()) - N <= 1  # at most the one in flight came twice
+    # Arrivals come in two runs: all of the first holder's, then all of the second's.
+    senders = [str(p["message"]).rsplit("http://", 1)[1].split(".")[0] for _, p in hook.received]
+    assert [name for name, _ in groupby(senders)] == [first, second]
     assert {m.status for m in store.notify_messages()} == {"sent"}
-    store.close()

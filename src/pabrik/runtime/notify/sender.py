@@ -2,6 +2,9 @@
 
 A message is marked sent only after its receiver confirmed, so a sender killed mid-batch
 sends the rest (and perhaps the one in flight again, with the same id) when it starts again.
+Several processes may run a sender over one store (serve and an ingest worker, two serves on
+one PostgreSQL); a lease in the store lets one of them send at a time. The holder renews it
+before each message; when it stops renewing (killed, hung), another takes over once it expires.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import socket
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -26,6 +32,8 @@ from pabrik.storage.notify import MessageRow, NotifyEventRow, NotifyStore
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+LEASE = "sender"
+"""The name of the one sender lease of a site."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,8 @@ class Policy:
     batch: int = 50
     keep_days: float = 30.0
     """Sent, failed and skipped messages (and routed events) are deleted after this long."""
+    lease_s: float = 60.0
+    """How long the sender lease lasts unrenewed; longer than any one delivery may take."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +103,13 @@ class Pass:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    held: bool = True
+    """False when another sender holds the lease: this pass did nothing."""
+
+
+def holder_id() -> str:
+    """A sender's name in the lease: host, process and a random part (pids are reused)."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
 class Sender:
@@ -100,9 +117,10 @@ class Sender:
 
     def __init__(
         self, store: NotifyStore, plant: Plant, render: Render, clock: Clock,
-        policy: Policy | None = None, *, reports: bool = True,
+        policy: Policy | None = None, *, reports: bool = True, holder: str | None = None,
     ) -> None:  # fmt: skip
         self.store = store
+        self.holder = holder or holder_id()
         self.plant = plant
         self.reports = reports
         self._last_minute: datetime | None = None
@@ -111,8 +129,21 @@ class Sender:
         self.clock = clock
         self.policy = policy or Policy()
 
+    def hold(self) -> bool:
+        """Take or renew the lease now; whether this sender may send."""
+        now = self.clock()
+        until = now + timedelta(seconds=self.policy.lease_s)
+        return self.store.take_lease(LEASE, self.holder, now, until)
+
+    def release(self) -> None:
+        """Give the lease up, so another sender takes over at once."""
+        self.store.release_lease(LEASE, self.holder)
+
     def run_once(self) -> Pass:
-        """Route waiting events, then deliver what is due now."""
+        """Route waiting events, then deliver what is due now (only while holding the lease)."""
+        if not self.hold():
+            self._last_minute = None
+            return Pass(held=False)
         now = self.clock()
         minute = now.replace(second=0, microsecond=0)
         if self._last_minute != minute:
@@ -129,9 +160,12 @@ class Sender:
         addresses = {(s.username, s.channel_id): s.address for s in subs}
         counts = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0}
         for message in self.store.due_messages(now, self.policy.batch):
+            # Renewed before each message, so a long batch keeps it; lost, the other sends.
+            if not self.hold():
+                break
             outcome = self._deliver(message, chans.get(message.channel_id), addresses)
             counts[outcome] += 1
-        return Pass(routed, **counts)
+        return Pass(routed, counts["sent"], counts["retried"], counts["failed"], counts["skipped"])
 
     def _deliver(
         self, m: MessageRow, channel: Channel | None, addresses: dict[tuple[str, str], str]
@@ -192,9 +226,20 @@ def run_once_logged(sender: Sender) -> Pass:
         return Pass()
 
 
+def release_logged(sender: Sender) -> None:
+    """Give the lease up on the way out; a failure only means the other waits for expiry."""
+    try:
+        sender.release()
+    except Exception:
+        log.exception("notification lease not released")
+
+
 async def run_forever(sender: Sender, stopping: asyncio.Event, interval_s: float = 5.0) -> None:
-    """A pass every ``interval_s`` until ``stopping`` is set."""
-    while not stopping.is_set():
-        await asyncio.to_thread(run_once_logged, sender)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), interval_s)
+    """A pass every ``interval_s`` until ``stopping`` is set, then the lease is given up."""
+    try:
+        while not stopping.is_set():
+            await asyncio.to_thread(run_once_logged, sender)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), interval_s)
+    finally:
+        await asyncio.to_thread(release_logged, sender)

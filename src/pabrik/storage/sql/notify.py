@@ -9,7 +9,13 @@ from typing import Any
 
 from pabrik.model.records import from_epoch_ms, to_epoch_ms
 from pabrik.storage.alarms import AlarmTransitionRow
-from pabrik.storage.notify import ChannelRow, MessageRow, NotifyEventRow, SubscriptionRow
+from pabrik.storage.notify import (
+    ChannelRow,
+    LeaseRow,
+    MessageRow,
+    NotifyEventRow,
+    SubscriptionRow,
+)
 from pabrik.storage.sql.base import SqlBase
 
 _CHANNEL_COLS = "channel_id, kind, name, settings_json, secret, enabled, sample, updated_at_ms"
@@ -27,6 +33,16 @@ _UPSERT_MSG = (
     f"INSERT INTO notify_messages ({_MSG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
     " ON CONFLICT (message_id) DO UPDATE SET events_json = excluded.events_json"
     " WHERE notify_messages.status = 'gathering'"
+)
+
+# One statement takes, renews or takes over the lease, so two senders racing for it (on one
+# SQLite file or one PostgreSQL database) cannot both win: the row is locked by the upsert.
+_TAKE_LEASE = (
+    "INSERT INTO notify_lease (name, holder, expires_at_ms, renewed_at_ms) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+    " expires_at_ms = excluded.expires_at_ms, renewed_at_ms = excluded.renewed_at_ms"
+    " WHERE notify_lease.holder = excluded.holder"
+    " OR notify_lease.expires_at_ms <= excluded.renewed_at_ms"
 )
 
 
@@ -234,3 +250,26 @@ class SqlNotify(SqlBase):
                 "DELETE FROM notify_events WHERE routed = ? AND at_ms < ?", (True, at)
             )
         return gone
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take, renew or take over (once expired at ``now``) the lease; whether it is held."""
+        params = (name, holder, to_epoch_ms(until), to_epoch_ms(now))
+        with self._tx() as tx:
+            return tx.execute(_TAKE_LEASE, params) == 1
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """End ``holder``'s lease now, so another sender need not wait for it to expire."""
+        with self._tx() as tx:
+            tx.execute(
+                "UPDATE notify_lease SET expires_at_ms = 0 WHERE name = ? AND holder = ?",
+                (name, holder),
+            )
+
+    def notify_lease(self, name: str) -> LeaseRow | None:
+        """The lease as stored, or None when no sender ever took it."""
+        sql = "SELECT name, holder, expires_at_ms, renewed_at_ms FROM notify_lease WHERE name = ?"
+        rows = self._rows(sql, (name,))
+        if not rows:
+            return None
+        r = rows[0]
+        return LeaseRow(r[0], r[1], from_epoch_ms(r[2]), from_epoch_ms(r[3]))
