@@ -12,6 +12,7 @@ from datetime import datetime
 from pabrik.alarms.definitions import (
     AnomalyCondition,
     BehindTargetCondition,
+    DiskBudgetCondition,
     IdleInShiftCondition,
     LimitCondition,
     LongStopCondition,
@@ -99,6 +100,11 @@ def behind_target_holds(
 def anomaly_holds(cond: AnomalyCondition, score: float) -> bool:
     """A score above the threshold."""
     return score > cond.threshold
+
+
+def disk_budget_holds(cond: DiskBudgetCondition, percent: float) -> bool:
+    """The store uses at least its share of the disk budget."""
+    return percent >= cond.percent
 
 
 def remember(memory: Memory, raw: bool, at: datetime) -> Memory:

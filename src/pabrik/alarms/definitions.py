@@ -99,6 +99,13 @@ class AnomalyCondition(StrictModel):
     """More signals of the machine: one per-machine detector reads them with the scope's."""
 
 
+class DiskBudgetCondition(StrictModel):
+    """The plant store's share of its disk budget at or above ``percent`` (built in)."""
+
+    kind: Literal["disk_budget"]
+    percent: float = Field(default=80, gt=0, le=100)
+
+
 Condition = Annotated[
     LimitCondition
     | RateCondition
@@ -106,12 +113,15 @@ Condition = Annotated[
     | LongStopCondition
     | IdleInShiftCondition
     | BehindTargetCondition
-    | AnomalyCondition,
+    | AnomalyCondition
+    | DiskBudgetCondition,
     Field(discriminator="kind"),
 ]
 
 # Conditions computed from a signal's samples need the signal named in the scope.
 SIGNAL_KINDS = frozenset({"high", "low", "rate", "stale", "anomaly"})
+# Kinds pabrik raises itself, for the whole plant; a site file cannot declare them.
+BUILT_IN_KINDS = frozenset({"disk_budget"})
 
 
 class AlarmDefinition(StrictModel):
@@ -155,6 +165,13 @@ class AlarmSettings(StrictModel):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate alarm id(s): {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _no_built_in_kinds(self) -> Self:
+        for d in self.definitions:
+            if d.kind in BUILT_IN_KINDS:
+                raise ValueError(f"alarm '{d.id}': a '{d.kind}' alarm is built in")
         return self
 
     @model_validator(mode="after")

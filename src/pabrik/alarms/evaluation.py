@@ -14,6 +14,7 @@ from pabrik.alarms.definitions import (
     AlarmDefinition,
     AnomalyCondition,
     BehindTargetCondition,
+    DiskBudgetCondition,
     IdleInShiftCondition,
     LimitCondition,
     LongStopCondition,
@@ -91,6 +92,8 @@ def _reading_holds(definition: AlarmDefinition, t: Tracked, r: Reading) -> bool 
             return c.rate_holds(cond, t.memory, r.at, r.value)
         case AnomalyCondition() as cond:
             return c.anomaly_holds(cond, r.value)
+        case DiskBudgetCondition() as cond:
+            return c.disk_budget_holds(cond, r.value)
     return None
 
 

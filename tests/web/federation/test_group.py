@@ -6,6 +6,7 @@ as store-and-forward would leave them) and records for both over one production 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from pabrik.model.windows import WindowName, named_window
 from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.federation.group import Group
+from pabrik.runtime.federation.plants import add_plant
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.plant.siteconfig import parse_site
@@ -96,6 +98,10 @@ def central_runtime(settings: Settings) -> Iterator[Runtime]:
         rt.store.save_group_site(GroupSiteRow("default", site_id, plant.site.name, text, NOW))
         rt.store.write(_records([m.id for m in plant.machines()], stop, batches))
     _alarm(rt, "b-imm-01", 2)
+    add_plant(rt.store, "plant-b", "default", "Pabrik B", NOW)
+    status = {"used_bytes": 900 * 2**20, "budget_bytes": 1000 * 2**20, "share": 0.9,
+              "alarm": True, "pending_rows": 0, "deleted_samples": 0}  # fmt: skip
+    rt.store.plant_seen("plant-b", int(NOW.timestamp() * 1000), json.dumps(status))
     yield rt
     rt.close()
 
@@ -141,6 +147,12 @@ async def test_the_company_sees_its_group_and_drills_into_a_plant(app: FastAPI) 
         data = (await c.get("/api/v1/group")).json()
         assert [p["rank"] for p in data["plants"]] == [1, 2]
         assert data["plants"][0]["top_losses"]["breakdown"] == 20 * 60_000 * 2
+        # The plant's disk use as it reported it; plant-a never did.
+        assert [p["disk_share"] for p in data["plants"]] == [None, 0.9]
+        assert [p["disk_alarm"] for p in data["plants"]] == [False, True]
+        row_b = page.text[page.text.index('data-site="plant-b"') :]
+        assert 'data-testid="disk-alarm"' in row_b
+        assert "900 MB" in row_b.split("</tr>")[0]
         site = await c.get("/group/plant-b")
         assert site.status_code == 200
         assert "b-imm-01" in site.text

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pabrik.alarms.definitions import SIGNAL_KINDS, AlarmDefinition, AlarmSettings
 from pabrik.alarms.scoping import alarm_key, machines_of, position_of
 from pabrik.model.site import Plant
+from pabrik.runtime.alarms.builtin import BUILT_IN, PLANT_POSITION, PLANT_WIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ def build_catalogue(settings: AlarmSettings, plant: Plant) -> AlarmCatalogue:
             if point.reads_samples and definition.scope.signal is not None:
                 by_signal[(machine.id, definition.scope.signal)].append(point)
     by_values = {k: tuple(p for p in v if not p.scores) for k, v in by_signal.items()}
+    # Built-in plant-wide alarms are listed and answered like the others; no machine feeds them.
+    points.update((d.id, AlarmPoint(d.id, d, PLANT_WIDE, PLANT_POSITION)) for d in BUILT_IN)
     return AlarmCatalogue(
         points, dict(by_machine), dict(by_signal), by_values, settings.max_shelve_h
     )

@@ -21,6 +21,7 @@ from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import Record, StateRecord
 from pabrik.model.site import Plant
 from pabrik.runtime.alarms import codec
+from pabrik.runtime.alarms.builtin import DISK_BUDGET
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint, build_catalogue
 from pabrik.runtime.alarms.timeline import Inputs, Step, batch_inputs, view_from
 from pabrik.storage.accounts import AuditLogRow
@@ -119,6 +120,12 @@ class AlarmService:
                     view = ev.MachineView(at)
                     inputs.setdefault(p.key, []).append(Step(view, ev.Reading(at, score)))
         return self._commit_inputs(inputs)
+
+    def observe_disk(self, percent: float, at: datetime | None = None) -> int:
+        """Evaluate the plant store's share of its disk budget (percent) against its alarm."""
+        at = at or self.clock()
+        step = Step(ev.MachineView(at), ev.Reading(at, percent))
+        return self._commit_inputs({DISK_BUDGET.id: [step]})
 
     def tick(self, now: datetime | None = None) -> int:
         """Look at every alarm at ``now``: time conditions, suppression and expiring shelves."""

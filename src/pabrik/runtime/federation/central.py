@@ -13,7 +13,8 @@ from pabrik.model.errors import InvalidRequestError, PabrikError
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, from_epoch_ms
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.accounts.errors import ForbiddenError
-from pabrik.runtime.federation.group import save_site_document
+from pabrik.runtime.alarms.builtin import PLANT_WIDE
+from pabrik.runtime.federation.group import plant_wide_machine, save_site_document
 from pabrik.storage.federation import PlantRow, Receipt
 from pabrik.storage.store import Store
 
@@ -67,7 +68,26 @@ def machines_of(body: dict[str, Any]) -> list[str]:
     found: set[str] = set()
     for stream, at in MACHINE_AT.items():
         found.update(str(row[at]) for row in body.get(stream, ()))
+    found.discard(PLANT_WIDE)  # the plant's own alarms (disk budget) name no machine
     return sorted(found)
+
+
+def _transitions(body: dict[str, Any], plant_id: str) -> list[tuple[Any, ...]]:
+    """The batch's alarm transitions as the central keeps them.
+
+    A plant-wide alarm's key (``disk_budget``) is the same on every plant: on the central its key
+    and machine name the plant, so two plants' alarms never meet.
+    """
+    at = MACHINE_AT["alarm_transitions"]
+    out = []
+    for t in body.get("alarm_transitions", []):
+        row = list(t[:OCCURRENCE])
+        if row[at] == PLANT_WIDE:
+            row[at] = plant_wide_machine(plant_id)
+            row[0] = f"{row[at]}/{row[0]}"
+        # occurrence is a boolean in PostgreSQL and 0/1 in SQLite: send on as a boolean.
+        out.append((*row, bool(t[OCCURRENCE])))
+    return out
 
 
 def check_tenancy(store: Store, plant: PlantRow, machines: Sequence[str]) -> None:
@@ -92,10 +112,7 @@ def receive_batch(store: Store, plant: PlantRow, raw: bytes, now: datetime) -> B
         raise InvalidRequestError(f"a row is malformed: {err}", field="rows") from err
     written = store.write(records)
     letters = body.get("dead_letters", [])
-    # occurrence is a boolean in PostgreSQL and 0/1 in SQLite: send on as a boolean.
-    transitions = [
-        (*t[:OCCURRENCE], bool(t[OCCURRENCE])) for t in body.get("alarm_transitions", [])
-    ]
+    transitions = _transitions(body, plant.plant_id)
     offered = written.offered + len(letters) + len(transitions)
     receipt = Receipt(key, str(body["lane"]), offered, written.inserted)
     at_ms = int(now.timestamp() * 1000)

@@ -27,6 +27,8 @@ STATUS_EVERY_S = 10.0
 
 SiteSource = Callable[[], tuple[int, str] | None]
 """The plant's site configuration: (version, YAML text), sent to the central when it changes."""
+DiskAlarm = Callable[[float], object]
+"""Gives the plant's disk-budget alarm the share used, in percent (raised at 80, cleared below)."""
 
 
 class DiskSource(Protocol):
@@ -63,9 +65,10 @@ class DiskWatch:
         path: Path,
         budget: int | None,
         site: SiteSource | None = None,
+        raise_alarm: DiskAlarm | None = None,
     ) -> None:
         self.store, self.poster, self.path, self.budget = store, poster, path, budget
-        self.site = site
+        self.site, self.raise_alarm = site, raise_alarm
         self._site_sent = 0
         self.alarm = False
         self.deleted = 0
@@ -89,6 +92,15 @@ class DiskWatch:
             if not gone or (share is not None and share < PURGE_TO_SHARE):
                 return
 
+    def _tell_alarm(self, share: float | None) -> None:
+        if self.raise_alarm is None or share is None:
+            return
+        try:
+            self.raise_alarm(100 * share)
+        except Exception:
+            # The alarm store may be busy or the site reloading; the next check tells it again.
+            log.exception("disk budget alarm not recorded")
+
     def check(self, pending_rows: int, *, force: bool = False) -> DiskStatus | None:
         """When due: apply the policy, raise or clear the alarm, report to the central."""
         if not force and time.monotonic() < self._next:
@@ -105,6 +117,7 @@ class DiskWatch:
                 log.warning("disk budget alarm: %.0f %% of %s bytes", percent, self.budget)
             else:
                 log.warning("disk budget alarm cleared")
+        self._tell_alarm(share)
         body: dict[str, object] = asdict(status)
         current = self.site() if self.site else None
         if current is not None and current[0] != self._site_sent:

@@ -8,6 +8,7 @@ alarm occurrences from the forwarded alarm transitions.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,19 @@ MAX_TRANSITIONS = 20000
 
 
 @dataclass(frozen=True, slots=True)
+class DiskUse:
+    """The plant store's disk use as the plant last reported it."""
+
+    used_bytes: int
+    budget_bytes: int | None
+    share: float | None
+    """Used against the budget (1.0 = full); None without a budget."""
+    alarm: bool
+    pending_rows: int
+    deleted_samples: int
+
+
+@dataclass(frozen=True, slots=True)
 class PlantSummary:
     """One plant's production day: OEE, top losses, cost of losses and alarms."""
 
@@ -47,6 +61,8 @@ class PlantSummary:
     last_seen: datetime | None
     rank: int | None = None
     """1 for the best OEE; None when the plant has no OEE yet."""
+    disk: DiskUse | None = None
+    """None before the plant reported its status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +111,10 @@ class Group:
         """Every plant of the tenant over its own production day, ranked by OEE."""
         at = now or self.clock()
         sites, skipped = self.sites(tenant_id)
-        seen = _last_seen(self.store, tenant_id)
+        seen, disks = _last_seen(self.store, tenant_id), _disks(self.store, tenant_id)
         alarms = _alarm_counts(self.store, sites, at)
         plants = [
-            self._summary(tenant_id, site_id, name, plant, at, alarms, seen)
+            self._summary(tenant_id, site_id, name, plant, at, alarms, seen, disks.get(site_id))
             for site_id, name, plant in sites
         ]
         return GroupOverview(tenant_id, at, tuple(rank(plants)), tuple(skipped))
@@ -112,6 +128,7 @@ class Group:
         at: datetime,
         alarms: dict[str, int],
         seen: dict[str, datetime],
+        disk: DiskUse | None,
     ) -> PlantSummary:
         day = named_window(plant.calendar, WindowName.DAY, at)
         report = loss_report(self.engine(tenant_id, site_id, plant), "plant", day)
@@ -124,6 +141,7 @@ class Group:
             cost_idr=report.total_idr,
             alarms=alarms.get(site_id, 0),
             last_seen=seen.get(site_id),
+            disk=disk,
         )
 
     def site(self, tenant_id: str, site_id: str) -> tuple[str, Plant]:
@@ -155,7 +173,7 @@ def rank(plants: list[PlantSummary]) -> list[PlantSummary]:
 def _with_rank(p: PlantSummary, position: int) -> PlantSummary:
     return PlantSummary(
         p.site_id, p.name, p.machines, p.oee, p.losses, p.cost_idr, p.alarms, p.last_seen,
-        position,
+        position, p.disk,
     )  # fmt: skip
 
 
@@ -168,6 +186,33 @@ def _last_seen(store: Store, tenant_id: str) -> dict[str, datetime]:
     }
 
 
+def _disk(status_json: str | None) -> DiskUse | None:
+    """The disk part of a plant's reported status; None if it never reported one."""
+    try:
+        s = json.loads(status_json or "null")
+        if not isinstance(s, dict) or "used_bytes" not in s:
+            return None
+        budget, share = s.get("budget_bytes"), s.get("share")
+        return DiskUse(
+            int(s["used_bytes"]), None if budget is None else int(budget),
+            None if share is None else float(share), bool(s.get("alarm")),
+            int(s.get("pending_rows") or 0), int(s.get("deleted_samples") or 0),
+        )  # fmt: skip
+    except (TypeError, ValueError):  # a plant of an older version reports other fields
+        return None
+
+
+def _disks(store: Store, tenant_id: str) -> dict[str, DiskUse]:
+    """Each forwarding plant's last reported disk use."""
+    found = {p.plant_id: _disk(p.status_json) for p in store.plants(tenant_id)}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def plant_wide_machine(plant_id: str) -> str:
+    """The machine id a plant's plant-wide alarms (disk budget) carry on the central."""
+    return f"plant:{plant_id}"
+
+
 def _alarm_counts(
     store: Store, sites: list[tuple[str, str, Plant]], at: datetime
 ) -> dict[str, int]:
@@ -175,7 +220,7 @@ def _alarm_counts(
     counts: dict[str, int] = {}
     for site_id, _, plant in sites:
         day = named_window(plant.calendar, WindowName.DAY, at)
-        machines = {m.id for m in plant.machines()}
+        machines = {m.id for m in plant.machines()} | {plant_wide_machine(site_id)}
         rows = store.alarm_transitions(TransitionFilter(day.start, day.end), MAX_TRANSITIONS)
         counts[site_id] = sum(1 for t in rows if t.occurrence and t.machine_id in machines)
     return counts

@@ -57,6 +57,11 @@ class PlantPublic(BaseModel):
     cost_of_losses_idr: float
     alarms: int
     last_seen: str | None
+    disk_used_bytes: int | None
+    disk_budget_bytes: int | None
+    disk_share: float | None
+    """Used against the plant's disk budget (1.0 = full), as the plant last reported."""
+    disk_alarm: bool
 
     @classmethod
     def of(cls, p: PlantSummary) -> PlantPublic:
@@ -80,6 +85,10 @@ class PlantPublic(BaseModel):
             cost_of_losses_idr=round(float(p.cost_idr), 2),
             alarms=p.alarms,
             last_seen=p.last_seen.isoformat() if p.last_seen else None,
+            disk_used_bytes=p.disk.used_bytes if p.disk else None,
+            disk_budget_bytes=p.disk.budget_bytes if p.disk else None,
+            disk_share=num(p.disk.share) if p.disk else None,
+            disk_alarm=bool(p.disk and p.disk.alarm),
         )
 
 
