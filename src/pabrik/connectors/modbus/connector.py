@@ -39,6 +39,15 @@ def start_offsets(config: ModbusConfig) -> list[float]:
     return [d.poll_interval_s * i / n for i, d in enumerate(config.devices)]
 
 
+def _link(device: ModbusDevice) -> tuple[object, ...]:
+    return (device.id, device.host, device.port, device.unit_id, device.timeout_s)
+
+
+def same_links(old: ModbusConfig, new: ModbusConfig) -> bool:
+    """Whether two configurations poll the same devices over the same links (maps aside)."""
+    return [_link(d) for d in old.devices] == [_link(d) for d in new.devices]
+
+
 class ModbusConnector:
     """Polls every configured device concurrently and delivers records to a sink."""
 
@@ -81,6 +90,19 @@ class ModbusConnector:
                 group.create_task(
                     poller.run(sink, offset, self._stopping), name=f"modbus-{poller.device.id}"
                 )
+
+    async def reconfigure(self, config: ModbusConfig, plant: Plant) -> bool:
+        """Take new register maps between polls; False when a device's link itself changed."""
+        if not same_links(self.config, config):
+            return False
+        states = machine_state_maps(plant)
+        retry = (config.reconnect_initial_s, config.reconnect_max_s)
+        for poller, device in zip(self.pollers, config.devices, strict=True):
+            poller.remap(device, states)
+            if retry != (self.config.reconnect_initial_s, self.config.reconnect_max_s):
+                poller.backoff = Backoff(*retry)
+        self.config = config
+        return True
 
     async def stop(self) -> None:
         """Ask every device task to finish its current poll and disconnect."""

@@ -7,6 +7,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from pabrik.connectors.contract import InputRejection, decode_failure
 from pabrik.connectors.modbus.config import BIT_TABLES, ModbusDevice, ModbusPoint
@@ -15,6 +16,7 @@ from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
 
 Value = bool | int | float | str
+T = TypeVar("T")
 
 _STRUCT: dict[str, str] = {
     "int16": "h",
@@ -165,6 +167,34 @@ class PointTracker:
     states: dict[int, StateClass] = field(default_factory=dict)
     last_values: dict[int, float] = field(default_factory=dict)
     bad: dict[int, str] = field(default_factory=dict)
+
+
+def _register_key(point: ModbusPoint) -> tuple[object, ...]:
+    """What makes two points of two maps the same reading of the same register."""
+    p = point
+    return (p.table, p.address, p.data_type, p.width, p.word_order, p.byte_order, p.scale, p.offset)
+
+
+def _moved(known: dict[int, T], moves: dict[int, int]) -> dict[int, T]:
+    return {j: known[i] for j, i in moves.items() if i in known}
+
+
+def carry_tracker(
+    tracker: PointTracker, old: Sequence[ModbusPoint], new: Sequence[ModbusPoint]
+) -> PointTracker:
+    """The tracker for a new map: what it knew of each register kept at the point's new index."""
+    where = {(_register_key(p), p.role): i for i, p in enumerate(old)}
+    moves = {
+        j: where[(_register_key(p), p.role)]
+        for j, p in enumerate(new)
+        if (_register_key(p), p.role) in where
+    }
+    return PointTracker(
+        _moved(tracker.counters, moves),
+        _moved(tracker.states, moves),
+        _moved(tracker.last_values, moves),
+        _moved(tracker.bad, moves),
+    )
 
 
 @dataclass(slots=True)

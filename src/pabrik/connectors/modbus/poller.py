@@ -21,6 +21,7 @@ from pabrik.connectors.modbus.mapping import (
     Interpretation,
     PointTracker,
     ReadRequest,
+    carry_tracker,
     exception_reason,
     mark_bad,
     plan_device,
@@ -79,6 +80,23 @@ class DevicePoller:
         self.tracker = PointTracker()
         self._client: AsyncModbusTcpClient | None = None
         self._unsent: list[Record] = []
+        self._pending: tuple[ModbusDevice, dict[str, dict[str, StateClass]]] | None = None
+
+    def remap(self, device: ModbusDevice, machine_states: dict[str, dict[str, StateClass]]) -> None:
+        """Take a new register map (same link) at the next poll, keeping the schedule."""
+        # Swapped between polls, so no read is decoded with the other map's plan.
+        self._pending = (device, machine_states)
+
+    def _take_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        device, self.machine_states = pending
+        # Counter bases and last states follow their register, so no unit is lost or repeated.
+        self.tracker = carry_tracker(self.tracker, self.device.points, device.points)
+        self.device = device
+        self.plan = plan_device(device)
+        self.compiled = {id(r): compile_read(r, device.points) for r in self.plan}
 
     async def run(self, sink: Sink, start_delay: float, stopping: asyncio.Event) -> None:
         """Poll until ``stopping`` is set, keeping the schedule even when reads fail."""
@@ -107,6 +125,7 @@ class DevicePoller:
     async def poll_once(self, sink: Sink) -> float:
         """Read every planned request once and commit; return any backoff delay to add."""
         began = asyncio.get_running_loop().time()
+        self._take_pending()
         self.status.polls += 1
         self.metrics.extra[f"polls.{self.device.id}"] = self.status.polls
         ctx = Context(self.source, datetime.now(UTC), self.machine_states)

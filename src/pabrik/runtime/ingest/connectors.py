@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pabrik.connectors.contract import ConnectionState, Connector, InputRejection, error_text
 from pabrik.connectors.modbus.connector import ModbusConnector
@@ -39,6 +39,15 @@ FACTORIES: dict[str, Factory] = {
     "mqtt": MqttConnector,
     "sparkplug": SparkplugConnector,
 }
+
+
+@runtime_checkable
+class Reconfigurable(Protocol):
+    """A connector that can take a changed configuration while it runs, losing nothing."""
+
+    async def reconfigure(self, config: Any, plant: Plant) -> bool:
+        """Apply ``config`` in place; False when only a restart can apply it."""
+        ...
 
 
 class IngestSink:
@@ -180,8 +189,10 @@ class ConnectorSupervisor:
                 if entry is not None and entry.config == config and not plant_changed:
                     continue
                 if entry is not None:
-                    await self._halt(entry)
                     changed.append(cid)
+                    if await self._reconfigure(entry, config, plant):
+                        continue
+                    await self._halt(entry)
                 else:
                     started.append(cid)
                 fresh = _Running(config, FACTORIES[config.kind](config, plant), None, self.clock())
@@ -190,6 +201,22 @@ class ConnectorSupervisor:
                 if self._started:
                     self._launch(fresh)
             return ReloadReport(tuple(started), tuple(stopped), tuple(changed))
+
+    async def _reconfigure(self, entry: _Running, config: Any, plant: Plant) -> bool:
+        """Change a running connector in place (its session and schedule kept), if it can."""
+        connector = entry.connector
+        running = entry.task is not None and not entry.task.done()
+        if not running or not isinstance(connector, Reconfigurable):
+            return False
+        try:
+            done = await connector.reconfigure(config, plant)
+        except Exception:
+            # A failed in-place change falls back to the restart that always works.
+            log.exception("connector %s could not be reconfigured in place", connector.id)
+            return False
+        if done:
+            entry.config = config
+        return done
 
     async def _halt(self, entry: _Running) -> None:
         with contextlib.suppress(Exception):
