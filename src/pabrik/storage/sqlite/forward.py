@@ -3,6 +3,9 @@
 Every record row carries ``fwd_batch``, the number of the write that stored it (migration
 0017), so the record tables themselves are the buffer. A stream is read in (batch, key) order;
 dead letters by id and alarm transitions by rowid, both of which only grow.
+
+The (batch) indexes that make those reads cheap cost about a quarter of ingest, so only a
+forwarding plant has them: the first forward read of a store makes them (migration 0020).
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ from typing import Any
 from pabrik.storage.federation import Position, Row
 
 _CURSORS = "forward:cursors"
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS states_fwd ON states (fwd_batch)",
+    "CREATE INDEX IF NOT EXISTS counts_fwd ON counts (fwd_batch)",
+    "CREATE INDEX IF NOT EXISTS samples_fwd ON samples (fwd_batch)",
+)
 # stream -> (columns sent, natural-key columns); the rows are read with the batch first.
 _RECORDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "states": (
@@ -55,6 +63,7 @@ class SqliteForward:
 
     _writer: sqlite3.Connection
     _lock: threading.Lock
+    _forward_indexed = False
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
@@ -62,8 +71,19 @@ class SqliteForward:
     def _reader(self) -> sqlite3.Connection:
         raise NotImplementedError
 
+    def _forward_indexes(self) -> None:
+        """Make the forward indexes once per store: this plant forwards (a no-op when made)."""
+        if self._forward_indexed:
+            return
+        # A plant with a long history builds them once here; its writes wait meanwhile.
+        with self._transaction() as conn:
+            for statement in _INDEXES:
+                conn.execute(statement)
+        self._forward_indexed = True
+
     def forward_head(self) -> int:
         """The number of the newest write batch."""
+        self._forward_indexes()
         row = self._reader().execute("SELECT batch FROM forward_clock").fetchone()
         return int(row[0]) if row else 0
 
@@ -74,6 +94,7 @@ class SqliteForward:
 
         Each row starts with its batch (records) or id (the others); the rest is what is sent.
         """
+        self._forward_indexes()
         sql, params = self._forward_query(stream, after, upto_batch)
         rows = self._reader().execute(f"{sql} LIMIT ?", (*params, limit)).fetchall()
         last = position_of(stream, rows[-1]) if rows else after
@@ -81,6 +102,7 @@ class SqliteForward:
 
     def forward_pending(self, stream: str, after: Position) -> int:
         """How many rows of a stream lie after a position."""
+        self._forward_indexes()
         sql, params = self._forward_query(stream, after, None)
         counted = f"SELECT count(*) FROM ({sql})"  # noqa: S608
         return int(self._reader().execute(counted, params).fetchone()[0])
@@ -133,6 +155,7 @@ class SqliteForward:
 
     def purge_forwarded_samples(self, limit: int) -> int:
         """Delete up to ``limit`` of the oldest samples the central has confirmed; how many."""
+        self._forward_indexes()
         done = self.forward_cursors().get("done", {}).get("samples", [-1])
         with self._transaction() as conn:
             gone = int(
