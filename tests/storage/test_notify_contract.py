@@ -91,3 +91,45 @@ def test_routing_is_one_transaction_and_a_gathering_digest_grows(store: Backend)
     later = T0 + timedelta(days=31)
     assert store.purge_notifications(later) == 4  # the sent message and the three events
     assert [m.message_id for m in store.notify_messages()] == ["d1"]  # still to be sent
+
+
+def _clear(version: int, before: str) -> AlarmTransitionRow:
+    return AlarmTransitionRow(
+        "hot/m1", version, 0, "hot", "m1", "high", "line-1", T0 + timedelta(minutes=version),
+        "clear", before, "rtn_unack", value=40.0,
+    )  # fmt: skip
+
+
+def test_a_shown_alarm_that_returns_to_normal_writes_a_cleared_event(store: Backend) -> None:
+    assert store.save_alarm(_state(1), [_activation(1)])
+    assert store.save_alarm(_state(2), [_clear(2, "active_unack")])
+    assert store.save_alarm(_state(3), [_clear(3, "latched")])  # not shown as active: not told
+    events = store.unrouted_events()
+    assert [(e.event_id, e.kind) for e in events] == [
+        ("alarm/hot/m1/1/0", "alarm"), ("alarm/hot/m1/2/0", "cleared")
+    ]  # fmt: skip
+    assert '"event": "clear"' in events[1].body_json
+
+
+def test_the_sender_lease_has_one_holder_until_it_expires_or_is_released(
+    store: Backend,
+) -> None:
+    until = T0 + timedelta(seconds=60)
+    assert store.notify_lease("sender") is None
+    assert store.take_lease("sender", "a", T0, until)
+    assert not store.take_lease("sender", "b", T0 + timedelta(seconds=59), until)
+    assert store.take_lease(
+        "sender", "a", T0 + timedelta(seconds=30), until + timedelta(seconds=30)
+    )
+    assert not store.take_lease("sender", "b", until, until + timedelta(seconds=60))
+    later = until + timedelta(seconds=30)
+    assert store.take_lease("sender", "b", later, later + timedelta(seconds=60))  # a expired
+    lease = store.notify_lease("sender")
+    assert lease is not None
+    assert (lease.holder, lease.renewed_at, lease.expires_at) == (
+        "b", later, later + timedelta(seconds=60)
+    )  # fmt: skip
+    store.release_lease("sender", "a")  # not a's to release: nothing changes
+    assert not store.take_lease("sender", "a", later, later + timedelta(seconds=60))
+    store.release_lease("sender", "b")
+    assert store.take_lease("sender", "a", later, later + timedelta(seconds=60))

@@ -58,8 +58,11 @@ async def test_a_subscriber_hears_an_alarm_and_failures_show_in_the_outbox(
             "settings": "url=http://127.0.0.1:9/hook", "enabled": "true"}  # fmt: skip
     await client.post("/notify/channels", data=form)
     sub = {"channel_id": "mati", "scope_ids": "cetak-tutup", "priorities": ["high"],
-           "language": "en", "flood_over": "5", "flood_minutes": "10"}  # fmt: skip
+           "language": "en", "flood_over": "5", "flood_minutes": "10",
+           "cleared": "true"}  # fmt: skip
     assert (await client.post("/notify/subscriptions", data=sub)).status_code == 303
+    [row] = [r for r in runtime.store.notify_subscriptions() if r.channel_id == "mati"]
+    assert '"cleared": true' in row.body_json  # return to normal chosen on the form
     bad = await client.post("/notify/subscriptions", data=sub | {"scope_ids": "no-such-line"})
     assert bad.status_code == 422
     page = await client.get("/notify")

@@ -1,4 +1,4 @@
-"""A message's title and body in id, en or ko: one alarm, a digest, a shift report, a test."""
+"""A message's title and body in id, en or ko: an alarm, its return, a digest, a report, a test."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class NotifyWords:
     def __call__(self, message: Outgoing) -> Rendered:
         """The title, body and attachment of ``message``."""
         t = self.catalogues.get(message.language)
-        if message.kind == "alarm" and message.events:
+        if message.kind in {"alarm", "cleared"} and message.events:
             return self._alarm(t, message.language, message.events[0])
         if message.kind == "digest":
             return self._digest(t, message.language, message.events)
@@ -53,11 +53,14 @@ class NotifyWords:
 
     def _line(self, t: Translator, lang: str, h: Happening) -> str:
         b = h.body
-        return t.gettext("notify.alarm.title") % {
+        line: str = t.gettext("notify.alarm.title") % {
             "priority": t.gettext(f"alarms.priority.{b['priority']}"),
             "machine": self._machine(str(b["machine"]), lang),
             "message": self._message(str(b["definition"]), lang),
         }
+        if h.kind == "cleared":
+            return t.gettext("notify.cleared.title") % {"line": line}
+        return line
 
     def _link(self, t: Translator, path: str) -> str:
         if not self.base_url:

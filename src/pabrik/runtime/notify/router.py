@@ -5,6 +5,8 @@ A subscriber hears each alarm on its own until more than ``flood_over`` of them 
 quiet hours alarms gather in a digest sent when the quiet hours end. Message ids are made of
 the event id, the user and the channel, so routing twice never makes two messages. An alarm
 event older than ``STALE`` when it is routed (a backfilled or replayed history) is told to no one.
+An alarm's return to normal (``cleared``) goes only to subscribers who chose it, and counts
+towards the flood limit and gathers into the digest like an alarm.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pabrik.runtime.notify.subscriptions import Subscription
 from pabrik.storage.notify import MessageRow, NotifyEventRow, NotifyStore
 
 STALE = timedelta(hours=1)
+ALARM_KINDS = frozenset({"alarm", "cleared"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,7 @@ def _wants(sub: Subscription, plant: Plant, event: NotifyEventRow) -> bool:
     body = json.loads(event.body_json)
     if event.kind == "report":
         return sub.enabled and sub.reports
-    if event.kind != "alarm":
+    if event.kind not in ALARM_KINDS or (event.kind == "cleared" and not sub.cleared):
         return False
     return sub.wants(plant, str(body["machine"]), str(body["priority"]))
 
@@ -52,7 +55,7 @@ class Router:
             return Routed(0, 0, 0)
         out: dict[str, MessageRow] = {}
         gathered = 0
-        fresh = [e for e in events if e.kind != "alarm" or e.at >= now - STALE]
+        fresh = [e for e in events if e.kind not in ALARM_KINDS or e.at >= now - STALE]
         for sub in subscriptions:
             mine = [e for e in fresh if _wants(sub, self.plant, e)]
             if mine:
@@ -67,11 +70,11 @@ class Router:
         since = now - timedelta(minutes=sub.flood_minutes)
         recent = self.store.notify_messages(username=sub.username, since=since, limit=1000)
         recent = [m for m in recent if m.channel_id == sub.channel_id]
-        singles = sum(1 for m in recent if m.kind == "alarm")
+        singles = sum(1 for m in recent if m.kind in ALARM_KINDS)
         digest = next((m for m in recent if m.status == "gathering" and m.due_at > now), None)
         gathered = 0
         # A burst that takes the subscriber past the limit goes into the digest as a whole.
-        burst = singles + sum(1 for e in events if e.kind == "alarm") > sub.flood_over
+        burst = singles + sum(1 for e in events if e.kind in ALARM_KINDS) > sub.flood_over
         for e in events:
             if e.kind == "report":
                 out[f"{e.event_id}/{sub.username}/{sub.channel_id}"] = self._single(sub, e, now)

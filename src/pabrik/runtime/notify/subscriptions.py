@@ -1,4 +1,7 @@
-"""What a user wants to hear: where, which priorities, quiet hours, language, digests, reports."""
+"""What a user wants to hear: where, which priorities, quiet hours, language, digests, reports.
+
+Old stored subscriptions lack the newer wishes (``cleared``); they read as the defaults.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ class Subscription:
     language: str = "id"
     reports: bool = False
     """Whether the shift report goes to this subscriber at each shift's end."""
+    cleared: bool = False
+    """Whether this subscriber also hears when an alarm returns to normal."""
     flood_over: int = 10
     """More than this many alarms within ``flood_minutes`` become one digest."""
     flood_minutes: int = 10

@@ -14,7 +14,7 @@ from pabrik.storage.accounts import AuditLogRow
 from pabrik.storage.alarms import AlarmSave, AlarmStateRow, AlarmTransitionRow, TransitionFilter
 from pabrik.storage.sql.account_rows import INSERT_AUDIT, audit_params
 from pabrik.storage.sql.base import SqlBase, SqlTx
-from pabrik.storage.sql.notify import INSERT_EVENT, SqlNotify, alarm_event_params
+from pabrik.storage.sql.notify import INSERT_EVENT, SqlNotify, alarm_event_params, told
 
 _STATE_COLS = (
     "alarm_key, definition_id, machine_id, state, priority, position, body_json, version,"
@@ -128,8 +128,9 @@ class SqlAlarms(SqlNotify, SqlBase):
                 if ok:
                     tx.executemany(_INSERT_TRANSITION, [_transition_params(t) for t in transitions])
                     tx.executemany(INSERT_AUDIT, audit_params(audit))
-                    # The store is the outbox: an announced alarm's notification commits with it.
-                    notes = [alarm_event_params(t) for t in transitions if t.occurrence]
+                    # The store is the outbox: an announced alarm's notification (and its
+                    # return to normal) commits with it.
+                    notes = [alarm_event_params(t) for t in transitions if told(t)]
                     tx.executemany(INSERT_EVENT, notes)
         return done
 

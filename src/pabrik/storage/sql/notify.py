@@ -46,8 +46,16 @@ _TAKE_LEASE = (
 )
 
 
+_SHOWN = frozenset({"active_unack", "active_ack"})
+
+
+def told(t: AlarmTransitionRow) -> bool:
+    """Whether a transition goes to the outbox: an announced alarm, or a shown one's return."""
+    return t.occurrence or (t.event == "clear" and t.before in _SHOWN)
+
+
 def alarm_event_params(t: AlarmTransitionRow) -> tuple[Any, ...]:
-    """The outbox row of an announced alarm, keyed by the transition (stable, unique)."""
+    """The outbox row of an announced alarm or its return, keyed by the transition (stable)."""
     body = {
         "key": t.key,
         "definition": t.definition_id,
@@ -59,7 +67,8 @@ def alarm_event_params(t: AlarmTransitionRow) -> tuple[Any, ...]:
         "value": t.value,
     }
     event_id = f"alarm/{t.key}/{t.version}/{t.idx}"
-    return (event_id, "alarm", to_epoch_ms(t.at), json.dumps(body, sort_keys=True))
+    kind = "alarm" if t.occurrence else "cleared"
+    return (event_id, kind, to_epoch_ms(t.at), json.dumps(body, sort_keys=True))
 
 
 def _channel(r: tuple[Any, ...]) -> ChannelRow:

@@ -82,6 +82,7 @@ def save_subscription(
     quiet_end: Annotated[str, Form(max_length=5)] = "",
     language: Annotated[str, Form(max_length=2)] = "id",
     reports: Annotated[bool, Form()] = False,
+    cleared: Annotated[bool, Form()] = False,
     flood_over: Annotated[int, Form(ge=1, le=1000)] = 10,
     flood_minutes: Annotated[int, Form(ge=1, le=1440)] = 10,
 ) -> Response:
@@ -97,7 +98,7 @@ def save_subscription(
                                   ids=sorted(unknown))  # fmt: skip
     sub = Subscription(
         scope.actor, channel_id, address.strip(), areas, lines, machines,
-        tuple(priorities or ()), quiet_start, quiet_end, language, reports, flood_over,
+        tuple(priorities or ()), quiet_start, quiet_end, language, reports, cleared, flood_over,
         flood_minutes,
     )  # fmt: skip
     notify_admin(runtime).save_subscription(sub)
