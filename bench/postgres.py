@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -202,13 +203,15 @@ def main() -> None:
         print(f"postgresql: skipped, no server at {redact_url(admin)} ({type(err).__name__})")
         return
     print(f"postgresql {version[0] if version else '?'} at {redact_url(admin)}")
-    plant_runtime = build_runtime(Settings(config=CONFIG, database_url="sqlite:///:memory:"))
-    sim = plant_runtime.site.simulator()
-    if sim is None:
-        raise SystemExit("the demo plant has no simulator connector")
-    plant = plant_runtime.plant
-    records = SimulatedPlant(plant, sim, UNTIL - timedelta(days=DAYS)).advance_to(UNTIL)
-    plant_runtime.close()
+    # A throwaway SQLite file: ":memory:" would give each connection its own empty database.
+    with tempfile.TemporaryDirectory() as tmp:
+        plant_runtime = build_runtime(Settings(config=CONFIG, data_dir=Path(tmp) / "pabrik"))
+        sim = plant_runtime.site.simulator()
+        if sim is None:
+            raise SystemExit("the demo plant has no simulator connector")
+        plant = plant_runtime.plant
+        records = SimulatedPlant(plant, sim, UNTIL - timedelta(days=DAYS)).advance_to(UNTIL)
+        plant_runtime.close()
     _writer_figures(admin, list(records), lambda store: Ingestor(store, plant, clock=lambda: UNTIL))
     _query_figures(admin)
 
