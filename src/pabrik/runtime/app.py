@@ -14,6 +14,7 @@ from pabrik.model.site import Plant
 from pabrik.model.windows import Window
 from pabrik.runtime.alarms.detection import attach as attach_detection
 from pabrik.runtime.alarms.wiring import AlarmHook, build_alarms, tick_forever
+from pabrik.runtime.federation.forward_service import Forwarding, beside_serve
 from pabrik.runtime.federation.sharing_outbox import send_forever
 from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
@@ -79,6 +80,8 @@ class Runtime:
         # Shares and revokes waiting in the programme outbox are retried beside ingest.
         self._share_stop = asyncio.Event()
         self._share_task: asyncio.Task[None] | None = None
+        # With PABRIK_FORWARD_URL the store is forwarded to the central beside ingest.
+        self._forwarding: Forwarding | None = None
         self._live_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._wire(site if site is not None else placeholder_site())
@@ -163,6 +166,10 @@ class Runtime:
         if self._share_task is None:
             sharing = send_forever(self.store, self.clock, self._share_stop)
             self._share_task = asyncio.create_task(sharing, name="pabrik-sharing")
+        if self._forwarding is None:
+            self._forwarding = beside_serve(self.settings, self.store, self._disk_alarm)
+            if self._forwarding is not None:
+                self._forwarding.start()
         if self.simulation is None or self._live_task is not None:
             return
         if self.simulation.position is None:
@@ -200,11 +207,18 @@ class Runtime:
             self._share_stop.set()
             await share_task
             self._share_stop = asyncio.Event()
+        forwarding, self._forwarding = self._forwarding, None
+        if forwarding is not None:
+            await asyncio.to_thread(forwarding.stop)
         task, self._live_task = self._live_task, None
         if task is not None:
             # Let the step in its worker thread finish, so close() never races a write.
             self._stopping.set()
             await task
+
+    def _disk_alarm(self, percent: float) -> None:
+        """The forwarded store's disk use, for the alarms of the site running now."""
+        self.alarms.observe_disk(percent)
 
     async def _stop_alarms(self) -> None:
         alarm_task, self._alarm_task = self._alarm_task, None

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     """PEM certificate (chain) to serve HTTPS with; plain HTTP without it."""
     tls_key_file: Path | None = None
     """PEM private key of ``tls_cert_file``."""
+    forward_url: str = ""
+    """The central's URL (https://host:port): ``serve`` then forwards this plant's store to it."""
+    forward_credential_file: Path | None = None
+    """File holding this plant's credential for the central (needed with ``forward_url``)."""
+    forward_ca_file: Path | None = None
+    """CA certificate the central's TLS certificate is signed by (default: the system's CAs)."""
+    forward_disk_budget_mb: int | None = Field(default=None, ge=1)
+    """Disk budget of the forwarding plant's store; its disk alarm rises at 80 %."""
+
+    @model_validator(mode="after")
+    def _forwarding_needs_a_credential_and_sqlite(self) -> Settings:
+        if self.forward_url and self.forward_credential_file is None:
+            raise ValueError("PABRIK_FORWARD_URL needs PABRIK_FORWARD_CREDENTIAL_FILE")
+        if self.forward_url and self.backend() != "sqlite":
+            raise ValueError("only a plant on SQLite forwards to a central (PABRIK_FORWARD_URL)")
+        return self
 
     def backend(self) -> str:
         """``postgresql`` or ``sqlite``, from the scheme of ``database_url``."""

@@ -20,6 +20,12 @@ from cryptography.x509.oid import NameOID
 from tests.paths import DEMO, REPO
 from tests.runtime.ingest.peers import wait_for
 
+_CA_USAGE = x509.KeyUsage(
+    digital_signature=False, content_commitment=False, key_encipherment=False,
+    data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+    encipher_only=False, decipher_only=False,
+)  # fmt: skip
+
 
 def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -34,7 +40,7 @@ def tls_files(folder: Path) -> tuple[Path, Path, Path]:
         .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(*[False] * 5, True, True, False, False), critical=True)
+        .add_extension(_CA_USAGE, critical=True)
         .sign(ca_key, hashes.SHA256())
     )  # fmt: skip
     key = ec.generate_private_key(ec.SECP256R1())

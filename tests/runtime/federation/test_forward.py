@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ def _samples(machine: str, start: int, n: int) -> list[SampleRecord]:
 
 
 @pytest.fixture
-def pair(tmp_path: Path) -> tuple[SqliteStore, SqliteStore, str]:
+def pair(tmp_path: Path) -> Iterator[tuple[SqliteStore, SqliteStore, str]]:
     plant, central = _store(tmp_path / "plant.db"), _store(tmp_path / "central.db")
     _tenant(central, "pt-satu")
     _tenant(central, "pt-dua")
