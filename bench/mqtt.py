@@ -48,7 +48,7 @@ from pabrik.storage.sqlite.store import SqliteStore
 
 CONFIG = Path("examples/demo-plant.yaml")
 TOPIC = "pabrik/v1/plastindo-cikarang/injeksi/cetak-tutup/imm-01/sample"
-N = int(os.environ.get("PABRIK_BENCH_MQTT_N", "100000"))
+N = int(os.environ.get("PABRIK_BENCH_MQTT_N", "50000"))
 RUNS = int(os.environ.get("PABRIK_BENCH_MQTT_RUNS", "3"))
 BATCH = 2000
 _INSERT = (
