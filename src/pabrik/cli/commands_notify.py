@@ -19,7 +19,13 @@ from pabrik.present.notify.words import NotifyWords
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.notify.admin import NotifyAdmin
-from pabrik.runtime.notify.sender import Policy, Sender, release_logged, run_once_logged
+from pabrik.runtime.notify.sender import (
+    LEASE,
+    Policy,
+    Sender,
+    release_logged,
+    run_once_logged,
+)
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.runtime.settings import Settings
 
@@ -82,9 +88,13 @@ def outbox(
         store = open_store(settings)
         try:
             rows = NotifyAdmin(store, utc_now).outbox(tuple(status or ()), limit)
+            lease = store.notify_lease(LEASE)
         finally:
             store.close()
-        table = Table(title=f"Outbox: {len(rows)}")
+        sender = "none" if lease is None else f"{lease.holder} (last)"
+        if lease is not None and lease.expires_at > utc_now():
+            sender = f"{lease.holder} until {lease.expires_at:%Y-%m-%d %H:%M:%S} UTC"
+        table = Table(title=f"Outbox: {len(rows)}", caption=f"sender: {escape(sender)}")
         for col in ("id", "kind", "user", "channel", "status", "tries", "reason"):
             table.add_column(col)
         for m in rows:

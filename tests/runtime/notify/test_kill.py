@@ -18,7 +18,9 @@ from itertools import groupby
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from pabrik.cli.commands_notify import app
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.notify.admin import NotifyAdmin
 from pabrik.runtime.notify.channels import Channel
@@ -106,6 +108,10 @@ def test_a_killed_holder_is_replaced_and_nothing_is_lost_or_sent_by_both(
             _wait(lambda: len({i for i, _ in hook.received}) >= N)
             _wait(lambda: not store.notify_messages(("pending",)))
             second = _holder(store, procs)
+            assert second is not None
+            shown = CliRunner().invoke(app, ["outbox", "--config", str(DEMO), "--data-dir",
+                                             str(tmp_path), "--database-url", url])  # fmt: skip
+            assert f"/{procs[second].pid}/" in shown.output  # the outbox names the sender
         finally:
             for p in procs.values():
                 if p.poll() is None:
