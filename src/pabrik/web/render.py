@@ -9,12 +9,14 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from pabrik import __version__
+from pabrik.model.errors import PabrikError
 from pabrik.model.site import Plant
 from pabrik.present.formatting import Formatter
 from pabrik.present.i18n import LOCALES, Translator
 from pabrik.present.labels import LANG_KEYS, template_words
 from pabrik.present.templating import build_environment
 from pabrik.runtime.accounts.tenancy import plant_tenant
+from pabrik.runtime.federation.group import is_group_central
 
 LANG_COOKIE = "pabrik_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -32,6 +34,19 @@ def _principal(request: Request) -> Any:
 def _can(request: Request, action: str) -> bool:
     principal = _principal(request)
     return bool(principal is not None and principal.can(action))
+
+
+def _group_link(request: Request) -> bool:
+    """Whether the navigation offers the group view (a central of the acting company's plants)."""
+    tenant = getattr(_principal(request), "active_tenant", None)
+    runtime = getattr(getattr(request.app.state, "pabrik", None), "runtime", None)
+    store = getattr(runtime, "store", None)
+    if not tenant or store is None:
+        return False
+    try:
+        return is_group_central(store, tenant)
+    except PabrikError:  # the store is away: the page says so; the link can wait
+        return False
 
 
 def _with_lang(request: Request, locale: str) -> str:
@@ -74,6 +89,7 @@ class Renderer:
             # Who is logged in, what they may do, and the CSRF token every form carries.
             "principal": _principal(request),
             "can": lambda action: _can(request, action),
+            "group_link": lambda: _group_link(request),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "lang_urls": [
                 (loc, _with_lang(request, loc), translator.gettext(LANG_KEYS[loc]))

@@ -143,6 +143,8 @@ async def test_the_company_sees_its_group_and_drills_into_a_plant(app: FastAPI) 
     async with logged_in(app, "insinyur", PASSWORD) as c:
         page = await c.get("/group")
         assert page.status_code == 200
+        # A plant of this company forwards here: the navigation offers the group.
+        assert 'href="/group"' in (await c.get("/")).text
         assert page.text.index('data-site="plant-a"') < page.text.index('data-site="plant-b"')
         data = (await c.get("/api/v1/group")).json()
         assert [p["rank"] for p in data["plants"]] == [1, 2]
@@ -161,6 +163,7 @@ async def test_the_company_sees_its_group_and_drills_into_a_plant(app: FastAPI) 
 
 async def test_another_company_sees_none_of_these_plants(app: FastAPI) -> None:
     async with logged_in(app, "admin-lain", PASSWORD) as c:
+        assert 'href="/group"' not in (await c.get("/assess")).text  # none of its plants here
         r = await c.get("/api/v1/group")
         assert r.status_code == 200, r.text
         assert r.json()["plants"] == []

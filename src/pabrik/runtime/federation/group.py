@@ -208,6 +208,11 @@ def _disks(store: Store, tenant_id: str) -> dict[str, DiskUse]:
     return {k: v for k, v in found.items() if v is not None}
 
 
+def is_group_central(store: Store, tenant_id: str | None) -> bool:
+    """Whether a group view makes sense: plants of this company forward to this pabrik."""
+    return bool(tenant_id) and bool(store.plants(tenant_id))
+
+
 def plant_wide_machine(plant_id: str) -> str:
     """The machine id a plant's plant-wide alarms (disk budget) carry on the central."""
     return f"plant:{plant_id}"
