@@ -57,6 +57,10 @@ class FastRead:
     slow: ReadRequest | None
     # Column views of ``fast`` for the all-plain case (no scaling), one C loop per column.
     plain: bool = False
+    # Whole-number types only: their floats are always finite, so no check is needed.
+    integral: bool = False
+    # The answer's words packed back into bytes, compiled once for the request's count.
+    words: struct.Struct | None = None
     indices: tuple[int, ...] = ()
     machines: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()
@@ -97,6 +101,8 @@ def compile_read(request: ReadRequest, points: Sequence[ModbusPoint]) -> FastRea
         fast,
         ReadRequest(request.table, request.address, request.count, rest) if rest else None,
         plain=all(p.scale == 1.0 and p.offset == 0.0 for p in fast),
+        integral=all(_CODES[points[i].data_type] in "hHiI" for i in chosen),
+        words=struct.Struct(f">{request.count}H"),
         indices=tuple(p.index for p in fast),
         machines=tuple(p.machine for p in fast),
         signals=tuple(p.signal for p in fast),
@@ -113,17 +119,17 @@ def decode_read(
 ) -> Interpretation:
     """Rows of the fast points (appended to ``rows``); what ``read_request`` makes of the rest."""
     request = read.request
-    if read.layout is None or len(words) < request.count:
+    if read.layout is None or read.words is None or len(words) < request.count:
         return read_request(request, points, words, ctx, tracker)
     try:
-        data = struct.pack(f">{request.count}H", *words[: request.count])
+        data = read.words.pack(*words[: request.count])
     except struct.error:
         return read_request(request, points, words, ctx, tracker)
     values = read.layout.unpack_from(data)
     ts_ms, source = to_epoch_ms(ctx.ts), ctx.source
     if read.plain and not tracker.bad:
         numbers = list(map(float, values))
-        if all(map(math.isfinite, numbers)):
+        if read.integral or all(map(math.isfinite, numbers)):
             # What the loop below does point by point, a column at a time.
             tracker.last_values.update(zip(read.indices, numbers, strict=True))
             rows.extend(
