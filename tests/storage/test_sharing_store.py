@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from pabrik.storage.sharing import (
     OutboxRow,
     RegistrationRow,
     SharedResultRow,
+    SharedSave,
     ShareRow,
 )
 from pabrik.storage.sqlite.store import SqliteStore
@@ -75,18 +77,54 @@ def test_shared_results_are_stored_once_per_key_and_deleted_with_an_audit(store:
         "nib-1", "s1", "r1", "indi40", 2025, 2.5, 2, "{}", "{}", '["p1"]', True, "Budi",
         "22220", "Banten", "small", "k1", T0,
     )  # fmt: skip
-    assert store.save_shared_result(row, _audit("nib-1", "programme.shared"))
-    assert not store.save_shared_result(row, None)
+    assert store.save_shared_result(row, _audit("nib-1", "programme.shared")) == SharedSave.STORED
+    assert store.save_shared_result(row, None) == SharedSave.REPEATED
     assert store.shared_results() == [row]
     newer = replace(row, overall=3.0, idempotency_key="k2")
-    assert store.save_shared_result(newer, None)
+    assert store.save_shared_result(newer, None) == SharedSave.STORED
     assert store.shared_results() == [newer]
     assert store.delete_shared_result("nib-1", "s1", _audit("nib-1", "programme.withdrawn"))
     assert not store.delete_shared_result("nib-1", "s1", _audit("nib-1", "again"))
     assert store.shared_results() == []
+    # The withdrawn id is remembered: a delivery of it arriving late is refused, never stored.
+    late = replace(row, idempotency_key="k3")
+    assert store.save_shared_result(late, None) == SharedSave.WITHDRAWN
+    assert store.shared_results() == []
+    # A revoke that arrives before its share: the share, delayed, finds its id withdrawn.
+    assert not store.delete_shared_result("nib-1", "s2", _audit("nib-1", "early"))
+    early = replace(row, share_id="s2", idempotency_key="k4")
+    assert store.save_shared_result(early, None) == SharedSave.WITHDRAWN
+    assert store.shared_results() == []
     actions = [a.action for a in store.audit_entries("nib-1", 10, 0)]
     assert actions == ["programme.withdrawn", "programme.shared", "programme.unregister",
                        "programme.register"]  # fmt: skip
+
+
+def test_a_share_and_its_revoke_meeting_never_leave_the_result_shared(store: Store) -> None:
+    """Deliveries and withdrawals of the same ids on two threads at once: none stays shared."""
+    store.save_tenant(
+        TenantRow("nib-1", "PT Satu", "9120000000001", None, None, "small", "[]", T0, T0), []
+    )
+    row = SharedResultRow(
+        "nib-1", "s0", "r1", "indi40", 2025, 2.5, 2, "{}", "{}", "[]", False, "",
+        None, None, "small", "k0", T0,
+    )  # fmt: skip
+    ids = [f"race{i}" for i in range(40)]
+
+    def share() -> None:
+        for i, share_id in enumerate(ids):
+            store.save_shared_result(replace(row, share_id=share_id, idempotency_key=f"k{i}"), None)
+
+    def revoke() -> None:
+        for share_id in ids:
+            store.delete_shared_result("nib-1", share_id, _audit("nib-1", "programme.withdrawn"))
+
+    threads = [threading.Thread(target=share), threading.Thread(target=revoke)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert store.shared_results() == []
 
 
 def test_group_sites_are_kept_per_tenant(store: Store) -> None:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from pabrik.storage.accounts import AuditLogRow
+
+
+class SharedSave(StrEnum):
+    """What a programme did with a delivered shared result."""
+
+    STORED = "stored"
+    REPEATED = "repeated"
+    """Its idempotency key was stored already: nothing changed."""
+    WITHDRAWN = "withdrawn"
+    """The company withdrew this share id already: refused, never stored again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +141,12 @@ class SharingStore(Protocol):
         """Every registration, newest first."""
         ...
 
-    def save_shared_result(self, row: SharedResultRow, audit: AuditLogRow | None) -> bool:
-        """Store a shared result; False when its idempotency key was stored already."""
+    def save_shared_result(self, row: SharedResultRow, audit: AuditLogRow | None) -> SharedSave:
+        """Store a shared result, unless its key was stored already or its id was withdrawn."""
         ...
 
     def delete_shared_result(self, tenant_id: str, share_id: str, audit: AuditLogRow) -> bool:
-        """Delete a shared result; whether one existed."""
+        """Withdraw a share id for good and delete its result; whether one existed."""
         ...
 
     def shared_results(self) -> list[SharedResultRow]:

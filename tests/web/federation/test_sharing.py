@@ -203,6 +203,28 @@ async def test_the_programme_refuses_unknown_and_revoked_tokens_and_bad_results(
         assert gone.status_code == 401
 
 
+async def test_a_share_arriving_after_its_revoke_is_refused_for_good(
+    programme: Programme,
+) -> None:
+    sharing = ProgrammeSharing(_programme_service(programme))
+    scope = TenantScope(None, Role.PROGRAMME_ADMIN, programme.admin)
+    issued = sharing.issue(scope, "PT Terlambat", "9120000000998")
+    body = {
+        "share_id": "late1", "model_id": "indi40", "year": 2026, "overall": 2.0, "level": 2,
+        "pillars": {}, "fields": {}, "steps": [], "provenance": "self_assessed", "company": {},
+    }  # fmt: skip
+    auth = {"Authorization": f"Bearer {issued.token}"}
+    async with httpx.AsyncClient(base_url=programme.url) as c:
+        url = "/api/v1/programme/shared"
+        # The revoke overtook its share in the network: nothing to delete yet.
+        assert (await c.delete(f"{url}/late1", headers=auth)).status_code == 404
+        late = await c.post(url, json=body, headers={**auth, "Idempotency-Key": "late-k1"})
+        assert late.status_code == 422
+        assert late.json()["error"]["details"]["reason"] == "share_withdrawn"
+    stored = _programme_service(programme).store.shared_results()
+    assert "late1" not in {r.share_id for r in stored}
+
+
 def test_a_share_waits_in_the_outbox_while_the_programme_is_down(
     app: FastAPI, world: World, programme: Programme, tokens: dict[str, str]
 ) -> None:

@@ -20,7 +20,7 @@ from pabrik.runtime.accounts.tenancy import TenantScope
 from pabrik.runtime.assess.service import Assessments
 from pabrik.runtime.programme import reference
 from pabrik.storage.accounts import AuditLogRow, ProgrammeResultRow, TenantRow
-from pabrik.storage.sharing import RegistrationRow, SharedResultRow
+from pabrik.storage.sharing import RegistrationRow, SharedResultRow, SharedSave
 
 TOKEN_PREFIX = "pgr_"  # noqa: S105 - a public marker, not a secret
 FIRST_YEAR = 2015
@@ -101,12 +101,21 @@ class ProgrammeSharing:
         return row
 
     def receive(self, registration: RegistrationRow, data: object, key: str) -> bool:
-        """Store a shared result after checking it; False when this key was received already."""
+        """Store a shared result after checking it; False when this key was received already.
+
+        A share id the company withdrew is refused for good (``share_withdrawn``), so a delivery
+        delayed past its revoke never makes the result shared again.
+        """
         row = self._checked(registration, data, key)
         subject = row.share_id
         after = {"share": row.share_id, "year": row.year, "verified": row.verified}
         audit = self._audit(row.tenant_id, "programme-share", "programme.shared", subject, after)
-        return self.store.save_shared_result(row, audit)
+        saved = self.store.save_shared_result(row, audit)
+        if saved is SharedSave.WITHDRAWN:
+            raise InvalidRequestError(
+                "this share was withdrawn by the company", reason="share_withdrawn"
+            )
+        return saved is SharedSave.STORED
 
     def withdraw(self, registration: RegistrationRow, share_id: str) -> bool:
         """Delete a company's shared result; whether there was one."""

@@ -12,6 +12,7 @@ from pabrik.storage.sharing import (
     OutboxRow,
     RegistrationRow,
     SharedResultRow,
+    SharedSave,
     ShareRow,
 )
 from pabrik.storage.sql.account_rows import INSERT_AUDIT, audit_params
@@ -40,6 +41,17 @@ _SHARED_COLS = (
     "tenant_id, share_id, registration_id, model_id, year, overall, level, pillars_json,"
     " fields_json, steps_json, verified, assessor, kbli, province, size, idempotency_key,"
     " received_at_ms"
+)
+# Rows changed: 1 when the id is new or live, 0 when it was withdrawn (the delivery is refused).
+_CLAIM_SHARE_ID = (
+    "INSERT INTO programme_share_ids (tenant_id, share_id, withdrawn_at_ms) VALUES (?, ?, NULL)"
+    " ON CONFLICT (tenant_id, share_id) DO UPDATE SET share_id = excluded.share_id"
+    " WHERE programme_share_ids.withdrawn_at_ms IS NULL"
+)
+_WITHDRAW_SHARE_ID = (
+    "INSERT INTO programme_share_ids (tenant_id, share_id, withdrawn_at_ms) VALUES (?, ?, ?)"
+    " ON CONFLICT (tenant_id, share_id) DO UPDATE SET withdrawn_at_ms ="
+    " COALESCE(programme_share_ids.withdrawn_at_ms, excluded.withdrawn_at_ms)"
 )
 _UPSERT_SHARED = (
     f"INSERT INTO programme_shared ({_SHARED_COLS})"  # noqa: S608
@@ -195,17 +207,20 @@ class SqlSharing(SqlBase):
         sql = f"SELECT {_REG_COLS} FROM programme_registrations ORDER BY created_at_ms DESC, id"  # noqa: S608
         return [_registration(r) for r in self._rows(sql)]
 
-    def save_shared_result(self, row: SharedResultRow, audit: AuditLogRow | None) -> bool:
-        """Store a shared result; False when its idempotency key was stored already."""
+    def save_shared_result(self, row: SharedResultRow, audit: AuditLogRow | None) -> SharedSave:
+        """Store a shared result, unless its key was stored already or its id was withdrawn."""
         same = self._rows(
             "SELECT 1 FROM programme_shared WHERE tenant_id = ? AND share_id = ?"
             " AND idempotency_key = ?",
             (row.tenant_id, row.share_id, row.idempotency_key),
         )
         if same:
-            return False
+            return SharedSave.REPEATED
         r = row
         with self._tx() as tx:
+            # The id's row first: a withdrawal that meets this delivery waits for it, or wins.
+            if not tx.execute(_CLAIM_SHARE_ID, (r.tenant_id, r.share_id)):
+                return SharedSave.WITHDRAWN
             tx.execute(
                 _UPSERT_SHARED,
                 (r.tenant_id, r.share_id, r.registration_id, r.model_id, r.year, r.overall,
@@ -214,11 +229,13 @@ class SqlSharing(SqlBase):
                  to_epoch_ms(r.received_at)),
             )  # fmt: skip
             _audit(tx, audit)
-        return True
+        return SharedSave.STORED
 
     def delete_shared_result(self, tenant_id: str, share_id: str, audit: AuditLogRow) -> bool:
-        """Delete a shared result; whether one existed."""
+        """Withdraw a share id for good and delete its result; whether one existed."""
         with self._tx() as tx:
+            # Remembered even with nothing to delete: a delivery still on its way is refused.
+            tx.execute(_WITHDRAW_SHARE_ID, (tenant_id, share_id, to_epoch_ms(audit.at)))
             gone = tx.execute(
                 "DELETE FROM programme_shared WHERE tenant_id = ? AND share_id = ?",
                 (tenant_id, share_id),
