@@ -14,6 +14,8 @@ from pabrik.anomaly.nab import (
     LOW_FP,
     PROFILES,
     STANDARD,
+    FileLabels,
+    Profile,
     label_points,
     normalise,
     optimise,
@@ -31,7 +33,7 @@ def stamps(n: int) -> np.ndarray:
     return START + STEP * np.arange(n)
 
 
-def one_window(n: int = 100, left: int = 40, right: int = 49):
+def one_window(n: int = 100, left: int = 40, right: int = 49) -> FileLabels:
     ts = stamps(n)
     return label_points(ts, [(ts[left], ts[right])])
 
@@ -141,7 +143,7 @@ def test_the_sweep_prefers_never_firing_when_every_score_is_a_false_alarm() -> N
     profile=st.sampled_from(PROFILES),
 )
 def test_the_sweep_equals_the_sum_of_files_scored_at_its_threshold(
-    seed: int, cut: float, profile
+    seed: int, cut: float, profile: Profile
 ) -> None:
     rng = np.random.default_rng(seed)
     ts = stamps(200)

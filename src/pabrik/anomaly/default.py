@@ -1,20 +1,25 @@
-"""The default detector: deviation, context novelty and new extremes, calibrated per signal.
+"""The default detector: deviation, context novelty, shifts and new extremes, calibrated per signal.
 
-Each point gets three readings, all learnt online with bounded memory:
+Each point gets four readings, all learnt online with bounded memory:
 
 - **deviation**: how far the point, or the mean of the last few points, lies from the
   signal's long-run mean, in long-run standard deviations;
 - **context novelty**: the value is quantised into levels of the range seen so far, and the
   last few levels form a context; a context seen rarely (or never) is surprising, which
   catches pattern changes that stay inside the normal range;
+- **shift**: how far the mean of the last ``window`` points lies from the long-run mean, in
+  the usual spread of such window means, which catches a level change too small to stand
+  out point by point;
 - **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
   (Numenta's "spatial tolerance").
 
-The deviation and novelty make a raw score that is then calibrated against this signal's own
-history of raw scores (a histogram), so a noisy signal needs a rarer event to score high than
-a quiet one, and one threshold suits many signals: a raw score that beats the signal's record
-scores by how decisively it beats it, any other by its rank. A score no higher than one of
-the last ``suppress`` scores is halved, so one event raises one alarm, not a burst.
+The deviation and novelty make a raw score, and the shift another; each is calibrated against
+this signal's own history of it (:class:`Calibration`), so a noisy signal needs a rarer event
+to score high than a quiet one, and one threshold suits many signals: a raw score that beats
+the signal's record scores by how decisively it beats it, any other by its rank, and a raw
+deviation reached often before scores lower the more often it was reached. The score is the
+highest of the calibrated readings. A score no higher than one of the last ``suppress``
+scores is halved, so one event raises one alarm, not a burst.
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
+from pabrik.anomaly.calibration import Calibration
 from pabrik.anomaly.contexts import NO_KEY, Contexts
 from pabrik.anomaly.detector import Pausable, State, Timestamp
+
+# A window mean closer than this (in its own standard deviations) is no shift: a periodic
+# signal's window mean wobbles with the phase, and that wobble must not outrank real events.
+SHIFT_FLOOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,8 @@ class ContextSettings:
     margin: float = 0.6  # weight, in a record's score, of how far it beats the record
     suppress: int = 100  # points over which a repeated score is halved
     warm: int = 50  # first raw scores (mean and variance not settled) left out; < probation
+    window: int = 50  # points in the window mean read for a shift
+    repeats: float = 0.5  # how fast a deviation's score falls with the times it was reached
 
 
 class _Reading(NamedTuple):
@@ -52,6 +64,17 @@ class _Reading(NamedTuple):
     bin: int
     level: int
     key: int  # context key, or NO_KEY while too few levels are known
+    shift: float  # the window mean's shift, squashed to [0, 1)
+    shift_bin: int
+    window_mean: float  # the mean of the window ending at this point
+
+
+def _squash(z: float) -> float:
+    """A distance in standard deviations squashed into [0, 1), still rising past 20."""
+    return 0.5 * z / (1.0 + z) + 0.5 * z / (5.0 + z)
+
+
+_SHIFT_FLOOR_RAW = _squash(SHIFT_FLOOR)
 
 
 class ContextDetector(Pausable):
@@ -69,8 +92,12 @@ class ContextDetector(Pausable):
         self.recent: deque[float] = deque(maxlen=s.short)
         self.total = 0.0  # sum of ``recent``
         self.contexts = Contexts(s.context, s.levels, s.contexts_cap)
-        self.histogram = [0] * (s.bins + 1)
-        self.record = 0.0  # the highest raw score counted in the histogram
+        self.deviations = Calibration(s.bins, s.warm, s.calibration, s.margin)
+        self.window: deque[float] = deque(maxlen=s.window)
+        self.window_total = 0.0  # sum of ``window``
+        self.shift_n = 0  # full windows learnt
+        self.shift_var = 0.0  # running mean square of the window mean's shift
+        self.shifts = Calibration(s.bins, s.warm, s.calibration, s.margin)
         self.scores: deque[float] = deque(maxlen=s.suppress)
         self.top = 0.0  # max of ``scores``, recomputed only when it leaves them
         self.top_age = 0
@@ -94,7 +121,19 @@ class ContextDetector(Pausable):
             z = gap / math.sqrt(self.var)
         else:
             z = 0.0 if gap == 0 or self.n < 2 else 1e9
-        return 0.5 * z / (1.0 + z) + 0.5 * z / (5.0 + z)
+        return _squash(z)
+
+    def _shift(self, x: float) -> tuple[float, float]:
+        """The mean of the window ending at ``x``, and its shift from the long-run mean."""
+        w, k = self.window, len(self.window)
+        mean = (
+            (self.window_total - w[0] + x) / k
+            if k == w.maxlen
+            else (self.window_total + x) / (k + 1)
+        )
+        if self.shift_n < self.settings.window or self.shift_var <= 0:
+            return 0.0, mean
+        return _squash(abs(mean - self.mean) / math.sqrt(self.shift_var)), mean
 
     def _read(self, x: float) -> _Reading:
         s = self.settings
@@ -105,28 +144,23 @@ class ContextDetector(Pausable):
             novelty = self.contexts.novelty(key)
             if novelty > raw:
                 raw = 0.5 * (novelty + raw)
-        b = int(raw * s.bins)
+        b = self.deviations.bin(raw)
+        shift, window_mean = self._shift(x)
+        sb = self.shifts.bin(shift)
         if self.n < s.probation or self.paused or self.settling:
-            return _Reading(0.0, raw, b, level, key)
-        score = self._calibrate(raw, b)
+            return _Reading(0.0, raw, b, level, key, shift, sb, window_mean)
+        score = self.deviations.score(raw, b, s.repeats)
         width = self.high - self.low
         if width > 0:
             past = max(x - self.high, self.low - x) / width
             if past > 0:
                 score = max(score, 0.999 * min(1.0, past / s.spatial) + 0.001 * score)
+        # The shift's rank is not discounted by repeats: one shift lasts a whole window.
+        if shift >= _SHIFT_FLOOR_RAW:
+            score = max(score, self.shifts.score(shift, sb))
         if self.scores and score <= self.top:
             score *= 0.5
-        return _Reading(score, raw, b, level, key)
-
-    def _calibrate(self, raw: float, b: int) -> float:
-        """A raw score against this signal's history: its rank, or how it beats the record."""
-        s = self.settings
-        c, m = s.calibration, s.margin
-        if raw > self.record:
-            beat = (raw - self.record) / (1.0 - self.record)
-            return c + (1.0 - c) * (m * beat + (1.0 - m) * raw)
-        tail = sum(self.histogram[b:]) / max(self.n - s.warm, 1)
-        return min((1.0 - c) * raw + c * (1.0 - tail), c + (1.0 - c) * (1.0 - m) * raw)
+        return _Reading(score, raw, b, level, key, shift, sb, window_mean)
 
     # -- the detector interface --------------------------------------------------------------
 
@@ -152,9 +186,8 @@ class ContextDetector(Pausable):
 
     def _learn(self, x: float, reading: _Reading) -> None:
         s = self.settings
-        if self.n >= s.warm:
-            self.histogram[reading.bin] += 1
-            self.record = max(self.record, reading.raw)
+        self.deviations.learn(reading.raw, reading.bin)
+        self.shifts.learn(reading.shift, reading.shift_bin)
         self.n += 1
         a = 1.0 / min(s.horizon, self.n)
         d = x - self.mean
@@ -168,9 +201,23 @@ class ContextDetector(Pausable):
             self.total -= recent[0]
         recent.append(x)
         self.total += x
+        self._learn_shift(x, reading.window_mean)
         self._remember(reading.score)
         if self.settling:
             self.settling -= 1
+
+    def _learn_shift(self, x: float, window_mean: float) -> None:
+        """Move the window on by ``x``; once full, learn the spread of its mean's shift."""
+        w = self.window
+        if len(w) == w.maxlen:
+            self.window_total -= w[0]
+        w.append(x)
+        self.window_total += x
+        if len(w) == w.maxlen:
+            self.shift_n += 1
+            a = 1.0 / min(self.settings.horizon, self.shift_n)
+            d = window_mean - self.mean
+            self.shift_var = (1.0 - a) * self.shift_var + a * d * d
 
     def _remember(self, score: float) -> None:
         """Keep the last scores and their maximum, rescanning only when the maximum leaves."""
@@ -189,6 +236,8 @@ class ContextDetector(Pausable):
         self.contexts.forget()
         self.recent.clear()
         self.total = 0.0
+        self.window.clear()
+        self.window_total = 0.0
         self.scores.clear()
         self.top, self.top_age = 0.0, 0
 
@@ -207,8 +256,11 @@ class ContextDetector(Pausable):
             "recent": list(self.recent),
             "total": self.total,
             "contexts": self.contexts.to_dict(),
-            "histogram": list(self.histogram),
-            "record": self.record,
+            "deviations": self.deviations.to_dict(),
+            "window": list(self.window),
+            "window_total": self.window_total,
+            "shift": [self.shift_n, self.shift_var],
+            "shifts": self.shifts.to_dict(),
             "scores": list(self.scores),
             "top": [self.top, self.top_age],
             "paused": self.paused,
@@ -225,8 +277,16 @@ class ContextDetector(Pausable):
         det.recent.extend(float(v) for v in state["recent"])
         det.total = float(state["total"])
         det.contexts.load(state["contexts"])
-        det.histogram = [int(c) for c in state["histogram"]]
-        det.record = float(state["record"])
+        if "deviations" in state:
+            det.deviations.load(state["deviations"])
+            det.window.extend(float(v) for v in state["window"])
+            det.window_total = float(state["window_total"])
+            det.shift_n, det.shift_var = int(state["shift"][0]), float(state["shift"][1])
+            det.shifts.load(state["shifts"])
+        else:  # saved before the shift reading: its history starts now
+            det.deviations.load(
+                {"histogram": state["histogram"], "record": state["record"]} | {"n": det.n}
+            )
         det.scores.extend(float(v) for v in state["scores"])
         det.top, det.top_age = float(state["top"][0]), int(state["top"][1])
         det.paused, det.settling = bool(state["paused"]), int(state["settling"])

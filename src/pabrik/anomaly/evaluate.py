@@ -9,7 +9,16 @@ import numpy as np
 
 from pabrik.anomaly.corpus import Series
 from pabrik.anomaly.detector import Pausable
-from pabrik.anomaly.nab import PROFILES, FileResult, Floats, Profile, Sweep, optimise, score_file
+from pabrik.anomaly.nab import (
+    PROFILES,
+    FileResult,
+    Floats,
+    Profile,
+    Sweep,
+    normalise,
+    optimise,
+    score_file,
+)
 
 
 def run(detector: Pausable, values: Floats) -> Floats:
@@ -63,3 +72,37 @@ def evaluate(
         )
         results.append(ProfileResult(sweep, files))
     return Evaluation(tuple(series), tuple(scores), tuple(results))
+
+
+def category(item: Series) -> str:
+    """A corpus file's category: the folder it sits in."""
+    return item.name.partition("/")[0]
+
+
+def leave_one_out(
+    series: Sequence[Series],
+    scores: Sequence[Floats],
+    group: Callable[[Series], str] = category,
+    profiles: Sequence[Profile] = PROFILES,
+) -> tuple[float, ...]:
+    """Each profile's normalised score on data it was not tuned on, pooled over the groups.
+
+    For each group, the threshold is chosen on every other group and the group's files are
+    scored at it; the raw scores of all groups, so scored, are summed and normalised once.
+    """
+    labels = [item.labels for item in series]
+    keys = [group(item) for item in series]
+    windows = sum(lab.windows for lab in labels)
+    out = []
+    for profile in profiles:
+        raw = 0.0
+        for key in sorted(set(keys)):
+            rest = [i for i, k in enumerate(keys) if k != key]
+            sweep = optimise([scores[i] for i in rest], [labels[i] for i in rest], profile)
+            raw += sum(
+                score_file(scores[i], labels[i], sweep.threshold, profile).raw
+                for i, k in enumerate(keys)
+                if k == key
+            )
+        out.append(normalise(raw, windows, profile))
+    return tuple(out)
