@@ -7,8 +7,9 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from asyncua import Client, Node, ua
@@ -30,16 +31,21 @@ from pabrik.connectors.contract import (
     error_text,
 )
 from pabrik.connectors.opcua.config import OpcuaConfig, OpcuaSignal
-from pabrik.connectors.opcua.diagnostics import diagnostics, session_details
-from pabrik.connectors.opcua.mapping import Change, Mapper, pick_timestamp
+from pabrik.connectors.opcua.diagnostics import SessionInfo, diagnostics, session_details
+from pabrik.connectors.opcua.handover import Gate, Generation, retire
+from pabrik.connectors.opcua.mapping import Change, Mapper, mapper_for
+from pabrik.connectors.opcua.probe import probe
 from pabrik.connectors.opcua.session import (
     SESSION_ERRORS,
+    change_of,
     chunks,
     close_client,
     open_client,
     operation_limit,
     read_data_values,
+    wait_any,
 )
+from pabrik.model.records import Record
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality
 
@@ -58,46 +64,28 @@ class SessionLostError(Exception):
 RECOVERABLE: tuple[type[BaseException], ...] = (*SESSION_ERRORS, SessionLostError)
 
 
-@dataclass(slots=True)
-class SessionInfo:
-    """What the current (or last) session set up, for tests and diagnostics."""
-
-    subscriptions: list[int] = field(default_factory=list)
-    monitored_items: int = 0
-    create_calls: int = 0
-    read_calls: int = 0
-    rejected_nodes: dict[str, str] = field(default_factory=dict)
-
-
-def _status_code(value: ua.DataValue) -> int:
-    status = value.StatusCode
-    return int(status.value) if status is not None else 0
-
-
-def _change(node: str, value: ua.DataValue, received: datetime) -> Change:
-    variant = value.Value
-    raw = variant.Value if variant is not None else None
-    ts = pick_timestamp(value.SourceTimestamp, value.ServerTimestamp, received)
-    return Change(node, raw, _status_code(value), ts)
-
-
 class OpcuaConnector:
     """Delivers node values from one OPC UA server to a sink, reconnecting forever."""
 
     def __init__(self, config: OpcuaConfig, plant: Plant) -> None:
         self.config = config
-        self.mapper = Mapper(
-            config.id, config.signals, {m.id: dict(m.state_map) for m in plant.machines()}
-        )
+        self.mapper = mapper_for(config, plant)
         self.session = SessionInfo()
         self._metrics = ConnectorMetrics()
         self._link = Link(self._metrics)
         self._stopping = asyncio.Event()
         self._lost = asyncio.Event()
-        self._buffer: list[Change] = []
+        self._buffer: list[tuple[Mapper, Change]] = []
+        self._held: list[InputRejection] = []
         self._ready = asyncio.Event()
         self._down_since: float | None = None
         self._node_keys: dict[ua.NodeId, str] = {}
+        # A new configuration is taken under this lock, never while a session subscribes.
+        self._switch = asyncio.Lock()
+        self._client: Client | None = None
+        self._gate = Gate()
+        self._pending: tuple[OpcuaConfig, Mapper] | None = None
+        self._pumps: set[asyncio.Task[None]] = set()
 
     @property
     def id(self) -> str:
@@ -154,17 +142,80 @@ class OpcuaConnector:
             await self._serve_subscriptions(client, sink, backoff)
 
     async def _serve_subscriptions(self, client: Client, sink: Sink, backoff: Backoff) -> None:
-        subs, rejections = await self.subscribe(client)
-        if rejections:
-            await self._submit(sink, [], rejections)
-        self._up(backoff)
-        pumps = [asyncio.create_task(self._pump(sub), name=f"opcua-pump-{self.id}") for sub in subs]
         try:
+            async with self._switch:
+                self._take_pending()
+                subs, rejections = await self.subscribe(client)
+                self._gate.end(self._start(Generation(self.mapper, subs)))
+                self._client = client
+            if rejections:
+                await self._submit(sink, [], rejections)
+            self._up(backoff)
             await self._deliver_loop(sink)
         finally:
+            self._client = None
+            self._gate.end(None)
+            pumps = list(self._pumps)
             for task in pumps:
                 task.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
+
+    def _start(self, gen: Generation) -> Generation:
+        for sub in gen.subs:
+            task = asyncio.create_task(self._pump(sub, gen), name=f"opcua-pump-{self.id}")
+            gen.pumps.append(task)
+            self._pumps.add(task)
+            task.add_done_callback(self._pumps.discard)
+        return gen
+
+    async def reconfigure(self, config: OpcuaConfig, plant: Plant) -> bool:
+        """Take changed signals without a restart; False when the session itself changed."""
+        if config.model_copy(update={"signals": self.config.signals}) != self.config:
+            return False
+        mapper = mapper_for(config, plant)
+        # Counter bases and last states follow their node, so no unit is lost or repeated.
+        mapper.tracker = self.mapper.tracker
+        async with self._switch:
+            old = self._gate.current
+            if config.mode == "read" or self._client is None or old is None:
+                # Read mode swaps between polls; without a session, the next one subscribes.
+                self._pending = (config, mapper)
+                if config.mode != "read":
+                    self._take_pending()
+                return True
+            try:
+                await self._hand_over(self._client, old, config, mapper)
+            except RECOVERABLE as err:
+                # The session broke meanwhile: the next one subscribes with the new signals.
+                self._metrics.last_error = error_text(err, 500)
+                self._gate.end(None)
+                self._lost.set()
+        return True
+
+    async def _hand_over(
+        self, client: Client, old: Generation, config: OpcuaConfig, mapper: Mapper
+    ) -> None:
+        """Subscribe the new signals, wait until the old subscriptions owe nothing, drop them."""
+        shared = old.mapper.signals.keys() & mapper.signals.keys()
+        self.config, self.mapper = config, mapper
+        subs, rejections = await self.subscribe(client)
+        self._held += rejections
+        new = Generation(mapper, subs)
+        self._gate.begin(old, new, shared)
+        self._start(new)
+        # Each old subscription publishes within its interval; past that it owes nothing.
+        longest_s = max(config.interval_ms(s) for s in old.mapper.signals.values()) / 1000
+        await self._gate.settle(self._lost, 2 * longest_s + 1.0)
+        if self._lost.is_set():
+            raise SessionLostError(self._metrics.last_error or "connection lost")
+        self._gate.end(new)
+        gone = await retire(old)
+        self.session.subscriptions = [i for i in self.session.subscriptions if i not in gone]
+
+    def _take_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.config, self.mapper = pending
 
     def _up(self, backoff: Backoff) -> None:
         """Data flows again: stop ageing samples, forget the backoff, say connected."""
@@ -218,13 +269,15 @@ class OpcuaConnector:
                 self.session.monitored_items += 1
         return rejections
 
-    async def _pump(self, sub: Subscription) -> None:
+    async def _pump(self, sub: Subscription, gen: Generation) -> None:
         async for event in sub:
             if isinstance(event, DataChangeEvent):
                 key = self._node_keys.get(event.node.nodeid) or event.node.nodeid.to_string()
                 received = datetime.now(UTC)
-                self._buffer.append(_change(key, event.data.monitored_item.Value, received))
-                self._ready.set()
+                change = change_of(key, event.data.monitored_item.Value, received)
+                if self._gate.admit(gen, change):
+                    self._buffer.append((gen.mapper, change))
+                    self._ready.set()
             elif isinstance(event, StatusChangeEvent) and event.notification.Status.is_bad():
                 # The server ended the subscription (e.g. BadTimeout): rebuild the session.
                 self._metrics.last_error = f"subscription status {event.notification.Status.name}"
@@ -233,7 +286,9 @@ class OpcuaConnector:
 
     async def _deliver_loop(self, sink: Sink) -> None:
         while not self._stopping.is_set() and not self._lost.is_set():
-            await self._wait_any(self.config.publishing_interval_ms / 1000)
+            await wait_any(
+                (self._ready, self._lost, self._stopping), self.config.publishing_interval_ms / 1000
+            )
             await self._flush(sink)
         # Changes that arrived before the loss or the stop are still good data.
         await self._flush(sink)
@@ -243,24 +298,24 @@ class OpcuaConnector:
     async def _flush(self, sink: Sink) -> None:
         self._ready.clear()
         batch, self._buffer = self._buffer, []
+        held, self._held = self._held, []
+        if held:
+            await self._submit(sink, [], held)
         if batch:
             await self._deliver(sink, batch)
 
-    async def _wait_any(self, seconds: float) -> None:
-        events = (self._ready, self._lost, self._stopping)
-        waits = [asyncio.ensure_future(e.wait()) for e in events]
-        try:
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
-
-    async def _deliver(self, sink: Sink, changes: list[Change]) -> None:
-        self._metrics.received += len(changes)
-        mapped = self.mapper.map(changes)
-        await self._submit(sink, mapped.records, mapped.rejections)
+    async def _deliver(self, sink: Sink, items: list[tuple[Mapper, Change]]) -> None:
+        """Map each change with the mapping it was admitted under, and commit them together."""
+        self._metrics.received += len(items)
+        records: list[Record] = []
+        rejections: list[InputRejection] = []
+        for mapper, group in groupby(items, key=itemgetter(0)):
+            mapped = mapper.map(change for _, change in group)
+            records += mapped.records
+            rejections += mapped.rejections
+        await self._submit(sink, records, rejections)
         now = datetime.now(UTC)
-        oldest = min(c.ts for c in changes)
+        oldest = min(c.ts for _, c in items)
         self._metrics.lag_s = max(0.0, (now - oldest).total_seconds())
         self._metrics.last_message_at = now
 
@@ -276,20 +331,21 @@ class OpcuaConnector:
     async def _serve_reads(self, client: Client, sink: Sink, backoff: Backoff) -> None:
         limit = await operation_limit(client, _MAX_NODES_PER_READ)
         batch = min(self.config.batch_size, limit) if limit else self.config.batch_size
-        keys = [s.node for s in self.config.signals]
-        nodes = [self._node(client, k) for k in keys]
         loop = asyncio.get_running_loop()
         due = loop.time()
         while not self._stopping.is_set() and not self._lost.is_set():
+            # A new configuration is taken between two polls, keeping the schedule.
+            self._take_pending()
+            mapper, keys = self.mapper, [s.node for s in self.config.signals]
+            nodes = [self._node(client, k) for k in keys]
             values = await read_data_values(client, nodes, batch)
             self.session.read_calls += len(chunks(nodes, batch))
             self._up(backoff)
-            received = datetime.now(UTC)
-            await self._deliver(
-                sink, [_change(k, v, received) for k, v in zip(keys, values, strict=True)]
-            )
+            now = datetime.now(UTC)
+            changes = [change_of(k, v, now) for k, v in zip(keys, values, strict=True)]
+            await self._deliver(sink, [(mapper, c) for c in changes])
             due = max(due + self.config.read_interval_s, loop.time())
-            await self._wait_any(due - loop.time())
+            await wait_any((self._ready, self._lost, self._stopping), due - loop.time())
         if self._lost.is_set():
             raise SessionLostError(self._metrics.last_error or "connection lost")
 
@@ -333,29 +389,7 @@ class OpcuaConnector:
 
     async def probe(self) -> ProbeResult:
         """Connect once, read every configured node, and report what answered."""
-        try:
-            client = await open_client(self.config)
-        except SESSION_ERRORS as err:
-            return ProbeResult(
-                False, f"cannot connect to {self.config.endpoint}: {error_text(err)}"
-            )
-        try:
-            nodes = [client.get_node(s.node) for s in self.config.signals]
-            values = await read_data_values(client, nodes, self.config.batch_size)
-            state = await client.nodes.server_state.read_value()
-        except SESSION_ERRORS as err:
-            return ProbeResult(False, f"connected, but reading failed: {error_text(err)}")
-        finally:
-            await close_client(client, self.config.timeout_s)
-        bad = {
-            s.node: v.StatusCode.name
-            for s, v in zip(self.config.signals, values, strict=True)
-            if v.StatusCode is not None and not v.StatusCode.is_good()
-        }
-        facts = {"server_state": str(state), "nodes": len(nodes), "not_good": bad}
-        if bad:
-            return ProbeResult(False, f"{len(bad)} of {len(nodes)} node(s) not good", facts)
-        return ProbeResult(True, f"all {len(nodes)} node(s) readable", facts)
+        return await probe(self.config)
 
     def diagnostics(self) -> dict[str, Any]:
         """State, counters, configuration and session, with secrets redacted."""

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, report
 from pabrik.connectors.opcua.config import OpcuaConfig
 
-if TYPE_CHECKING:
-    from pabrik.connectors.opcua.connector import SessionInfo
+
+@dataclass(slots=True)
+class SessionInfo:
+    """What the current (or last) session set up, for tests and diagnostics."""
+
+    subscriptions: list[int] = field(default_factory=list)
+    monitored_items: int = 0
+    create_calls: int = 0
+    read_calls: int = 0
+    rejected_nodes: dict[str, str] = field(default_factory=dict)
 
 
 def diagnostics(

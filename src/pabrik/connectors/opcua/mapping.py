@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pabrik.connectors.contract import KEPT_PAYLOAD_CHARS, InputRejection, decode_failure
-from pabrik.connectors.opcua.config import OpcuaSignal
+from pabrik.connectors.opcua.config import OpcuaConfig, OpcuaSignal
 from pabrik.model.counters import counter_delta, state_key
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
+from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 
 # OPC UA Part 4 §7.34.1: the two top bits of a StatusCode give its severity.
@@ -221,3 +222,8 @@ def _count_record(source: str, signal: OpcuaSignal, ts: datetime, delta: int) ->
         scrap=delta if signal.count_field == "scrap" else 0,
         rework=delta if signal.count_field == "rework" else 0,
     )
+
+
+def mapper_for(config: OpcuaConfig, plant: Plant) -> Mapper:
+    """The mapping of a configuration's signals, with the plant's own state maps."""
+    return Mapper(config.id, config.signals, {m.id: dict(m.state_map) for m in plant.machines()})

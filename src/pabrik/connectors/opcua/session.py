@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from asyncua import Client, Node, ua
@@ -14,6 +15,7 @@ from asyncua.ua.uaerrors import UaError
 from cryptography import x509
 
 from pabrik.connectors.opcua.config import OpcuaEndpoint
+from pabrik.connectors.opcua.mapping import Change, pick_timestamp
 
 # Library errors that mean "the server is not reachable or the session broke".
 SESSION_ERRORS: tuple[type[BaseException], ...] = (
@@ -105,3 +107,22 @@ async def read_data_values(client: Client, nodes: Sequence[Node], batch: int) ->
     for part in chunks(nodes, batch):
         values.extend(await client.read_attributes(part, ua.AttributeIds.Value))
     return values
+
+
+def change_of(node: str, value: ua.DataValue, received: datetime) -> Change:
+    """One node value as mapping sees it: raw value, status code and the best timestamp."""
+    variant = value.Value
+    raw = variant.Value if variant is not None else None
+    status = int(value.StatusCode.value) if value.StatusCode is not None else 0
+    ts = pick_timestamp(value.SourceTimestamp, value.ServerTimestamp, received)
+    return Change(node, raw, status, ts)
+
+
+async def wait_any(events: Iterable[asyncio.Event], seconds: float) -> None:
+    """Wait until one of ``events`` is set, or ``seconds`` have passed."""
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
