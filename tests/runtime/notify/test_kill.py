@@ -55,8 +55,9 @@ def target(
 def _sender(data_dir: Path, url: str, name: str) -> subprocess.Popen[bytes]:
     code = "from pabrik.cli.commands_notify import app; app()"
     # The base URL names the process in each message's link, so the receiver tells them apart.
+    # The lease outlasts a pass on a busy machine, so only the kill hands it over.
     args = ["run", "--config", str(DEMO), "--data-dir", str(data_dir), "--interval", "0.2",
-            "--backoff", "0.1", "--lease", "1", "--base-url", f"http://{name}.local",
+            "--backoff", "0.1", "--lease", "4", "--base-url", f"http://{name}.local",
             "--database-url", url]  # fmt: skip
     env = os.environ | {"PYTHONPATH": str(REPO / "src")}
     with (data_dir / f"sender-{name}.log").open("ab") as log:
