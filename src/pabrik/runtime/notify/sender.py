@@ -162,6 +162,9 @@ class Sender:
         for message in self.store.due_messages(now, self.policy.batch):
             # Renewed before each message, so a long batch keeps it; lost, the other sends.
             if not self.hold():
+                # Only a delivery (or a stall) longer than the lease loses it mid-pass; the
+                # message then sent may have gone out from the new holder too.
+                log.warning("notification lease lost mid-pass; another sender goes on")
                 break
             outcome = self._deliver(message, chans.get(message.channel_id), addresses)
             counts[outcome] += 1
