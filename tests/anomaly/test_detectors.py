@@ -156,7 +156,7 @@ def test_nan_and_infinity_score_0_and_are_never_learnt(kind: str) -> None:
 
 
 def test_a_long_normal_stream_stays_quiet() -> None:
-    # a noisy daily cycle: past its start, scores of 0.85 (about the corpus threshold) stay rare
+    # a noisy daily cycle: past its start, scores of 0.85 (under the corpus threshold) stay rare
     rng = random.Random(2)
     det = ContextDetector()
     cycle = [10 + 3 * math.sin(2 * math.pi * i / 288) + rng.gauss(0, 1) for i in range(16000)]

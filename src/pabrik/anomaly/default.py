@@ -51,7 +51,7 @@ class ContextSettings:
     contexts_cap: int = 1000  # contexts kept; past this, counts halve and rare ones go
     bins: int = 100  # bins of the raw-score histogram
     calibration: float = 0.8  # weight of the calibrated part against the raw score
-    margin: float = 0.6  # weight, in a record's score, of how far it beats the record
+    margin: float = 0.5  # weight, in a record's score, of how far it beats the record
     suppress: int = 100  # points over which a repeated score is halved
     warm: int = 50  # first raw scores (mean and variance not settled) left out; < probation
     window: int = 50  # points in the window mean read for a shift
