@@ -26,25 +26,38 @@ _NOT_DIRTY = (
 )
 _FAR = 1 << 62
 DAY_MS = 86_400_000
-_BY_DAY = (
-    "SELECT machine_id, state, reason, sum(ms) FROM ("
-    " SELECT d.machine_id, d.state, d.reason, d.ms FROM kpi_rollup_downtime_day d"
-    " WHERE d.machine_id IN ({ids}) AND d.day_ms >= ? AND d.day_ms < ?"
+# Whole days [d0, d1) come from the daily tables (0014, 0022), streamed in key order; the
+# hours of the ragged ends and of days with a dirty hour from the hourly rows.
+_DAY_GUARD = (
     " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty x WHERE x.machine_id = d.machine_id"
     " AND x.hour_ms >= d.day_ms AND x.hour_ms < d.day_ms + 86400000)"
-    " UNION ALL"
-    " SELECT r.machine_id, r.state, r.reason, r.ms FROM kpi_rollup_downtime r"
-    " WHERE r.machine_id IN ({ids})"
+)
+_EDGE_HOURS = (
+    "SELECT {cols} FROM {table} r WHERE r.machine_id IN ({ids})"
     " AND ((r.start_ms >= ? AND r.start_ms < ?) OR (r.start_ms >= ? AND r.start_ms < ?))"
     "{not_dirty}"
-    " UNION ALL"
-    " SELECT r.machine_id, r.state, r.reason, r.ms FROM (SELECT DISTINCT machine_id,"
+)
+_DIRTY_DAY_HOURS = (
+    " UNION ALL SELECT {cols} FROM (SELECT DISTINCT machine_id,"
     " hour_ms - hour_ms % 86400000 AS day_ms FROM kpi_rollup_dirty"
     " WHERE machine_id IN ({ids}) AND hour_ms >= ? AND hour_ms < ?) dd"
-    " JOIN kpi_rollup_downtime r ON r.machine_id = dd.machine_id"
-    " AND r.start_ms >= dd.day_ms AND r.start_ms < dd.day_ms + 86400000"
-    "{not_dirty}"
-    ") GROUP BY machine_id, state, reason"
+    " JOIN {table} r ON r.machine_id = dd.machine_id"
+    " AND r.start_ms >= dd.day_ms AND r.start_ms < dd.day_ms + 86400000{not_dirty}"
+)
+_HOUR_COLS = ", ".join(f"r.{c}" for c in ROLLUP_COLUMNS)
+# Order data is 0/1 per hour; the daily rows keep its sum, so "every hour had it" is sum = n.
+_PLAIN_SUMS = ", ".join(f"sum({c})" for c in ROLLUP_COLUMNS)
+_ORDER = ROLLUP_COLUMNS.index("order_data")
+_DAY_SUMS = ", ".join(f"sum(d.{c})" for c in ROLLUP_COLUMNS)
+_SUMS_DAYS = (
+    f"SELECT d.machine_id, sum(d.n), {_DAY_SUMS} FROM kpi_rollup_day d"  # noqa: S608
+    " WHERE d.machine_id IN ({ids}) AND d.day_ms >= ? AND d.day_ms < ?"
+    "{guard} GROUP BY d.machine_id"
+)
+_DOWNTIME_DAYS = (
+    "SELECT d.machine_id, d.state, d.reason, sum(d.ms) FROM kpi_rollup_downtime_day d"
+    " WHERE d.machine_id IN ({ids}) AND d.day_ms >= ? AND d.day_ms < ?"
+    "{guard} GROUP BY d.machine_id, d.state, d.reason"
 )
 
 
@@ -131,6 +144,9 @@ class SqliteRollups:
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int, grain: Grain
     ) -> dict[str, RollupSum]:
         """Sums of each machine's valid buckets with start in [start, end)."""
+        d0, d1 = -(-start_ms // DAY_MS) * DAY_MS, end_ms - end_ms % DAY_MS
+        if grain == "hour" and d0 < d1:
+            return self._sums_by_day(machine_ids, start_ms, end_ms, d0, d1)
         guard = _NOT_DIRTY if self._any_dirty(machine_ids, start_ms, end_ms) else ""
         rows = self._reader().execute(
             f"SELECT machine_id, count(*), {_SUMS} FROM {_TABLE[grain]} r"  # noqa: S608
@@ -139,6 +155,55 @@ class SqliteRollups:
             [*machine_ids, start_ms, end_ms],
         )
         return {str(r[0]): RollupSum(int(r[1]), tuple(int(v) for v in r[2:])) for r in rows}
+
+    def _sums_by_day(
+        self, machine_ids: Sequence[str], start_ms: int, end_ms: int, d0: int, d1: int
+    ) -> dict[str, RollupSum]:
+        """Hourly sums: whole days [d0, d1) from the daily rows unless an hour is dirty."""
+        days, hours = self._split_by_day(
+            machine_ids,
+            (start_ms, end_ms, d0, d1),
+            _SUMS_DAYS,
+            ("kpi_rollup_hour", f"r.machine_id, {_HOUR_COLS}"),
+            f"SELECT machine_id, count(*), {_PLAIN_SUMS} FROM ({{inner}}) GROUP BY machine_id",  # noqa: S608
+        )
+        totals: dict[str, list[int]] = {}
+        for r in (*days, *hours):
+            got = [int(v) for v in r[1:]]
+            have = totals.get(str(r[0]))
+            totals[str(r[0])] = (
+                got if have is None else [a + b for a, b in zip(have, got, strict=True)]
+            )
+        out: dict[str, RollupSum] = {}
+        for machine_id, (buckets, *values) in totals.items():
+            values[_ORDER] = 1 if values[_ORDER] == buckets else 0
+            out[machine_id] = RollupSum(buckets, tuple(values))
+        return out
+
+    def _split_by_day(
+        self,
+        machine_ids: Sequence[str],
+        span: tuple[int, int, int, int],
+        days_sql: str,
+        hours: tuple[str, str],
+        grouped: str,
+    ) -> tuple[list[Any], list[Any]]:
+        """Rows of the daily query over [d0, d1) and of the grouped hourly rows around it."""
+        start_ms, end_ms, d0, d1 = span
+        dirty = self._any_dirty(machine_ids, start_ms, end_ms)
+        ids, (table, cols) = _in(machine_ids), hours
+        conn = self._reader()
+        day_rows = conn.execute(
+            days_sql.format(ids=ids, guard=_DAY_GUARD if dirty else ""), [*machine_ids, d0, d1]
+        ).fetchall()
+        not_dirty = _NOT_DIRTY if dirty else ""
+        inner = _EDGE_HOURS.format(cols=cols, table=table, ids=ids, not_dirty=not_dirty)
+        params: list[Any] = [*machine_ids, start_ms, d0, d1, end_ms]
+        if dirty:
+            inner += _DIRTY_DAY_HOURS.format(cols=cols, table=table, ids=ids, not_dirty=not_dirty)
+            params += [*machine_ids, d0, d1]
+        hour_rows = conn.execute(grouped.format(inner=inner), params).fetchall()
+        return day_rows, hour_rows
 
     def rollup_starts(self, machine_id: str, start_ms: int, end_ms: int, grain: Grain) -> list[int]:
         """Starts of a machine's valid buckets in [start, end)."""
@@ -163,17 +228,21 @@ class SqliteRollups:
                 f"{guard} GROUP BY machine_id, state, reason"
             )
             params: list[Any] = [*machine_ids, start_ms, end_ms]
-        else:
-            # Whole days from the daily sums, unless an hour of the day is dirty; the hours
-            # of the ragged ends and of days with a dirty hour from the hourly rows.
-            query = _BY_DAY.format(ids=ids, not_dirty=_NOT_DIRTY)
-            params = [
-                *(*machine_ids, d0, d1),
-                *(*machine_ids, start_ms, d0, d1, end_ms),
-                *(*machine_ids, d0, d1),
-            ]
-        rows = self._reader().execute(query, params)
-        return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
+            rows = self._reader().execute(query, params)
+            return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
+        days, hours = self._split_by_day(
+            machine_ids,
+            (start_ms, end_ms, d0, d1),
+            _DOWNTIME_DAYS,
+            ("kpi_rollup_downtime", "r.machine_id, r.state, r.reason, r.ms"),
+            "SELECT machine_id, state, reason, sum(ms) FROM ({inner})"
+            " GROUP BY machine_id, state, reason",
+        )
+        out: dict[tuple[str, str, str], int] = {}
+        for m, state, reason, ms in (*days, *hours):
+            key = (str(m), str(state), str(reason))
+            out[key] = out.get(key, 0) + int(ms)
+        return out
 
     def _any_dirty(self, machine_ids: Sequence[str], start_ms: int, end_ms: int) -> bool:
         """Whether any hour of these machines in the range is dirty (most often: none)."""
@@ -296,6 +365,8 @@ def _replace_hours(conn: sqlite3.Connection, rows: Sequence[RollupRow]) -> None:
         [(m, h, h + HOUR_MS) for m, h in keys],
     )
     conn.executemany("DELETE FROM kpi_rollup_dirty WHERE machine_id = ? AND hour_ms = ?", keys)
+    # Delete, then insert: a REPLACE would not fire the daily sums' delete trigger (0022).
+    conn.executemany("DELETE FROM kpi_rollup_hour WHERE machine_id = ? AND start_ms = ?", keys)
     _upsert(conn, "hour", rows)
     conn.executemany(
         "INSERT INTO kpi_rollup_downtime VALUES (?, ?, ?, ?, ?)",
