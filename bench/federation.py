@@ -25,34 +25,28 @@ from pathlib import Path
 import paho.mqtt.client as paho
 import psycopg
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from tests.connectors.peers import free_port
-from tests.runtime.federation.peers import Proc, central_site, tls_files
-from tests.runtime.ingest.peers import SUBSCRIBED, demo_machines, private_broker, site_file
 
 from bench import report
+from bench.peers import (
+    SUBSCRIBED,
+    Proc,
+    central_site,
+    demo_machines,
+    free_port,
+    register_plant,
+    site_file,
+    start_broker,
+    tls_files,
+)
 from bench.postgres import _database, _server
 from pabrik.model.records import to_epoch_ms
 from pabrik.runtime.federation.forward import Forwarder
-from pabrik.runtime.federation.plants import add_plant
-from pabrik.storage.accounts import TenantRow
-from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 
 NOW = datetime.now(UTC)
 LAGS: list[tuple[float, float]] = []  # (when, lag in s)
 STOP = threading.Event()
 _COLS = "machine_id, signal_id, ts, source, value"
-
-
-def _register(url: str) -> str:
-    store = PostgresStore(url)
-    try:
-        store.upgrade()
-        row = TenantRow("pt-bench", "PT Bench", None, None, None, "medium", "[]", NOW, NOW)
-        store.save_tenant(row, [])
-        return add_plant(store, "plant-bench", "pt-bench", "Plant Bench", NOW)
-    finally:
-        store.close()
 
 
 def _publish(host: str, port: int, rate: float, sent: list[int]) -> None:
@@ -122,11 +116,11 @@ def _same_records(db: Path, url: str) -> tuple[bool, int, int]:
 def run(outage_s: float, rate: float, warm_s: float) -> None:
     """The whole scenario; prints its figures."""
     folder = Path(tempfile.mkdtemp(prefix="pabrik-federation-"))
-    broker = private_broker(folder / "broker")
+    broker = start_broker(folder / "broker")
     ca, cert, key = tls_files(folder / "tls")
     with _database(_server()) as url:
         credential = folder / "credential"
-        credential.write_text(_register(url), encoding="utf-8")
+        credential.write_text(register_plant(url, "pt-bench", "plant-bench"), encoding="utf-8")
         port = free_port()
         tls = {"PABRIK_TLS_CERT_FILE": str(cert), "PABRIK_TLS_KEY_FILE": str(key)}
         central = Proc("central", ["serve", "--config", str(central_site(folder)),

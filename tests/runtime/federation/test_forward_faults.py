@@ -11,16 +11,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
+from bench.peers import Proc, central_site, free_port, register_plant, tls_files
 
-from pabrik.runtime.federation.forward import Forwarder
-from pabrik.runtime.federation.plants import add_plant
-from pabrik.storage.accounts import TenantRow
-from pabrik.storage.postgres.store import PostgresStore
-from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.peers import free_port
-from tests.runtime.federation.peers import Proc, central_site, tls_files
+from tests.runtime.federation.peers import pending, site_known
 from tests.runtime.ingest.peers import (
     SUBSCRIBED,
     Publisher,
@@ -37,32 +31,6 @@ OUTAGE_S = 3.0
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 
 
-def _pending(db: Path) -> int:
-    store = SqliteStore(db)
-    try:
-        return Forwarder(store, poster=None).pending()  # type: ignore[arg-type]
-    finally:
-        store.close()
-
-
-def _register(pg_url: str) -> str:
-    """Migrate the central's database, add a tenant and the plant; the plant's credential."""
-    store = PostgresStore(pg_url)
-    try:
-        store.upgrade()
-        store.save_tenant(TenantRow("pt-satu", "PT Satu", None, None, None, "medium", "[]",
-                                    NOW, NOW), [])  # fmt: skip
-        return add_plant(store, "plant-a", "pt-satu", "Plant A", NOW)
-    finally:
-        store.close()
-
-
-def _site_known(pg_url: str) -> bool:
-    with psycopg.connect(pg_url) as conn:
-        row = conn.execute("SELECT count(*) FROM group_sites WHERE site_id = 'plant-a'").fetchone()
-    return bool(row and row[0])
-
-
 @pytest.mark.slow
 def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
     tmp_path: Path, pg_url: str
@@ -70,7 +38,7 @@ def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
     broker = private_broker(tmp_path / "broker")
     ca, cert, key = tls_files(tmp_path / "tls")
     credential = tmp_path / "credential"
-    credential.write_text(_register(pg_url), encoding="utf-8")
+    credential.write_text(register_plant(pg_url, "pt-satu", "plant-a"), encoding="utf-8")
     port = free_port()
     tls = {"PABRIK_TLS_CERT_FILE": str(cert), "PABRIK_TLS_KEY_FILE": str(key)}
     central = Proc(
@@ -123,10 +91,10 @@ def test_central_holds_the_plants_records_once_after_outage_kills_and_restarts(
         found, rows = stored(pg_url)
         assert found == expected
         assert rows == len(expected)
-        wait_for(lambda: _pending(db) == 0, "the forward cursor to reach the end", timeout=60)
+        wait_for(lambda: pending(db) == 0, "the forward cursor to reach the end", timeout=60)
         assert forwarder.proc is not None
         assert forwarder.proc.poll() is None, forwarder.text()[-3000:]
-        wait_for(lambda: _site_known(pg_url), "the plant's site document at the central", 30)
+        wait_for(lambda: site_known(pg_url), "the plant's site document at the central", 30)
         assert central.lives == 2
         assert forwarder.lives == 6
         assert plant.lives == 2

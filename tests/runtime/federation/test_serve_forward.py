@@ -14,11 +14,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from bench.peers import Proc, central_site, free_port, register_plant, tls_files
 
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.connectors.peers import free_port
-from tests.runtime.federation.peers import Proc, central_site, tls_files
-from tests.runtime.federation.test_forward_faults import _register, _site_known
+from tests.runtime.federation.peers import site_known
 from tests.runtime.ingest.peers import (
     Publisher,
     count_rows,
@@ -60,7 +59,7 @@ def test_serve_forwards_records_site_and_disk_alarm_without_a_second_command(
     broker = private_broker(tmp_path / "broker")
     ca, cert, key = tls_files(tmp_path / "tls")
     credential = tmp_path / "credential"
-    credential.write_text(_register(pg_url), encoding="utf-8")
+    credential.write_text(register_plant(pg_url, "pt-satu", "plant-a"), encoding="utf-8")
     port, plant_port = free_port(), free_port()
     tls = {"PABRIK_TLS_CERT_FILE": str(cert), "PABRIK_TLS_KEY_FILE": str(key)}
     central = Proc(
@@ -102,7 +101,7 @@ def test_serve_forwards_records_site_and_disk_alarm_without_a_second_command(
         found, rows = stored(pg_url)
         assert found == expected
         assert rows == len(expected)
-        wait_for(lambda: _site_known(pg_url), "the plant's site document at the central", 30)
+        wait_for(lambda: site_known(pg_url), "the plant's site document at the central", 30)
         # serve's own alarm service evaluates the disk budget (raised or not: the store's size
         # moves with its log; test_disk_alarm.py checks the 80 % edge), and the central knows it.
         wait_for(lambda: _plant_alarm_state(db) is not None, "the plant's disk budget alarm")

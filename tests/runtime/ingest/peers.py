@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,30 +21,29 @@ from typing import Any, TextIO
 import paho.mqtt.client as paho
 import psycopg
 import pytest
-import yaml
+from bench.peers import (
+    SOURCE,
+    SUBSCRIBED,
+    Machine,
+    demo_machines,
+    site_file,
+    start_broker,
+    wait_for,
+)
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from pabrik.model.records import to_epoch_ms
-from tests.connectors.peers import Broker, free_port, mosquitto_binary
+from tests.connectors.peers import Broker, mosquitto_binary
 from tests.paths import DEMO, REPO
 from tests.pg import PgServer, PrivateServer, make_private, unavailable
 
-SUBSCRIBED = "subscribed as"
+# Re-exported: the demo machines, site file and waiting are shared with the federation bench.
+__all__ = ["DEMO", "SOURCE", "SUBSCRIBED", "Machine", "demo_machines", "site_file", "wait_for"]
+
 WAIT_S = 90.0
-SOURCE = "mqtt"
 
 # (table, natural key without the source) -> stored values
 Expected = dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]]
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    """Poll until ``check`` holds; fail naming ``what`` after a generous timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 # -- peers -------------------------------------------------------------------------------
@@ -56,10 +55,7 @@ def private_broker(folder: Path) -> Broker:
         if os.environ.get("CI") == "true":
             pytest.fail("mosquitto is not installed, and CI needs it")
         pytest.skip("mosquitto is not installed; this test needs a private broker")
-    folder.mkdir(parents=True, exist_ok=True)
-    broker = Broker("127.0.0.1", free_port(), folder)
-    broker.start()
-    return broker
+    return start_broker(folder)
 
 
 @dataclass
@@ -126,32 +122,6 @@ def in_transaction(url: str, application_name: str) -> bool:
 
 
 # -- the site and the workers -------------------------------------------------------------
-
-
-def site_file(folder: Path, broker: Broker, **mqtt: Any) -> Path:
-    """The demo plant with one MQTT connector on the test broker instead of its simulator."""
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    connector: dict[str, Any] = {
-        "kind": "mqtt",
-        "id": SOURCE,
-        "broker": {
-            "host": broker.host,
-            "port": broker.port,
-            "client_id": "pabrik-test",
-            "reconnect_initial_s": 0.2,
-            "reconnect_max_s": 2.0,
-            "username": "pabrik",
-            "password": "mqtt-s3cret",
-        },
-        "qos": 1,
-        "session_expiry_s": 3600,
-        "batch_size": 1000,
-    }
-    connector.update(mqtt)
-    data["connectors"] = [connector]
-    path = folder / "site.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def with_app_name(url: str, name: str) -> str:
@@ -328,34 +298,6 @@ class Publisher:
 
 BASE = datetime(2025, 3, 10, 0, 0, tzinfo=UTC)
 _STATES = (("running", None), ("unplanned_stop", "jam"), ("idle", "no_order"))
-
-
-@dataclass(frozen=True, slots=True)
-class Machine:
-    """Where a machine's topics are, and its signals."""
-
-    site: str
-    area: str
-    line: str
-    id: str
-    signals: tuple[str, ...]
-
-    def topic(self, kind: str) -> str:
-        """Its topic of a kind in the unified namespace."""
-        return f"pabrik/v1/{self.site}/{self.area}/{self.line}/{self.id}/{kind}"
-
-
-def demo_machines() -> list[Machine]:
-    """The demo plant's machines with their places and signals."""
-    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    return [
-        Machine(
-            data["site"]["id"], a["id"], ln["id"], m["id"], tuple(s["id"] for s in m["signals"])
-        )
-        for a in data["areas"]
-        for ln in a["lines"]
-        for m in ln["machines"]
-    ]
 
 
 def record_set(
