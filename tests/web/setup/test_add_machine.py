@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -81,3 +82,32 @@ async def test_an_engineer_adds_machines_to_a_line_and_to_a_new_area(instance: I
     async with logged_in(app, instance.users[Role.OPERATOR], PASSWORD) as op:
         assert (await op.get("/setup/machine")).status_code == 403
         assert (await op.post("/setup/machine", data=CAPPER)).status_code == 403
+
+
+async def test_a_machine_form_opened_before_another_save_is_refused_with_the_change(
+    instance: Instance,
+) -> None:
+    app = instance.app()
+    rt = instance.runtime
+    async with logged_in(app, instance.users[Role.ENGINEER], PASSWORD) as c:
+        if rt.configs.head() == 0:
+            assert (await run_wizard(c)).status_code == 303
+        first = await c.get("/setup/machine")
+        second = await c.get("/setup/machine")
+        base = re.search(r'name="base" value="(\d+)"', second.text)
+        assert base is not None
+        assert base.group(1) == str(rt.configs.head())
+        sealer = {**CAPPER, "name": "Mesin Segel", "code": "sealer-1", "base": base.group(1)}
+        assert first.status_code == 200
+        assert (await c.post("/setup/machine", data=sealer)).status_code == 303
+        head = rt.configs.head()
+        stale = {**CAPPER, "name": "Mesin Timbang", "code": "weigher-1", "base": base.group(1)}
+        refused = await c.post("/setup/machine?lang=id", data=stale)
+        assert refused.status_code == 409
+        assert "Perubahan Anda tidak disimpan" in refused.text
+        assert "sealer-1" in refused.text
+        assert 'href="/setup/machine"' in refused.text
+        english = await c.post("/setup/machine?lang=en", data=stale)
+        assert "Someone else changed the configuration" in english.text
+        assert rt.configs.head() == head
+        assert rt.plant.machine("weigher-1") is None

@@ -20,9 +20,15 @@ def current_site(runtime: Any) -> SiteConfig:
     return site
 
 
-async def save_site(runtime: Any, site: SiteConfig, user: str, note: str) -> int:
-    """Save a new version of the site and apply it in this process before returning."""
-    version: int = runtime.save_config(site, user, note)
+async def save_site(
+    runtime: Any, site: SiteConfig, user: str, note: str, *, base: int | None = None
+) -> int:
+    """Save a new version of the site and apply it in this process before returning.
+
+    With ``base`` (the version the form was loaded from) the save is refused when someone
+    saved after it (``configstore.is_conflict``), instead of silently undoing their change.
+    """
+    version: int = runtime.save_config(site, user, note, base=base)
     await runtime.reload_config()
     return version
 

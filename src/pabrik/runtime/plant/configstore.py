@@ -116,6 +116,11 @@ class SiteConfigs:
         return ConfigDocument(_meta(row), row.document, site, diff)
 
 
+def is_conflict(err: Exception) -> bool:
+    """Whether a save was refused because someone saved after the version it started from."""
+    return isinstance(err, InvalidRequestError) and err.details.get("reason") == "config_conflict"
+
+
 def _conflict(base: int, head: int) -> InvalidRequestError:
     return InvalidRequestError(
         f"the configuration changed since version {base} (now {head}): reload and save again",

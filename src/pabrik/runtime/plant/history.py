@@ -67,3 +67,8 @@ def history(configs: SiteConfigs, limit: int = 50) -> list[VersionView]:
             )
         )
     return views
+
+
+def changes_since(configs: SiteConfigs, base: int) -> list[VersionView]:
+    """The versions saved after ``base``, newest first, each with its change (secrets masked)."""
+    return [v for v in history(configs, max(1, configs.head() - base)) if v.version > base]

@@ -117,11 +117,17 @@ def with_machine(site: SiteConfig, form: Form) -> tuple[SiteConfig | None, list[
         return None, [FieldError("machine", "invalid", {"detail": str(i)}) for i in err.issues]
 
 
-def add_machine(runtime: Runtime, form: Form, user: str) -> AddResult:
-    """Add the form's machine to the running site as a new configuration version."""
+def add_machine(runtime: Runtime, form: Form, user: str, base: int | None = None) -> AddResult:
+    """Add the form's machine to the running site as a new configuration version.
+
+    ``base`` is the version the form was loaded from (default: the one running now); a save
+    after it by someone else refuses this one (``configstore.is_conflict``).
+    """
     site, errors = with_machine(runtime.site, form)
     if site is None:
         return AddResult(None, tuple(errors))
     added = {m.id for m in site.plant().machines()} - {m.id for m in runtime.plant.machines()}
     note = f"machine {', '.join(sorted(added))} added"
-    return AddResult(runtime.save_config(site, user, note, base=runtime.config_version))
+    if base is None:
+        base = runtime.config_version
+    return AddResult(runtime.save_config(site, user, note, base=base))

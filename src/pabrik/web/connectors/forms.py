@@ -13,9 +13,10 @@ from pabrik.runtime.app import Runtime
 from pabrik.runtime.connect import forms, service
 from pabrik.runtime.connect.saving import current_site
 from pabrik.web.auth import CSRF_FIELD
+from pabrik.web.config.conflict import BASE_FIELD, form_base
 from pabrik.web.deps import FormatterDep, RendererDep
 
-CONTROL = {CSRF_FIELD, "op", "pick", "topic", "device", "live", "watch", "q"}
+CONTROL = {CSRF_FIELD, BASE_FIELD, "op", "pick", "topic", "device", "live", "watch", "q"}
 
 
 async def posted(request: Request) -> dict[str, str]:
@@ -28,6 +29,11 @@ async def picks(request: Request, name: str) -> list[str]:
     """Every value posted under one repeated name (ticked boxes)."""
     form = await request.form()
     return [v for v in form.getlist(name) if isinstance(v, str) and v]
+
+
+async def posted_base(request: Request) -> int | None:
+    """The configuration version the posted form was loaded from (None: not said)."""
+    return form_base(await request.form())
 
 
 def model_or_404(kind: str) -> type[BaseModel]:
@@ -64,6 +70,7 @@ def render_form(
     errors: list[forms.FormError] | None = None,
     status_code: int = 200,
     notice: str = "",
+    base: int | None = None,
 ) -> HTMLResponse:
     """The connector form page, or only the form when HTMX asks."""
     model = model_or_404(kind)
@@ -83,6 +90,8 @@ def render_form(
         "label": lambda key: label(fmt.translator, key),
         "machines": service.machine_choices(site.plant()),
         "notice": notice,
+        # The version the form was first loaded from, kept through its steps and errors.
+        "base": runtime.config_version if base is None else base,
         "idq": f"?id={connector_id}" if connector_id else "",
         "action": f"/connectors/{connector_id}" if connector_id else f"/connectors/new/{kind}",
     }

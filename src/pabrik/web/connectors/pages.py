@@ -8,15 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pabrik.model.errors import NotFoundError
+from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.runtime.connect import forms, mapping, service
 from pabrik.runtime.connect.saving import current_site, running_states, save_site
+from pabrik.runtime.plant.configstore import is_conflict
 from pabrik.web.auth import ScopeDep
+from pabrik.web.config.conflict import render_conflict
 from pabrik.web.connectors.forms import (
     add_row,
     model_or_404,
     picks,
     posted,
+    posted_base,
     render_form,
 )
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
@@ -98,8 +101,9 @@ async def form_step(
     elif op == "map-devices":
         values = mapping.add_sparkplug_devices(values, await picks(request, "device"), machines)
     return render_form(
-        request, renderer, fmt, runtime, kind=kind, values=values, connector_id=connector_id
-    )
+        request, renderer, fmt, runtime, kind=kind, values=values, connector_id=connector_id,
+        base=await posted_base(request),
+    )  # fmt: skip
 
 
 async def _save(
@@ -113,27 +117,34 @@ async def _save(
 ) -> Response:
     model = model_or_404(kind)
     values = await posted(request)
+    base = await posted_base(request)
     site = current_site(runtime)
     previous = service.find(site, connector_id) if connector_id else None
     decoded = forms.decode(model, values, previous)
     if decoded.config is None:
         return render_form(
             request, renderer, fmt, runtime, kind=kind, values=values,
-            connector_id=connector_id, errors=decoded.errors, status_code=422,
+            connector_id=connector_id, errors=decoded.errors, status_code=422, base=base,
         )  # fmt: skip
     edit = service.with_connector(site, decoded.config, connector_id)
     if edit.site is None:
         errors = [forms.FormError(i.path, i.message) for i in edit.issues]
         return render_form(
             request, renderer, fmt, runtime, kind=kind, values=values,
-            connector_id=connector_id, errors=errors, status_code=422,
+            connector_id=connector_id, errors=errors, status_code=422, base=base,
         )  # fmt: skip
     new_id = str(getattr(decoded.config, "id", ""))
     verb = "changed" if connector_id else "added"
     note = f"connector {new_id} {verb} in the browser"
     if edit.added_signals:
         note += f"; new signals {', '.join(edit.added_signals)}"
-    await save_site(runtime, edit.site, scope.actor, note)
+    try:
+        await save_site(runtime, edit.site, scope.actor, note, base=base)
+    except InvalidRequestError as err:
+        if not is_conflict(err):
+            raise
+        reload = f"/connectors/{connector_id}" if connector_id else f"/connectors/new/{kind}"
+        return await render_conflict(request, renderer, fmt, runtime, base or 0, reload)
     log.info("%s by %s", note, scope.actor)
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/connectors/{new_id}?saved=1", SEE_OTHER)
@@ -170,14 +181,28 @@ async def update(
 
 @pages.post("/connectors/{connector_id}/delete")
 async def delete(
-    request: Request, connector_id: str, runtime: RuntimeDep, scope: ScopeDep
+    request: Request,
+    connector_id: str,
+    runtime: RuntimeDep,
+    renderer: RendererDep,
+    fmt: FormatterDep,
+    scope: ScopeDep,
 ) -> Response:
     """Remove a connector; it stops without a restart."""
     site = current_site(runtime)
     if service.find(site, connector_id) is None:
         raise NotFoundError(f"no connector '{connector_id}'", connector=connector_id)
     note = f"connector {connector_id} removed in the browser"
-    await save_site(runtime, service.without_connector(site, connector_id), scope.actor, note)
+    base = await posted_base(request)
+    try:
+        await save_site(
+            runtime, service.without_connector(site, connector_id), scope.actor, note, base=base
+        )
+    except InvalidRequestError as err:
+        if not is_conflict(err):
+            raise
+        reload = f"/connectors/{connector_id}"
+        return await render_conflict(request, renderer, fmt, runtime, base or 0, reload)
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/connectors", SEE_OTHER)
 

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from pabrik.model.errors import InvalidRequestError
 from pabrik.present.setup.forms import FormView
+from pabrik.runtime.plant.configstore import is_conflict
 from pabrik.runtime.setup.addmachine import add_machine
 from pabrik.runtime.setup.defaults import (
     TIMEZONES,
@@ -19,6 +21,7 @@ from pabrik.runtime.setup.lines import line_names
 from pabrik.runtime.setup.saving import is_configured
 from pabrik.runtime.setup.wizard import Screen, check_step, show, submit
 from pabrik.web.auth import PrincipalDep
+from pabrik.web.config.conflict import BASE_FIELD, form_base, render_conflict
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -77,11 +80,18 @@ async def add_machine_step(
     if not is_configured(runtime):
         return RedirectResponse(f"{request.scope.get('root_path', '')}/setup", SEE_OTHER)
     form = await request.form()
+    base = form_base(form)
     fields = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
     fields.pop("csrf_token", None)
-    result = await run_in_threadpool(add_machine, runtime, fields, principal.name)
+    fields.pop(BASE_FIELD, None)
+    try:
+        result = await run_in_threadpool(add_machine, runtime, fields, principal.name, base)
+    except InvalidRequestError as err:
+        if not is_conflict(err):
+            raise
+        return await render_conflict(request, renderer, fmt, runtime, base or 0, "/setup/machine")
     if result.version is None:
-        return _render_add(request, renderer, fmt, runtime, fields, result.errors)
+        return _render_add(request, renderer, fmt, runtime, fields, result.errors, base)
     await runtime.reload_config()
     target = f"{request.scope.get('root_path', '')}/machines?saved={result.version}"
     return RedirectResponse(target, SEE_OTHER)
@@ -94,10 +104,16 @@ def _render_add(
     runtime: RuntimeDep,
     values: dict[str, list[str]],
     errors: tuple[FieldError, ...],
+    base: int | None = None,
 ) -> HTMLResponse:
     screen = Screen("machine", Draft(), values, errors)
     lines = [(area, line) for area in runtime.plant.areas for line in area.lines]
-    context = FormView(screen, fmt.translator).context() | {"page": "machines", "lines": lines}
+    context = FormView(screen, fmt.translator).context() | {
+        "page": "machines",
+        "lines": lines,
+        # The version the form was first loaded from, kept when it comes back with problems.
+        "base": runtime.config_version if base is None else base,
+    }
     status = UNPROCESSABLE if errors else 200
     return renderer.render(request, "setup/add_machine.html", fmt, context, status_code=status)
 
