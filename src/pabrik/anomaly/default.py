@@ -9,7 +9,7 @@ Each point gets four readings, all learnt online with bounded memory:
   catches pattern changes that stay inside the normal range;
 - **shift**: how far the mean of the last ``window`` points lies from the long-run mean, in
   the usual spread of such window means, which catches a level change too small to stand
-  out point by point;
+  out point by point (a shift under 3 such spreads is ignored);
 - **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
   (Numenta's "spatial tolerance").
 
@@ -124,7 +124,7 @@ class ContextDetector(Pausable):
         return _squash(z)
 
     def _shift(self, x: float) -> tuple[float, float]:
-        """The mean of the window ending at ``x``, and its shift from the long-run mean."""
+        """The window ending at ``x``: its shift from the long-run mean (squashed), its mean."""
         w, k = self.window, len(self.window)
         mean = (
             (self.window_total - w[0] + x) / k
