@@ -115,6 +115,8 @@ class ModbusConnector:
         ok = all(good for good, _ in results)
         failed = [d for d, (good, _) in zip(self.config.devices, results, strict=True) if not good]
         detail = "all devices answered" if ok else f"{len(failed)} device(s) failed"
+        if len(results) == 1:
+            detail = results[0][1]  # one device: what it answered says more
         return ProbeResult(ok, detail, facts)
 
     def diagnostics(self) -> dict[str, Any]:

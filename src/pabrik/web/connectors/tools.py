@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from pabrik.runtime.connect import forms, service, tools
+from pabrik.runtime.connect.probetext import probe_text
 from pabrik.runtime.connect.saving import current_site
 from pabrik.web.connectors.forms import model_or_404, picks, posted
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
@@ -46,13 +47,13 @@ async def probe_form(
         # Before any variable is mapped, the endpoint alone can still be tested.
         session = await tools.opcua_session_test(await posted(request))
     if session is not None:
-        context = {"ok": session[0], "detail": session[1], "invalid": False}
+        context = {"ok": session[0], "text": probe_text(session[1]), "invalid": False}
     elif decoded.config is None:
         detail = "; ".join(f"{e.name or kind}: {e.message}" for e in decoded.errors[:3])
-        context = {"ok": False, "detail": detail, "invalid": True}
+        context = {"ok": False, "detail": detail, "invalid": True, "text": None}
     else:
         result = await service.probe(decoded.config, current_site(runtime).plant())
-        context = {"ok": result.ok, "detail": result.detail, "invalid": False}
+        context = {"ok": result.ok, "text": probe_text(result.detail), "invalid": False}
     return renderer.render(request, "connectors/_test.html", fmt, context)
 
 
