@@ -159,6 +159,36 @@ async def test_the_company_sees_its_group_and_drills_into_a_plant(app: FastAPI) 
         assert site.status_code == 200
         assert "b-imm-01" in site.text
         assert (await c.get("/group/nowhere")).status_code == 404
+        assert 'href="/group/plant-b/machines/b-imm-01"' in site.text
+
+
+async def test_a_group_user_opens_a_plants_machine_and_losses(app: FastAPI) -> None:
+    app.state.group = Group(app.state.pabrik.runtime.store, lambda: NOW)
+    async with logged_in(app, "insinyur", PASSWORD) as c:
+        machine = await c.get("/group/plant-b/machines/b-imm-01?window=day")
+        assert machine.status_code == 200, machine.text
+        assert 'data-figure="oee"' in machine.text
+        # The live numbers poll this plant's machine through the group, not the central's own.
+        live = "/group/plant-b/partials/machines/b-imm-01?window=day"
+        assert live in machine.text
+        assert (await c.get(live)).status_code == 200
+        losses = await c.get("/group/plant-b/losses")
+        assert losses.status_code == 200
+        assert 'data-testid="loss-table"' in losses.text
+        assert 'data-code="breakdown"' in machine.text
+        # A machine of the company's other plant is not a machine of this one.
+        assert (await c.get("/group/plant-b/machines/a-imm-01")).status_code == 404
+        assert (await c.get("/group/plant-b/losses?window=nonsense")).status_code in (400, 422)
+
+
+async def test_another_company_opens_no_machine_or_losses_of_these_plants(app: FastAPI) -> None:
+    async with logged_in(app, "admin-lain", PASSWORD) as c:
+        assert (await c.get("/group/plant-b/machines/b-imm-01")).status_code == 404
+        assert (await c.get("/group/plant-b/partials/machines/b-imm-01")).status_code == 404
+        assert (await c.get("/group/plant-b/losses")).status_code == 404
+    async with logged_in(app, "analis", PASSWORD) as c:
+        assert (await c.get("/group/plant-b/machines/b-imm-01")).status_code == 403
+        assert (await c.get("/group/plant-b/losses")).status_code == 403
 
 
 async def test_another_company_sees_none_of_these_plants(app: FastAPI) -> None:

@@ -21,10 +21,10 @@ from pabrik.model.site import Plant
 from pabrik.model.windows import WindowName, named_window
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.loss_report import loss_report
-from pabrik.runtime.kpi.views import OeeView, ParetoItem
+from pabrik.runtime.kpi.views import LossReport, OeeView, ParetoItem
 from pabrik.runtime.plant import queries as plantqueries
 from pabrik.runtime.plant.siteconfig import parse_site
-from pabrik.runtime.plant.views import PlantOverview
+from pabrik.runtime.plant.views import MachineDetail, PlantOverview
 from pabrik.storage.alarms import TransitionFilter
 from pabrik.storage.sharing import GroupSiteRow
 from pabrik.storage.store import Store
@@ -159,6 +159,30 @@ class Group:
         _, plant = self.site(tenant_id, site_id)
         engine = self.engine(tenant_id, site_id, plant)
         return plant, plantqueries.overview(engine, now or self.clock())
+
+    def site_machine(
+        self,
+        tenant_id: str,
+        site_id: str,
+        machine_id: str,
+        window: str,
+        now: datetime | None = None,
+    ) -> tuple[Plant, MachineDetail]:
+        """The existing machine page's figures, for a machine of one plant of the group."""
+        _, plant = self.site(tenant_id, site_id)
+        engine = self.engine(tenant_id, site_id, plant)
+        # A machine of another plant is "not found" here, even of the same company.
+        return plant, plantqueries.machine_detail(engine, machine_id, window, now or self.clock())
+
+    def site_losses(
+        self, tenant_id: str, site_id: str, window: str, now: datetime | None = None
+    ) -> tuple[Plant, LossReport]:
+        """The existing losses page's report (the whole plant), for one plant of the group."""
+        _, plant = self.site(tenant_id, site_id)
+        engine = self.engine(tenant_id, site_id, plant)
+        return plant, loss_report(
+            engine, "plant", named_window(plant.calendar, window, now or self.clock())
+        )
 
 
 def rank(plants: list[PlantSummary]) -> list[PlantSummary]:

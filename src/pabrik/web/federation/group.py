@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from pabrik.present.labels import WINDOW_KEYS
 from pabrik.runtime.federation.group import Group, GroupOverview, PlantSummary
 from pabrik.web.auth import ScopeDep
 from pabrik.web.deps import FormatterDep, RendererDep, web_state
+from pabrik.web.plant.pages import machine_context
 from pabrik.web.render import Renderer
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -138,3 +140,66 @@ def group_site_page(
     plant, overview = group.site_overview(scope.require_tenant(), site_id)
     context = {"overview": overview, "site_id": site_id, "page": "group"}
     return SiteRenderer(plant).render(request, "federation/group_site.html", fmt, context)
+
+
+def _live_base(request: Request, site_id: str) -> str:
+    return f"{request.scope.get('root_path', '')}/group/{site_id}/partials/machines"
+
+
+@pages.get("/group/{site_id}/machines/{machine_id}")
+def group_machine_page(
+    request: Request,
+    site_id: str,
+    machine_id: str,
+    scope: ScopeDep,
+    fmt: FormatterDep,
+    window: Annotated[str, Query()] = "shift",
+) -> Response:
+    """A machine of one plant of the group, as on that plant's own machine page (figures)."""
+    plant, detail = _group(request).site_machine(
+        scope.require_tenant(), site_id, machine_id, window
+    )
+    context = machine_context(detail, window) | {
+        "page": "group",
+        "site_id": site_id,
+        "live_base": _live_base(request, site_id),
+    }
+    return SiteRenderer(plant).render(request, "federation/group_machine.html", fmt, context)
+
+
+@pages.get("/group/{site_id}/partials/machines/{machine_id}")
+def group_machine_partial(
+    request: Request,
+    site_id: str,
+    machine_id: str,
+    scope: ScopeDep,
+    fmt: FormatterDep,
+    window: Annotated[str, Query()] = "shift",
+) -> Response:
+    """The live numbers of a group machine page, polled by htmx."""
+    plant, detail = _group(request).site_machine(
+        scope.require_tenant(), site_id, machine_id, window
+    )
+    context = machine_context(detail, window) | {"live_base": _live_base(request, site_id)}
+    return SiteRenderer(plant).render(request, "partials/machine.html", fmt, context)
+
+
+@pages.get("/group/{site_id}/losses")
+def group_losses_page(
+    request: Request,
+    site_id: str,
+    scope: ScopeDep,
+    fmt: FormatterDep,
+    window: Annotated[str, Query()] = "day",
+) -> Response:
+    """One plant of the group: its downtime by reason, from the same loss report as its own."""
+    plant, report = _group(request).site_losses(scope.require_tenant(), site_id, window)
+    context = {
+        "page": "group",
+        "site_id": site_id,
+        "report": report,
+        "scope": "plant",
+        "window": window,
+        "windows": list(WINDOW_KEYS),
+    }
+    return SiteRenderer(plant).render(request, "federation/group_losses.html", fmt, context)
