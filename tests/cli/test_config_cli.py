@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from pabrik.cli.app import app
+from pabrik.runtime.plant.canonical import canonical_yaml
 from tests.paths import DEMO
+from tests.runtime.plant.configsites import SECRET_MQTT, site
 
 runner = CliRunner()
 
@@ -62,3 +65,27 @@ def test_an_invalid_file_is_refused_by_path_and_nothing_is_stored(tmp_path: Path
     empty = runner.invoke(app, ["config", "export", "--data-dir", data])
     assert empty.exit_code == 1
     assert "no configuration is stored yet" in empty.output
+
+
+def test_an_export_is_private_to_its_owner_and_a_diff_masks_passwords(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    with_secret = canonical_yaml(site(SECRET_MQTT))
+    first, second = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    first.write_text(with_secret, encoding="utf-8")
+    second.write_text(with_secret.replace("'rahasia: ''x'' #1'", "sandi-baru-99"), encoding="utf-8")
+    assert "sandi-baru-99" in second.read_text(encoding="utf-8")
+    cli("import", str(first), "--data-dir", data)
+    cli("import", str(second), "--data-dir", data)
+    diff = cli("diff", "1", "2", "--data-dir", data)
+    assert "password: **redacted**" in diff
+    assert "sandi-baru-99" not in diff
+    assert "rahasia" not in diff
+    exported = tmp_path / "export.yaml"
+    exported.write_text("old", encoding="utf-8")
+    exported.chmod(0o644)
+    cli("export", "--out", str(exported), "--data-dir", data)
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    assert "sandi-baru-99" in exported.read_text(encoding="utf-8")  # the export is complete
+    fresh = tmp_path / "fresh.yaml"
+    cli("export", "--out", str(fresh), "--data-dir", data)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600

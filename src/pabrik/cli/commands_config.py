@@ -48,7 +48,7 @@ def export(
         if out is None:
             sys.stdout.write(text)
         else:
-            out.write_text(text, encoding="utf-8")
+            configfile.write_export(out, text)
             Console(stderr=True).print(f"version {number} written to {out}")
 
     run_guarded(run, debug=debug)

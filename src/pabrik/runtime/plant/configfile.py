@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pabrik.runtime.health.ops import StoreGate, wait_or_fail
 from pabrik.runtime.health.storeadmin import open_store
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.plant.configstore import ConfigVersion, SiteConfigs, adopt_site
+from pabrik.runtime.plant.history import redacted
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.settings import Settings
 
@@ -62,9 +64,18 @@ def config_history(settings: Settings) -> list[ConfigVersion]:
 
 
 def config_diff(settings: Settings, a: int, b: int) -> str:
-    """Unified diff between two stored versions."""
+    """Unified diff between two stored versions, for people: secrets masked."""
     with stored_configs(settings) as configs:
-        return configs.diff(a, b)
+        return redacted(configs.diff(a, b))
+
+
+def write_export(path: Path, text: str) -> None:
+    """Write an export readable by its owner only: it holds connector passwords in clear."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # O_CREAT's mode only applies to a new file; an existing one is tightened as well.
+    os.chmod(path, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def restore_config(settings: Settings, version: int, user: str, note: str = "") -> int:
