@@ -32,7 +32,7 @@ from pabrik.connectors.contract import (
 )
 from pabrik.connectors.opcua.config import OpcuaConfig, OpcuaSignal
 from pabrik.connectors.opcua.diagnostics import SessionInfo, diagnostics, session_details
-from pabrik.connectors.opcua.handover import Gate, Generation, retire
+from pabrik.connectors.opcua.handover import Gate, Generation, cancel_all, retire
 from pabrik.connectors.opcua.mapping import Change, Mapper, mapper_for
 from pabrik.connectors.opcua.probe import probe
 from pabrik.connectors.opcua.session import (
@@ -155,10 +155,7 @@ class OpcuaConnector:
         finally:
             self._client = None
             self._gate.end(None)
-            pumps = list(self._pumps)
-            for task in pumps:
-                task.cancel()
-            await asyncio.gather(*pumps, return_exceptions=True)
+            await cancel_all(self._pumps)
 
     def _start(self, gen: Generation) -> Generation:
         for sub in gen.subs:
@@ -177,6 +174,9 @@ class OpcuaConnector:
         mapper.tracker = self.mapper.tracker
         async with self._switch:
             old = self._gate.current
+            if config == self.config and old is not None:
+                old.mapper = self.mapper = mapper  # only the plant's state maps changed
+                return True
             if config.mode == "read" or self._client is None or old is None:
                 # Read mode swaps between polls; without a session, the next one subscribes.
                 self._pending = (config, mapper)

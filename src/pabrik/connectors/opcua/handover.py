@@ -133,10 +133,16 @@ class Gate:
 
 async def retire(gen: Generation) -> set[int]:
     """Stop a generation's pumps and delete its subscriptions; their ids."""
-    for task in gen.pumps:
-        task.cancel()
-    await asyncio.gather(*gen.pumps, return_exceptions=True)
+    await cancel_all(gen.pumps)
     for sub in gen.subs:
         with contextlib.suppress(*SESSION_ERRORS):
             await sub.delete()
     return {int(sub.subscription_id or 0) for sub in gen.subs}
+
+
+async def cancel_all(tasks: Iterable[asyncio.Task[None]]) -> None:
+    """Cancel tasks and wait until each has ended."""
+    ended = list(tasks)
+    for task in ended:
+        task.cancel()
+    await asyncio.gather(*ended, return_exceptions=True)
