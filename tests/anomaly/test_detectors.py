@@ -185,3 +185,14 @@ def test_a_state_saved_before_the_shift_reading_still_restores() -> None:
     assert restored.deviations.to_dict() == det.deviations.to_dict()
     assert restored.shifts.n == 0
     assert 0.0 <= restored.process_one(11.0) <= 1.0
+
+
+def test_a_spike_small_beside_the_range_but_large_beside_the_present_level_scores_high() -> None:
+    rng = random.Random(4)
+    det = ContextDetector()
+    early = [50 + rng.gauss(0, 10) for _ in range(1500)]  # a wide, noisy first regime
+    quiet = [50 + rng.gauss(0, 0.5) for _ in range(1500)]  # then a calm one, well inside it
+    normal = feed(det, early + quiet)
+    spike = det.process_one(58.0)  # far from the calm level, nowhere near an extreme
+    assert spike > max(normal[2000:])
+    assert spike >= 0.85

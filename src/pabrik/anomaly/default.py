@@ -1,9 +1,12 @@
-"""The default detector: deviation, context novelty, shifts and new extremes, calibrated per signal.
+"""The default detector: deviations, novelty, shifts and new extremes, calibrated per signal.
 
-Each point gets four readings, all learnt online with bounded memory:
+Each point gets five readings, all learnt online with bounded memory:
 
 - **deviation**: how far the point, or the mean of the last few points, lies from the
   signal's long-run mean, in long-run standard deviations;
+- **local deviation**: how far the point lies from the mean of about the last ``local``
+  points, in their standard deviation, which catches a spike that is small beside the
+  signal's whole range but large beside its present level and noise;
 - **context novelty**: the value is quantised into levels of the range seen so far, and the
   last few levels form a context; a context seen rarely (or never) is surprising, which
   catches pattern changes that stay inside the normal range;
@@ -13,11 +16,12 @@ Each point gets four readings, all learnt online with bounded memory:
 - **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
   (Numenta's "spatial tolerance").
 
-The deviation and novelty make a raw score, and the shift another; each is calibrated against
-this signal's own history of it (:class:`Calibration`), so a noisy signal needs a rarer event
-to score high than a quiet one, and one threshold suits many signals: a raw score that beats
-the signal's record scores by how decisively it beats it, any other by its rank, and a raw
-deviation reached often before scores lower the more often it was reached. The score is the
+The deviation and novelty make a raw score, the local deviation another and the shift a third;
+each is calibrated against this signal's own history of it (:class:`Calibration`), so a noisy
+signal needs a rarer event to score high than a quiet one, and one threshold suits many
+signals: a raw score that beats the signal's record scores by how decisively it beats it, any
+other by its rank, and a deviation reached often before scores lower the more often it was
+reached. The score is the
 highest of the calibrated readings. A score no higher than one of the last ``suppress``
 scores is halved, so one event raises one alarm, not a burst.
 """
@@ -56,6 +60,7 @@ class ContextSettings:
     warm: int = 50  # first raw scores (mean and variance not settled) left out; < probation
     window: int = 50  # points in the window mean read for a shift
     repeats: float = 0.5  # how fast a deviation's score falls with the times it was reached
+    local: int = 100  # points in the local mean and variance
 
 
 class _Reading(NamedTuple):
@@ -64,6 +69,8 @@ class _Reading(NamedTuple):
     bin: int
     level: int
     key: int  # context key, or NO_KEY while too few levels are known
+    local: float  # the local deviation, squashed to [0, 1)
+    local_bin: int
     shift: float  # the window mean's shift, squashed to [0, 1)
     shift_bin: int
     window_mean: float  # the mean of the window ending at this point
@@ -93,6 +100,10 @@ class ContextDetector(Pausable):
         self.total = 0.0  # sum of ``recent``
         self.contexts = Contexts(s.context, s.levels, s.contexts_cap)
         self.deviations = Calibration(s.bins, s.warm, s.calibration, s.margin)
+        self.local_n = 0
+        self.local_mean = 0.0
+        self.local_var = 0.0
+        self.locals = Calibration(s.bins, s.warm, s.calibration, s.margin)
         self.window: deque[float] = deque(maxlen=s.window)
         self.window_total = 0.0  # sum of ``window``
         self.shift_n = 0  # full windows learnt
@@ -123,6 +134,12 @@ class ContextDetector(Pausable):
             z = 0.0 if gap == 0 or self.n < 2 else 1e9
         return _squash(z)
 
+    def _local(self, x: float) -> float:
+        """How far ``x`` lies from the local mean, in local standard deviations, squashed."""
+        if self.local_n < self.settings.local or self.local_var <= 0:
+            return 0.0
+        return _squash(abs(x - self.local_mean) / math.sqrt(self.local_var))
+
     def _shift(self, x: float) -> tuple[float, float]:
         """The window ending at ``x``: its shift from the long-run mean (squashed), its mean."""
         w, k = self.window, len(self.window)
@@ -145,11 +162,15 @@ class ContextDetector(Pausable):
             if novelty > raw:
                 raw = 0.5 * (novelty + raw)
         b = self.deviations.bin(raw)
+        local = self._local(x)
+        lb = self.locals.bin(local)
         shift, window_mean = self._shift(x)
         sb = self.shifts.bin(shift)
         if self.n < s.probation or self.paused or self.settling:
-            return _Reading(0.0, raw, b, level, key, shift, sb, window_mean)
-        score = self.deviations.score(raw, b, s.repeats)
+            return _Reading(0.0, raw, b, level, key, local, lb, shift, sb, window_mean)
+        score = max(
+            self.deviations.score(raw, b, s.repeats), self.locals.score(local, lb, s.repeats)
+        )
         width = self.high - self.low
         if width > 0:
             past = max(x - self.high, self.low - x) / width
@@ -160,7 +181,7 @@ class ContextDetector(Pausable):
             score = max(score, self.shifts.score(shift, sb))
         if self.scores and score <= self.top:
             score *= 0.5
-        return _Reading(score, raw, b, level, key, shift, sb, window_mean)
+        return _Reading(score, raw, b, level, key, local, lb, shift, sb, window_mean)
 
     # -- the detector interface --------------------------------------------------------------
 
@@ -187,6 +208,7 @@ class ContextDetector(Pausable):
     def _learn(self, x: float, reading: _Reading) -> None:
         s = self.settings
         self.deviations.learn(reading.raw, reading.bin)
+        self.locals.learn(reading.local, reading.local_bin)
         self.shifts.learn(reading.shift, reading.shift_bin)
         self.n += 1
         a = 1.0 / min(s.horizon, self.n)
@@ -201,10 +223,19 @@ class ContextDetector(Pausable):
             self.total -= recent[0]
         recent.append(x)
         self.total += x
+        self._learn_local(x)
         self._learn_shift(x, reading.window_mean)
         self._remember(reading.score)
         if self.settling:
             self.settling -= 1
+
+    def _learn_local(self, x: float) -> None:
+        """Move the local mean and variance on by ``x``."""
+        self.local_n += 1
+        a = 1.0 / min(self.settings.local, self.local_n)
+        d = x - self.local_mean
+        self.local_mean += a * d
+        self.local_var = (1.0 - a) * (self.local_var + a * d * d)
 
     def _learn_shift(self, x: float, window_mean: float) -> None:
         """Move the window on by ``x``; once full, learn the spread of its mean's shift."""
@@ -257,6 +288,8 @@ class ContextDetector(Pausable):
             "total": self.total,
             "contexts": self.contexts.to_dict(),
             "deviations": self.deviations.to_dict(),
+            "local": [self.local_n, self.local_mean, self.local_var],
+            "locals": self.locals.to_dict(),
             "window": list(self.window),
             "window_total": self.window_total,
             "shift": [self.shift_n, self.shift_var],
@@ -287,6 +320,10 @@ class ContextDetector(Pausable):
             det.deviations.load(
                 {"histogram": state["histogram"], "record": state["record"]} | {"n": det.n}
             )
+        if "locals" in state:  # else saved before the local reading: it starts now
+            det.local_n = int(state["local"][0])
+            det.local_mean, det.local_var = float(state["local"][1]), float(state["local"][2])
+            det.locals.load(state["locals"])
         det.scores.extend(float(v) for v in state["scores"])
         det.top, det.top_age = float(state["top"][0]), int(state["top"][1])
         det.paused, det.settling = bool(state["paused"]), int(state["settling"])
