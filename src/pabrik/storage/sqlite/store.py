@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -86,6 +87,10 @@ class SqliteStore(
         self._synchronous = synchronous
         self._lock = threading.Lock()
         self._local = threading.local()
+        # Readers outlive their threads: a worker pool that ends idle threads and starts new
+        # ones would otherwise open (and fill the page cache of) a connection per new thread.
+        self._readers: list[tuple[sqlite3.Connection, weakref.ref[threading.Thread]]] = []
+        self._readers_guard = threading.Lock()
         self._writer = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
@@ -105,9 +110,27 @@ class SqliteStore(
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
+            conn = self._lend_reader()
             self._local.conn = conn
         return conn
+
+    def _lend_reader(self) -> sqlite3.Connection:
+        """The reader of a thread that has ended, else a new one: one per live reading thread."""
+        me = weakref.ref(threading.current_thread())
+        with self._readers_guard:
+            for i, (conn, owner) in enumerate(self._readers):
+                if not _alive(owner):
+                    self._readers[i] = (conn, me)
+                    return conn
+        conn = self._connect()
+        with self._readers_guard:
+            self._readers.append((conn, me))
+        return conn
+
+    def readers_open(self) -> int:
+        """How many reader connections the store holds (at most the threads that read at once)."""
+        with self._readers_guard:
+            return len(self._readers)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -249,12 +272,21 @@ class SqliteStore(
             raise StoreUnavailableError(f"{self.path}: {err}", path=str(self.path)) from err
 
     def close(self) -> None:
-        """Close the writer and this thread's reader."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close the writer, this thread's reader and those of ended threads."""
+        with self._readers_guard:
+            readers, self._readers = self._readers, []
+        me = threading.current_thread()
+        for conn, owner in readers:
+            # A reader still held by a live thread is left to that thread (closed with it).
+            if owner() is me or not _alive(owner):
+                conn.close()
+        self._local.conn = None
         self._writer.close()
+
+
+def _alive(owner: weakref.ref[threading.Thread]) -> bool:
+    thread = owner()
+    return thread is not None and thread.is_alive()
 
 
 def rows_by_table(
