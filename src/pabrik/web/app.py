@@ -17,6 +17,7 @@ from pabrik.present.i18n import Catalogues
 from pabrik.runtime.accounts.access import build_accounts
 from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.assess.service import build_assessments
+from pabrik.runtime.health.memory import memory_kept
 from pabrik.runtime.settings import Settings
 from pabrik.web.accounts import api as account_api
 from pabrik.web.accounts import pages as account_pages
@@ -153,7 +154,8 @@ def _lifespan(
             await runtime.start()
         try:
             if live:  # the notification sender runs beside the live runtime (issue 14)
-                async with sender_running(app):
+                # A server runs for months: keep malloc from holding freed memory (issue 11).
+                async with sender_running(app), memory_kept():
                     yield
             else:
                 yield
