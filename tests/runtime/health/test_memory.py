@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
 import pytest
 
-from pabrik.runtime.health.memory import malloc_arenas
+from pabrik.runtime.health.memory import malloc_arenas, memory_kept
 
 # A fresh interpreter: how many arenas a process has depends on every thread it ever ran.
 CHURN = """
@@ -50,3 +51,13 @@ def test_capped_process_keeps_two_arenas_after_36_threads_allocate_at_once() -> 
 def test_uncapped_process_spreads_the_same_threads_over_more_arenas() -> None:
     # The contrast that makes the cap worth having (glibc allows eight per core).
     assert _arenas_after_churn(cap=False) > 2
+
+
+def test_memory_kept_stops_its_trimming_when_the_app_stops() -> None:
+    async def serve_briefly() -> list[str]:
+        async with memory_kept(every_s=0.001):
+            for _ in range(5):
+                await asyncio.sleep(0.002)  # let the trimmer run a few rounds
+        return [t.get_name() for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(serve_briefly()) == []
