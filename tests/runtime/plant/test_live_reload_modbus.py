@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from pabrik.runtime.app import Runtime, build_runtime
+from pabrik.runtime.health.storeadmin import open_store
+from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.plant.canonical import canonical_yaml
+from pabrik.runtime.plant.configstore import SiteConfigs
 from pabrik.runtime.plant.siteconfig import SiteConfig
 from pabrik.runtime.settings import Settings
 from tests.connectors.modbus.server import device, modbus_server
@@ -82,7 +85,13 @@ def test_a_register_map_changed_while_polling_loses_and_repeats_no_read(tmp_path
         async with modbus_server(device(action=next_value), port):
             await runtime.start()
             await until(lambda: len(values(runtime, "temperature")) >= 30, "the first polls")
-            assert runtime.save_config(plc_site(port, "vibration", "scrap"), "ani", "remap") == 2
+            # Saved by another process (as `pabrik config import` would): found by polling.
+            other = open_store(settings)
+            try:
+                remap = plc_site(port, "vibration", "scrap")
+                assert SiteConfigs(other, utc_now).save(remap, "ani", "remap") == 2
+            finally:
+                other.close()
             await until(lambda: runtime.config_version == 2, "the new version to run")
             await until(lambda: reads >= READS, "every read")
             await until(lambda: len(values(runtime, "vibration")) >= 5, "polls after the last read")
