@@ -208,6 +208,8 @@ class OpcuaConnector:
         await self._gate.settle(self._lost, 2 * longest_s + 1.0)
         if self._lost.is_set():
             raise SessionLostError(self._metrics.last_error or "connection lost")
+        if not self._gate.settled():
+            log.warning("opcua %s: old subscriptions deleted before they caught up", self.id)
         self._gate.end(new)
         gone = await retire(old)
         self.session.subscriptions = [i for i in self.session.subscriptions if i not in gone]
