@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     """File holding this plant's credential for the central (needed with ``forward_url``)."""
     forward_ca_file: Path | None = None
     """CA certificate the central's TLS certificate is signed by (default: the system's CAs)."""
-    forward_disk_budget_mb: int | None = Field(default=None, ge=1)
+    forward_disk_budget_mb: float | None = Field(default=None, gt=0)
     """Disk budget of the forwarding plant's store; its disk alarm rises at 80 %."""
 
     @model_validator(mode="after")

@@ -2,8 +2,9 @@
 
 A plant's ``serve`` (SQLite, one MQTT connector on a private Mosquitto) and a central's ``serve``
 (PostgreSQL, HTTPS) as separate processes, no ``pabrik forward``. The central ends up holding
-exactly the plant's records, its site document and its disk status, and the plant's own alarm
-service evaluates its disk budget alarm.
+exactly the plant's records, its site document and its disk status, and the transition of the
+plant's disk budget alarm, raised by serve's own alarm service (the budget is below the bare
+store, so the alarm rises and stays whatever the policy deletes).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from tests.runtime.ingest.peers import (
 )
 
 TICKS = 30
+
+
+def _disk_alarm_events(pg_url: str) -> list[str]:
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute(
+            "SELECT event FROM alarm_transitions WHERE alarm_key = 'plant:plant-a/disk_budget'"
+        ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def _budget_at_central(pg_url: str) -> int | None:
@@ -72,7 +81,7 @@ def test_serve_forwards_records_site_and_disk_alarm_without_a_second_command(
         "PABRIK_FORWARD_URL": f"https://127.0.0.1:{port}",
         "PABRIK_FORWARD_CREDENTIAL_FILE": str(credential),
         "PABRIK_FORWARD_CA_FILE": str(ca),
-        "PABRIK_FORWARD_DISK_BUDGET_MB": "1",
+        "PABRIK_FORWARD_DISK_BUDGET_MB": "0.1",  # below the bare schema: the alarm rises
     }
     plant_dir = tmp_path / "plant"
     plant = Proc(
@@ -102,10 +111,11 @@ def test_serve_forwards_records_site_and_disk_alarm_without_a_second_command(
         assert found == expected
         assert rows == len(expected)
         wait_for(lambda: site_known(pg_url), "the plant's site document at the central", 30)
-        # serve's own alarm service evaluates the disk budget (raised or not: the store's size
-        # moves with its log; test_disk_alarm.py checks the 80 % edge), and the central knows it.
-        wait_for(lambda: _plant_alarm_state(db) is not None, "the plant's disk budget alarm")
-        wait_for(lambda: _budget_at_central(pg_url) == 2**20, "the plant's disk status")
+        # serve's own alarm service raised the disk budget alarm; the central got its transition
+        # and the plant's disk status.
+        wait_for(lambda: "activate" in _disk_alarm_events(pg_url), "the disk alarm at the central")
+        assert _plant_alarm_state(db) == "active_unack"
+        wait_for(lambda: _budget_at_central(pg_url) == int(0.1 * 2**20), "the plant's disk status")
         assert plant.proc is not None
         assert plant.proc.poll() is None, plant.text()[-3000:]
     finally:

@@ -119,7 +119,7 @@ def beside_serve(settings: Settings, store: Store, alarm: DiskAlarm) -> Forwardi
         raise TypeError("only a plant on SQLite forwards to a central")
     budget = settings.forward_disk_budget_mb
     site = stored_site(SiteConfigs(store, lambda: datetime.now(UTC)))
-    return Forwarding(store, target, budget * MEGABYTE if budget else None, site, alarm)
+    return Forwarding(store, target, int(budget * MEGABYTE) if budget else None, site, alarm)
 
 
 def run_forwarder(
