@@ -196,3 +196,10 @@ def test_a_spike_small_beside_the_range_but_large_beside_the_present_level_score
     spike = det.process_one(58.0)  # far from the calm level, nowhere near an extreme
     assert spike > max(normal[2000:])
     assert spike >= 0.85
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_subnormal_range_does_not_overflow(kind: str) -> None:
+    det = factory(kind)()
+    scores = feed(det, [0.0, 5e-324, *[0.0] * 200, 1.0])
+    assert all(0.0 <= s <= 1.0 for s in scores)

@@ -119,8 +119,12 @@ class ContextDetector(Pausable):
         width = self.high - self.low
         if width <= 0:
             return 1
-        q = int((x - self.low) / width * self.settings.levels)
-        return 0 if q < 0 else min(q, self.settings.levels + 1) + 1
+        top = self.settings.levels + 1
+        # compared as a float first: a subnormal width makes the ratio infinite
+        q = (x - self.low) / width * self.settings.levels
+        if not q > -1:  # int() truncates toward 0, so just under the range is level 1
+            return 0
+        return (top if q >= top else int(q)) + 1
 
     def _raw(self, x: float) -> float:
         """Deviation of the point or the short mean from the long-run mean, squashed to [0, 1)."""
