@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from pabrik.runtime.kpi.reuse import Reuse
@@ -69,3 +70,49 @@ def test_zero_ttl_never_reuses() -> None:
     for _ in range(3):
         reuse.get("k", T0, 1, lambda at: at)
     assert (reuse.computed, reuse.reused) == (3, 0)
+
+
+def _computing(reuse: Reuse[datetime], at: datetime) -> tuple[threading.Thread, threading.Event]:
+    """A thread that recomputes ``k`` at ``at`` and holds it until the event is set."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow(when: datetime) -> datetime:
+        started.set()
+        release.wait()
+        return when
+
+    thread = threading.Thread(target=reuse.get, args=("k", at, 1, slow))
+    thread.start()
+    started.wait()
+    return thread, release
+
+
+def test_while_another_request_recomputes_the_previous_view_is_served() -> None:
+    reuse, ticks = _reuse()
+    reuse.get("k", T0, 1, lambda at: at)
+    ticks.now += 6
+    later = T0 + timedelta(seconds=6)
+    thread, release = _computing(reuse, later)
+    try:
+        assert reuse.get("k", later, 1, lambda at: at) == T0
+    finally:
+        release.set()
+        thread.join()
+    assert reuse.get("k", later, 1, lambda at: at) == later
+    assert (reuse.computed, reuse.stale) == (2, 1)
+
+
+def test_a_view_too_old_waits_for_the_recomputation() -> None:
+    reuse, ticks = _reuse()
+    reuse.get("k", T0, 1, lambda at: at)
+    ticks.now += 16
+    later = T0 + timedelta(seconds=16)
+    thread, release = _computing(reuse, later)
+    waiting = threading.Thread(target=lambda: reuse.get("k", later, 1, lambda at: at))
+    waiting.start()
+    waiting.join(timeout=0.2)
+    assert waiting.is_alive()  # it waits for the running recomputation
+    release.set()
+    thread.join()
+    waiting.join()
+    assert reuse.stale == 0

@@ -64,6 +64,7 @@ class QueryStats:
     raw_hours: int = 0
     raw_edges: int = 0
     saved_hours: int = 0
+    unsaved_fills: int = 0
 
 
 class KpiEngine:
@@ -288,15 +289,20 @@ class KpiEngine:
                 row = to_row(machine.id, h, acc)
                 if row is not None:
                     rows.append(row)
+            self.stats.raw_hours += len(run)
+            all_rows += rows
+            assert self.rollups is not None
+            if self.rollups.rollup_seq([machine.id]).get(machine.id, 0) != seq:
+                # A write came in meanwhile, so the save would be refused: under a live stream
+                # the minute buckets would be computed for nothing on every read.
+                self.stats.unsaved_fills += 1
+                continue
             recent = [h for h in run if h >= minute_from]
             if recent:
                 minutes = self._minutes(machine, recent)
-            self.stats.raw_hours += len(run)
-            assert self.rollups is not None
             skipped = self.rollups.save_rollups(rows, minutes, {machine.id: seq})
             if not skipped:
                 self.stats.saved_hours += len(rows)
-            all_rows += rows
         return out, all_rows
 
     def _minutes(self, machine: Machine, hours: Sequence[int]) -> list[RollupRow]:

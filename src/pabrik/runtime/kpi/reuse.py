@@ -12,6 +12,8 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 MAX_KEYS = 512
 """Views kept at once; beyond it the oldest are dropped (bounded memory)."""
+STALE_TTLS = 3
+"""While one request recomputes a view, others get the previous one up to this many TTLs old."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,9 @@ class Reuse(Generic[T]):
 
     A write with the clock standing still (a frozen test clock, or a burst inside one tick)
     always recomputes: asking again for the same instant after new data means new figures.
-    One thread computes a key at a time; the others wait for it and take its result.
+    One thread computes a key at a time. The others take the previous view while it is less
+    than ``STALE_TTLS`` TTLs old and the clock has moved forward (a dashboard refresh then
+    never queues behind the recomputation); otherwise they wait for it and take its result.
     """
 
     def __init__(self, ttl_s: float, monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -38,6 +42,7 @@ class Reuse(Generic[T]):
         self._guard = threading.Lock()
         self.computed = 0
         self.reused = 0
+        self.stale = 0
 
     def get(
         self, key: Hashable, now: datetime, version: int, compute: Callable[[datetime], T]
@@ -48,7 +53,15 @@ class Reuse(Generic[T]):
             return compute(now)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+            entry = self._entries.get(key)
+        if entry is not None and not lock.acquire(blocking=False):
+            if self._fresh(entry, now, version, STALE_TTLS):
+                self.stale += 1
+                return entry.value
+            lock.acquire()
+        elif entry is None:
+            lock.acquire()
+        try:
             entry = self._entries.get(key)
             if entry is not None and self._fresh(entry, now, version):
                 self.reused += 1
@@ -60,6 +73,8 @@ class Reuse(Generic[T]):
                 self._entries[key] = _Entry(value, self._monotonic(), now, version)
             self.computed += 1
             return value
+        finally:
+            lock.release()
 
     def _drop_oldest(self) -> None:
         for key in sorted(self._entries, key=lambda k: self._entries[k].at_monotonic)[
@@ -68,10 +83,11 @@ class Reuse(Generic[T]):
             del self._entries[key]
             self._locks.pop(key, None)
 
-    def _fresh(self, entry: _Entry[T], now: datetime, version: int) -> bool:
-        if self._monotonic() - entry.at_monotonic >= self.ttl_s:
+    def _fresh(self, entry: _Entry[T], now: datetime, version: int, ttls: int = 1) -> bool:
+        limit = self.ttl_s * ttls
+        if self._monotonic() - entry.at_monotonic >= limit:
             return False
         moved = now - entry.at_clock
-        if moved < timedelta(0) or moved >= timedelta(seconds=self.ttl_s):
+        if moved < timedelta(0) or moved >= timedelta(seconds=limit):
             return False
         return moved > timedelta(0) or version == entry.version
