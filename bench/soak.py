@@ -4,9 +4,13 @@ Run with ``python -m bench.soak [--minutes 30] [--users 20] [--scale 10] [--inte
 One process serves the app (uvicorn in a thread, the plant simulated live); the users are
 threads with their own logged-in HTTP sessions walking the overview, machine pages, the
 losses page and the OEE API. Every interval it prints the process's RSS, open files and
-threads; at the end, their growth from the first five minutes (or the first fifth of a
-shorter run) to the end. Target: RSS grows under 10 %, and no file descriptors or threads
-are leaked.
+threads, and where the memory is (SQLite's own, malloc in use and free, Python blocks). After
+the first five minutes (or the first fifth of a shorter run) it notes the open files and
+threads by kind, and at the end prints what changed and one verdict line per target: RSS
+grows under 10 %, and files and threads reach no new peak (they swing with the request
+worker pool). With ``--tracemalloc`` (or ``PABRIK_SOAK_TRACEMALLOC=1``) it also prints the 10
+allocation sites that grew most: tracing starts after warm-up and slows the server several
+times, so give it fewer users (``--users 5``) or read its request figures with that in mind.
 """
 
 from __future__ import annotations
@@ -192,14 +196,22 @@ def start_users(base: str, machines: list[str], count: int) -> tuple[threading.E
     return stop, tally
 
 
-def watch(minutes: float, interval: float, tally: list[int]) -> tuple[list[Sample], Probe, Probe]:
-    """Print the figures each interval; probe files, threads, memory after warm-up and at end."""
+def watch(
+    minutes: float, interval: float, tally: list[int], *, trace: bool
+) -> tuple[list[Sample], Probe, Probe]:
+    """Print the figures each interval; probe files, threads, memory after warm-up and at end.
+
+    With ``trace`` allocations are traced from the end of warm-up, so the end's snapshot holds
+    exactly what was allocated since and is still alive (and warm-up runs at full speed).
+    """
     warm_s = min(300.0, minutes * 60 / 5)
     began, samples, base = time.monotonic(), list[Sample](), None
     while (elapsed := time.monotonic() - began) < minutes * 60:
         rss, files, threads = usage()
         samples.append((elapsed, rss, files, threads))
         if base is None and elapsed >= warm_s:
+            if trace:
+                start_tracing()
             base = Probe()
         print(
             f"{elapsed / 60:5.1f} min  RSS {rss // 1024:5d} MiB  files {files:4d}"
@@ -216,8 +228,6 @@ def watch(minutes: float, interval: float, tally: list[int]) -> tuple[list[Sampl
 def main() -> None:
     """Run the soak and print its figures."""
     args = arguments()
-    if args.tracemalloc:
-        start_tracing()
     with tempfile.TemporaryDirectory(prefix="pabrik-soak-") as tmp:
         folder = Path(tmp)
         settings = Settings(config=scaled_site(args.scale, folder), data_dir=folder / "data")
@@ -232,9 +242,9 @@ def main() -> None:
         server = serve(runtime, settings, port := free_port())
         stop, tally = start_users(f"http://127.0.0.1:{port}", machines, args.users)
         print(f"soak: {len(machines)} machines, {args.users} users, {args.minutes:g} min", end="")
-        print(", tracing allocations" if args.tracemalloc else "", flush=True)
+        print(", tracing allocations after warm-up" if args.tracemalloc else "", flush=True)
         try:
-            samples, first, last = watch(args.minutes, args.interval, tally)
+            samples, first, last = watch(args.minutes, args.interval, tally, trace=args.tracemalloc)
         finally:
             stop.set()
             server.should_exit = True

@@ -20,7 +20,7 @@ from pathlib import Path
 TRACE_FRAMES = 6
 _DIGITS = re.compile(r"\d+")
 # Allocation sites of the measuring itself, not of the server under test.
-_IGNORED = (tracemalloc.__file__, "<frozen importlib._bootstrap>", "<unknown>")
+_IGNORED = (tracemalloc.__file__, __file__, "<frozen importlib._bootstrap>", "<unknown>")
 
 
 def usage() -> tuple[int, int, int]:
