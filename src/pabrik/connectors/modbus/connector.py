@@ -40,12 +40,7 @@ def start_offsets(config: ModbusConfig) -> list[float]:
 
 
 def _link(device: ModbusDevice) -> tuple[object, ...]:
-    return (device.id, device.host, device.port, device.unit_id, device.timeout_s)
-
-
-def same_links(old: ModbusConfig, new: ModbusConfig) -> bool:
-    """Whether two configurations poll the same devices over the same links (maps aside)."""
-    return [_link(d) for d in old.devices] == [_link(d) for d in new.devices]
+    return (device.host, device.port, device.unit_id, device.timeout_s)
 
 
 class ModbusConnector:
@@ -54,18 +49,17 @@ class ModbusConnector:
     def __init__(self, config: ModbusConfig, plant: Plant) -> None:
         self.config = config
         self._metrics = ConnectorMetrics()
-        states = machine_state_maps(plant)
-        self.pollers = [
-            DevicePoller(
-                config.id,
-                device,
-                states,
-                self._metrics,
-                Backoff(config.reconnect_initial_s, config.reconnect_max_s),
-            )
-            for device in config.devices
-        ]
+        self._states = machine_state_maps(plant)
+        self.pollers = [self._poller(config, device) for device in config.devices]
         self._stopping = asyncio.Event()
+        # Each device task has its own stop, so a device removed live ends alone.
+        self._stops: dict[DevicePoller, asyncio.Event] = {}
+        self._group: asyncio.TaskGroup | None = None
+        self._sink: Sink | None = None
+
+    def _poller(self, config: ModbusConfig, device: ModbusDevice) -> DevicePoller:
+        backoff = Backoff(config.reconnect_initial_s, config.reconnect_max_s)
+        return DevicePoller(config.id, device, self._states, self._metrics, backoff)
 
     @property
     def id(self) -> str:
@@ -85,28 +79,58 @@ class ModbusConnector:
     async def run(self, sink: Sink) -> None:
         """Poll all devices until ``stop``; a failing device never stops the others."""
         self._stopping.clear()
-        async with asyncio.TaskGroup() as group:
-            for poller, offset in zip(self.pollers, start_offsets(self.config), strict=True):
-                group.create_task(
-                    poller.run(sink, offset, self._stopping), name=f"modbus-{poller.device.id}"
-                )
+        self._sink = sink
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                for poller, offset in zip(self.pollers, start_offsets(self.config), strict=True):
+                    self._launch(poller, offset)
+        finally:
+            self._group = None
+
+    def _launch(self, poller: DevicePoller, offset: float) -> None:
+        assert self._group is not None
+        assert self._sink is not None
+        stop = self._stops[poller] = asyncio.Event()
+        task = poller.run(self._sink, offset, stop)
+        self._group.create_task(task, name=f"modbus-{poller.device.id}")
 
     async def reconfigure(self, config: ModbusConfig, plant: Plant) -> bool:
-        """Take new register maps between polls; False when a device's link itself changed."""
-        if not same_links(self.config, config):
+        """Take new register maps between polls, start added devices, stop removed ones.
+
+        A device keeps its task, connection, schedule and counter bases when its link (host,
+        port, unit, timeout) is unchanged; one whose link changed is polled anew.
+        """
+        if self._stopping.is_set():
             return False
-        states = machine_state_maps(plant)
+        self._states = machine_state_maps(plant)
         retry = (config.reconnect_initial_s, config.reconnect_max_s)
-        for poller, device in zip(self.pollers, config.devices, strict=True):
-            poller.remap(device, states)
-            if retry != (self.config.reconnect_initial_s, self.config.reconnect_max_s):
-                poller.backoff = Backoff(*retry)
-        self.config = config
+        new_retry = retry != (self.config.reconnect_initial_s, self.config.reconnect_max_s)
+        old = {p.device.id: p for p in self.pollers}
+        pollers: list[DevicePoller] = []
+        for device in config.devices:
+            poller = old.get(device.id)
+            if poller is not None and _link(poller.device) == _link(device):
+                del old[device.id]
+                poller.remap(device, self._states)
+                if new_retry:
+                    poller.backoff = Backoff(*retry)
+            else:
+                poller = self._poller(config, device)
+                if self._group is not None:
+                    self._launch(poller, 0.0)
+            pollers.append(poller)
+        for gone in old.values():
+            # It finishes the poll in hand, then disconnects.
+            self._stops.pop(gone, asyncio.Event()).set()
+        self.pollers, self.config = pollers, config
         return True
 
     async def stop(self) -> None:
         """Ask every device task to finish its current poll and disconnect."""
         self._stopping.set()
+        for stop in self._stops.values():
+            stop.set()
 
     async def probe(self) -> ProbeResult:
         """Connect to every device and read its first planned request once."""

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
@@ -32,6 +32,9 @@ from pabrik.model.records import Record
 from pabrik.model.states import StateClass
 
 log = logging.getLogger(__name__)
+
+STORE_TICK = timedelta(milliseconds=1)
+"""The finest time step the stores keep."""
 
 # Records kept for a later commit when the store refuses a batch; older ones are dropped.
 MAX_UNSENT = 100_000
@@ -81,6 +84,7 @@ class DevicePoller:
         self._client: AsyncModbusTcpClient | None = None
         self._unsent: list[Record] = []
         self._pending: tuple[ModbusDevice, dict[str, dict[str, StateClass]]] | None = None
+        self._last_poll: datetime | None = None
 
     def remap(self, device: ModbusDevice, machine_states: dict[str, dict[str, StateClass]]) -> None:
         """Take a new register map (same link) at the next poll, keeping the schedule."""
@@ -128,7 +132,7 @@ class DevicePoller:
         self._take_pending()
         self.status.polls += 1
         self.metrics.extra[f"polls.{self.device.id}"] = self.status.polls
-        ctx = Context(self.source, datetime.now(UTC), self.machine_states)
+        ctx = Context(self.source, self._poll_time(), self.machine_states)
         result = Interpretation()
         delay = 0.0
         if not await self._ensure_connected():
@@ -139,6 +143,16 @@ class DevicePoller:
         await self._commit(sink, result)
         self.metrics.lag_s = asyncio.get_running_loop().time() - began
         return delay
+
+    def _poll_time(self) -> datetime:
+        """Now, but at least one stored tick after the previous poll of this device."""
+        # The store keeps milliseconds: a catch-up poll in the same one would share the
+        # previous poll's natural key, and its records (counted units too) would be dropped.
+        now = datetime.now(UTC)
+        if self._last_poll is not None and now < self._last_poll + STORE_TICK:
+            now = self._last_poll + STORE_TICK
+        self._last_poll = now
+        return now
 
     async def _read_all(self, ctx: Context, result: Interpretation) -> float:
         for n, request in enumerate(self.plan):
