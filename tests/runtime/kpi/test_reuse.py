@@ -116,3 +116,14 @@ def test_a_view_too_old_waits_for_the_recomputation() -> None:
     thread.join()
     waiting.join()
     assert reuse.stale == 0
+
+
+def test_views_of_keys_no_longer_asked_are_dropped_within_a_few_ttls() -> None:
+    # 1,000 windows asked once each, one a second (past shifts and days are never asked again):
+    # only those of the last three TTLs (15 s) plus one sweep interval (5 s) may be held.
+    reuse, ticks = _reuse(ttl=5.0)
+    for k in range(1000):
+        reuse.get(("window", k), T0 + timedelta(seconds=k), 1, lambda at: at)
+        ticks.now += 1
+    assert len(reuse) <= 15 + 5 + 1
+    assert reuse.computed == 1000

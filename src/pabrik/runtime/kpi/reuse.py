@@ -43,6 +43,12 @@ class Reuse(Generic[T]):
         self.computed = 0
         self.reused = 0
         self.stale = 0
+        self._swept_at = monotonic()
+
+    def __len__(self) -> int:
+        """Keys held (each with its view, its lock, or both)."""
+        with self._guard:
+            return len(self._entries.keys() | self._locks.keys())
 
     def get(
         self, key: Hashable, now: datetime, version: int, compute: Callable[[datetime], T]
@@ -68,6 +74,7 @@ class Reuse(Generic[T]):
                 return entry.value
             value = compute(now)
             with self._guard:
+                self._forget_expired()
                 if len(self._entries) >= MAX_KEYS:
                     self._drop_oldest()
                 self._entries[key] = _Entry(value, self._monotonic(), now, version)
@@ -75,6 +82,23 @@ class Reuse(Generic[T]):
             return value
         finally:
             lock.release()
+
+    def _forget_expired(self) -> None:
+        """Drop views too old to be served even stale (at most once a TTL; under the guard).
+
+        Keys of past windows (the last shift, yesterday) are never asked again, so without
+        this they would stay until MAX_KEYS is reached, hours or days later.
+        """
+        now = self._monotonic()
+        if now - self._swept_at < self.ttl_s:
+            return
+        self._swept_at = now
+        limit = self.ttl_s * STALE_TTLS
+        for key in [k for k, e in self._entries.items() if now - e.at_monotonic >= limit]:
+            del self._entries[key]
+            lock = self._locks.get(key)
+            if lock is not None and not lock.locked():
+                del self._locks[key]
 
     def _drop_oldest(self) -> None:
         for key in sorted(self._entries, key=lambda k: self._entries[k].at_monotonic)[
