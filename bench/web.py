@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import multiprocessing
 import os
 import random
-import re
 import signal
 import sqlite3
 import statistics
@@ -37,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,18 +47,16 @@ from paho.mqtt.enums import CallbackAPIVersion
 from bench import report
 from bench.mqtt import _start_broker
 from bench.soak import PASSWORD, USER, free_port, scaled_site
+from bench.webusers import WARM_S, Tally, user, warm
 from pabrik.runtime.accounts.access import build_accounts
 from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.app import build_runtime
 from pabrik.runtime.settings import Settings
-from pabrik.web.plant.pages import CHART_REFRESH_S
 
 SOURCE = "bench-web-mqtt"
-WARM_S = 10.0
 P95_LIMIT_MS = 200.0
 LAG_LIMIT_MS = 2000.0
 DRAIN_S = 3.0
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _site(folder: Path, machines: int, broker_port: int) -> tuple[Path, list[dict[str, Any]]]:
@@ -171,167 +166,6 @@ async def _lag_watch(
         await asyncio.sleep(0.5)
 
 
-@dataclass(frozen=True, slots=True)
-class Visit:
-    """One page as a browser sees it: the page, what it loads at once, and what it polls."""
-
-    label: str
-    path: str | None
-    loads: tuple[tuple[str, str], ...]
-    polls: tuple[tuple[str, str, float], ...]
-
-
-BANNER = ("alarm banner", "/partials/alarms/banner")
-BANNER_POLL = (*BANNER, 30.0)
-
-
-def _visits(m: str) -> list[Visit]:
-    """The pages a user may open, with the refresh intervals their templates set."""
-    shift = "window=shift"
-    return [
-        Visit(
-            "overview",
-            "/",
-            (BANNER,),
-            (("overview refresh", "/partials/overview", 5.0), BANNER_POLL),
-        ),
-        Visit(
-            "machine page",
-            f"/machines/{m}?{shift}",
-            (
-                BANNER,
-                ("machine alarms", f"/partials/machines/{m}/alarms"),
-                ("machine chart API", f"/api/v1/machines/{m}?{shift}"),
-            ),
-            (
-                ("machine refresh", f"/partials/machines/{m}?{shift}", 5.0),
-                ("machine chart API", f"/api/v1/machines/{m}?{shift}", float(CHART_REFRESH_S)),
-                BANNER_POLL,
-            ),
-        ),
-        Visit("losses", "/kpi/losses?scope=plant&window=day", (BANNER,), (BANNER_POLL,)),
-        Visit("costs", "/kpi/costs", (BANNER,), (BANNER_POLL,)),
-        Visit("shift report", "/kpi/shift-report", (BANNER,), (BANNER_POLL,)),
-        Visit(
-            "API client",
-            None,
-            (("plant API", "/api/v1/plant"), ("OEE API", "/api/v1/oee?scope=plant&window=day")),
-            (
-                ("plant API", "/api/v1/plant", 15.0),
-                ("OEE API", "/api/v1/oee?scope=plant&window=day", 15.0),
-            ),
-        ),
-    ]
-
-
-async def _log_in(base: str, tally: Tally, stop: asyncio.Event) -> httpx.AsyncClient | None:
-    """A logged-in session, trying again after a failure (each one counted) until stopped."""
-    while not stop.is_set():
-        client = httpx.AsyncClient(base_url=base, timeout=30)
-        began = time.perf_counter()
-        try:
-            token = _TOKEN.search((await client.get("/login")).text)
-            form = {
-                "username": USER,
-                "password": PASSWORD,
-                "csrf_token": token.group(1) if token else "",
-            }
-            status = (await client.post("/login", data=form)).status_code
-        except httpx.HTTPError:
-            status = 599
-        tally.add("log in", time.perf_counter() - began, 500 if status >= 400 else status)
-        if status < 400:
-            return client
-        await client.aclose()
-        await _sleep(1.0, stop)
-    return None
-
-
-async def _warm(base: str, machine: str) -> None:
-    """Every page once, one after another: a served dashboard has been running a while."""
-    tally, never = Tally(time.monotonic()), asyncio.Event()
-    client = await _log_in(base, tally, never)
-    assert client is not None
-    began = time.monotonic()
-    try:
-        for visit in _visits(machine):
-            for _, path in ((visit.label, visit.path), *visit.loads):
-                if path is not None:
-                    await client.get(path, timeout=300)
-    finally:
-        await client.aclose()
-    print(f"web under load: pages warmed in {time.monotonic() - began:.0f} s")
-
-
-async def _get(client: httpx.AsyncClient, tally: Tally, label: str, path: str) -> None:
-    began = time.perf_counter()
-    try:
-        status = (await client.get(path)).status_code
-    except httpx.HTTPError:
-        status = 599
-    tally.add(label, time.perf_counter() - began, status)
-
-
-async def _stay(
-    client: httpx.AsyncClient, tally: Tally, visit: Visit, until: float, stop: asyncio.Event
-) -> None:
-    """Open a page, then make its refreshes at their intervals until ``until``."""
-    if visit.path is not None:
-        await _get(client, tally, visit.label, visit.path)
-    for label, path in visit.loads:
-        await _get(client, tally, label, path)
-    now = time.monotonic()
-    due = [(now + every, label, path, every) for label, path, every in visit.polls]
-    while due and not stop.is_set():
-        due.sort()
-        at, label, path, every = due[0]
-        if at >= until:
-            return
-        await _sleep(max(0.0, at - time.monotonic()), stop)
-        if stop.is_set():
-            return
-        await _get(client, tally, label, path)
-        due[0] = (at + every, label, path, every)
-    await _sleep(max(0.0, until - time.monotonic()), stop)
-
-
-async def _sleep(seconds: float, stop: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-
-
-async def _user(base: str, machines: list[str], stop: asyncio.Event, tally: Tally) -> None:
-    """A logged-in user who opens a page, stays on it 20-60 s, then opens another."""
-    rng = random.Random()
-    await _sleep(rng.uniform(0, WARM_S), stop)  # users arrive over the warm-up
-    client = await _log_in(base, tally, stop)
-    if client is None:
-        return
-    try:
-        while not stop.is_set():
-            visit = rng.choice(_visits(rng.choice(machines)))
-            await _stay(client, tally, visit, time.monotonic() + rng.uniform(20, 60), stop)
-    finally:
-        await client.aclose()
-
-
-class Tally:
-    """Latencies and errors per route, after the warm-up."""
-
-    def __init__(self, begun: float) -> None:
-        self.begun = begun
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, int] = defaultdict(int)
-
-    def add(self, label: str, seconds: float, status: int) -> None:
-        """Count one request if the warm-up is over."""
-        if time.monotonic() - self.begun < WARM_S:
-            return
-        self.times[label].append(seconds * 1000)
-        if status >= 400:
-            self.errors[label] += 1
-
-
 def _cuts(values: list[float]) -> tuple[float, float, float]:
     if len(values) < 2:
         return (values[0],) * 3 if values else (0.0, 0.0, 0.0)
@@ -388,10 +222,10 @@ async def _load(
     base: str, machines: list[str], users: int, seconds: float, watch: Watch
 ) -> tuple[Tally, Ingest]:
     """Users and the lag watch for the warm-up plus ``seconds``; the figures after the warm-up."""
-    await _warm(base, machines[0])
+    await warm(base, machines[0])
     stop, begun = asyncio.Event(), time.monotonic()
     tally, ingest = Tally(begun), Ingest()
-    tasks = [asyncio.create_task(_user(base, machines, stop, tally)) for _ in range(users)]
+    tasks = [asyncio.create_task(user(base, machines, stop, tally)) for _ in range(users)]
     lag_task = asyncio.create_task(_lag_watch(watch.db, watch.keys, stop, ingest.lags, begun))
     await asyncio.sleep(WARM_S)
     first_ms, sent_before, t0 = int(time.time() * 1000), watch.sent.value, time.monotonic()
