@@ -58,6 +58,35 @@ _BY_DAY = (
 )
 
 
+# Hourly sums over whole days from kpi_rollup_day (0022) unless an hour of the day is dirty;
+# the hours of the ragged ends and of days with a dirty hour from the hourly rows. Order
+# data is 0/1 per hour and summed here: every hour had it when the sum equals the count.
+_DAY_COLS = ", ".join(f"d.{c}" for c in ROLLUP_COLUMNS)
+_HOUR_COLS = ", ".join(f"r.{c}" for c in ROLLUP_COLUMNS)
+_ORDER = ROLLUP_COLUMNS.index("order_data")
+_PLAIN_SUMS = ", ".join(f"sum({c})" for c in ROLLUP_COLUMNS)
+_SUMS_BY_DAY = (
+    f"SELECT machine_id, sum(n), {_PLAIN_SUMS} FROM ("  # noqa: S608 - constant text
+    f" SELECT d.machine_id, d.n, {_DAY_COLS} FROM kpi_rollup_day d"
+    " WHERE d.machine_id = ANY(%s) AND d.day_ms >= %s AND d.day_ms < %s"
+    " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty x WHERE x.machine_id = d.machine_id"
+    " AND x.hour_ms >= d.day_ms AND x.hour_ms < d.day_ms + 86400000)"
+    " UNION ALL"
+    f" SELECT r.machine_id, 1, {_HOUR_COLS} FROM kpi_rollup_hour r"
+    " WHERE r.machine_id = ANY(%s)"
+    " AND ((r.start_ms >= %s AND r.start_ms < %s) OR (r.start_ms >= %s AND r.start_ms < %s))"
+    f"{_NOT_DIRTY}"
+    " UNION ALL"
+    f" SELECT r.machine_id, 1, {_HOUR_COLS} FROM (SELECT DISTINCT machine_id,"
+    " hour_ms - mod(hour_ms, 86400000) AS day_ms FROM kpi_rollup_dirty"
+    " WHERE machine_id = ANY(%s) AND hour_ms >= %s AND hour_ms < %s) dd"
+    " JOIN kpi_rollup_hour r ON r.machine_id = dd.machine_id"
+    " AND r.start_ms >= dd.day_ms AND r.start_ms < dd.day_ms + 86400000"
+    f"{_NOT_DIRTY}"
+    ") u GROUP BY machine_id"
+)
+
+
 def _hour(ms: int) -> int:
     return ms - ms % HOUR_MS
 
@@ -145,7 +174,8 @@ class PgRollups:
         if saved >= ANALYZE_AFTER_HOURS:
             with self._conn() as conn:
                 conn.execute(
-                    "ANALYZE kpi_rollup_hour, kpi_rollup_downtime, kpi_rollup_downtime_day"
+                    "ANALYZE kpi_rollup_hour, kpi_rollup_day, kpi_rollup_downtime,"
+                    " kpi_rollup_downtime_day"
                 )
             saved = 0
         self._rollups_saved = saved
@@ -154,6 +184,9 @@ class PgRollups:
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int, grain: Grain
     ) -> dict[str, RollupSum]:
         """Sums of each machine's valid buckets with start in [start, end)."""
+        d0, d1 = -(-start_ms // DAY_MS) * DAY_MS, end_ms - end_ms % DAY_MS
+        if grain == "hour" and d0 < d1:
+            return self._sums_by_day(machine_ids, start_ms, end_ms, d0, d1)
         with self._conn() as conn:
             rows = conn.execute(
                 f"SELECT machine_id, count(*), {_SUMS} FROM {_TABLE[grain]} r"  # noqa: S608
@@ -162,6 +195,21 @@ class PgRollups:
                 (list(machine_ids), start_ms, end_ms),
             ).fetchall()
         return {str(r[0]): RollupSum(int(r[1]), tuple(int(v) for v in r[2:])) for r in rows}
+
+    def _sums_by_day(
+        self, machine_ids: Sequence[str], start_ms: int, end_ms: int, d0: int, d1: int
+    ) -> dict[str, RollupSum]:
+        """Hourly sums: whole days [d0, d1) from the daily rows unless an hour is dirty."""
+        ids = list(machine_ids)
+        params = (ids, d0, d1, ids, start_ms, d0, d1, end_ms, ids, d0, d1)
+        with self._conn() as conn:
+            rows = conn.execute(_SUMS_BY_DAY, params).fetchall()
+        out: dict[str, RollupSum] = {}
+        for r in rows:
+            buckets, values = int(r[1]), [int(v) for v in r[2:]]
+            values[_ORDER] = 1 if values[_ORDER] == buckets else 0
+            out[str(r[0])] = RollupSum(buckets, tuple(values))
+        return out
 
     def rollup_starts(self, machine_id: str, start_ms: int, end_ms: int, grain: Grain) -> list[int]:
         """Starts of a machine's valid buckets in [start, end)."""
