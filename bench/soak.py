@@ -34,7 +34,7 @@ import httpx
 import uvicorn
 import yaml
 
-from bench.soakprobe import Probe, diff, heap, start_tracing, usage
+from bench.soakprobe import POOLS, Probe, diff, heap, start_tracing, usage
 from pabrik.runtime.accounts.access import build_accounts
 from pabrik.runtime.accounts.permissions import Role
 from pabrik.runtime.app import Runtime, build_runtime
@@ -129,16 +129,17 @@ def serve(runtime: Runtime, settings: Settings, port: int) -> uvicorn.Server:
     return server
 
 
-Sample = tuple[float, int, int, int]
-"""Seconds since the start, RSS in KiB, open files, threads."""
+Sample = tuple[float, int, int, int, int]
+"""Seconds since the start, RSS in KiB, open files, threads, threads in worker pools."""
 
 
 def verdicts(measured: Sequence[Sample]) -> list[str]:
     """One line per target, over the samples after warm-up.
 
-    RSS: the last against the first, under +10 %. Files and threads swing with the request
-    worker pool (a worker idle for 10 s ends, with its SQLite reader), so a single pair of
-    readings says little: a leak shows as a peak in the last third above the first third's.
+    RSS: the last against the first, under +10 %. Threads swing with the worker pools (an
+    AnyIO worker idle for 10 s ends), so a single pair of readings says little: a leak shows
+    as a peak in the last third above the first third's, outside the pools, and the pools
+    must stay within their caps.
     """
     base, last = measured[0], measured[-1]
     growth = (last[1] - base[1]) / base[1] * 100
@@ -148,14 +149,23 @@ def verdicts(measured: Sequence[Sample]) -> list[str]:
         f"verdict RSS: {growth:+.1f} % ({base[1] // 1024} → {last[1] // 1024} MiB),"
         f" target < +10 %: {met[growth < 10]}"
     ]
-    for name, col in (("open files", 2), ("threads", 3)):
-        early = [s[col] for s in measured[:third]]
-        late = [s[col] for s in measured[-third:]]
+    series = {
+        "open files": [s[2] for s in measured],
+        "threads outside the worker pools": [s[3] - s[4] for s in measured],
+    }
+    for name, values in series.items():
+        early, late = values[:third], values[-third:]
         lines.append(
             f"verdict {name}: first third {min(early)}–{max(early)}, last third"
-            f" {min(late)}–{max(late)} (end {last[col]}), target no new peak:"
+            f" {min(late)}–{max(late)} (end {values[-1]}), target no new peak:"
             f" {met[max(late) <= max(early)]}"
         )
+    pooled = max(s[4] for s in measured)
+    lines.append(
+        f"verdict worker-pool threads: peak {pooled}, all threads {measured[0][3]} →"
+        f" {last[3]}, target within the pools' caps ({sum(POOLS.values())}):"
+        f" {met[pooled <= sum(POOLS.values())]}"
+    )
     return lines
 
 
@@ -207,15 +217,16 @@ def watch(
     warm_s = min(300.0, minutes * 60 / 5)
     began, samples, base = time.monotonic(), list[Sample](), None
     while (elapsed := time.monotonic() - began) < minutes * 60:
-        rss, files, threads = usage()
-        samples.append((elapsed, rss, files, threads))
+        rss, files, threads, pooled = usage()
+        samples.append((elapsed, rss, files, threads, pooled))
         if base is None and elapsed >= warm_s:
             if trace:
                 start_tracing()
             base = Probe()
         print(
             f"{elapsed / 60:5.1f} min  RSS {rss // 1024:5d} MiB  files {files:4d}"
-            f"  threads {threads:3d}  requests {tally[0]} ok / {tally[1]} failed"
+            f"  threads {threads:3d} ({pooled:2d} pooled)"
+            f"  requests {tally[0]} ok / {tally[1]} failed"
             f"  latency {percentiles(LATENCIES[-2000:])}  [{heap()}]",
             flush=True,
         )

@@ -23,12 +23,22 @@ _DIGITS = re.compile(r"\d+")
 _IGNORED = (tracemalloc.__file__, __file__, "<frozen importlib._bootstrap>", "<unknown>")
 
 
-def usage() -> tuple[int, int, int]:
-    """RSS in KiB, open file descriptors and live threads of this process."""
+POOLS = {"AnyIO worker thread": 40, "asyncio_": 6}
+"""Worker pools that grow and shrink with load, by thread-name prefix, with their caps.
+
+AnyIO runs sync routes on at most 40 threads and ends one idle for 10 s; asyncio's default
+executor (``to_thread``) has at most min(32, cores + 4), 6 on this 2-core machine.
+"""
+
+
+def usage() -> tuple[int, int, int, int]:
+    """RSS in KiB, open file descriptors, live threads, and those of them in worker pools."""
     status = Path("/proc/self/status").read_text(encoding="utf-8")
     found = re.search(r"VmRSS:\s+(\d+)", status)
     rss = int(found.group(1)) if found else 0
-    return rss, len(os.listdir("/proc/self/fd")), threading.active_count()
+    threads = threading.enumerate()
+    pooled = sum(1 for t in threads if t.name.startswith(tuple(POOLS)))
+    return rss, len(os.listdir("/proc/self/fd")), len(threads), pooled
 
 
 class _MallInfo2(ctypes.Structure):
