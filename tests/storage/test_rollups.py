@@ -3,87 +3,45 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pabrik.model.equipment import Product, Signal, SignalKind
-from pabrik.model.fields import Text
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, to_epoch_ms
-from pabrik.model.shifts import Break, Calendar, Shift
-from pabrik.model.site import Area, IngestLimits, KpiSettings, Line, Machine, Plant, SiteInfo
 from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.storage.rollups import HOUR_MS
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.storage.rollup_plant import NOW, T0, at, rollup_plant
 
-T0 = datetime(2025, 1, 6, tzinfo=UTC)
-NOW = T0 + timedelta(days=3)
 SPAN_MIN = 2 * 24 * 60
 
 
-def _plant(
-    micro_s: float = 60, debounce_s: float = 10, period_s: float = 300, startup_s: float = 1800
-) -> Plant:
-    machine = Machine(
-        id="m1",
-        name=Text(id="M1"),
-        products=[
-            Product(id="a", name=Text(id="A"), ideal_cycle_time_s="1.5"),  # type: ignore[arg-type]
-            Product(id="b", name=Text(id="B"), ideal_cycle_time_s="0.225"),  # type: ignore[arg-type]
-        ],
-        signals=[Signal(id="kwh", name=Text(id="kWh"), unit="kWh", kind=SignalKind.COUNTER)],
-        energy_signal="kwh",
-    )
-    shifts = [
-        Shift(id="pagi", name=Text(id="Pagi"), start="07:00", end="15:00",  # type: ignore[arg-type]
-              breaks=[Break(start="11:30", end="12:00")]),  # type: ignore[arg-type]
-        Shift(id="malam", name=Text(id="Malam"), start="23:00", end="07:00"),  # type: ignore[arg-type]
-    ]  # fmt: skip
-    return Plant(
-        site=SiteInfo(id="s", name="S"),
-        areas=[
-            Area(
-                id="a",
-                name=Text(id="A"),
-                lines=[Line(id="l", name=Text(id="L"), machines=[machine])],
-            )
-        ],
-        calendar=Calendar(timezone="Asia/Jakarta", shifts=shifts),
-        limits=IngestLimits(micro_stop_s=micro_s),
-        kpi=KpiSettings(debounce_s=debounce_s, count_period_s=period_s, startup_window_s=startup_s),
-    )
-
-
-def _t(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
 _state = st.builds(
-    lambda m, cls, reason: StateRecord("t", "m1", _t(m), cls, reason),
+    lambda m, cls, reason: StateRecord("t", "m1", at(m), cls, reason),
     st.floats(0, SPAN_MIN, allow_nan=False).map(lambda x: round(x, 2)),
     st.sampled_from(list(StateClass)),
     st.sampled_from([None, "jam", "breakdown"]),
 )
 _count = st.builds(
-    lambda m, g, s, p: CountRecord("t", "m1", _t(m), g, s, 0, p),
+    lambda m, g, s, p: CountRecord("t", "m1", at(m), g, s, 0, p),
     st.integers(0, SPAN_MIN),
     st.integers(0, 500),
     st.integers(0, 9),
     st.sampled_from([None, "a", "b"]),
 )
 _sample = st.builds(
-    lambda m, v: SampleRecord("t", "m1", "kwh", _t(m), v),
+    lambda m, v: SampleRecord("t", "m1", "kwh", at(m), v),
     st.integers(0, SPAN_MIN),
     st.floats(0, 1000, allow_nan=False).map(lambda v: round(v, 3)),
 )
 # Changeover and planned stop followed by running: the start-up windows reach over hours.
 _startup = st.builds(
     lambda m, before: [
-        StateRecord("t", "m1", _t(m), before, None),
-        StateRecord("t", "m1", _t(m + 20), StateClass.RUNNING, None),
+        StateRecord("t", "m1", at(m), before, None),
+        StateRecord("t", "m1", at(m + 20), StateClass.RUNNING, None),
     ],
     st.integers(0, SPAN_MIN - 20),
     st.sampled_from([StateClass.CHANGEOVER, StateClass.PLANNED_STOP]),
@@ -120,56 +78,56 @@ def test_rollups_equal_raw_recomputation_also_after_late_out_of_order_data(
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "r.sqlite", synchronous="NORMAL")
         store.upgrade()
-        engine = KpiEngine(_plant(), store, lambda: NOW)
+        engine = KpiEngine(rollup_plant(), store, lambda: NOW)
         store.write(first)
-        wins = [(_t(a), _t(min(a + d, SPAN_MIN + 60))) for a, d in windows]
+        wins = [(at(a), at(min(a + d, SPAN_MIN + 60))) for a, d in windows]
         for s, e in wins:
             _check(engine, s, e)
-        _check(engine, _t(0), _t(SPAN_MIN))  # builds every hour
+        _check(engine, at(0), at(SPAN_MIN))  # builds every hour
         store.write(late)
         for s, e in wins:
             _check(engine, s, e)
         engine.refresh()
-        _check(engine, _t(-30), _t(SPAN_MIN + 90))
+        _check(engine, at(-30), at(SPAN_MIN + 90))
         store.close()
 
 
 def test_startup_scrap_across_an_hour_border_is_rolled_up_like_raw(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "r.sqlite")
     store.upgrade()
-    engine = KpiEngine(_plant(), store, lambda: NOW)
+    engine = KpiEngine(rollup_plant(), store, lambda: NOW)
     store.write(
         [
-            StateRecord("t", "m1", _t(30), StateClass.CHANGEOVER, "die"),
-            StateRecord("t", "m1", _t(55), StateClass.RUNNING),
-            StateRecord("t", "m1", _t(62), StateClass.RUNNING, "speed"),
-            *(CountRecord("t", "m1", _t(m), 10, 2, 0, "a") for m in range(60, 180, 5)),
+            StateRecord("t", "m1", at(30), StateClass.CHANGEOVER, "die"),
+            StateRecord("t", "m1", at(55), StateClass.RUNNING),
+            StateRecord("t", "m1", at(62), StateClass.RUNNING, "speed"),
+            *(CountRecord("t", "m1", at(m), 10, 2, 0, "a") for m in range(60, 180, 5)),
         ]
     )
     m = engine.plant.machines()[0]
-    raw = engine.raw_account(m, _t(0), _t(180))
+    raw = engine.raw_account(m, at(0), at(180))
     # Start-up window (0:55, 1:25] holds the 5-min periods of the counts 1:00 to 1:25.
     assert (raw.elements.sq, raw.elements.sq_startup) == (48, 12)
     assert raw.elements.ideal_startup_ms == 12 * 1500
-    engine.build(_t(0), _t(180))
+    engine.build(at(0), at(180))
     assert engine.stats.saved_hours >= 3
-    _check(engine, _t(0), _t(180))
-    _check(engine, _t(50), _t(150))
+    _check(engine, at(0), at(180))
+    _check(engine, at(50), at(150))
     # A window starting inside the start-up window still sees the changeover before it.
-    assert engine.account(m, _t(70), _t(180)).elements.sq_startup == 6
+    assert engine.account(m, at(70), at(180)).elements.sq_startup == 6
 
 
 def test_a_write_marks_the_rolled_up_hours_it_reaches_dirty(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "r.sqlite")
     store.upgrade()
-    engine = KpiEngine(_plant(), store, lambda: NOW)
-    store.write([StateRecord("t", "m1", _t(0), StateClass.RUNNING)])
-    engine.build(_t(0), _t(24 * 60))
+    engine = KpiEngine(rollup_plant(), store, lambda: NOW)
+    store.write([StateRecord("t", "m1", at(0), StateClass.RUNNING)])
+    engine.build(at(0), at(24 * 60))
     assert store.dirty_hours(None, 0, 1 << 62) == []
-    store.write([StateRecord("t", "m1", _t(600), StateClass.IDLE)])
+    store.write([StateRecord("t", "m1", at(600), StateClass.IDLE)])
     dirty = store.dirty_hours(["m1"], 0, 1 << 62)
     # The last state runs on, so every rolled-up hour from the new record onwards is dirty.
-    assert dirty[0] == ("m1", to_epoch_ms(_t(600)) - to_epoch_ms(_t(600)) % HOUR_MS - HOUR_MS)
+    assert dirty[0] == ("m1", to_epoch_ms(at(600)) - to_epoch_ms(at(600)) % HOUR_MS - HOUR_MS)
     assert len(dirty) == 24 - 9
     assert engine.refresh() == len(dirty)
     assert store.dirty_hours(None, 0, 1 << 62) == []
@@ -178,12 +136,12 @@ def test_a_write_marks_the_rolled_up_hours_it_reaches_dirty(tmp_path: Path) -> N
 def test_a_configuration_change_drops_the_rollups(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "r.sqlite")
     store.upgrade()
-    first = KpiEngine(_plant(), store, lambda: NOW)
-    store.write([StateRecord("t", "m1", _t(0), StateClass.RUNNING)])
-    first.build(_t(0), _t(600))
+    first = KpiEngine(rollup_plant(), store, lambda: NOW)
+    store.write([StateRecord("t", "m1", at(0), StateClass.RUNNING)])
+    first.build(at(0), at(600))
     assert store.rollup_sums(["m1"], 0, 1 << 62, "hour")["m1"].buckets == 10
-    assert KpiEngine(_plant(), store, lambda: NOW).ensure_rollup_config() == []
-    changed = KpiEngine(_plant(micro_s=300), store, lambda: NOW)
+    assert KpiEngine(rollup_plant(), store, lambda: NOW).ensure_rollup_config() == []
+    changed = KpiEngine(rollup_plant(micro_s=300), store, lambda: NOW)
     assert changed.ensure_rollup_config() == ["m1"]
     assert store.rollup_sums(["m1"], 0, 1 << 62, "hour") == {}
 
@@ -191,10 +149,10 @@ def test_a_configuration_change_drops_the_rollups(tmp_path: Path) -> None:
 def test_a_rollup_computed_while_a_write_came_in_is_not_saved(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "r.sqlite")
     store.upgrade()
-    engine = KpiEngine(_plant(), store, lambda: NOW)
-    store.write([StateRecord("t", "m1", _t(0), StateClass.RUNNING)])
+    engine = KpiEngine(rollup_plant(), store, lambda: NOW)
+    store.write([StateRecord("t", "m1", at(0), StateClass.RUNNING)])
     seq = store.rollup_seq(["m1"])["m1"]
-    store.write([StateRecord("t", "m1", _t(30), StateClass.IDLE)])
+    store.write([StateRecord("t", "m1", at(30), StateClass.IDLE)])
     m = engine.plant.machines()[0]
     engine._fill(m, [to_epoch_ms(T0)], seq)
     assert store.rollup_sums(["m1"], 0, 1 << 62, "hour") == {}
@@ -203,14 +161,14 @@ def test_a_rollup_computed_while_a_write_came_in_is_not_saved(tmp_path: Path) ->
 def test_recent_hours_keep_minute_rollups_that_sum_to_the_hour(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "r.sqlite")
     store.upgrade()
-    engine = KpiEngine(_plant(), store, lambda: _t(24 * 60))
+    engine = KpiEngine(rollup_plant(), store, lambda: at(24 * 60))
     store.write(
         [
-            StateRecord("t", "m1", _t(0), StateClass.RUNNING),
-            StateRecord("t", "m1", _t(90.5), StateClass.IDLE),
+            StateRecord("t", "m1", at(0), StateClass.RUNNING),
+            StateRecord("t", "m1", at(90.5), StateClass.IDLE),
         ]
     )
-    engine.build(_t(0), _t(180))
+    engine.build(at(0), at(180))
     hours = store.rollup_sums(["m1"], 0, 1 << 62, "hour")["m1"]
     minutes = store.rollup_sums(["m1"], 0, 1 << 62, "minute")["m1"]
     assert minutes.buckets == 180

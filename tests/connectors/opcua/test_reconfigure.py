@@ -10,8 +10,8 @@ from pabrik.connectors.opcua.connector import OpcuaConnector
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.connectors.opcua.rig import config, running, samples, server_subscriptions
 from tests.connectors.opcua.server import node, opcua_server, until
-from tests.connectors.opcua.test_connector import config, running, samples, server_subscriptions
 
 pytestmark = pytest.mark.anyio
 TEMPERATURE: list[dict[str, Any]] = [
