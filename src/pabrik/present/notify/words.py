@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from pabrik.alarms.builtin import BUILT_IN, PLANT_WIDE
 from pabrik.alarms.definitions import AlarmSettings
 from pabrik.model.fields import Text
 from pabrik.model.site import Plant
@@ -38,11 +39,13 @@ class NotifyWords:
         return Rendered(t.gettext("notify.test.title"), t.gettext("notify.test.body"))
 
     def _machine(self, machine_id: str, lang: str) -> str:
+        if machine_id == PLANT_WIDE:
+            return self.plant.site.name
         m = self.plant.machine(machine_id)
         return machine_id if m is None else m.name.get(lang)
 
     def _message(self, definition_id: str, lang: str) -> str:
-        for d in self.alarms.definitions:
+        for d in (*self.alarms.definitions, *BUILT_IN):
             if d.id == definition_id:
                 text: Text = d.message
                 return text.get(lang)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from pabrik.alarms.builtin import BUILT_IN, PLANT_POSITION, PLANT_WIDE
 from pabrik.alarms.definitions import SIGNAL_KINDS, AlarmDefinition, AlarmSettings
 from pabrik.alarms.scoping import alarm_key, machines_of, position_of
 from pabrik.model.site import Plant
-from pabrik.runtime.alarms.builtin import BUILT_IN, PLANT_POSITION, PLANT_WIDE
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from pabrik.alarms import evaluation as ev
+from pabrik.alarms.builtin import DISK_BUDGET
 from pabrik.alarms.definitions import AlarmSettings, BehindTargetCondition
 from pabrik.alarms.states import Event, Transition, apply
 from pabrik.model.calendar import ShiftInstance, active_shift
@@ -21,7 +22,6 @@ from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.model.records import Record, StateRecord
 from pabrik.model.site import Plant
 from pabrik.runtime.alarms import codec
-from pabrik.runtime.alarms.builtin import DISK_BUDGET
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint, build_catalogue
 from pabrik.runtime.alarms.timeline import Inputs, Step, batch_inputs, view_from
 from pabrik.storage.accounts import AuditLogRow

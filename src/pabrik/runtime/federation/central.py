@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pabrik.alarms.builtin import PLANT_WIDE
 from pabrik.model.errors import InvalidRequestError, PabrikError
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, from_epoch_ms
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.accounts.errors import ForbiddenError
-from pabrik.runtime.alarms.builtin import PLANT_WIDE
 from pabrik.runtime.federation.group import plant_wide_machine, save_site_document
 from pabrik.storage.federation import PlantRow, Receipt
 from pabrik.storage.store import Store
