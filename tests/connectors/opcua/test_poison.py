@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +14,7 @@ from pabrik.connectors.opcua.connector import OpcuaConnector
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.connectors.opcua.rig import running
 from tests.connectors.opcua.server import node, opcua_server, until
 
 pytestmark = pytest.mark.anyio
@@ -44,17 +43,6 @@ def config(url: str, signals: list[dict[str, Any]] = SIGNALS) -> OpcuaConfig:
             "signals": signals,
         }
     )
-
-
-@asynccontextmanager
-async def running(connector: OpcuaConnector, sink: IngestSink) -> AsyncIterator[None]:
-    task = asyncio.create_task(connector.run(sink))
-    try:
-        yield
-    finally:
-        await connector.stop()
-        async with asyncio.timeout(15):
-            await task
 
 
 def values(store: SqliteStore, signal: str) -> list[float]:

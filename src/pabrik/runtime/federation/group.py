@@ -19,6 +19,7 @@ from pabrik.model.errors import NotFoundError, PabrikError
 from pabrik.model.records import from_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.model.windows import WindowName, named_window
+from pabrik.runtime.federation.forward_disk import DiskStatus
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.views import LossReport, OeeView, ParetoItem
@@ -35,19 +36,6 @@ MAX_TRANSITIONS = 20000
 
 
 @dataclass(frozen=True, slots=True)
-class DiskUse:
-    """The plant store's disk use as the plant last reported it."""
-
-    used_bytes: int
-    budget_bytes: int | None
-    share: float | None
-    """Used against the budget (1.0 = full); None without a budget."""
-    alarm: bool
-    pending_rows: int
-    deleted_samples: int
-
-
-@dataclass(frozen=True, slots=True)
 class PlantSummary:
     """One plant's production day: OEE, top losses, cost of losses and alarms."""
 
@@ -61,7 +49,7 @@ class PlantSummary:
     last_seen: datetime | None
     rank: int | None = None
     """1 for the best OEE; None when the plant has no OEE yet."""
-    disk: DiskUse | None = None
+    disk: DiskStatus | None = None
     """None before the plant reported its status."""
 
 
@@ -128,7 +116,7 @@ class Group:
         at: datetime,
         alarms: dict[str, int],
         seen: dict[str, datetime],
-        disk: DiskUse | None,
+        disk: DiskStatus | None,
     ) -> PlantSummary:
         day = named_window(plant.calendar, WindowName.DAY, at)
         report = loss_report(self.engine(tenant_id, site_id, plant), "plant", day)
@@ -210,14 +198,14 @@ def _last_seen(store: Store, tenant_id: str) -> dict[str, datetime]:
     }
 
 
-def _disk(status_json: str | None) -> DiskUse | None:
+def _disk(status_json: str | None) -> DiskStatus | None:
     """The disk part of a plant's reported status; None if it never reported one."""
     try:
         s = json.loads(status_json or "null")
         if not isinstance(s, dict) or "used_bytes" not in s:
             return None
         budget, share = s.get("budget_bytes"), s.get("share")
-        return DiskUse(
+        return DiskStatus(
             int(s["used_bytes"]), None if budget is None else int(budget),
             None if share is None else float(share), bool(s.get("alarm")),
             int(s.get("pending_rows") or 0), int(s.get("deleted_samples") or 0),
@@ -226,7 +214,7 @@ def _disk(status_json: str | None) -> DiskUse | None:
         return None
 
 
-def _disks(store: Store, tenant_id: str) -> dict[str, DiskUse]:
+def _disks(store: Store, tenant_id: str) -> dict[str, DiskStatus]:
     """Each forwarding plant's last reported disk use."""
     found = {p.plant_id: _disk(p.status_json) for p in store.plants(tenant_id)}
     return {k: v for k, v in found.items() if v is not None}
