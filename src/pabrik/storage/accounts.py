@@ -187,6 +187,12 @@ class AccountStore(Protocol):
         """Insert or update a session."""
         ...
 
+    def open_session(
+        self, row: SessionRow, audit: AuditLogRow, cleared: Sequence[str] = ()
+    ) -> None:
+        """A login at once: its session, its audit row, and the throttle keys it clears."""
+        ...
+
     def session(self, token_hash: str) -> SessionRow | None:
         """A session by the hash of its token."""
         ...

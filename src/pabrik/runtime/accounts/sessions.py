@@ -39,7 +39,6 @@ class Sessions(Throttle):
         if user is None or not ok or user.disabled:
             self.count_failure(keys)
             raise AuthenticationError("wrong user name or password")
-        self.store.clear_throttle(keys[:2])  # the pair and the name; the address keeps its count
         cookie = new_secret()
         now = self.clock()
         row = SessionRow(
@@ -51,9 +50,9 @@ class Sessions(Throttle):
             now,
             self._expiry(now, now),
         )
-        self.store.save_session(row)
         audit = self._audit(user.tenant_id, user.username, "session.login", user.username)
-        self.store.write_audit([audit])
+        # The pair and the name are cleared; the address keeps its count.
+        self.store.open_session(row, audit, cleared=keys[:2])
         return NewSession(cookie, self._principal(user, row))
 
     def _expiry(self, created: datetime, seen: datetime) -> datetime:

@@ -39,17 +39,17 @@ class SqlLogins(SqlPeople):
 
     def save_session(self, row: SessionRow) -> None:
         """Insert or update a session."""
-        s = row
-        params = (
-            s.token_hash,
-            s.user_id,
-            s.csrf_token,
-            s.active_tenant,
-            to_epoch_ms(s.created_at),
-            to_epoch_ms(s.last_seen),
-            to_epoch_ms(s.expires_at),
-        )
-        self._apply(UPSERT_SESSION, params)
+        self._apply(UPSERT_SESSION, _session_params(row))
+
+    def open_session(
+        self, row: SessionRow, audit: AuditLogRow, cleared: Sequence[str] = ()
+    ) -> None:
+        """A login at once: its session, its audit row, and the throttle keys it clears."""
+        # One transaction: under ingest each write transaction queues behind the writer.
+        with self._tx() as tx:
+            tx.executemany("DELETE FROM login_throttle WHERE key = ?", [(k,) for k in cleared])
+            tx.execute(UPSERT_SESSION, _session_params(row))
+            tx.executemany(INSERT_AUDIT, audit_params([audit]))
 
     def session(self, token_hash: str) -> SessionRow | None:
         """A session by the hash of its token."""
@@ -193,3 +193,15 @@ class SqlLogins(SqlPeople):
             return
         with self._tx() as tx:
             tx.executemany("DELETE FROM login_throttle WHERE key = ?", [(k,) for k in keys])
+
+
+def _session_params(s: SessionRow) -> tuple[object, ...]:
+    return (
+        s.token_hash,
+        s.user_id,
+        s.csrf_token,
+        s.active_tenant,
+        to_epoch_ms(s.created_at),
+        to_epoch_ms(s.last_seen),
+        to_epoch_ms(s.expires_at),
+    )
