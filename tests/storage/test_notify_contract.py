@@ -133,3 +133,20 @@ def test_the_sender_lease_has_one_holder_until_it_expires_or_is_released(
     assert not store.take_lease("sender", "a", later, later + timedelta(seconds=60))
     store.release_lease("sender", "b")
     assert store.take_lease("sender", "a", later, later + timedelta(seconds=60))
+
+
+def test_only_the_lease_holder_settles_a_message_and_only_as_it_read_it(store: Backend) -> None:
+    pending = MessageRow("m1", "ana", "hook", "alarm", "pending", "id", ("e1",), T0, T0)
+    store.commit_routing([], [pending])
+    until = T0 + timedelta(seconds=60)
+    assert store.take_lease("sender", "a", T0, until)
+    sent = replace(pending, status="sent", tries=1, sent_at=T0)
+    assert not store.settle_message(pending, sent, "sender", "b")  # b does not hold it
+    assert store.notify_messages() == [pending]
+    later = until + timedelta(seconds=1)
+    assert store.take_lease("sender", "b", later, later + timedelta(seconds=60))
+    assert store.settle_message(pending, sent, "sender", "b")
+    retry = replace(pending, tries=1, due_at=later, last_error="503")
+    assert not store.settle_message(pending, retry, "sender", "a")  # a lost the lease
+    assert not store.settle_message(pending, retry, "sender", "b")  # no longer as b read it
+    assert store.notify_messages() == [sent]

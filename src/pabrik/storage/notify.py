@@ -135,6 +135,10 @@ class NotifyStore(Protocol):
         """Store a message's status, tries, due time, error and send time."""
         ...
 
+    def settle_message(self, read: MessageRow, row: MessageRow, lease: str, holder: str) -> bool:
+        """Store ``row`` only while ``holder`` holds ``lease`` and the message is as ``read``."""
+        ...
+
     def purge_notifications(self, before: datetime) -> int:
         """Delete sent, failed and skipped messages and routed events older than ``before``."""
         ...

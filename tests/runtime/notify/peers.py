@@ -53,11 +53,19 @@ def smtp_server() -> Iterator[tuple[int, Mailbox]]:
 
 @dataclass
 class Hook:
-    """What the webhook received; it answers 500 to the first ``fail`` requests."""
+    """What the webhook received; it answers 500 to the first ``fail`` requests.
+
+    With ``stall_s`` the first request hangs until ``go`` is set (at most ``stall_s``), then
+    is answered 503 and not received; ``stalled`` is set when it arrives.
+    """
 
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail: int = 0
     delay_s: float = 0.0
+    stall_s: float = 0.0
+    requests: int = 0
+    stalled: threading.Event = field(default_factory=threading.Event)
+    go: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -68,6 +76,16 @@ def webhook() -> Iterator[tuple[str, Hook]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with hook.lock:
+                hook.requests += 1
+                stalling = hook.stall_s > 0 and hook.requests == 1
+            if stalling:
+                hook.stalled.set()
+                hook.go.wait(hook.stall_s)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             time.sleep(hook.delay_s)
             with hook.lock:
                 failing = hook.fail > 0

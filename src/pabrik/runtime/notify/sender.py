@@ -4,7 +4,10 @@ A message is marked sent only after its receiver confirmed, so a sender killed m
 sends the rest (and perhaps the one in flight again, with the same id) when it starts again.
 Several processes may run a sender over one store (serve and an ingest worker, two serves on
 one PostgreSQL); a lease in the store lets one of them send at a time. The holder renews it
-before each message; when it stops renewing (killed, hung), another takes over once it expires.
+before each message and, while one is rendered and sent, every quarter lease (a heartbeat);
+each send is cut after ``send_timeout_s``, shorter than the lease. When the holder stops
+renewing (killed, frozen), another takes over once it expires. Whatever the holder writes
+about a message is fenced on the lease: one that lost it marks and retries nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import logging
 import os
 import socket
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -91,7 +96,19 @@ class Policy:
     keep_days: float = 30.0
     """Sent, failed and skipped messages (and routed events) are deleted after this long."""
     lease_s: float = 60.0
-    """How long the sender lease lasts unrenewed; longer than any one delivery may take."""
+    """How long the sender lease lasts unrenewed (after a kill, the others wait this long)."""
+    send_timeout_s: float = 0.0
+    """A render and send not done by then counts as a failed try; 0: half the lease."""
+
+    def __post_init__(self) -> None:
+        if self.send_timeout_s >= self.lease_s:
+            # Cut before the lease runs out, so even unrenewed the holder settles in time.
+            raise ValueError("send_timeout_s must be shorter than lease_s")
+
+    @property
+    def timeout_s(self) -> float:
+        """The bound on one message's render and send."""
+        return self.send_timeout_s if self.send_timeout_s > 0 else self.lease_s / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +127,10 @@ class Pass:
 def holder_id() -> str:
     """A sender's name in the lease: host, process and a random part (pids are reused)."""
     return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+
+
+class LeaseLostError(Exception):
+    """Another sender took the lease over while this one was sending."""
 
 
 class Sender:
@@ -166,45 +187,96 @@ class Sender:
                 # message then sent may have gone out from the new holder too.
                 log.warning("notification lease lost mid-pass; another sender goes on")
                 break
-            outcome = self._deliver(message, chans.get(message.channel_id), addresses)
+            try:
+                outcome = self._deliver(message, chans.get(message.channel_id), addresses)
+            except LeaseLostError:
+                # The new holder owns the message now: this one marks and retries nothing.
+                log.warning("notification lease lost while sending; another sender goes on")
+                break
             counts[outcome] += 1
         return Pass(routed, counts["sent"], counts["retried"], counts["failed"], counts["skipped"])
+
+    def _settle(self, read: MessageRow, row: MessageRow) -> None:
+        """Store ``row``, fenced: raises LeaseLostError when the lease went to another."""
+        if not self.store.settle_message(read, row, LEASE, self.holder):
+            raise LeaseLostError(read.message_id)
 
     def _deliver(
         self, m: MessageRow, channel: Channel | None, addresses: dict[tuple[str, str], str]
     ) -> str:
         if channel is None or not channel.enabled or channel.sample:
             why = "channel_missing" if channel is None else "channel_disabled"
-            self.store.update_message(replace(m, status="skipped", last_error=why))
+            self._settle(m, replace(m, status="skipped", last_error=why))
             return "skipped"
-        try:
-            rendered = self.render(outgoing(m, self.store.notify_events(m.event_ids)))
-            address = addresses.get((m.username, m.channel_id), "")
+        happened = outgoing(m, self.store.notify_events(m.event_ids))
+        address = addresses.get((m.username, m.channel_id), "")
+
+        def send() -> None:
+            rendered = self.render(happened)
             with _attachment(rendered) as path:
                 channels.send(channel, address, m.message_id, rendered.title, rendered.body, path)
-        except DeliveryError as err:
+
+        err = self._beating(send)
+        if isinstance(err, DeliveryError):
             return self._failed(m, str(err))
-        except Exception as err:  # noqa: BLE001 - a renderer or library bug must not stop the rest
-            # No traceback: a library's exception text may hold the URL with its secret.
+        if err is not None:
+            # A renderer or library bug must not stop the rest. No traceback: a library's
+            # exception text may hold the URL with its secret.
             reason = channels.redact(f"{type(err).__name__}: {err}", [channel.secret])[:300]
-            log.error("notification %s could not be sent: %s", m.message_id, reason)  # noqa: TRY400
+            log.error("notification %s could not be sent: %s", m.message_id, reason)
             return self._failed(m, reason)
-        self.store.update_message(
-            replace(m, status="sent", tries=m.tries + 1, last_error=None, sent_at=self.clock())
+        self._settle(
+            m, replace(m, status="sent", tries=m.tries + 1, last_error=None, sent_at=self.clock())
         )
         return "sent"
+
+    def _beating(self, send: Callable[[], None]) -> Exception | None:
+        """Run ``send`` in a worker, renewing the lease meanwhile; what it raised, if anything.
+
+        Cut after the send timeout (a DeliveryError); LeaseLostError when a renewal is refused.
+        """
+        done = threading.Event()
+        raised: list[Exception] = []
+
+        def work() -> None:
+            try:
+                send()
+            except Exception as err:  # noqa: BLE001 - handed to the waiting thread
+                raised.append(err)
+            finally:
+                done.set()
+
+        # A daemon: a cut send may still hang in a socket until the library's own timeout.
+        threading.Thread(target=work, name="pabrik-notify-send", daemon=True).start()
+        timeout = self.policy.timeout_s
+        until = time.monotonic() + timeout
+        beat = self.policy.lease_s / 4
+        while not done.wait(max(0.0, min(beat, until - time.monotonic()))):
+            if time.monotonic() >= until:
+                # The receiver may still accept it late: the retry then repeats the same id.
+                return DeliveryError(f"no answer within {timeout:g} s")
+            if not self._renew():
+                raise LeaseLostError
+        return raised[0] if raised else None
+
+    def _renew(self) -> bool:
+        """A heartbeat; a store that does not answer is not a lost lease (the send is cut first)."""
+        try:
+            return self.hold()
+        except Exception:  # noqa: BLE001 - the settle after the send meets the store again
+            log.warning("notification lease not renewed: the store did not answer")
+            return True
 
     def _failed(self, m: MessageRow, reason: str) -> str:
         tries = m.tries + 1
         if tries >= self.policy.max_tries:
-            self.store.update_message(replace(m, status="failed", tries=tries, last_error=reason))
+            self._settle(m, replace(m, status="failed", tries=tries, last_error=reason))
             log.warning("notification %s given up after %d tries: %s", m.message_id, tries, reason)
             return "failed"
         wait = min(self.policy.backoff_s * 2 ** (tries - 1), self.policy.max_backoff_s)
         due = self.clock() + timedelta(seconds=wait)
         status = "pending" if m.status == "gathering" else m.status
-        self.store.update_message(replace(m, status=status, tries=tries, due_at=due,
-                                          last_error=reason))  # fmt: skip
+        self._settle(m, replace(m, status=status, tries=tries, due_at=due, last_error=reason))
         return "retried"
 
 

@@ -45,6 +45,8 @@ _TAKE_LEASE = (
     " OR notify_lease.expires_at_ms <= excluded.renewed_at_ms"
 )
 
+# A no-op write that only matches while ``holder`` still holds the lease (nobody took it over).
+_FENCE = "UPDATE notify_lease SET holder = holder WHERE name = ? AND holder = ?"
 
 _SHOWN = frozenset({"active_unack", "active_ack"})
 
@@ -245,6 +247,21 @@ class SqlNotify(SqlBase):
                 (row.status, row.tries, to_epoch_ms(row.due_at), row.last_error, sent,
                  row.message_id),
             )  # fmt: skip
+
+    def settle_message(self, read: MessageRow, row: MessageRow, lease: str, holder: str) -> bool:
+        """Store ``row`` only while ``holder`` holds ``lease`` and the message is as ``read``."""
+        sent = None if row.sent_at is None else to_epoch_ms(row.sent_at)
+        with self._tx() as tx:
+            # Writing the lease row locks it (PostgreSQL) or the file (SQLite) until commit, so
+            # a take-over waits for this settle and then reads the message as settled.
+            if not tx.execute(_FENCE, (lease, holder)):
+                return False
+            return bool(tx.execute(
+                "UPDATE notify_messages SET status = ?, tries = ?, due_at_ms = ?, last_error = ?,"
+                " sent_at_ms = ? WHERE message_id = ? AND status = ? AND tries = ?",
+                (row.status, row.tries, to_epoch_ms(row.due_at), row.last_error, sent,
+                 row.message_id, read.status, read.tries),
+            ))  # fmt: skip
 
     def purge_notifications(self, before: datetime) -> int:
         """Delete sent, failed and skipped messages and routed events older than ``before``."""
