@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -65,6 +65,8 @@ class Hook:
     stall_s: float = 0.0
     requests: int = 0
     stalled: threading.Event = field(default_factory=threading.Event)
+    on_request: Callable[[int, dict[str, Any]], None] | None = None
+    """Called with each request's number (from 1) and body before it is answered."""
     go: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,7 +80,8 @@ def webhook() -> Iterator[tuple[str, Hook]]:
             data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with hook.lock:
                 hook.requests += 1
-                stalling = hook.stall_s > 0 and hook.requests == 1
+                number = hook.requests
+                stalling = hook.stall_s > 0 and number == 1
             if stalling:
                 hook.stalled.set()
                 hook.go.wait(hook.stall_s)
@@ -86,6 +89,8 @@ def webhook() -> Iterator[tuple[str, Hook]]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if hook.on_request is not None:
+                hook.on_request(number, json.loads(data))
             time.sleep(hook.delay_s)
             with hook.lock:
                 failing = hook.fail > 0

@@ -129,3 +129,100 @@ def test_a_killed_holder_is_replaced_and_nothing_is_lost_or_sent_by_both(
     senders = [str(p["message"]).rsplit("http://", 1)[1].split(".")[0] for _, p in hook.received]
     assert [name for name, _ in groupby(senders)] == [first, second]
     assert {m.status for m in store.notify_messages()} == {"sent"}
+
+
+def _events(n: int, first: int = 0) -> list[NotifyEventRow]:
+    now = utc_now()
+    return [
+        NotifyEventRow(f"alarm/oli-panas/{MACHINES[i % 7]}/{i + 1}/0", "alarm", now,
+                       json.dumps({"machine": MACHINES[i % 7], "priority": "high",
+                                   "definition": "suhu-tinggi", "value": 70 + i}))
+        for i in range(first, first + n)
+    ]  # fmt: skip
+
+
+def _name(payload: dict[str, object]) -> str:
+    """The sender process that sent ``payload`` (its base URL is in the message's link)."""
+    return str(payload["message"]).rsplit("http://", 1)[1].split(".")[0]
+
+
+def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for p in procs.values():
+        if p.poll() is None:
+            p.send_signal(signal.SIGCONT)
+            p.send_signal(signal.SIGTERM)
+            p.wait(20)
+
+
+def test_two_sender_processes_without_a_kill_send_each_message_exactly_once(
+    tmp_path: Path, target: tuple[Store, str]
+) -> None:
+    store, url = target
+    events = _events(N)
+    with webhook() as (hook_url, hook):
+        admin = NotifyAdmin(store, utc_now)
+        admin.save_channel(Channel("hook", "webhook", "Webhook", {"url": hook_url}))
+        admin.save_subscription(Subscription("ana", "hook", priorities=("high",), flood_over=1000))
+        procs = {name: _sender(tmp_path, url, name) for name in ("a", "b")}
+        try:
+            store.add_notify_events(events[: N // 2])
+            _wait(lambda: len(hook.received) >= N // 2)
+            store.add_notify_events(events[N // 2 :])  # a second batch while both run
+            _wait(lambda: len(hook.received) >= N)
+            _wait(lambda: not store.notify_messages(("pending",)))
+        finally:
+            _stop(procs)
+    counts = Counter(i for i, _ in hook.received)
+    assert set(counts) == {f"{e.event_id}/ana/hook" for e in events}
+    assert set(counts.values()) == {1}  # no repeats at all
+    assert len({_name(p) for _, p in hook.received}) == 1  # one sender held the lease
+
+
+def test_a_holder_frozen_mid_send_past_its_lease_is_replaced_and_marks_nothing_on_waking(
+    tmp_path: Path, target: tuple[Store, str]
+) -> None:
+    store, url = target
+    events = _events(N)
+    frozen: list[str] = []
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def freeze(number: int, payload: dict[str, object]) -> None:
+        # SIGSTOP while its 6th message is in flight: the receiver accepts it, the sender
+        # cannot mark it until long after its lease ran out.
+        if number == 6:
+            frozen.append(_name(payload))
+            procs[frozen[0]].send_signal(signal.SIGSTOP)
+
+    with webhook() as (hook_url, hook):
+        hook.delay_s = 0.1
+        hook.on_request = freeze
+        admin = NotifyAdmin(store, utc_now)
+        admin.save_channel(Channel("hook", "webhook", "Webhook", {"url": hook_url}))
+        admin.save_subscription(Subscription("ana", "hook", priorities=("high",), flood_over=1000))
+        store.add_notify_events(events)
+        procs.update({name: _sender(tmp_path, url, name) for name in ("a", "b")})
+        try:
+            _wait(lambda: len({i for i, _ in hook.received}) >= N)
+            _wait(lambda: not store.notify_messages(("pending",)))
+            [first] = frozen
+            second = _holder(store, procs)
+            assert second is not None
+            assert second != first
+            procs[first].send_signal(signal.SIGCONT)
+            log = tmp_path / f"sender-{first}.log"
+            _wait(lambda: "lease lost while sending" in log.read_text())
+            more = _events(5, first=N)
+            store.add_notify_events(more)
+            _wait(lambda: len({i for i, _ in hook.received}) >= N + 5)
+            _wait(lambda: not store.notify_messages(("pending",)))
+        finally:
+            _stop(procs)
+    counts = Counter(i for i, _ in hook.received)
+    assert set(counts) == {f"{e.event_id}/ana/hook" for e in [*events, *more]}
+    repeated = [i for i, n in counts.items() if n > 1]
+    assert len(repeated) == 1  # the one in flight at the freeze, and only once more
+    assert counts[repeated[0]] == 2
+    assert hook.received[5][0] == repeated[0]
+    senders = [_name(p) for _, p in hook.received]
+    assert [name for name, _ in groupby(senders)] == [first, second]
+    assert {m.status for m in store.notify_messages()} == {"sent"}
