@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from pabrik.runtime.kpi.reuse import Reuse
+from pabrik.runtime.kpi.reuse import Refresher, Reuse
 
 T0 = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 
@@ -21,8 +22,9 @@ class Ticks:
 
 
 def _reuse(ttl: float = 5.0) -> tuple[Reuse[datetime], Ticks]:
+    """A reuse without a background refresher: the request that finds a view expired computes."""
     ticks = Ticks()
-    return Reuse(ttl, ticks), ticks
+    return Reuse(ttl, ticks, refresher=None), ticks
 
 
 def test_reused_while_the_clock_moves_less_than_the_ttl() -> None:
@@ -127,3 +129,92 @@ def test_views_of_keys_no_longer_asked_are_dropped_within_a_few_ttls() -> None:
         ticks.now += 1
     assert len(reuse) <= 15 + 5 + 1
     assert reuse.computed == 1000
+
+
+def _refreshed(limit: int = 8) -> tuple[Reuse[datetime], Ticks, Refresher]:
+    ticks, refresher = Ticks(), Refresher(limit)
+    return Reuse(5.0, ticks, refresher), ticks, refresher
+
+
+def _blocking() -> tuple[threading.Event, threading.Event, Callable[[datetime], datetime]]:
+    """A computation that says it started and holds until released."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow(when: datetime) -> datetime:
+        started.set()
+        release.wait()
+        return when
+
+    return started, release, slow
+
+
+def test_an_expired_view_is_served_while_the_refresher_recomputes_it() -> None:
+    reuse, ticks, refresher = _refreshed()
+    reuse.get("k", T0, 1, lambda at: at)
+    ticks.now += 6
+    later = T0 + timedelta(seconds=6)
+    started, release, slow = _blocking()
+    # The request that finds it expired does not wait for the (held) recomputation.
+    assert reuse.get("k", later, 1, slow) == T0
+    started.wait()
+    assert reuse.get("k", later, 1, slow) == T0
+    release.set()
+    assert refresher.drain(timeout=30)
+    assert reuse.get("k", later, 1, lambda at: at) == later
+    assert (reuse.computed, reuse.stale, refresher.done) == (2, 2, 1)
+
+
+def test_a_write_at_a_standing_clock_recomputes_in_the_request_with_a_refresher() -> None:
+    reuse, ticks, refresher = _refreshed()
+    reuse.get("k", T0, 1, lambda at: at)
+    ticks.now += 6
+    assert reuse.get("k", T0, 2, lambda at: at + timedelta(hours=1)) == T0 + timedelta(hours=1)
+    assert refresher.done == 0
+
+
+def test_a_clock_jumped_ahead_without_real_time_passing_computes_in_the_request() -> None:
+    reuse, _, refresher = _refreshed()
+    reuse.get("k", T0, 1, lambda at: at)
+    later = T0 + timedelta(seconds=6)
+    assert reuse.get("k", later, 1, lambda at: at) == later
+    assert refresher.done == 0
+
+
+def test_a_view_too_old_is_computed_in_the_request_with_a_refresher() -> None:
+    reuse, ticks, refresher = _refreshed()
+    reuse.get("k", T0, 1, lambda at: at)
+    ticks.now += 16
+    later = T0 + timedelta(seconds=16)
+    assert reuse.get("k", later, 1, lambda at: at) == later
+    assert refresher.done == 0
+
+
+def test_a_full_refresher_leaves_the_recomputation_to_the_request() -> None:
+    reuse, ticks, refresher = _refreshed(limit=1)
+    for key in ("a", "b"):
+        reuse.get(key, T0, 1, lambda at: at)
+    ticks.now += 6
+    later = T0 + timedelta(seconds=6)
+    started, release, slow = _blocking()
+    assert reuse.get("a", later, 1, slow) == T0
+    started.wait()
+    try:
+        # One key waits for the refresher already: the next expired key computes here.
+        assert reuse.get("b", later, 1, lambda at: at) == later
+    finally:
+        release.set()
+    assert refresher.drain(timeout=30)
+    assert reuse.get("a", later, 1, lambda at: at) == later
+
+
+def test_a_key_waiting_for_the_refresher_is_queued_once() -> None:
+    reuse, ticks, refresher = _refreshed()
+    reuse.get("k", T0, 1, lambda at: at)
+    ticks.now += 6
+    later = T0 + timedelta(seconds=6)
+    _, release, slow = _blocking()
+    for _ in range(5):
+        assert reuse.get("k", later, 1, slow) == T0
+    release.set()
+    assert refresher.drain(timeout=30)
+    assert refresher.done == 1

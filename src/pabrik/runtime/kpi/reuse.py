@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -14,6 +16,65 @@ MAX_KEYS = 512
 """Views kept at once; beyond it the oldest are dropped (bounded memory)."""
 STALE_TTLS = 3
 """While one request recomputes a view, others get the previous one up to this many TTLs old."""
+MAX_PENDING = 64
+"""Views waiting for the background refresher; past it a request recomputes its own."""
+
+log = logging.getLogger(__name__)
+
+
+class Refresher:
+    """One daemon thread recomputing expired views, at most ``limit`` of them waiting.
+
+    A request that finds its view expired gets the previous one and leaves the recomputation
+    here, so the page path never waits for it; the thread starts on first use.
+    """
+
+    def __init__(self, limit: int = MAX_PENDING) -> None:
+        self.limit = limit
+        self._jobs: queue.Queue[tuple[Hashable, Callable[[], None]]] = queue.Queue()
+        self._pending: set[Hashable] = set()
+        self._guard = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.done = 0
+
+    def submit(self, key: Hashable, job: Callable[[], None]) -> bool:
+        """Queue ``job`` unless ``key`` is already waiting; False when the queue is full."""
+        with self._guard:
+            if key in self._pending:
+                return True
+            if len(self._pending) >= self.limit:
+                return False
+            self._pending.add(key)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="pabrik-view-refresh", daemon=True
+                )
+                self._thread.start()
+        self._jobs.put((key, job))
+        return True
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until no job is waiting or running; False if ``timeout`` passed first."""
+        with self._guard:
+            return self._guard.wait_for(lambda: not self._pending, timeout)
+
+    def _run(self) -> None:
+        while True:
+            key, job = self._jobs.get()
+            try:
+                job()
+            except Exception:
+                # A failed refresh leaves the old view; the next request past it computes.
+                log.exception("background view refresh failed")
+            finally:
+                with self._guard:
+                    self._pending.discard(key)
+                    self.done += 1
+                    self._guard.notify_all()
+
+
+REFRESHER = Refresher()
+"""The process's view refresher, shared by every ``Reuse`` (one thread, bounded work)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +90,21 @@ class Reuse(Generic[T]):
 
     A write with the clock standing still (a frozen test clock, or a burst inside one tick)
     always recomputes: asking again for the same instant after new data means new figures.
-    One thread computes a key at a time. The others take the previous view while it is less
-    than ``STALE_TTLS`` TTLs old and the clock has moved forward (a dashboard refresh then
-    never queues behind the recomputation); otherwise they wait for it and take its result.
+    A view expired less than ``STALE_TTLS`` TTLs ago, with the clock moved forward, is served
+    as it is while the ``refresher`` recomputes it in the background (or, without one or with
+    its queue full, while one request recomputes it and the others take it); otherwise the
+    request computes, or waits for the computation running, and takes its result.
     """
 
-    def __init__(self, ttl_s: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_s: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        refresher: Refresher | None = REFRESHER,
+    ) -> None:
         self.ttl_s = ttl_s
         self._monotonic = monotonic
+        self._refresher = refresher
         self._entries: dict[Hashable, _Entry[T]] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -60,28 +128,67 @@ class Reuse(Generic[T]):
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
             entry = self._entries.get(key)
-        if entry is not None and not lock.acquire(blocking=False):
-            if self._fresh(entry, now, version, STALE_TTLS):
+        if entry is not None and self._fresh(entry, now, version):
+            self.reused += 1
+            return entry.value
+        if entry is not None and self._fresh(entry, now, version, STALE_TTLS):
+            if self._refresh_later(key, lock, now, version, compute):
                 self.stale += 1
                 return entry.value
-            lock.acquire()
-        elif entry is None:
+            if not lock.acquire(blocking=False):
+                self.stale += 1
+                return entry.value
+        else:
             lock.acquire()
         try:
-            entry = self._entries.get(key)
-            if entry is not None and self._fresh(entry, now, version):
-                self.reused += 1
-                return entry.value
-            value = compute(now)
-            with self._guard:
-                self._forget_expired()
-                if len(self._entries) >= MAX_KEYS:
-                    self._drop_oldest()
-                self._entries[key] = _Entry(value, self._monotonic(), now, version)
-            self.computed += 1
-            return value
+            return self._compute(key, now, version, compute)
         finally:
             lock.release()
+
+    def _refresh_later(
+        self,
+        key: Hashable,
+        lock: threading.Lock,
+        now: datetime,
+        version: int,
+        compute: Callable[[datetime], T],
+    ) -> bool:
+        """Leave the recomputation to the refresher; False when there is none or it is full."""
+        entry = self._entries.get(key)
+        if self._refresher is None or entry is None:
+            return False
+        # Only when both clocks moved on (a live process): a test clock jumped ahead, or held
+        # still across real seconds, gets its view computed in the request, as it asks.
+        aged = self._monotonic() - entry.at_monotonic >= self.ttl_s
+        if not aged or now <= entry.at_clock:
+            return False
+
+        def job() -> None:
+            # A request already recomputing it (or waiting to) makes this refresh needless.
+            if lock.acquire(blocking=False):
+                try:
+                    self._compute(key, now, version, compute)
+                finally:
+                    lock.release()
+
+        return self._refresher.submit((id(self), key), job)
+
+    def _compute(
+        self, key: Hashable, now: datetime, version: int, compute: Callable[[datetime], T]
+    ) -> T:
+        """Under the key's lock: the view, if another thread has just made it, or a new one."""
+        entry = self._entries.get(key)
+        if entry is not None and self._fresh(entry, now, version):
+            self.reused += 1
+            return entry.value
+        value = compute(now)
+        with self._guard:
+            self._forget_expired()
+            if len(self._entries) >= MAX_KEYS:
+                self._drop_oldest()
+            self._entries[key] = _Entry(value, self._monotonic(), now, version)
+        self.computed += 1
+        return value
 
     def _forget_expired(self) -> None:
         """Drop views too old to be served even stale (at most once a TTL; under the guard).
