@@ -4,20 +4,25 @@ Run with ``python -m bench.web [--seconds 60] [--users 50] [--rate 50000] [--mac
 
 Method: the demo plant is copied until it has about ``--machines`` machines, given one day of
 simulated history, and served by a ``pabrik serve`` subprocess that also runs the live
-simulator and an MQTT connector on a private Mosquitto. A publisher subprocess sends JSON
-samples for every machine's sensor signals (not its energy meter, which keeps the simulator's
-minute period) at ``--rate`` points/s, machine after machine, each stamped with its send time.
-Every page is loaded once first (a served dashboard has been running a while). Then
-``--users`` logged-in users (asyncio, one HTTP session each) arrive over the warm-up; each opens
-the overview, a machine page, losses, costs, the shift report or the API, stays 20-60 s making
-the refreshes that page makes at its own intervals (HTMX every 5 s, charts every 15 s, the alarm
-banner every 30 s), then opens another. Figures after the warm-up: p50/p95/p99 per route,
-errors, the points sent and stored per second, and the ingest lag (the age of the newest stored
-MQTT point, one primary-key seek per machine, twice a second). Targets: p95 < 200 ms on every
-route, no errors, lag p99 < 2 s, every point asked for stored.
+simulator; an MQTT connector on a private Mosquitto takes the samples (see ``--ingest``).
+A publisher subprocess sends JSON samples for every machine's sensor signals (not its energy
+meter, which keeps the simulator's minute period) at ``--rate`` points/s, machine after
+machine, each stamped with its send time. Every page is loaded once first (a served
+dashboard has been running a while). Then ``--users`` logged-in users (asyncio, one HTTP
+session each) arrive over the warm-up; each opens the overview, a machine page, losses,
+costs, the shift report or the API, stays 20-60 s making the refreshes that page makes at its
+own intervals (HTMX every 5 s, charts every 15 s, the alarm banner every 30 s), then opens
+another. Figures after the warm-up: p50/p95/p99 per route, errors, the points sent and stored
+per second, and the ingest lag (the age of the newest stored MQTT point, one primary-key seek
+per machine, twice a second). Targets: p95 < 200 ms on every route, no errors, lag p99 < 2 s,
+every point asked for stored.
 
 ``--data DIR`` keeps the prepared history for the next run; ``--profile FILE`` records the
-server with py-spy (raw format, for ``python -m bench.flame``).
+server with py-spy (raw format, for ``python -m bench.flame``). ``--ingest worker`` (the
+default) runs the MQTT connector in a ``pabrik ingest`` process on the same store and the
+server with ``--no-connectors``, as a loaded site is deployed (docs/deploy.md): decoding and
+writing 50,000 points/s then never holds the web process's interpreter lock. ``--ingest
+serve`` runs it inside ``pabrik serve``, the one-process small plant.
 """
 
 from __future__ import annotations
@@ -173,11 +178,12 @@ def _cuts(values: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], q[98]
 
 
-def _serve(
-    site: Path, data: Path, port: int, log: Path, profile: Path | None
-) -> subprocess.Popen[bytes]:
+def _serve(site: Path, data: Path, port: int, log: Path, opts: Options) -> subprocess.Popen[bytes]:
     """``pabrik serve`` in a subprocess, its output to ``log`` (an unread pipe would block it)."""
     args = [sys.executable, "-m", "pabrik.cli.app", "serve", "--config", str(site)]
+    if opts.ingest == "worker":
+        args.append("--no-connectors")
+    profile = opts.profile
     if profile is not None:
         spy = Path(sys.executable).with_name("py-spy")
         args = [str(spy), "record", "-r", "100", "-f", "raw", "-o", str(profile), "--", *args]
@@ -195,6 +201,14 @@ def _serve(
         time.sleep(0.2)
     _stop(proc)
     raise RuntimeError("pabrik serve did not become ready")
+
+
+def _worker(site: Path, data: Path, log: Path) -> subprocess.Popen[bytes]:
+    """A ``pabrik ingest`` worker running the MQTT connector into the same store."""
+    args = [sys.executable, "-m", "pabrik.cli.app", "ingest", "--config", str(site)]
+    args += ["--data-dir", str(data), "--worker-id", "bench", "--connector", SOURCE]
+    with log.open("wb") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -276,6 +290,8 @@ class Options:
     machines: int = 100
     data: Path | None = None
     profile: Path | None = None
+    ingest: str = "worker"
+    """``worker``: MQTT ingest in a ``pabrik ingest`` process; ``serve``: inside the server."""
 
 
 def main(seconds: float = 60, users: int = 50, rate: float = 50_000, machines: int = 100) -> None:
@@ -302,12 +318,14 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
     ids = _prepare(Settings(config=site, data_dir=data))
     print(f"web under load: history and rollups ready in {time.monotonic() - began:.0f} s")
     port = free_port()
-    server = _serve(site, data, port, folder / "serve.log", opts.profile)
+    server = _serve(site, data, port, folder / "serve.log", opts)
+    worker = _worker(site, data, folder / "ingest.log") if opts.ingest == "worker" else None
     ctx = multiprocessing.get_context("spawn")
     stop, sent = ctx.Event(), ctx.Value("q", 0)
     publisher = ctx.Process(target=_publish, args=(broker_port, targets, opts.rate, stop, sent))
     print(
-        f"web under load: {len(ids)} machines, {opts.users} users, {opts.rate:,.0f} points/s asked"
+        f"web under load: {len(ids)} machines, {opts.users} users, {opts.rate:,.0f} points/s asked,"
+        f" MQTT ingest in {'a pabrik ingest worker' if worker else 'the serve process'}"
     )
     keys = [(t["machine"], t["signals"][0]) for t in targets]
     watch = Watch(data / "pabrik.sqlite", keys, sent)
@@ -320,6 +338,8 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
         stop.set()
         publisher.join(timeout=10)
         _stop(server)
+        if worker is not None:
+            _stop(worker)
 
 
 if __name__ == "__main__":
@@ -330,5 +350,11 @@ if __name__ == "__main__":
     parser.add_argument("--machines", type=int, default=100)
     parser.add_argument("--data", type=Path, help="keep the prepared history in this folder")
     parser.add_argument("--profile", type=Path, help="record the server with py-spy (raw) here")
+    parser.add_argument(
+        "--ingest",
+        choices=("worker", "serve"),
+        default="worker",
+        help="run the MQTT connector in a pabrik ingest worker (default) or inside serve",
+    )
     a = parser.parse_args()
-    run(Options(a.seconds, a.users, a.rate, a.machines, a.data, a.profile))
+    run(Options(a.seconds, a.users, a.rate, a.machines, a.data, a.profile, a.ingest))

@@ -35,6 +35,14 @@ from pabrik.runtime.demo.seed import seed_demo
 from pabrik.runtime.ingest.pipeline import utc_now
 from pabrik.runtime.settings import Settings
 
+ConnectorsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--connectors/--no-connectors",
+        help="Run the site's connectors here; --no-connectors leaves them to pabrik ingest.",
+    ),
+]
+
 
 def bind_port(host: str, port: int) -> socket.socket:
     """Bind and listen now, so the port is ours before the long backfill; name it on failure."""
@@ -179,6 +187,7 @@ def serve(
     data_dir: DataDirOpt = DATA_DIR,
     database_url: DatabaseUrlOpt = "",
     host: HostOpt = "127.0.0.1",
+    connectors: ConnectorsOpt = True,
     debug: DebugOpt = False,
 ) -> None:
     """Run ingest, KPIs and the dashboard for a site in one process."""
@@ -190,7 +199,7 @@ def serve(
         )
         # Serve at once: /readyz says why not ready while the database comes up.
         announce_configuration()
-        runtime = build_runtime(settings, wait=False, import_file=True)
+        runtime = build_runtime(settings, wait=False, import_file=True, connectors=connectors)
         if runtime.simulation is not None and runtime.gate.ready:
             runtime.start_simulation(0)
             backfill_with_progress(runtime, 0)

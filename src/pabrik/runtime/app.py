@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pabrik.model.errors import NotFoundError
 from pabrik.model.site import Plant
@@ -57,8 +58,11 @@ class Runtime:
         *,
         clock: Clock,
         version: int = 0,
+        connectors: bool = True,
     ) -> None:
         self.settings = settings
+        self.runs_connectors = connectors
+        """False when ``pabrik ingest`` workers run the site's connectors (the simulator stays)."""
         self.store = store
         self.clock = clock
         self.configured = site is not None
@@ -104,8 +108,14 @@ class Runtime:
             sim = type(sim).model_validate({**sim.model_dump(), "seed": settings.seed})
         self.simulation = SimulationRunner(self.plant, sim, self.ingestor) if sim else None
         self.supervisor = ConnectorSupervisor(
-            build_connectors(site.connectors, self.plant), IngestSink(self.ingestor), clock=clock
+            build_connectors(self._connectors(site), self.plant),
+            IngestSink(self.ingestor),
+            clock=clock,
         )
+
+    def _connectors(self, site: SiteConfig) -> list[Any]:
+        """The connector configs this process runs."""
+        return list(site.connectors) if self.runs_connectors else []
 
     def now(self) -> datetime:
         """The runtime's clock."""
@@ -260,7 +270,7 @@ class Runtime:
             await self._replan(site, plant)
         self.site, self.configured = site, True
         report = await self.supervisor.reconcile(
-            site.connectors, plant, plant_changed=plant_changed
+            self._connectors(site), plant, plant_changed=plant_changed
         )
         # Last, so a caller that sees the new number also sees the new connectors.
         self.config_version = version
@@ -358,7 +368,12 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, clock: Clock = utc_now, wait: bool = True, import_file: bool = False
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    wait: bool = True,
+    import_file: bool = False,
+    connectors: bool = True,
 ) -> Runtime:
     """Load the site, open and upgrade the store, and wire the runtime.
 
@@ -367,9 +382,10 @@ def build_runtime(
     in the background while the web tier reports not ready. The stored configuration runs when
     there is one; ``import_file`` (serve, demo, simulate) stores the site file as a version on
     first start or when it was edited since its last import, else the file is only read.
+    Without ``connectors`` the site's connectors are left to ``pabrik ingest`` workers.
     """
     site = load_site(settings.config) if settings.config is not None else None
-    runtime = Runtime(settings, site, open_store(settings), clock=clock)
+    runtime = Runtime(settings, site, open_store(settings), clock=clock, connectors=connectors)
     runtime.import_file = import_file
     if wait:
         wait_or_fail(runtime.gate, settings.db_wait_s)
