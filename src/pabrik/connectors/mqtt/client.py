@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import SecretStr
@@ -115,10 +115,65 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+_READ_SIZE = 65_536
+
+
+class BufferedClient(paho.Client):
+    """paho reading the socket 64 KiB at a time, serving its small reads from that buffer.
+
+    paho reads each packet with three ``recv`` calls after a ``select``: four system calls,
+    each handing the GIL to the batch thread, per message. One read now serves hundreds of
+    packets, and ``_loop`` reads what is buffered without waiting on the socket (issue 16).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rsock: object = None
+        self._rbuf = b""
+        self._rpos = 0
+
+    @property
+    def buffered(self) -> int:
+        """Bytes read from the current socket and not yet handed to paho."""
+        return len(self._rbuf) - self._rpos if self._sock is self._rsock else 0
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if self._sock is not self._rsock:
+            # A new connection: nothing the old socket left may reach it.
+            self._rsock, self._rbuf, self._rpos = self._sock, b"", 0
+        pos, buf = self._rpos, self._rbuf
+        if pos >= len(buf):
+            buf = super()._sock_recv(_READ_SIZE)
+            if not buf:
+                return buf
+            self._rbuf, pos = buf, 0
+        self._rpos = pos + bufsize
+        return buf[pos : pos + bufsize]
+
+    def _loop(self, timeout: float = 1.0) -> MQTTErrorCode:
+        if not self.buffered:
+            return super()._loop(timeout)
+        # select() cannot see bytes already read: handle them without waiting on the socket.
+        for _ in range(_PACKETS_PER_LOOP):
+            rc = self.loop_read()
+            if rc or self._sock is None:
+                return rc
+            if not self.buffered:
+                break
+        if self.want_write():
+            rc = self.loop_write()
+            if rc or self._sock is None:
+                return rc
+        return self.loop_misc()
+
+
+_PACKETS_PER_LOOP = 64
+
+
 def new_client(broker: BrokerConfig, client_id: str, *, clean_start: bool) -> paho.Client:
     """A paho client with TLS and credentials set, manual acks on."""
     v5 = broker.protocol == "5"
-    client = paho.Client(
+    client = BufferedClient(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=None if v5 else clean_start,
