@@ -18,11 +18,11 @@ per machine, twice a second). Targets: p95 < 200 ms on every route, no errors, l
 every point asked for stored.
 
 ``--data DIR`` keeps the prepared history for the next run; ``--profile FILE`` records the
-server with py-spy (raw format, for ``python -m bench.flame``). ``--ingest worker`` (the
-default) runs the MQTT connector in a ``pabrik ingest`` process on the same store and the
-server with ``--no-connectors``, as a loaded site is deployed (docs/deploy.md): decoding and
-writing 50,000 points/s then never holds the web process's interpreter lock. ``--ingest
-serve`` runs it inside ``pabrik serve``, the one-process small plant.
+server with py-spy during the measured window (raw, for ``python -m bench.flame``).
+``--ingest worker`` (the default) runs the MQTT connector in a ``pabrik ingest`` process on
+the same store and the server with ``--no-connectors``, as a loaded site is deployed
+(docs/deploy.md): decoding and writing 50,000 points/s then never holds the web process's
+interpreter lock. ``--ingest serve`` runs it inside ``pabrik serve``, the one-process plant.
 """
 
 from __future__ import annotations
@@ -183,10 +183,6 @@ def _serve(site: Path, data: Path, port: int, log: Path, opts: Options) -> subpr
     args = [sys.executable, "-m", "pabrik.cli.app", "serve", "--config", str(site)]
     if opts.ingest == "worker":
         args.append("--no-connectors")
-    profile = opts.profile
-    if profile is not None:
-        spy = Path(sys.executable).with_name("py-spy")
-        args = [str(spy), "record", "-r", "100", "-f", "raw", "-o", str(profile), "--", *args]
     args += ["--data-dir", str(data), "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -213,7 +209,6 @@ def _worker(site: Path, data: Path, log: Path) -> subprocess.Popen[bytes]:
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Ask the server to stop, and kill it if it has not within 30 s."""
-    # The server's own session: py-spy (when profiling) and the server both get the signal.
     os.killpg(proc.pid, signal.SIGINT)
     try:
         proc.wait(timeout=30)
@@ -242,8 +237,11 @@ async def _load(
     tasks = [asyncio.create_task(user(base, machines, stop, tally)) for _ in range(users)]
     lag_task = asyncio.create_task(_lag_watch(watch.db, watch.keys, stop, ingest.lags, begun))
     await asyncio.sleep(WARM_S)
+    spy = _spy(watch, seconds)
     first_ms, sent_before, t0 = int(time.time() * 1000), watch.sent.value, time.monotonic()
     await asyncio.sleep(seconds)
+    if spy is not None:
+        await asyncio.to_thread(spy.wait, 60)
     last_ms, ingest.sent = int(time.time() * 1000), watch.sent.value - sent_before
     ingest.seconds = time.monotonic() - t0
     stop.set()
@@ -253,13 +251,25 @@ async def _load(
     return tally, ingest
 
 
+def _spy(watch: Watch, seconds: float) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server for the measured window only (start-up and warm-up left out)."""
+    if watch.profile is None:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    args = [str(spy), "record", "-r", "100", "-f", "raw", "-o", str(watch.profile)]
+    args += ["--pid", str(watch.server_pid), "--duration", str(int(seconds)), "--nonblocking"]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @dataclass(frozen=True)
 class Watch:
-    """Where the bench reads ingest from: the database, a key per machine, the sent counter."""
+    """Where the bench reads ingest from (database, a key per machine, sent counter); the server."""
 
     db: Path
     keys: list[tuple[str, str]]
     sent: Any
+    server_pid: int = 0
+    profile: Path | None = None
 
 
 def _print(tally: Tally, ingest: Ingest, rate: float) -> None:
@@ -328,7 +338,7 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
         f" MQTT ingest in {'a pabrik ingest worker' if worker else 'the serve process'}"
     )
     keys = [(t["machine"], t["signals"][0]) for t in targets]
-    watch = Watch(data / "pabrik.sqlite", keys, sent)
+    watch = Watch(data / "pabrik.sqlite", keys, sent, server.pid, opts.profile)
     try:
         publisher.start()
         base = f"http://127.0.0.1:{port}"
