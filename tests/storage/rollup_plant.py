@@ -1,13 +1,15 @@
-"""A one-machine plant for the rollup tests, and minutes from a fixed start."""
+"""A one-machine plant for the rollup tests, minutes from a fixed start, and a claimed save."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from pabrik.model.equipment import Product, Signal, SignalKind
 from pabrik.model.fields import Text
 from pabrik.model.shifts import Break, Calendar, Shift
 from pabrik.model.site import Area, IngestLimits, KpiSettings, Line, Machine, Plant, SiteInfo
+from pabrik.storage.rollups import HOUR_MS, Hour, RollupRow, RollupStore
 
 T0 = datetime(2025, 1, 6, tzinfo=UTC)
 NOW = T0 + timedelta(days=3)
@@ -48,3 +50,12 @@ def rollup_plant(
 
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
+
+
+def save(
+    store: RollupStore, hours: Sequence[RollupRow], minutes: Sequence[RollupRow] = ()
+) -> set[Hour]:
+    """Claim the rows' hours and save them, as the KPI engine does around a recompute."""
+    keys = {(r.machine_id, r.start_ms) for r in hours}
+    keys |= {(r.machine_id, r.start_ms - r.start_ms % HOUR_MS) for r in minutes}
+    return store.save_rollups(hours, minutes, store.claim_hours(sorted(keys)))

@@ -27,6 +27,7 @@ from pabrik.storage.postgres import migrate as pgmigrate
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.storage.rollup_plant import save
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
 H0 = to_epoch_ms(T0)
@@ -246,7 +247,7 @@ def test_an_operator_reason_makes_the_hours_it_reaches_dirty(store: Backend) -> 
         RollupRow("m1", H0 + i * HOUR_MS, tuple(1 for _ in ROLLUP_COLUMNS), {}) for i in range(4)
     ]
     seq = store.rollup_seq(["m1"])
-    assert store.save_rollups(buckets, [], seq) == set()
+    assert save(store, buckets) == set()
     assert store.dirty_hours(["m1"], H0, H0 + 4 * HOUR_MS) == []
     reason = StateReasonRow("m1", T0 + timedelta(minutes=10), "sim", "die_change", "operator-1", T0)
     store.save_state_reason(reason, audit("stop.reason"))

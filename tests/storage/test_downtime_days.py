@@ -16,9 +16,12 @@ from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule
+from tests.storage.rollup_plant import save
 
 H0 = to_epoch_ms(datetime(2025, 1, 6, tzinfo=UTC))
-CONFIG = RollupConfig("fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0)
+CONFIG = RollupConfig(
+    "fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0, energy_signal="kwh"
+)
 KEYS = [("unplanned_stop", "jam"), ("unplanned_stop", ""), ("idle", "material")]
 HOURS = 24 * 5
 
@@ -65,17 +68,17 @@ def test_daily_sums_equal_the_valid_hours(store: SqliteStore | PostgresStore) ->
     for machine in ("m1", "m2"):
         store.reset_rollups(machine, CONFIG)
         rows = _hours(rng, machine)
-        store.save_rollups(rows, [], {machine: 0})
+        save(store, rows)
         hours.update({(r.machine_id, r.start_ms): r for r in rows})
     # Re-save some hours with new downtime: the daily sums follow.
     again = [
         RollupRow("m1", H0 + h * HOUR_MS, hours[("m1", H0)].values, {KEYS[0]: 7})
         for h in (3, 30, 31)
     ]
-    store.save_rollups(again, [], {"m1": 0})
+    save(store, again)
     hours.update({(r.machine_id, r.start_ms): r for r in again})
     # A late write makes m2's hours around 50 dirty.
-    store.write([SampleRecord("sim", "m2", "t", from_epoch_ms(H0 + 50 * HOUR_MS + 5), 1.0)])
+    store.write([SampleRecord("sim", "m2", "kwh", from_epoch_ms(H0 + 50 * HOUR_MS + 5), 1.0)])
     dirty = set(store.dirty_hours(None, 0, 1 << 62))
     assert dirty
     for lo, hi in [

@@ -21,10 +21,13 @@ from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule
+from tests.storage.rollup_plant import save
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
 H0 = to_epoch_ms(T0)
-CONFIG = RollupConfig("fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0)
+CONFIG = RollupConfig(
+    "fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0, energy_signal="kwh"
+)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -44,19 +47,22 @@ def bucket(start_ms: int, apt: int = 1000) -> RollupRow:
     return RollupRow("m1", start_ms, values, {("unplanned_stop", "jam"): 5})
 
 
-def test_writes_bump_the_sequence_of_the_machines_they_touch(
+def test_writes_of_what_rollups_read_bump_the_sequence_of_their_machines(
     store: SqliteStore | PostgresStore,
 ) -> None:
+    store.reset_rollups("m1", CONFIG)
     assert store.rollup_seq(["m1", "m2"]) == {"m1": 0, "m2": 0}
     store.write([SampleRecord("sim", "m1", "temp", T0, 1.0)])
+    assert store.rollup_seq(["m1"]) == {"m1": 0}
     store.write([StateRecord("sim", "m1", T0, StateClass.RUNNING)])
-    assert store.rollup_seq(["m1", "m2"]) == {"m1": 2, "m2": 0}
+    store.write([SampleRecord("sim", "m1", "kwh", T0, 1.0)])
+    assert store.rollup_seq(["m1"]) == {"m1": 2}
 
 
 def test_saved_buckets_sum_and_a_stale_save_is_skipped(store: SqliteStore | PostgresStore) -> None:
     store.reset_rollups("m1", CONFIG)
     assert store.rollup_configs() == {"m1": CONFIG}
-    assert store.save_rollups([bucket(H0), bucket(H0 + HOUR_MS)], [], {"m1": 0}) == set()
+    assert save(store, [bucket(H0), bucket(H0 + HOUR_MS)]) == set()
     sums = store.rollup_sums(["m1"], H0, H0 + 2 * HOUR_MS, "hour")
     assert sums["m1"].buckets == 2
     assert sums["m1"].values[ROLLUP_COLUMNS.index("apt")] == 2000
@@ -64,26 +70,30 @@ def test_saved_buckets_sum_and_a_stale_save_is_skipped(store: SqliteStore | Post
     assert store.rollup_downtime(["m1"], H0, H0 + 2 * HOUR_MS) == {
         ("m1", "unplanned_stop", "jam"): 10
     }
-    store.write([SampleRecord("sim", "m1", "temp", T0, 1.0)])
-    assert store.save_rollups([bucket(H0, apt=5)], [], {"m1": 0}) == {"m1"}
+    claims = store.claim_hours([("m1", H0), ("m1", H0 + HOUR_MS)])
+    store.write([SampleRecord("sim", "m1", "temp", T0, 1.0)])  # read by no rollup
+    store.write([SampleRecord("sim", "m1", "kwh", T0 + timedelta(minutes=1), 1.0)])
+    stale = [bucket(H0, apt=5), bucket(H0 + HOUR_MS, apt=5)]
+    assert store.save_rollups(stale, [], claims) == {("m1", H0)}
+    assert store.dirty_hours(["m1"], H0, H0 + 2 * HOUR_MS) == [("m1", H0)]
+    assert store.rollup_starts("m1", H0, H0 + 2 * HOUR_MS, "hour") == [H0 + HOUR_MS]
 
 
 def test_a_late_write_makes_its_hour_dirty_until_rolled_up_again(
     store: SqliteStore | PostgresStore,
 ) -> None:
     store.reset_rollups("m1", CONFIG)
-    store.save_rollups([bucket(H0), bucket(H0 + HOUR_MS)], [], {"m1": 0})
-    store.write([SampleRecord("sim", "m1", "temp", T0 + timedelta(minutes=90), 1.0)])
+    save(store, [bucket(H0), bucket(H0 + HOUR_MS)])
+    store.write([SampleRecord("sim", "m1", "kwh", T0 + timedelta(minutes=90), 1.0)])
     assert store.dirty_hours(["m1"], H0, H0 + 2 * HOUR_MS) == [("m1", H0 + HOUR_MS)]
     assert store.dirty_hours(None, H0, H0 + 2 * HOUR_MS) == [("m1", H0 + HOUR_MS)]
     assert store.rollup_sums(["m1"], H0, H0 + 2 * HOUR_MS, "hour")["m1"].buckets == 1
-    seq = store.rollup_seq(["m1"])
-    store.save_rollups([bucket(H0 + HOUR_MS)], [], seq)
+    save(store, [bucket(H0 + HOUR_MS)])
     assert store.dirty_hours(["m1"], H0, H0 + 2 * HOUR_MS) == []
 
 
 def test_rollups_expire_by_bucket_start(store: SqliteStore | PostgresStore) -> None:
-    store.save_rollups([bucket(H0), bucket(H0 + HOUR_MS)], [bucket(H0)], {"m1": 0})
+    save(store, [bucket(H0), bucket(H0 + HOUR_MS)], [bucket(H0)])
     rules = [
         RetentionRule(t, T0 + timedelta(minutes=30))
         for t in ("kpi_rollup_hour", "kpi_rollup_minute", "kpi_rollup_downtime")
@@ -122,7 +132,7 @@ def test_added_columns_round_trip_in_hour_and_minute_rollups(
     store.reset_rollups("m1", CONFIG)
     values = tuple(range(1, len(ROLLUP_COLUMNS) + 1))
     row = RollupRow("m1", H0, values, {})
-    assert store.save_rollups([row], [RollupRow("m1", H0 + 60_000, values, {})], {"m1": 0}) == set()
+    assert save(store, [row], [RollupRow("m1", H0 + 60_000, values, {})]) == set()
     assert ROLLUP_COLUMNS[-3:] == ("sq_startup", "ideal_startup_ns", "energy_run_wh")
     assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "hour")["m1"].values == values
     assert store.rollup_sums(["m1"], H0, H0 + HOUR_MS, "minute")["m1"].values == values

@@ -15,9 +15,12 @@ from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.rollups import HOUR_MS, ROLLUP_COLUMNS, RollupConfig, RollupRow, RollupSum
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule
+from tests.storage.rollup_plant import save
 
 H0 = to_epoch_ms(datetime(2025, 1, 6, tzinfo=UTC))
-CONFIG = RollupConfig("fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0)
+CONFIG = RollupConfig(
+    "fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0, energy_signal="kwh"
+)
 HOURS = 24 * 5
 ORDER = ROLLUP_COLUMNS.index("order_data")
 MACHINES = ["m1", "m2", "m3"]
@@ -74,14 +77,14 @@ def test_daily_sums_equal_the_valid_hours(store: SqliteStore | PostgresStore) ->
         store.reset_rollups(machine, CONFIG)
         # m2 misses a few hours (never rolled up): its day rows count fewer hours.
         rows = _hours(rng, machine, {26, 27, 90} if machine == "m2" else set())
-        store.save_rollups(rows, [], {machine: 0})
+        save(store, rows)
         hours.update({(r.machine_id, r.start_ms): r for r in rows})
     # Re-saved hours replace their old values in the daily sums.
     again = [RollupRow("m1", H0 + h * HOUR_MS, _values(rng, 1), {}) for h in (3, 30, 31, 119)]
-    store.save_rollups(again, [], {"m1": 0})
+    save(store, again)
     hours.update({(r.machine_id, r.start_ms): r for r in again})
     # A late write makes m2's hours around 50 dirty: their days come from the valid hours.
-    store.write([SampleRecord("sim", "m2", "t", from_epoch_ms(H0 + 50 * HOUR_MS + 5), 1.0)])
+    store.write([SampleRecord("sim", "m2", "kwh", from_epoch_ms(H0 + 50 * HOUR_MS + 5), 1.0)])
     dirty = set(store.dirty_hours(None, 0, 1 << 62))
     assert dirty
     spans = [
@@ -95,7 +98,7 @@ def test_daily_sums_equal_the_valid_hours(store: SqliteStore | PostgresStore) ->
         assert store.rollup_sums(MACHINES, lo, hi, "hour") == _expected(hours, dirty, lo, hi)
     # Recomputed dirty hours are saved again: clean days read their daily rows once more.
     fixed = [RollupRow("m2", h, _values(rng, 1), {}) for _, h in sorted(dirty)]
-    store.save_rollups(fixed, [], store.rollup_seq(["m2"]))
+    save(store, fixed)
     hours.update({(r.machine_id, r.start_ms): r for r in fixed})
     for lo, hi in spans:
         assert store.rollup_sums(MACHINES, lo, hi, "hour") == _expected(hours, set(), lo, hi)

@@ -14,7 +14,7 @@ from pabrik.model.states import StateClass
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.storage.rollups import HOUR_MS
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.storage.rollup_plant import NOW, T0, at, rollup_plant
+from tests.storage.rollup_plant import NOW, at, rollup_plant
 
 SPAN_MIN = 2 * 24 * 60
 
@@ -143,18 +143,6 @@ def test_a_configuration_change_drops_the_rollups(tmp_path: Path) -> None:
     assert KpiEngine(rollup_plant(), store, lambda: NOW).ensure_rollup_config() == []
     changed = KpiEngine(rollup_plant(micro_s=300), store, lambda: NOW)
     assert changed.ensure_rollup_config() == ["m1"]
-    assert store.rollup_sums(["m1"], 0, 1 << 62, "hour") == {}
-
-
-def test_a_rollup_computed_while_a_write_came_in_is_not_saved(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "r.sqlite")
-    store.upgrade()
-    engine = KpiEngine(rollup_plant(), store, lambda: NOW)
-    store.write([StateRecord("t", "m1", at(0), StateClass.RUNNING)])
-    seq = store.rollup_seq(["m1"])["m1"]
-    store.write([StateRecord("t", "m1", at(30), StateClass.IDLE)])
-    m = engine.plant.machines()[0]
-    engine._fill(m, [to_epoch_ms(T0)], seq)
     assert store.rollup_sums(["m1"], 0, 1 << 62, "hour") == {}
 
 

@@ -19,6 +19,10 @@ ROLLUP_COLUMNS: tuple[str, ...] = (
 """The integer columns of a rollup row, in storage order (``order_data`` is 0 or 1)."""
 
 
+Hour = tuple[str, int]
+"""A machine's hour: (machine id, hour start in epoch ms)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RollupRow:
     """One bucket of one machine: integer values in ``ROLLUP_COLUMNS`` order."""
@@ -38,6 +42,8 @@ class RollupConfig:
     state_margin_ms: int
     count_margin_ms: int
     sample_margin_ms: int
+    energy_signal: str | None = None
+    """The one signal whose samples a rollup reads; samples of others dirty nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,7 @@ class RollupSum:
 
 @runtime_checkable
 class RollupStore(Protocol):
-    """Storage of KPI rollups; writes mark the touched buckets dirty in their transaction.
+    """Storage of KPI rollups; writes mark the hours they reach dirty in their transaction.
 
     A backend offers it beside `Store`; the KPI engine computes from raw records when the
     store it is given does not.
@@ -77,16 +83,22 @@ class RollupStore(Protocol):
         """Dirty (machine, hour start) pairs with start_ms <= hour < end_ms."""
         ...
 
-    def save_rollups(
-        self,
-        hours: Sequence[RollupRow],
-        minutes: Sequence[RollupRow],
-        expected_seq: Mapping[str, int],
-    ) -> set[str]:
-        """Store buckets of machines whose write sequence is still the expected one.
+    def claim_hours(self, hours: Sequence[Hour]) -> dict[Hour, int]:
+        """Mark hours about to be computed from raw; return each one's generation.
 
-        Saving an hour replaces its downtime rows and minute rows and clears its dirty
-        mark. Returns the machines that were skipped because a write came in between.
+        A claimed hour counts as dirty until it is saved. A write that reaches it moves its
+        generation on, so the save of a computation that began before that write is refused.
+        """
+        ...
+
+    def save_rollups(
+        self, hours: Sequence[RollupRow], minutes: Sequence[RollupRow], claims: Mapping[Hour, int]
+    ) -> set[Hour]:
+        """Store the claimed hours whose generation is unchanged; return the others.
+
+        Saving an hour replaces its row (none when it is not in ``hours``), its downtime
+        rows and minute rows, and clears its dirty mark. Writes meanwhile to other hours, or
+        of records no rollup reads, do not hold a save back.
         """
         ...
 

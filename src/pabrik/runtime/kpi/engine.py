@@ -2,10 +2,11 @@
 
 A window [S, E) of one machine is cut at whole UTC hours: the whole hours come from the
 per-hour rollups (summed in the store), the partial edges are computed from raw records.
-Hours that have no valid rollup (never rolled up, or marked dirty by a write) are computed
-from raw with the same pure `account_buckets` code, used at once, and saved when they lie
-wholly in the past and no write came in meanwhile. So a rollup result equals the raw
-result by construction, also when data arrives late or out of order.
+Hours that have no valid rollup (never rolled up, or marked dirty by a write) are claimed,
+computed from raw with the same pure `account_buckets` code, used at once, and saved when
+they lie wholly in the past and no write reached them since the claim (writes to other
+hours do not matter). So a rollup result equals the raw result by construction, also when
+data arrives late or out of order.
 """
 
 from __future__ import annotations
@@ -238,7 +239,6 @@ class KpiEngine:
         store = self.rollups
         assert store is not None
         ids = [m.id for m in machines]
-        seq = store.rollup_seq(ids) if h0 < h1 else {}
         sums = store.rollup_sums(ids, h0, h1, "hour") if h0 < h1 else {}
         downtime = store.rollup_downtime(ids, h0, h1) if sums and detail else {}
         wanted = (h1 - h0) // HOUR_MS
@@ -254,7 +254,7 @@ class KpiEngine:
             if got.buckets < wanted:
                 valid = set(store.rollup_starts(m.id, h0, h1, "hour"))
                 missing = [h for h in range(h0, h1, HOUR_MS) if h not in valid]
-                parts.append(self._filled_total(m, missing, seq.get(m.id, 0)))
+                parts.append(self._filled_total(m, missing))
             out[m.id] = sum_accounts(parts)
         return out
 
@@ -262,9 +262,9 @@ class KpiEngine:
         """An empty account under the plant's rules."""
         return zero_account(self.rules.micro_stop_ms, self.rules.debounce_ms)
 
-    def _filled_total(self, machine: Machine, hours: Sequence[int], seq: int) -> TimeAccount:
+    def _filled_total(self, machine: Machine, hours: Sequence[int]) -> TimeAccount:
         """The sum of hours computed from raw (and saved); summed as integers when it can."""
-        accounts, rows = self._fill(machine, hours, seq)
+        accounts, rows = self._fill(machine, hours)
         if not accounts:
             return self.zero()
         if len(rows) < len(accounts):
@@ -272,18 +272,22 @@ class KpiEngine:
         return from_sum(_row_sum(rows), _downtime_sum(rows), self.rules)
 
     def _fill(
-        self, machine: Machine, hours: Sequence[int], seq: int
+        self, machine: Machine, hours: Sequence[int]
     ) -> tuple[dict[int, TimeAccount], list[RollupRow]]:
-        """Compute whole hours from raw, save them (and recent minutes) as rollups."""
+        """Claim whole hours, compute them from raw, save them (and recent minutes)."""
+        store = self.rollups
+        assert store is not None
         out: dict[int, TimeAccount] = {}
         all_rows: list[RollupRow] = []
         minute_from = to_epoch_ms(self.clock()) - int(
             self.plant.kpi.minute_rollup_days * 86_400_000
         )
         for run in _runs(hours):
+            # Claimed before the raw read: a write landing in these hours from now on
+            # moves their generation, and the save below leaves them dirty.
+            claims = store.claim_hours([(machine.id, h) for h in run])
             accs = self.raw(machine, [(h, h + HOUR_MS) for h in run])
             rows: list[RollupRow] = []
-            minutes: list[RollupRow] = []
             for h, acc in zip(run, accs, strict=True):
                 out[h] = acc
                 row = to_row(machine.id, h, acc)
@@ -291,18 +295,14 @@ class KpiEngine:
                     rows.append(row)
             self.stats.raw_hours += len(run)
             all_rows += rows
-            assert self.rollups is not None
-            if self.rollups.rollup_seq([machine.id]).get(machine.id, 0) != seq:
-                # A write came in meanwhile, so the save would be refused: under a live stream
-                # the minute buckets would be computed for nothing on every read.
-                self.stats.unsaved_fills += 1
-                continue
             recent = [h for h in run if h >= minute_from]
-            if recent:
-                minutes = self._minutes(machine, recent)
-            skipped = self.rollups.save_rollups(rows, minutes, {machine.id: seq})
-            if not skipped:
-                self.stats.saved_hours += len(rows)
+            minutes = self._minutes(machine, recent) if recent else []
+            skipped = store.save_rollups(rows, minutes, claims)
+            self.stats.saved_hours += sum(
+                1 for r in rows if (r.machine_id, r.start_ms) not in skipped
+            )
+            if skipped:
+                self.stats.unsaved_fills += 1
         return out, all_rows
 
     def _minutes(self, machine: Machine, hours: Sequence[int]) -> list[RollupRow]:
@@ -329,8 +329,7 @@ class KpiEngine:
         for machine_id, hours in dirty.items():
             machine = self.plant.machine(machine_id)
             if machine is not None:
-                seq = self.rollups.rollup_seq([machine_id])[machine_id]
-                self._fill(machine, hours, seq)
+                self._fill(machine, hours)
         return self.stats.saved_hours - before
 
     def build(self, start: datetime, end: datetime) -> int:

@@ -58,6 +58,7 @@ def rollup_config(
         state_margin_ms=rules.history_ms,
         count_margin_ms=rules.count_period_ms,
         sample_margin_ms=rules.energy_gap_ms,
+        energy_signal=plant.machine(machine_id).energy_signal,  # type: ignore[union-attr]
     )
 
 

@@ -1,30 +1,33 @@
 """PostgreSQL implementation of the rollup store, mixed into ``PostgresStore``.
 
-Several workers write at once here, unlike SQLite's single writer, so the write sequence is
-a locked row: a write bumps it in its transaction, and ``save_rollups`` locks it (creating
-it first) before comparing, so a rollup computed before a concurrent write is never saved.
+Writes, claims and saves serialise per machine on its write sequence row (see
+``rollup_marks``), so a rollup computed before a concurrent write to its hour is never saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Any
 
-import psycopg
-
-from pabrik.model.records import from_epoch_ms, to_epoch_ms
+from pabrik.storage.postgres.rollup_marks import (
+    Conn,
+    configs,
+    generations,
+    lock_seqs,
+    mark_rollups_dirty,
+)
 from pabrik.storage.rollups import (
     HOUR_MS,
     ROLLUP_COLUMNS,
     Grain,
+    Hour,
     RollupConfig,
     RollupRow,
     RollupSum,
 )
 
-Conn = psycopg.Connection[tuple[Any, ...]]
+__all__ = ["PgRollups", "mark_rollups_dirty"]
 
 _TABLE: dict[str, str] = {"hour": "kpi_rollup_hour", "minute": "kpi_rollup_minute"}
 _COLS = ", ".join(ROLLUP_COLUMNS)
@@ -33,7 +36,6 @@ _NOT_DIRTY = (
     " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty d WHERE d.machine_id = r.machine_id"
     " AND d.hour_ms = r.start_ms - mod(r.start_ms, 3600000))"
 )
-_FAR = 1 << 62
 DAY_MS = 86_400_000
 ANALYZE_AFTER_HOURS = 50_000
 _BY_DAY = (
@@ -87,10 +89,6 @@ _SUMS_BY_DAY = (
 )
 
 
-def _hour(ms: int) -> int:
-    return ms - ms % HOUR_MS
-
-
 class PgRollups:
     """Rollup tables in the same database as the raw records."""
 
@@ -100,7 +98,7 @@ class PgRollups:
     def rollup_configs(self) -> dict[str, RollupConfig]:
         """The configuration each machine's rollups were computed with."""
         with self._conn() as conn:
-            return _configs(conn)
+            return configs(conn)
 
     def reset_rollups(self, machine_id: str, config: RollupConfig) -> None:
         """Drop a machine's rollups and record the configuration of the next ones."""
@@ -109,24 +107,32 @@ class PgRollups:
                 conn.execute(f"DELETE FROM {table} WHERE machine_id = %s", (machine_id,))  # noqa: S608
             conn.execute("DELETE FROM kpi_rollup_dirty WHERE machine_id = %s", (machine_id,))
             conn.execute(
-                "INSERT INTO kpi_rollup_config VALUES (%s, %s, %s, %s, %s)"
+                "INSERT INTO kpi_rollup_config (machine_id, fingerprint, state_margin_ms,"
+                " count_margin_ms, sample_margin_ms, energy_signal)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (machine_id) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " state_margin_ms = excluded.state_margin_ms,"
                 " count_margin_ms = excluded.count_margin_ms,"
-                " sample_margin_ms = excluded.sample_margin_ms",
+                " sample_margin_ms = excluded.sample_margin_ms,"
+                " energy_signal = excluded.energy_signal",
                 (
                     machine_id,
                     config.fingerprint,
                     config.state_margin_ms,
                     config.count_margin_ms,
                     config.sample_margin_ms,
+                    config.energy_signal,
                 ),
             )
 
     def rollup_seq(self, machine_ids: Sequence[str]) -> dict[str, int]:
         """Each machine's write sequence number (0 before any write)."""
         with self._conn() as conn:
-            found = _seqs(conn, list(machine_ids), lock=False)
+            rows = conn.execute(
+                "SELECT machine_id, seq FROM kpi_rollup_seq WHERE machine_id = ANY(%s)",
+                (list(machine_ids),),
+            ).fetchall()
+        found = {str(m): int(s) for m, s in rows}
         return {m: found.get(m, 0) for m in machine_ids}
 
     def dirty_hours(
@@ -142,27 +148,30 @@ class PgRollups:
             ).fetchall()
         return [(str(m), int(h)) for m, h in rows]
 
-    def save_rollups(
-        self,
-        hours: Sequence[RollupRow],
-        minutes: Sequence[RollupRow],
-        expected_seq: Mapping[str, int],
-    ) -> set[str]:
-        """Store buckets of machines whose write sequence is unchanged; return the skipped."""
+    def claim_hours(self, hours: Sequence[Hour]) -> dict[Hour, int]:
+        """Mark hours about to be computed from raw; return each one's generation."""
         with self._conn() as conn, conn.transaction():
-            machines = sorted(expected_seq)
-            # Create missing sequence rows so they can be locked against a first write.
-            conn.execute(
-                "INSERT INTO kpi_rollup_seq SELECT m, 0 FROM unnest(%s::text[]) AS m"
-                " ORDER BY m ON CONFLICT DO NOTHING",
-                (machines,),
-            )
-            current = _seqs(conn, machines, lock=True)
-            skipped = {m for m, seq in expected_seq.items() if current.get(m, 0) != seq}
-            _replace_hours(conn, [r for r in hours if r.machine_id not in skipped])
-            _upsert(conn, "minute", [r for r in minutes if r.machine_id not in skipped])
-        self._note_saved(len(hours))
-        return skipped
+            seq = lock_seqs(conn, [m for m, _ in hours])
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO kpi_rollup_dirty (machine_id, hour_ms, gen)"
+                    " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(m, h, seq[m]) for m, h in hours],
+                )
+            return generations(conn, hours)
+
+    def save_rollups(
+        self, hours: Sequence[RollupRow], minutes: Sequence[RollupRow], claims: Mapping[Hour, int]
+    ) -> set[Hour]:
+        """Store the claimed hours whose generation is unchanged; return the others."""
+        with self._conn() as conn, conn.transaction():
+            lock_seqs(conn, [m for m, _ in claims])
+            current = generations(conn, list(claims))
+            keep = {k for k, gen in claims.items() if current.get(k) == gen}
+            _replace_hours(conn, sorted(keep), [r for r in hours if _key(r) in keep])
+            _upsert(conn, "minute", [r for r in minutes if _key(r, HOUR_MS) in keep])
+        self._note_saved(len(keep))
+        return {*claims, *map(_key, hours)} - keep
 
     def _note_saved(self, hours: int) -> None:
         """Refresh the planner's statistics of the rollup tables after a large build.
@@ -244,84 +253,13 @@ class PgRollups:
         return {(str(m), str(s), str(r)): int(ms) for m, s, r, ms in rows}
 
 
-def mark_rollups_dirty(conn: Conn, tables: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:
-    """In the write transaction: bump sequences, mark the rolled-up hours a write reaches."""
-    touched = sorted({str(r[0]) for rows in tables.values() for r in rows})
-    if not touched:
-        return
-    # Sorted, so two writers lock sequence rows in the same order and never deadlock.
-    conn.execute(
-        "INSERT INTO kpi_rollup_seq SELECT m, 1 FROM unnest(%s::text[]) AS m ORDER BY m"
-        " ON CONFLICT (machine_id) DO UPDATE SET seq = kpi_rollup_seq.seq + 1",
-        (touched,),
-    )
-    configs = _configs(conn)
-    if not configs:
-        return
-    for machine_id, lo, hi in _reaches(conn, configs, tables):
-        conn.execute(
-            "INSERT INTO kpi_rollup_dirty (machine_id, hour_ms) SELECT machine_id, start_ms"
-            " FROM kpi_rollup_hour WHERE machine_id = %s AND start_ms >= %s AND start_ms <= %s"
-            " ON CONFLICT DO NOTHING",
-            (machine_id, _hour(lo), hi),
-        )
-
-
 def _maybe_list(values: Sequence[str] | None) -> list[str] | None:
     return None if values is None else list(values)
 
 
-def _configs(conn: Conn) -> dict[str, RollupConfig]:
-    rows = conn.execute(
-        "SELECT machine_id, fingerprint, state_margin_ms, count_margin_ms, sample_margin_ms"
-        " FROM kpi_rollup_config"
-    ).fetchall()
-    return {str(r[0]): RollupConfig(str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
-
-
-def _seqs(conn: Conn, machine_ids: list[str], *, lock: bool) -> dict[str, int]:
-    query = "SELECT machine_id, seq FROM kpi_rollup_seq WHERE machine_id = ANY(%s) ORDER BY 1"
-    rows = conn.execute(query + (" FOR UPDATE" if lock else ""), (machine_ids,)).fetchall()
-    return {str(m): int(s) for m, s in rows}
-
-
-def _span(rows: Sequence[tuple[Any, ...]], ts_at: int) -> dict[str, tuple[int, int]]:
-    """Per machine: the earliest and latest timestamp in the rows, in epoch milliseconds."""
-    found: dict[str, tuple[datetime, datetime]] = {}
-    for r in rows:
-        m, ts = r[0], r[ts_at]
-        lo_hi = found.get(m)
-        if lo_hi is None:
-            found[m] = (ts, ts)
-        elif ts < lo_hi[0] or ts > lo_hi[1]:
-            found[m] = (min(lo_hi[0], ts), max(lo_hi[1], ts))
-    return {str(m): (to_epoch_ms(lo), to_epoch_ms(hi)) for m, (lo, hi) in found.items()}
-
-
-def _reaches(
-    conn: Conn, configs: Mapping[str, RollupConfig], tables: Mapping[str, Sequence[tuple[Any, ...]]]
-) -> Iterator[tuple[str, int, int]]:
-    """(machine, from, to) ranges of time whose rollups a written batch can change."""
-    for m, (lo, hi) in _span(tables.get("states", ()), 1).items():
-        if m not in configs:
-            continue
-        margin = configs[m].state_margin_ms
-        # A state lasts until the next record, and the last one lasts to any window's end.
-        row = conn.execute(
-            "SELECT min(ts) FROM states WHERE machine_id = %s AND ts > %s",
-            (m, from_epoch_ms(hi)),
-        ).fetchone()
-        nxt = None if row is None or row[0] is None else to_epoch_ms(row[0])
-        yield m, lo - margin, _FAR if nxt is None else nxt + margin
-    for m, (lo, hi) in _span(tables.get("counts", ()), 1).items():
-        if m in configs:
-            margin = configs[m].count_margin_ms
-            # A count at the very end of an hour belongs to that hour: reach back 1 ms.
-            yield m, lo - margin - 1, hi + margin
-    for m, (lo, hi) in _span(tables.get("samples", ()), 2).items():
-        if m in configs:
-            margin = configs[m].sample_margin_ms
-            yield m, lo - margin, hi + 2 * margin
+def _key(r: RollupRow, grain_ms: int = 1) -> Hour:
+    """The (machine, hour) a row belongs to (a minute row: ``grain_ms`` = HOUR_MS)."""
+    return r.machine_id, r.start_ms - r.start_ms % grain_ms
 
 
 def _row_params(r: RollupRow) -> tuple[object, ...]:
@@ -341,10 +279,10 @@ def _upsert(conn: Conn, grain: Grain, rows: Sequence[RollupRow]) -> None:
         )
 
 
-def _replace_hours(conn: Conn, rows: Sequence[RollupRow]) -> None:
-    if not rows:
+def _replace_hours(conn: Conn, keys: Sequence[Hour], rows: Sequence[RollupRow]) -> None:
+    """Replace the hours of ``keys`` (and their detail) by ``rows``; clear their dirty marks."""
+    if not keys:
         return
-    keys = [(r.machine_id, r.start_ms) for r in rows]
     with conn.cursor() as cur:
         cur.executemany(
             "DELETE FROM kpi_rollup_downtime WHERE machine_id = %s AND start_ms = %s", keys
@@ -355,6 +293,9 @@ def _replace_hours(conn: Conn, rows: Sequence[RollupRow]) -> None:
             [(m, h, h + HOUR_MS) for m, h in keys],
         )
         cur.executemany("DELETE FROM kpi_rollup_dirty WHERE machine_id = %s AND hour_ms = %s", keys)
+        # An hour recomputed without a row (not whole in its units) loses its old one.
+        gone = sorted(set(keys) - {_key(r) for r in rows})
+        cur.executemany("DELETE FROM kpi_rollup_hour WHERE machine_id = %s AND start_ms = %s", gone)
     _upsert(conn, "hour", rows)
     downtime = [
         (r.machine_id, r.start_ms, state, reason, ms)

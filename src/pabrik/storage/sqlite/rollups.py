@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from operator import itemgetter
 from typing import Any
 
 from pabrik.storage.rollups import (
     HOUR_MS,
     ROLLUP_COLUMNS,
     Grain,
+    Hour,
     RollupConfig,
     RollupRow,
     RollupSum,
 )
+from pabrik.storage.sqlite.rollup_marks import claim, configs, generations, mark_dirty
 
 _TABLE: dict[str, str] = {"hour": "kpi_rollup_hour", "minute": "kpi_rollup_minute"}
 _COLS = ", ".join(ROLLUP_COLUMNS)
@@ -24,7 +25,6 @@ _NOT_DIRTY = (
     " AND NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty d WHERE d.machine_id = r.machine_id"
     " AND d.hour_ms = r.start_ms - (r.start_ms % 3600000))"
 )
-_FAR = 1 << 62
 DAY_MS = 86_400_000
 # Whole days [d0, d1) come from the daily tables (0014, 0022), streamed in key order; the
 # hours of the ragged ends and of days with a dirty hour from the hourly rows.
@@ -80,7 +80,7 @@ class SqliteRollups:
 
     def rollup_configs(self) -> dict[str, RollupConfig]:
         """The configuration each machine's rollups were computed with."""
-        return _configs(self._reader())
+        return configs(self._reader())
 
     def reset_rollups(self, machine_id: str, config: RollupConfig) -> None:
         """Drop a machine's rollups and record the configuration of the next ones."""
@@ -89,17 +89,20 @@ class SqliteRollups:
                 conn.execute(f"DELETE FROM {table} WHERE machine_id = ?", (machine_id,))  # noqa: S608
             conn.execute("DELETE FROM kpi_rollup_dirty WHERE machine_id = ?", (machine_id,))
             conn.execute(
-                "INSERT INTO kpi_rollup_config VALUES (?, ?, ?, ?, ?) ON CONFLICT (machine_id)"
-                " DO UPDATE SET fingerprint = excluded.fingerprint,"
+                "INSERT INTO kpi_rollup_config (machine_id, fingerprint, state_margin_ms,"
+                " count_margin_ms, sample_margin_ms, energy_signal) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (machine_id) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " state_margin_ms = excluded.state_margin_ms,"
                 " count_margin_ms = excluded.count_margin_ms,"
-                " sample_margin_ms = excluded.sample_margin_ms",
+                " sample_margin_ms = excluded.sample_margin_ms,"
+                " energy_signal = excluded.energy_signal",
                 (
                     machine_id,
                     config.fingerprint,
                     config.state_margin_ms,
                     config.count_margin_ms,
                     config.sample_margin_ms,
+                    config.energy_signal,
                 ),
             )
 
@@ -124,21 +127,21 @@ class SqliteRollups:
         rows = self._reader().execute(sql + " ORDER BY machine_id, hour_ms", params)
         return [(str(m), int(h)) for m, h in rows]
 
-    def save_rollups(
-        self,
-        hours: Sequence[RollupRow],
-        minutes: Sequence[RollupRow],
-        expected_seq: Mapping[str, int],
-    ) -> set[str]:
-        """Store buckets of machines whose write sequence is unchanged; return the skipped."""
+    def claim_hours(self, hours: Sequence[Hour]) -> dict[Hour, int]:
+        """Mark hours about to be computed from raw; return each one's generation."""
         with self._transaction() as conn:
-            current = _seqs(conn, list(expected_seq))
-            skipped = {m for m, seq in expected_seq.items() if current.get(m, 0) != seq}
-            keep_h = [r for r in hours if r.machine_id not in skipped]
-            keep_m = [r for r in minutes if r.machine_id not in skipped]
-            _replace_hours(conn, keep_h)
-            _upsert(conn, "minute", keep_m)
-        return skipped
+            return claim(conn, hours)
+
+    def save_rollups(
+        self, hours: Sequence[RollupRow], minutes: Sequence[RollupRow], claims: Mapping[Hour, int]
+    ) -> set[Hour]:
+        """Store the claimed hours whose generation is unchanged; return the others."""
+        with self._transaction() as conn:
+            current = generations(conn, list(claims))
+            keep = {k for k, gen in claims.items() if current.get(k) == gen}
+            _replace_hours(conn, sorted(keep), [r for r in hours if _key(r) in keep])
+            _upsert(conn, "minute", [r for r in minutes if _key(r, HOUR_MS) in keep])
+        return {*claims, *map(_key, hours)} - keep
 
     def rollup_sums(
         self, machine_ids: Sequence[str], start_ms: int, end_ms: int, grain: Grain
@@ -265,81 +268,13 @@ class SqliteRollups:
         counts: Sequence[tuple[object, ...]],
         samples: Sequence[tuple[object, ...]],
     ) -> None:
-        """In the write transaction: bump sequences, mark the rolled-up hours a write reaches."""
-        touched = {r[0] for rows in (states, counts, samples) for r in rows}
-        if not touched:
-            return
-        conn.executemany(
-            "INSERT INTO kpi_rollup_seq VALUES (?, 1)"
-            " ON CONFLICT (machine_id) DO UPDATE SET seq = seq + 1",
-            [(m,) for m in sorted(touched)],  # type: ignore[type-var]
-        )
-        configs = _configs(conn)
-        if not configs.keys() & touched:
-            return  # no rollups of these machines yet: nothing to mark
-        for machine_id, lo, hi in _reaches(conn, configs, states, counts, samples):
-            conn.execute(
-                "INSERT INTO kpi_rollup_dirty (machine_id, hour_ms) SELECT machine_id, start_ms"
-                " FROM kpi_rollup_hour WHERE machine_id = ? AND start_ms >= ? AND start_ms <= ?"
-                " ON CONFLICT DO NOTHING",
-                (machine_id, _hour(lo), hi),
-            )
+        """In the write transaction: mark the rolled-up and claimed hours a write reaches."""
+        mark_dirty(conn, states, counts, samples)
 
 
-def _configs(conn: sqlite3.Connection) -> dict[str, RollupConfig]:
-    rows = conn.execute(
-        "SELECT machine_id, fingerprint, state_margin_ms, count_margin_ms, sample_margin_ms"
-        " FROM kpi_rollup_config"
-    )
-    return {str(r[0]): RollupConfig(str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
-
-
-def _seqs(conn: sqlite3.Connection, machine_ids: list[str]) -> dict[str, int]:
-    rows = conn.execute(
-        f"SELECT machine_id, seq FROM kpi_rollup_seq WHERE machine_id IN ({_in(machine_ids)})",  # noqa: S608
-        machine_ids,
-    )
-    return {str(m): int(s) for m, s in rows}
-
-
-def _span(rows: Sequence[tuple[object, ...]], ts_at: int = 1) -> dict[str, tuple[int, int]]:
-    """Per machine: the earliest and latest timestamp in the rows."""
-    groups: dict[object, list[Any]] = {}
-    for m, ts in zip(map(itemgetter(0), rows), map(itemgetter(ts_at), rows), strict=True):
-        group = groups.get(m)
-        if group is None:
-            groups[m] = [ts]
-        else:
-            group.append(ts)
-    return {str(m): (int(min(g)), int(max(g))) for m, g in groups.items()}
-
-
-def _reaches(
-    conn: sqlite3.Connection,
-    configs: Mapping[str, RollupConfig],
-    states: Sequence[tuple[object, ...]],
-    counts: Sequence[tuple[object, ...]],
-    samples: Sequence[tuple[object, ...]],
-) -> Iterator[tuple[str, int, int]]:
-    """(machine, from, to) ranges of time whose rollups a written batch can change."""
-    for m, (lo, hi) in _span(states).items():
-        if m not in configs:
-            continue
-        margin = configs[m].state_margin_ms
-        # A state lasts until the next record, and the last one lasts to any window's end.
-        nxt = conn.execute(
-            "SELECT min(ts_ms) FROM states WHERE machine_id = ? AND ts_ms > ?", (m, hi)
-        ).fetchone()[0]
-        yield m, lo - margin, _FAR if nxt is None else int(nxt) + margin
-    for m, (lo, hi) in _span(counts).items():
-        if m in configs:
-            margin = configs[m].count_margin_ms
-            # A count at the very end of an hour belongs to that hour: reach back 1 ms.
-            yield m, lo - margin - 1, hi + margin
-    for m, (lo, hi) in _span(samples, ts_at=2).items():
-        if m in configs:
-            margin = configs[m].sample_margin_ms
-            yield m, lo - margin, hi + 2 * margin
+def _key(r: RollupRow, grain_ms: int = 1) -> Hour:
+    """The (machine, hour) a row belongs to (a minute row: ``grain_ms`` = HOUR_MS)."""
+    return r.machine_id, r.start_ms - r.start_ms % grain_ms
 
 
 def _row_params(r: RollupRow) -> tuple[object, ...]:
@@ -357,8 +292,10 @@ def _upsert(conn: sqlite3.Connection, grain: Grain, rows: Sequence[RollupRow]) -
     )
 
 
-def _replace_hours(conn: sqlite3.Connection, rows: Sequence[RollupRow]) -> None:
-    keys = [(r.machine_id, r.start_ms) for r in rows]
+def _replace_hours(
+    conn: sqlite3.Connection, keys: Sequence[Hour], rows: Sequence[RollupRow]
+) -> None:
+    """Replace the hours of ``keys`` (and their detail) by ``rows``; clear their dirty marks."""
     conn.executemany("DELETE FROM kpi_rollup_downtime WHERE machine_id = ? AND start_ms = ?", keys)
     conn.executemany(
         "DELETE FROM kpi_rollup_minute WHERE machine_id = ? AND start_ms >= ? AND start_ms < ?",
