@@ -6,7 +6,7 @@ the alarms, the clock ticks them, and the notification sender routes the outbox 
 sample subscription (every priority, a digest past 2 alarms in 20 minutes, shift reports), as
 ``pabrik demo`` sets it up. Sample channels are never sent to: nothing leaves the machine.
 
-    PYTHONPATH=. .venv/bin/python -m bench.demoday [--day 2026-03-02] [--seed 7]
+    PYTHONPATH=. .venv/bin/python -m bench.demoday [--day 2026-03-02] [--seed 7] [--config F]
 """
 
 from __future__ import annotations
@@ -58,13 +58,13 @@ class Day:
     messages: list[MessageRow]
 
 
-def simulate(day: date, seed: int | None, folder: Path) -> Day:
+def simulate(day: date, seed: int | None, folder: Path, config: Path = DEMO) -> Day:
     """Run the demo plant through ``day`` (local midnight to midnight) with its sender."""
-    zone = ZoneInfo(load_site(DEMO).plant().calendar.timezone)
+    zone = ZoneInfo(load_site(config).plant().calendar.timezone)
     start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
     end = start + timedelta(days=1)
     clock = MovedClock(start - WARMUP)
-    runtime = build_runtime(Settings(config=DEMO, data_dir=folder, seed=seed), clock=clock)
+    runtime = build_runtime(Settings(config=config, data_dir=folder, seed=seed), clock=clock)
     try:
         admin = NotifyAdmin(runtime.store, clock)
         add_demo_notifications(admin, "admin")
@@ -113,6 +113,7 @@ def show(d: Day, took_s: float) -> None:
     print(_counts("by kind", Counter(kind for _, kind, _, _ in d.raised)))
     print(_counts("by priority", Counter(p for _, _, p, _ in d.raised)))
     print(_counts("by definition", Counter(defn for defn, _, _, _ in d.raised)))
+    print(_counts("by definition and machine", Counter(f"{x}@{m}" for x, _, _, m in d.raised)))
     anomaly = [r for r in d.raised if r[1] == "anomaly"]
     print(f"anomaly alarms: {len(anomaly)}")
     print(_counts("by machine", Counter(m for _, _, _, m in anomaly)))
@@ -131,10 +132,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 3, 2))
     parser.add_argument("--seed", type=int, default=None, help="simulator seed (default: file's)")
+    parser.add_argument("--config", type=Path, default=DEMO, help="site file (default: the demo)")
     args = parser.parse_args()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pabrik-demoday-") as folder:
-        day = simulate(args.day, args.seed, Path(folder))
+        day = simulate(args.day, args.seed, Path(folder), args.config)
     show(day, time.perf_counter() - began)
 
 
