@@ -7,7 +7,7 @@ client (acks, publishes, disconnect) on its network thread (see ``session.py``).
 from __future__ import annotations
 
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -131,6 +131,8 @@ class BufferedClient(paho.Client):
         self._rsock: object = None
         self._rbuf = b""
         self._rpos = 0
+        self.on_raw_message: RawMessageHandler | None = None
+        """Takes plain QoS 0 and 1 PUBLISH packets instead of ``on_message`` when set."""
 
     @property
     def buffered(self) -> int:
@@ -166,8 +168,54 @@ class BufferedClient(paho.Client):
                 return rc
         return self.loop_misc()
 
+    def _handle_publish(self) -> MQTTErrorCode:
+        deliver = self.on_raw_message
+        header: int = self._in_packet["command"]
+        packet: bytearray = self._in_packet["packet"]
+        found = None if deliver is None else _plain_publish(header, packet, self._protocol)
+        if deliver is None or found is None:
+            return super()._handle_publish()
+        topic, payload, qos, mid = found
+        deliver(topic, payload, qos, mid, bool(header & 1))
+        if qos and not self._manual_ack:
+            return self._send_puback(mid)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
 
 _PACKETS_PER_LOOP = 64
+
+RawMessageHandler = Callable[[str | None, bytes, int, int, bool], None]
+"""(topic, or None when it is not UTF-8; payload; qos; mid; retain)."""
+
+
+def _plain_publish(
+    header: int, packet: bytearray, protocol: int
+) -> tuple[str | None, bytes, int, int] | None:
+    """Topic, payload, qos and mid of a PUBLISH paho would read the same way; else None.
+
+    Only QoS 0 or 1 with a topic and, in MQTT 5, no properties: paho's own decoder (which
+    builds a Properties object and a message per packet) takes anything else, so every
+    property, topic alias and malformed packet is handled exactly as paho handles it.
+    """
+    qos = (header & 0x06) >> 1
+    size = len(packet)
+    if qos > 1 or size < 2:
+        return None
+    end = 2 + ((packet[0] << 8) | packet[1])
+    pos = end + 2 if qos else end
+    if end == 2 or pos > size:
+        return None
+    mid = (packet[end] << 8) | packet[end + 1] if qos else 0
+    if protocol == MQTTProtocolVersion.MQTTv5:
+        if pos >= size or packet[pos]:
+            return None
+        pos += 1
+    view = memoryview(packet)
+    try:
+        topic: str | None = str(view[2:end], "utf-8")
+    except UnicodeDecodeError:
+        topic = None
+    return topic, bytes(view[pos:]), qos, mid
 
 
 def new_client(broker: BrokerConfig, client_id: str, *, clean_start: bool) -> paho.Client:

@@ -22,6 +22,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pabrik.connectors.backoff import Backoff
 from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, Link, Sink
 from pabrik.connectors.mqtt.client import (
+    BufferedClient,
     Handler,
     Inbound,
     Outgoing,
@@ -117,6 +118,8 @@ class MqttSession:
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        if isinstance(client, BufferedClient):
+            client.on_raw_message = self._on_raw
         first = True
         while not self._stopping.is_set():
             if not first:
@@ -252,6 +255,10 @@ class MqttSession:
         self._inbox.append(
             Inbound(topic, payload, message.qos, message.mid, self._generation, message.retain)
         )
+
+    def _on_raw(self, topic: str | None, payload: bytes, qos: int, mid: int, retain: bool) -> None:
+        # The same Inbound as _on_message, without paho's message object (issue 16).
+        self._inbox.append(Inbound(topic, payload, qos, mid, self._generation, retain))
 
     def _note_error(self, text: str) -> None:
         self.metrics.last_error = text
