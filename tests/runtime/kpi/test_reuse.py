@@ -218,3 +218,19 @@ def test_a_key_waiting_for_the_refresher_is_queued_once() -> None:
     release.set()
     assert refresher.drain(timeout=30)
     assert refresher.done == 1
+
+
+def test_a_slow_computation_is_aged_from_its_start_and_refreshed_in_the_background() -> None:
+    # Under load a view may take seconds: both clocks age it from the instant it was asked at.
+    reuse, ticks, refresher = _refreshed()
+
+    def slow(at: datetime) -> datetime:
+        ticks.now += 6
+        return at
+
+    reuse.get("k", T0, 1, slow)
+    ticks.now += 1
+    later = T0 + timedelta(seconds=7)
+    assert reuse.get("k", later, 1, lambda at: at) == T0
+    assert refresher.drain(timeout=30)
+    assert reuse.get("k", later, 1, lambda at: at) == later

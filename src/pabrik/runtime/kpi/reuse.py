@@ -181,12 +181,15 @@ class Reuse(Generic[T]):
         if entry is not None and self._fresh(entry, now, version):
             self.reused += 1
             return entry.value
+        # Aged from the start, as the clock ``now`` is: a slow computation must not come out
+        # looking younger by one clock than by the other.
+        started = self._monotonic()
         value = compute(now)
         with self._guard:
             self._forget_expired()
             if len(self._entries) >= MAX_KEYS:
                 self._drop_oldest()
-            self._entries[key] = _Entry(value, self._monotonic(), now, version)
+            self._entries[key] = _Entry(value, started, now, version)
         self.computed += 1
         return value
 
