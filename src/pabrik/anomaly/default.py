@@ -14,9 +14,14 @@ Each point gets five readings, all learnt online with bounded memory:
   the usual spread of such window means, which catches a level change too small to stand
   out point by point (a shift under 3 such spreads is ignored);
 - **new extremes**: a value beyond the lowest or highest seen by more than 5 % of the range
-  (Numenta's "spatial tolerance").
+  (Numenta's "spatial tolerance");
+- **daily pattern**: when timestamps are given, how far the value lies from the usual level
+  at this time of day, in that time's usual spread (:class:`DailyProfile`), which catches a
+  daily pattern broken inside the normal range; it speaks only where the time of day
+  explains most of the signal's variance.
 
-The deviation and novelty make a raw score, the local deviation another and the shift a third;
+The deviation and novelty make a raw score, the local deviation another, the shift a third
+and the daily pattern a fourth;
 each is calibrated against this signal's own history of it (:class:`Calibration`), so a noisy
 signal needs a rarer event to score high than a quiet one, and one threshold suits many
 signals: a raw score that beats the signal's record scores by how decisively it beats it, any
@@ -31,11 +36,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from pabrik.anomaly.calibration import Calibration
 from pabrik.anomaly.contexts import NO_KEY, Contexts
 from pabrik.anomaly.detector import Pausable, State, Timestamp
+from pabrik.anomaly.seasons import DailyProfile
 
 # A window mean closer than this (in its own standard deviations) is no shift: a periodic
 # signal's window mean wobbles with the phase, and that wobble must not outrank real events.
@@ -61,6 +68,10 @@ class ContextSettings:
     window: int = 50  # points in the window mean read for a shift
     repeats: float = 0.5  # how fast a deviation's score falls with the times it was reached
     local: int = 100  # points in the local mean and variance
+    season: int = 48  # time-of-day slots of the daily profile (30 minutes each)
+    season_least: int = 3  # values a slot learns before it is read
+    season_horizon: int = 40  # values in a slot's running mean and variance
+    season_share: float = 0.5  # the profile speaks while its slots' variance is below this share
 
 
 class _Reading(NamedTuple):
@@ -74,6 +85,16 @@ class _Reading(NamedTuple):
     shift: float  # the window mean's shift, squashed to [0, 1)
     shift_bin: int
     window_mean: float  # the mean of the window ending at this point
+    season: float  # the distance from the daily profile, squashed to [0, 1)
+    season_bin: int
+    slot: int  # the time-of-day slot, or -1 without a timestamp
+
+
+def _seconds(timestamp: Timestamp) -> float | None:
+    """The instant as seconds since the epoch (a float is taken as that already)."""
+    if timestamp is None:
+        return None
+    return timestamp.timestamp() if isinstance(timestamp, datetime) else float(timestamp)
 
 
 def _squash(z: float) -> float:
@@ -109,6 +130,8 @@ class ContextDetector(Pausable):
         self.shift_n = 0  # full windows learnt
         self.shift_var = 0.0  # running mean square of the window mean's shift
         self.shifts = Calibration(s.bins, s.warm, s.calibration, s.margin)
+        self.profile = DailyProfile(s.season, s.season_least, s.season_horizon, s.season_share)
+        self.seasons = Calibration(s.bins, s.warm, s.calibration, s.margin)
         self.scores: deque[float] = deque(maxlen=s.suppress)
         self.top = 0.0  # max of ``scores``, recomputed only when it leaves them
         self.top_age = 0
@@ -156,7 +179,7 @@ class ContextDetector(Pausable):
             return 0.0, mean
         return _squash(abs(mean - self.mean) / math.sqrt(self.shift_var)), mean
 
-    def _read(self, x: float) -> _Reading:
+    def _read(self, x: float, t: float | None) -> _Reading:
         s = self.settings
         raw = self._raw(x)
         level = self._level(x)
@@ -170,8 +193,16 @@ class ContextDetector(Pausable):
         lb = self.locals.bin(local)
         shift, window_mean = self._shift(x)
         sb = self.shifts.bin(shift)
+        slot, season = -1, 0.0
+        if t is not None and s.season > 0:
+            slot = self.profile.slot(t)
+            if self.profile.ready(slot):
+                season = _squash(self.profile.distance(x, slot, self.var))
+        eb = self.seasons.bin(season)
         if self.n < s.probation or self.paused or self.settling:
-            return _Reading(0.0, raw, b, level, key, local, lb, shift, sb, window_mean)
+            return _Reading(
+                0.0, raw, b, level, key, local, lb, shift, sb, window_mean, season, eb, slot
+            )
         score = max(
             self.deviations.score(raw, b, s.repeats), self.locals.score(local, lb, s.repeats)
         )
@@ -183,34 +214,42 @@ class ContextDetector(Pausable):
         # The shift's rank is not discounted by repeats: one shift lasts a whole window.
         if shift >= _SHIFT_FLOOR_RAW:
             score = max(score, self.shifts.score(shift, sb))
+        if slot >= 0 and self.profile.ready(slot) and self.profile.explains():
+            score = max(score, self.seasons.score(season, eb, s.repeats))
         if self.scores and score <= self.top:
             score *= 0.5
-        return _Reading(score, raw, b, level, key, local, lb, shift, sb, window_mean)
+        return _Reading(
+            score, raw, b, level, key, local, lb, shift, sb, window_mean, season, eb, slot
+        )
 
     # -- the detector interface --------------------------------------------------------------
 
     def score_one(self, value: float, timestamp: Timestamp = None) -> float:
         """How anomalous ``value`` is now, in [0, 1]; 0 in probation, paused or settling."""
         x = float(value)
-        return self._read(x).score if math.isfinite(x) else 0.0
+        return self._read(x, _seconds(timestamp)).score if math.isfinite(x) else 0.0
 
     def learn_one(self, value: float, timestamp: Timestamp = None) -> None:
         """Learn the next point (ignored while paused, and NaN or infinity is never learnt)."""
         x = float(value)
         if not self.paused and math.isfinite(x):
-            self._learn(x, self._read(x))
+            self._learn(x, self._read(x, _seconds(timestamp)))
 
     def process_one(self, value: float, timestamp: Timestamp = None) -> float:
         """Score then learn one point, reading it once (the fast path for a stream)."""
         x = float(value)
         if self.paused or not math.isfinite(x):
             return 0.0
-        reading = self._read(x)
+        reading = self._read(x, _seconds(timestamp))
         self._learn(x, reading)
         return reading.score
 
     def _learn(self, x: float, reading: _Reading) -> None:
         s = self.settings
+        if reading.slot >= 0:
+            if self.profile.ready(reading.slot):
+                self.seasons.learn(reading.season, reading.season_bin)
+            self.profile.learn(x, reading.slot, self.var)
         self.deviations.learn(reading.raw, reading.bin)
         self.locals.learn(reading.local, reading.local_bin)
         self.shifts.learn(reading.shift, reading.shift_bin)
@@ -298,6 +337,8 @@ class ContextDetector(Pausable):
             "window_total": self.window_total,
             "shift": [self.shift_n, self.shift_var],
             "shifts": self.shifts.to_dict(),
+            "profile": self.profile.to_dict(),
+            "seasons": self.seasons.to_dict(),
             "scores": list(self.scores),
             "top": [self.top, self.top_age],
             "paused": self.paused,
@@ -328,6 +369,9 @@ class ContextDetector(Pausable):
             det.local_n = int(state["local"][0])
             det.local_mean, det.local_var = float(state["local"][1]), float(state["local"][2])
             det.locals.load(state["locals"])
+        if "profile" in state:  # else saved before the daily profile: it starts now
+            det.profile.load(state["profile"])
+            det.seasons.load(state["seasons"])
         det.scores.extend(float(v) for v in state["scores"])
         det.top, det.top_age = float(state["top"][0]), int(state["top"][1])
         det.paused, det.settling = bool(state["paused"]), int(state["settling"])

@@ -14,6 +14,7 @@ from pabrik.anomaly.nab import (
     FileResult,
     Floats,
     Profile,
+    Stamps,
     Sweep,
     normalise,
     optimise,
@@ -21,10 +22,15 @@ from pabrik.anomaly.nab import (
 )
 
 
-def run(detector: Pausable, values: Floats) -> Floats:
-    """Score each value before learning it, in order, as a stream would."""
+def run(detector: Pausable, values: Floats, timestamps: Stamps | None = None) -> Floats:
+    """Score each value before learning it, in order, as a stream would (with its instant)."""
     step = detector.process_one
-    return np.fromiter((step(v) for v in values.tolist()), dtype=np.float64, count=len(values))
+    if timestamps is None:
+        points = values.tolist()
+        return np.fromiter((step(v) for v in points), dtype=np.float64, count=len(values))
+    seconds = timestamps.astype("datetime64[s]").astype(np.int64).tolist()
+    pairs = zip(values.tolist(), seconds, strict=True)
+    return np.fromiter((step(v, float(t)) for v, t in pairs), dtype=np.float64, count=len(values))
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def score_corpus(
     """A fresh detector per file, each run over its file; ``done`` is told after each."""
     out = []
     for item in series:
-        out.append(run(make(), item.values))
+        out.append(run(make(), item.values, item.timestamps))
         if done is not None:
             done(item)
     return tuple(out)
