@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -65,6 +67,9 @@ class Renderer:
         env.globals["timezone"] = plant.calendar.timezone
         env.globals["plant_tenant"] = plant_tenant(plant.site.tenant)
         self.templates = Jinja2Templates(env=env)
+        self._fragments: dict[tuple[str, str, str], tuple[object, Markup]] = {}
+        self._fragments_guard = threading.Lock()
+        self.fragment_renders = 0
 
     def current(self, request: Request) -> Plant:
         """The plant running now: a saved configuration swaps it without a restart."""
@@ -126,6 +131,42 @@ class Renderer:
             **context,
         }
         response = self.templates.TemplateResponse(request, name, full, status_code=status_code)
+        return self._remember_lang(request, formatter, response)
+
+    def fragment(
+        self, request: Request, name: str, formatter: Formatter, view: object, key: str
+    ) -> Markup:
+        """A template that shows one view and words alone, rendered once per view and language.
+
+        Every dashboard polling the overview then costs one rendering per view the runtime
+        reuses, not one per request; the template must use nothing of the user's (``key`` is
+        the name it gets the view by).
+        """
+        cache_key = (name, formatter.locale, str(request.scope.get("root_path", "")))
+        with self._fragments_guard:
+            held = self._fragments.get(cache_key)
+        if held is not None and held[0] is view:
+            return held[1]
+        context = {
+            **self.helpers(request, formatter.translator),
+            "request": request,
+            "fmt": formatter,
+            "locale": formatter.locale,
+            key: view,
+        }
+        html = Markup(self.templates.get_template(name).render(context))  # noqa: S704
+        with self._fragments_guard:
+            self._fragments[cache_key] = (view, html)
+            self.fragment_renders += 1
+        return html
+
+    def respond(self, request: Request, formatter: Formatter, html: str) -> HTMLResponse:
+        """An HTML response of a rendered fragment."""
+        return self._remember_lang(request, formatter, HTMLResponse(html))
+
+    def _remember_lang(
+        self, request: Request, formatter: Formatter, response: HTMLResponse
+    ) -> HTMLResponse:
         if request.query_params.get("lang") == formatter.locale:
             response.set_cookie(
                 LANG_COOKIE, formatter.locale, max_age=LANG_COOKIE_MAX_AGE, samesite="lax"

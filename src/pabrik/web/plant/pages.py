@@ -41,6 +41,10 @@ def pareto(reasons: list[ReasonDuration]) -> list[ParetoRow]:
     return rows
 
 
+OVERVIEW_LIVE = "partials/overview.html"
+"""The overview's live part: the same for every user, so rendered once per view (render.py)."""
+
+
 @router.get("/")
 def overview_page(
     request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
@@ -48,8 +52,8 @@ def overview_page(
     """The plant overview (the setup wizard, or a note, while the site is not set up)."""
     if not runtime.configured:
         return not_set_up(request, renderer, fmt)
-    context = {"overview": runtime.overview(), "page": "overview"}
-    return renderer.render(request, "overview.html", fmt, context)
+    live = renderer.fragment(request, OVERVIEW_LIVE, fmt, runtime.overview(), "overview")
+    return renderer.render(request, "overview.html", fmt, {"live": live, "page": "overview"})
 
 
 @router.get("/partials/overview")
@@ -57,8 +61,8 @@ def overview_partial(
     request: Request, runtime: RuntimeDep, renderer: RendererDep, fmt: FormatterDep
 ) -> HTMLResponse:
     """The live part of the overview, polled by htmx."""
-    context = {"overview": runtime.overview()}
-    return renderer.render(request, "partials/overview.html", fmt, context)
+    live = renderer.fragment(request, OVERVIEW_LIVE, fmt, runtime.overview(), "overview")
+    return renderer.respond(request, fmt, live)
 
 
 @router.get("/machines/{machine_id}")
