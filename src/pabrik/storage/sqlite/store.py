@@ -291,7 +291,7 @@ def _alive(owner: weakref.ref[threading.Thread]) -> bool:
 
 def rows_by_table(
     records: Sequence[Record],
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], Sequence[tuple[object, ...]]]:
     """Records as parameter rows for the states, counts and samples tables."""
     states: list[tuple[object, ...]] = []
     counts: list[tuple[object, ...]] = []
@@ -306,7 +306,10 @@ def rows_by_table(
         ts = epoch_ms.get(r.ts)
         if ts is None:
             ts = epoch_ms[r.ts] = to_epoch_ms(r.ts)
-        if isinstance(r, SampleRecord):
+        # Counts first: they are most of the records that are not sample rows.
+        if type(r) is CountRecord:
+            counts.append((r.machine_id, ts, r.source, r.good, r.scrap, r.rework, r.product_id))
+        elif isinstance(r, SampleRecord):
             samples.append((r.machine_id, r.signal_id, ts, r.source, r.value, r.quality.value))
         elif isinstance(r, CountRecord):
             counts.append((r.machine_id, ts, r.source, r.good, r.scrap, r.rework, r.product_id))
@@ -314,6 +317,8 @@ def rows_by_table(
             states.append(
                 (r.machine_id, ts, r.source, r.state.value, r.reason, r.product_id, r.order_id)
             )
+    if not samples:
+        return states, counts, rows  # the rows as they came: no copy
     samples.extend(rows)
     return states, counts, samples
 
