@@ -73,11 +73,11 @@ class JsonDecoder:
         quality = data.get("quality", "good")
         if ts_ms is None or type(quality) is not str or quality not in _QUALITIES:
             return False
-        rows = _fast_rows(data, self.router.signals_of(route.machine_id), route.machine_id)
+        row = (route.machine_id, ts_ms, self.source, quality)
+        rows = _fast_rows(data, self.router.signals_of(route.machine_id), row)
         if not rows:
             return False
-        source = self.source
-        out.extend([(m, signal, ts_ms, source, value, quality) for m, signal, value in rows])
+        out.extend(rows)
         return True
 
     def _native(self, route: Route, payload: bytes) -> list[Record] | Rejection:
@@ -189,10 +189,14 @@ def _one(decoded: Record | Rejection) -> list[Record] | Rejection:
 
 
 def _fast_rows(
-    data: dict[str, Any], known: frozenset[str], machine_id: str
-) -> list[tuple[str, str, float]] | None:
-    """(machine, signal, value) of a message whose values are finite numbers of known signals."""
-    values: list[tuple[str, str, float]] = []
+    data: dict[str, Any], known: frozenset[str], row: tuple[str, int, str, str]
+) -> list[SampleRow] | None:
+    """The rows of a message whose values are all finite numbers of known signals, else None.
+
+    ``row`` is (machine, ts_ms, source, quality), what every row of the message shares.
+    """
+    machine_id, ts_ms, source, quality = row
+    values: list[SampleRow] = []
     for signal, raw in data.items():
         if signal in RESERVED_KEYS:
             continue
@@ -205,7 +209,7 @@ def _fast_rows(
             return None
         if signal not in known or not math.isfinite(value):
             return None
-        values.append((machine_id, signal, value))
+        values.append((machine_id, signal, ts_ms, source, value, quality))
     return values
 
 
