@@ -29,6 +29,7 @@ DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo-plant.yaml"
 
 POINTS = int(os.environ.get("PABRIK_BENCH_ANOMALY_POINTS", "200000"))
 TARGET = 50_000  # points/s per core for the default detector (issue 14)
+START, STEP = 1_700_006_400.0, 300.0  # a UTC midnight; 5-minute samples feed the daily profile
 
 
 def _signal(n: int, seed: int = 11) -> list[float]:
@@ -43,10 +44,12 @@ def _signal(n: int, seed: int = 11) -> list[float]:
 
 
 def _rate(step: object, values: list[float]) -> float:
+    """Points per CPU second, each with its instant (5-minute samples), as the corpus has."""
     assert callable(step)
+    stamps = [START + STEP * i for i in range(len(values))]
     began = time.process_time()
-    for v in values:
-        step(v)
+    for v, t in zip(values, stamps, strict=True):
+        step(v, t)
     return len(values) / (time.process_time() - began)
 
 
@@ -55,8 +58,8 @@ def _memory(kind: str, values: list[float]) -> tuple[int, int]:
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     det = DETECTORS[kind]()
-    for v in values:
-        det.process_one(v)
+    for i, v in enumerate(values):
+        det.process_one(v, START + STEP * i)
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held, len(det.to_bytes())
