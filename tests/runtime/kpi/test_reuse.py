@@ -234,3 +234,23 @@ def test_a_slow_computation_is_aged_from_its_start_and_refreshed_in_the_backgrou
     assert reuse.get("k", later, 1, lambda at: at) == T0
     assert refresher.drain(timeout=30)
     assert reuse.get("k", later, 1, lambda at: at) == later
+
+
+def test_a_view_whose_refresh_waits_behind_others_is_served_older() -> None:
+    reuse, ticks, refresher = _refreshed()
+    for key in ("a", "b"):
+        reuse.get(key, T0, 1, lambda at: at)
+    ticks.now += 6
+    later = T0 + timedelta(seconds=6)
+    started, release, slow = _blocking()
+    assert reuse.get("a", later, 1, slow) == T0
+    started.wait()
+    assert reuse.get("b", later, 1, lambda at: at) == T0  # queued behind "a"
+    ticks.now += 14  # 20 s: past three TTLs, but its refresh is still queued
+    much_later = T0 + timedelta(seconds=20)
+    try:
+        assert reuse.get("b", much_later, 1, lambda at: at) == T0
+    finally:
+        release.set()
+    assert refresher.drain(timeout=30)
+    assert reuse.get("b", much_later, 1, lambda at: at) == later

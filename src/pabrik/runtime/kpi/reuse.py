@@ -16,6 +16,8 @@ MAX_KEYS = 512
 """Views kept at once; beyond it the oldest are dropped (bounded memory)."""
 STALE_TTLS = 3
 """While one request recomputes a view, others get the previous one up to this many TTLs old."""
+QUEUED_TTLS = 12
+"""A view whose refresh is queued behind others may be served up to this many TTLs old."""
 MAX_PENDING = 64
 """Views waiting for the background refresher; past it a request recomputes its own."""
 
@@ -52,6 +54,11 @@ class Refresher:
                 self._thread.start()
         self._jobs.put((key, job))
         return True
+
+    def waiting(self, key: Hashable) -> bool:
+        """Whether ``key`` is queued or being recomputed."""
+        with self._guard:
+            return key in self._pending
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until no job is waiting or running; False if ``timeout`` passed first."""
@@ -90,8 +97,9 @@ class Reuse(Generic[T]):
 
     A write with the clock standing still (a frozen test clock, or a burst inside one tick)
     always recomputes: asking again for the same instant after new data means new figures.
-    A view expired less than ``STALE_TTLS`` TTLs ago, with the clock moved forward, is served
-    as it is while the ``refresher`` recomputes it in the background (or, without one or with
+    A view expired less than ``STALE_TTLS`` TTLs ago (``QUEUED_TTLS`` while its refresh waits
+    in the queue), with the clock moved forward, is served as it is while the ``refresher``
+    recomputes it in the background (or, without one or with
     its queue full, while one request recomputes it and the others take it); otherwise the
     request computes, or waits for the computation running, and takes its result.
     """
@@ -131,7 +139,7 @@ class Reuse(Generic[T]):
         if entry is not None and self._fresh(entry, now, version):
             self.reused += 1
             return entry.value
-        if entry is not None and self._fresh(entry, now, version, STALE_TTLS):
+        if entry is not None and self._fresh(entry, now, version, self._stale_ttls(key)):
             if self._refresh_later(key, lock, now, version, compute):
                 self.stale += 1
                 return entry.value
@@ -144,6 +152,11 @@ class Reuse(Generic[T]):
             return self._compute(key, now, version, compute)
         finally:
             lock.release()
+
+    def _stale_ttls(self, key: Hashable) -> int:
+        """How old a view may be served: older while its refresh waits behind others."""
+        queued = self._refresher is not None and self._refresher.waiting((id(self), key))
+        return QUEUED_TTLS if queued else STALE_TTLS
 
     def _refresh_later(
         self,
@@ -163,27 +176,34 @@ class Reuse(Generic[T]):
         if not aged or now <= entry.at_clock:
             return False
 
+        asked = self._monotonic()
+
         def job() -> None:
             # A request already recomputing it (or waiting to) makes this refresh needless.
             if lock.acquire(blocking=False):
                 try:
-                    self._compute(key, now, version, compute)
+                    self._compute(key, now, version, compute, asked)
                 finally:
                     lock.release()
 
         return self._refresher.submit((id(self), key), job)
 
     def _compute(
-        self, key: Hashable, now: datetime, version: int, compute: Callable[[datetime], T]
+        self,
+        key: Hashable,
+        now: datetime,
+        version: int,
+        compute: Callable[[datetime], T],
+        asked: float | None = None,
     ) -> T:
         """Under the key's lock: the view, if another thread has just made it, or a new one."""
         entry = self._entries.get(key)
         if entry is not None and self._fresh(entry, now, version):
             self.reused += 1
             return entry.value
-        # Aged from the start, as the clock ``now`` is: a slow computation must not come out
-        # looking younger by one clock than by the other.
-        started = self._monotonic()
+        # Aged from when it was asked for, as the clock ``now`` is: a slow or queued
+        # computation must not come out looking younger by one clock than by the other.
+        started = self._monotonic() if asked is None else asked
         value = compute(now)
         with self._guard:
             self._forget_expired()
@@ -203,12 +223,17 @@ class Reuse(Generic[T]):
         if now - self._swept_at < self.ttl_s:
             return
         self._swept_at = now
-        limit = self.ttl_s * STALE_TTLS
-        for key in [k for k, e in self._entries.items() if now - e.at_monotonic >= limit]:
+        old = [
+            k for k, e in self._entries.items() if now - e.at_monotonic >= self.ttl_s * STALE_TTLS
+        ]
+        for key in [k for k in old if now - self._entries[k].at_monotonic >= self._ttl_limit(k)]:
             del self._entries[key]
             lock = self._locks.get(key)
             if lock is not None and not lock.locked():
                 del self._locks[key]
+
+    def _ttl_limit(self, key: Hashable) -> float:
+        return self.ttl_s * self._stale_ttls(key)
 
     def _drop_oldest(self) -> None:
         for key in sorted(self._entries, key=lambda k: self._entries[k].at_monotonic)[
