@@ -7,6 +7,9 @@ import math
 import random
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pabrik.anomaly.default import ContextDetector
 from pabrik.anomaly.registry import restore
 from pabrik.anomaly.seasons import DailyProfile
@@ -84,3 +87,22 @@ def test_datetimes_and_epoch_seconds_fall_in_the_same_slot() -> None:
         if i == 500:
             break
     assert det.to_dict() == other.to_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=0, max_value=7200, allow_nan=False),
+            st.floats(allow_nan=True, allow_infinity=True, width=32),
+        ),
+        min_size=1,
+        max_size=600,
+    )
+)
+def test_every_score_with_timestamps_is_between_0_and_1(steps: list[tuple[float, float]]) -> None:
+    det = ContextDetector()
+    t = START
+    for gap, value in steps:
+        t += gap
+        assert 0.0 <= det.process_one(value, t) <= 1.0

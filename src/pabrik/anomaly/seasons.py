@@ -54,10 +54,11 @@ class DailyProfile:
 
     def learn(self, x: float, slot: int, var: float) -> None:
         """Learn ``x`` in ``slot``; ``var`` is the signal's long-run variance before ``x``."""
-        if self.ready(slot) and var > 0:
+        ratio = self.var[slot] / var if var > 0 else math.nan
+        if self.ready(slot) and math.isfinite(ratio):  # an overflowed variance teaches nothing
             self.explained_n += 1
             a = 1.0 / min(self.explained_n, 2000)
-            self.unexplained += a * (min(self.var[slot] / var, 2.0) - self.unexplained)
+            self.unexplained += a * (min(ratio, 2.0) - self.unexplained)
         self.n[slot] += 1
         a = 1.0 / min(self.n[slot], self.horizon)
         d = x - self.mean[slot]
