@@ -106,3 +106,18 @@ def test_every_score_with_timestamps_is_between_0_and_1(steps: list[tuple[float,
     for gap, value in steps:
         t += gap
         assert 0.0 <= det.process_one(value, t) <= 1.0
+
+
+def test_a_state_saved_before_the_daily_profile_still_restores() -> None:
+    points = daily(4)
+    det = ContextDetector()
+    feed(det, points[:800])
+    old = det.to_dict()
+    del old["profile"], old["seasons"]
+    for key in ("season", "season_least", "season_horizon", "season_share"):
+        del old["settings"][key]
+    restored = ContextDetector.from_dict(old)
+    assert restored.profile.n == [0] * 48
+    assert restored.seasons.n == 0
+    assert restored.deviations.to_dict() == det.deviations.to_dict()
+    assert all(0.0 <= s <= 1.0 for s in feed(restored, points[800:]))
