@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pymodbus.client import AsyncModbusTcpClient
 
-from pabrik.connectors.contract import ConnectionState
+from pabrik.connectors.contract import ConnectionState, InputRejection, Sink
 from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.modbus.connector import ModbusConnector
 from pabrik.connectors.modbus.mapping import encode
+from pabrik.model.records import Record
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
 from pabrik.runtime.ingest.connectors import IngestSink
@@ -52,9 +54,7 @@ def dev(
 
 
 @asynccontextmanager
-async def running(
-    connector: ModbusConnector, sink: IngestSink
-) -> AsyncIterator[asyncio.Task[None]]:
+async def running(connector: ModbusConnector, sink: Sink) -> AsyncIterator[asyncio.Task[None]]:
     task = asyncio.create_task(connector.run(sink))
     try:
         yield task
@@ -211,3 +211,53 @@ async def test_stop_ends_every_device_task(plant: Plant, sink: IngestSink) -> No
             await task
     assert task.done()
     assert connector.state is ConnectionState.DISCONNECTED
+
+
+async def test_a_read_stuck_in_the_client_fails_the_poll_and_polling_goes_on(
+    plant: Plant, sink: IngestSink, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def stuck(*_: Any, **__: Any) -> None:
+        await asyncio.Event().wait()
+
+    # A transport that never returns, past pymodbus's own timeout: only the guard ends it.
+    monkeypatch.setattr(AsyncModbusTcpClient, "read_holding_registers", stuck)
+    async with modbus_server(slave()) as server:
+        cfg = config(dev("press", server_port(server), timeout_s=0.05))
+        connector = ModbusConnector(cfg, plant)
+        connector.pollers[0].backoff.initial = 0.05
+        async with running(connector, sink):
+            await until(lambda: failed(connector, "press") >= 2)
+        reasons = set(connector.diagnostics()["details"]["devices"]["press"]["bad_points"].values())
+    assert reasons == {"no answer within 0.05 s (TimeoutError)"}
+    assert [s.quality for s in store.samples("press-1", "temperature", *EVER)] == [Quality.BAD]
+    assert [s.state for s in store.states("press-1", *EVER)] == [StateClass.RUNNING]
+
+
+class FailsOnce:
+    """The real sink, but the first commit fails as a full disk would."""
+
+    def __init__(self, sink: IngestSink) -> None:
+        self.sink = sink
+        self.calls = 0
+
+    def submit(self, records: Sequence[Record], rejections: Sequence[InputRejection] = ()) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise OSError("disk full")
+        self.sink.submit(records, rejections)
+
+
+async def test_a_poll_whose_commit_failed_is_stored_with_a_later_one(
+    plant: Plant, sink: IngestSink, store: SqliteStore
+) -> None:
+    flaky = FailsOnce(sink)
+    async with modbus_server(slave()) as server:
+        connector = ModbusConnector(config(dev("press", server_port(server))), plant)
+        async with running(connector, flaky):
+            await until(lambda: flaky.calls >= 4)
+    # Every poll, the first included, is in the store once the connector has stopped.
+    temps = store.samples("press-1", "temperature", *EVER)
+    assert len(temps) == polls(connector, "press")
+    # The first poll gives a temperature, a pressure and the state; each later one two samples.
+    assert connector.metrics.accepted == 3 + 2 * (polls(connector, "press") - 1)
+    assert connector.metrics.last_error == "commit failed: disk full"

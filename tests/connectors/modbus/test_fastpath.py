@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from pabrik.connectors.modbus.config import ModbusPoint
 from pabrik.connectors.modbus.fastpath import compile_read, decode_read
 from pabrik.connectors.modbus.mapping import Context, PointTracker, plan_reads, read_request
-from pabrik.model.batch import RecordBatch, SampleRow
+from pabrik.connectors.modbus.rows import PollRows
+from pabrik.model.batch import RecordBatch
 from pabrik.model.states import StateClass
 
 TS = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def test_the_fast_path_matches_read_request(points: list[ModbusPoint], answer: l
         answer_words = answer[: request.count + 2]
         slow_tracker, fast_tracker = PointTracker(), PointTracker()
         expected = read_request(request, points, answer_words, CTX, slow_tracker)
-        rows: list[SampleRow] = []
+        rows = PollRows()
         compiled = compile_read(request, points)
         found = decode_read(compiled, points, answer_words, CTX, fast_tracker, rows)
         assert sorted(map(repr, RecordBatch(found.records, rows))) == sorted(

@@ -24,7 +24,8 @@ from pabrik.connectors.modbus.config import ModbusConfig
 from pabrik.connectors.modbus.connector import ModbusConnector
 from pabrik.connectors.modbus.fastpath import compile_read, decode_read
 from pabrik.connectors.modbus.mapping import Context, PointTracker, encode, plan_device
-from pabrik.model.batch import RecordBatch, SampleRow
+from pabrik.connectors.modbus.rows import PollRows
+from pabrik.model.batch import RecordBatch
 from pabrik.model.site import Plant
 from pabrik.runtime.ingest.connectors import IngestSink
 from pabrik.runtime.ingest.pipeline import Ingestor
@@ -154,7 +155,7 @@ def test_after_any_hostile_poll_the_next_good_poll_is_stored(
         n = next(_seq)
         hostile_at = BASE + timedelta(milliseconds=2 * n, seconds=offset_s)
         ledger.mark()
-        rows: list[SampleRow] = []
+        rows = PollRows()
         hostile_ctx = Context("plc", hostile_at, states)
         out = decode_read(compiled, dev.points, answer, hostile_ctx, tracker, rows)
         good_at = BASE + timedelta(milliseconds=2 * n + 1)

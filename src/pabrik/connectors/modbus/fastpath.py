@@ -13,7 +13,6 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 from pabrik.connectors.modbus.config import BIT_TABLES, ModbusPoint
 from pabrik.connectors.modbus.mapping import (
@@ -23,6 +22,7 @@ from pabrik.connectors.modbus.mapping import (
     ReadRequest,
     read_request,
 )
+from pabrik.connectors.modbus.rows import PollRows
 from pabrik.model.batch import SampleRow
 from pabrik.model.records import to_epoch_ms
 
@@ -115,9 +115,9 @@ def decode_read(
     words: Sequence[int],
     ctx: Context,
     tracker: PointTracker,
-    rows: list[SampleRow],
+    rows: PollRows,
 ) -> Interpretation:
-    """Rows of the fast points (appended to ``rows``); what ``read_request`` makes of the rest."""
+    """Rows of the fast points (added to ``rows``); what ``read_request`` makes of the rest."""
     request = read.request
     if read.layout is None or read.words is None or len(words) < request.count:
         return read_request(request, points, words, ctx, tracker)
@@ -132,17 +132,7 @@ def decode_read(
         if read.integral or all(map(math.isfinite, numbers)):
             # What the loop below does point by point, a column at a time.
             tracker.last_values.update(zip(read.indices, numbers, strict=True))
-            rows.extend(
-                zip(
-                    read.machines,
-                    read.signals,
-                    repeat(ts_ms),
-                    repeat(source),
-                    numbers,
-                    repeat("good"),
-                    strict=False,
-                )
-            )
+            rows.add_columns(read.machines, read.signals, ts_ms, source, numbers)
             return _rest(read, (), points, words, ctx, tracker)
     found: list[SampleRow] = []
     odd: list[int] = []

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from pabrik.connectors.contract import InputRejection, decode_failure
 from pabrik.connectors.modbus.config import BIT_TABLES, ModbusDevice, ModbusPoint
+from pabrik.connectors.modbus.rows import PollRows
 from pabrik.model.counters import counter_delta, state_key
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
@@ -204,7 +205,7 @@ class Interpretation:
     records: list[Record] = field(default_factory=list)
     rejections: list[InputRejection] = field(default_factory=list)
     # Good samples of the fast path (fastpath.py) as storage rows, after the records.
-    rows: list[tuple[str, str, int, str, float, str]] = field(default_factory=list)
+    rows: PollRows = field(default_factory=PollRows)
 
 
 def count_record(ctx: Context, machine: str, count_field: str, delta: int) -> CountRecord:

@@ -27,7 +27,8 @@ from pabrik.connectors.modbus.mapping import (
     plan_device,
     read_request,
 )
-from pabrik.model.batch import RecordBatch, SampleRow, sample_of
+from pabrik.connectors.modbus.rows import PollRows
+from pabrik.model.batch import RecordBatch, sample_of
 from pabrik.model.records import Record
 from pabrik.model.states import StateClass
 
@@ -35,6 +36,14 @@ log = logging.getLogger(__name__)
 
 STORE_TICK = timedelta(milliseconds=1)
 """The finest time step the stores keep."""
+
+# The client method that reads each table.
+_READS: dict[str, str] = {
+    "holding": "read_holding_registers",
+    "input": "read_input_registers",
+    "coil": "read_coils",
+    "discrete": "read_discrete_inputs",
+}
 
 # Records kept for a later commit when the store refuses a batch; older ones are dropped.
 MAX_UNSENT = 100_000
@@ -56,6 +65,17 @@ class DeviceStatus:
     polls: int = 0
     failed_reads: int = 0
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    """A poll handed to the sink and not yet confirmed."""
+
+    future: asyncio.Future[None]
+    records: list[Record]
+    rows: PollRows
+    rejected: int
+    began: float
 
 
 class DevicePoller:
@@ -83,6 +103,7 @@ class DevicePoller:
         self.tracker = PointTracker()
         self._client: AsyncModbusTcpClient | None = None
         self._unsent: list[Record] = []
+        self._inflight: _Commit | None = None
         self._pending: tuple[ModbusDevice, dict[str, dict[str, StateClass]]] | None = None
         self._last_poll: datetime | None = None
 
@@ -115,7 +136,10 @@ class DevicePoller:
                 if await _wait(stopping, due - loop.time()):
                     return
         finally:
-            self.close()
+            try:
+                await self.settle()
+            finally:
+                self.close()
 
     async def _guarded_poll(self, sink: Sink) -> float:
         try:
@@ -140,8 +164,7 @@ class DevicePoller:
             delay = self.backoff.next_delay()
         else:
             delay = await self._read_all(ctx, result)
-        await self._commit(sink, result)
-        self.metrics.lag_s = asyncio.get_running_loop().time() - began
+        await self._commit(sink, result, began)
         return delay
 
     def _poll_time(self) -> datetime:
@@ -155,25 +178,49 @@ class DevicePoller:
         return now
 
     async def _read_all(self, ctx: Context, result: Interpretation) -> float:
-        for n, request in enumerate(self.plan):
-            try:
-                words = await self._read(request)
-            except ReadFailedError as err:
-                self.status.failed_reads += 1
-                self.metrics.extra[f"failed_reads.{self.device.id}"] = self.status.failed_reads
-                self.status.last_error = self.metrics.last_error = err.reason
-                if err.transport:
-                    # The link is gone: every request not yet read shares the reason.
-                    self._fail(self.plan[n:], err.reason, ctx, result)
-                    self.close()
-                    return self.backoff.next_delay()
-                self._fail([request], err.reason, ctx, result)
-                continue
-            self._decode(request, words, ctx, result)
+        loop = asyncio.get_running_loop()
+        # pymodbus has its own timeout; the guard only catches a stuck transport. One guard
+        # per poll, moved on only when less than a read's allowance is left (a read gets at
+        # least the allowance, a stuck one ends within 1.5 of it): a timer per read cost
+        # about a tenth of a poll of 32 reads.
+        allowance = self.device.timeout_s * 2 + 1
+        n = 0
+        try:
+            async with asyncio.timeout(None) as guard:
+                for n, request in enumerate(self.plan):
+                    now, deadline = loop.time(), guard.when()
+                    if deadline is None or deadline - now < allowance:
+                        guard.reschedule(now + 1.5 * allowance)
+                    try:
+                        words = await self._read(request)
+                    except ReadFailedError as err:
+                        if err.transport:
+                            return self._lost(err.reason, self.plan[n:], ctx, result)
+                        self._failed_read(err.reason)
+                        self._fail([request], err.reason, ctx, result)
+                        continue
+                    self._decode(request, words, ctx, result)
+        except TimeoutError:
+            reason = f"no answer within {self.device.timeout_s:g} s (TimeoutError)"
+            return self._lost(reason, self.plan[n:], ctx, result)
         # The device answered every request (values or exceptions): the link is good.
         self.backoff.reset()
         self.link.set(ConnectionState.CONNECTED)
         return 0.0
+
+    def _failed_read(self, reason: str) -> None:
+        self.status.failed_reads += 1
+        self.metrics.extra[f"failed_reads.{self.device.id}"] = self.status.failed_reads
+        self.status.last_error = self.metrics.last_error = reason
+
+    def _lost(
+        self, reason: str, unread: Sequence[ReadRequest], ctx: Context, result: Interpretation
+    ) -> float:
+        """The link is gone: every request not yet read shares the reason; back off."""
+        self._failed_read(reason)
+        self._fail(unread, reason, ctx, result)
+        self.close()
+        return self.backoff.next_delay()
 
     async def _ensure_connected(self) -> bool:
         client = self._client
@@ -206,18 +253,11 @@ class DevicePoller:
     async def _read(self, request: ReadRequest) -> list[int]:
         client = self._client
         assert client is not None
-        method = {
-            "holding": client.read_holding_registers,
-            "input": client.read_input_registers,
-            "coil": client.read_coils,
-            "discrete": client.read_discrete_inputs,
-        }[request.table]
+        method = getattr(client, _READS[request.table])
         try:
-            # pymodbus has its own timeout; this guard only catches a stuck transport.
-            async with asyncio.timeout(self.device.timeout_s * 2 + 1):
-                response = await method(
-                    request.address, count=request.count, device_id=self.device.unit_id
-                )
+            response = await method(
+                request.address, count=request.count, device_id=self.device.unit_id
+            )
         except (TimeoutError, ModbusException, OSError) as err:
             reason = f"no answer within {self.device.timeout_s:g} s ({type(err).__name__})"
             raise ReadFailedError(reason, transport=True) from err
@@ -252,23 +292,39 @@ class DevicePoller:
                 point = self.device.points[index]
                 result.records.extend(mark_bad(index, point, reason, ctx, self.tracker))
 
-    async def _commit(self, sink: Sink, result: Interpretation) -> None:
+    async def _commit(self, sink: Sink, result: Interpretation, began: float) -> None:
+        """Hand the poll to the sink in a thread, once the previous poll's commit is done."""
+        # The commit overlaps the next poll's reads (sqlite3 and the socket let go of the
+        # GIL), so the poll does not wait on the thread; one commit at a time keeps order.
+        await self.settle()
         records = self._unsent + result.records
-        rows: list[SampleRow] = result.rows
+        rows = result.rows
         if not records and not rows and not result.rejections:
+            self.metrics.lag_s = asyncio.get_running_loop().time() - began
             return
+        self._unsent = []
         batch = RecordBatch(records, rows) if rows else records
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, sink.submit, batch, result.rejections)
+        self._inflight = _Commit(future, records, rows, len(result.rejections), began)
+
+    async def settle(self) -> None:
+        """Wait for the last poll's commit; a failed one is kept to send with the next poll."""
+        commit, self._inflight = self._inflight, None
+        if commit is None:
+            return
         try:
-            await asyncio.to_thread(sink.submit, batch, result.rejections)
+            await commit.future
         except Exception as err:  # noqa: BLE001 - any store failure: keep records, retry next poll
             log.warning("modbus %s/%s: commit failed: %s", self.source, self.device.id, err)
             self.metrics.last_error = f"commit failed: {err}"
-            self._unsent = [*records, *map(sample_of, rows)][-MAX_UNSENT:]
+            self._unsent = [*commit.records, *map(sample_of, commit.rows), *self._unsent]
+            self._unsent = self._unsent[-MAX_UNSENT:]
             return
-        self._unsent = []
-        self.metrics.accepted += len(records) + len(rows)
-        self.metrics.rejected += len(result.rejections)
+        self.metrics.accepted += len(commit.records) + len(commit.rows)
+        self.metrics.rejected += commit.rejected
         self.metrics.last_message_at = datetime.now(UTC)
+        self.metrics.lag_s = asyncio.get_running_loop().time() - commit.began
 
     def close(self) -> None:
         """Drop the connection; the next poll reconnects."""
