@@ -344,12 +344,17 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
         base = f"http://127.0.0.1:{port}"
         tally, ingest = asyncio.run(_load(base, ids, opts.users, opts.seconds, watch))
         _print(tally, ingest, opts.rate)
+        if sum(tally.errors.values()):
+            said = (folder / "serve.log").read_text(errors="replace").splitlines()
+            print(*[f"  serve: {line}" for line in said if "Error" in line][-5:], sep="\n")
     finally:
         stop.set()
         publisher.join(timeout=10)
         _stop(server)
         if worker is not None:
             _stop(worker)
+            said = (folder / "ingest.log").read_text(errors="replace").splitlines()
+            print(*[f"  ingest worker: {line}" for line in said if "received" in line][-1:])
 
 
 if __name__ == "__main__":
