@@ -21,6 +21,7 @@ class Calibration:
         self.histogram = [0] * (bins + 1)
         self.record = 0.0  # the highest raw value counted in the histogram
         self.n = 0  # raw values learnt, the first ``warm`` uncounted
+        self.counted = 0  # sum of ``histogram``, so a tail is summed from its shorter side
 
     def bin(self, raw: float) -> int:
         """The histogram bin of ``raw`` (in [0, 1])."""
@@ -32,7 +33,8 @@ class Calibration:
         if raw > self.record:
             beat = (raw - self.record) / (1.0 - self.record)
             return c + (1.0 - c) * (m * beat + (1.0 - m) * raw)
-        k = sum(self.histogram[b:])
+        h = self.histogram
+        k = sum(h[b:]) if 2 * b > self.bins else self.counted - sum(h[:b])
         tail = k / max(self.n - self.warm, 1)
         cap = (1.0 - c) * (1.0 - m) * raw
         if repeats:
@@ -43,6 +45,7 @@ class Calibration:
         """Count ``raw`` (in bin ``b``), once the first ``warm`` values have gone by."""
         if self.n >= self.warm:
             self.histogram[b] += 1
+            self.counted += 1
             self.record = max(self.record, raw)
         self.n += 1
 
@@ -53,5 +56,6 @@ class Calibration:
     def load(self, state: State) -> None:
         """Take the state of :meth:`to_dict`."""
         self.histogram = [int(c) for c in state["histogram"]]
+        self.counted = sum(self.histogram)
         self.record = float(state["record"])
         self.n = int(state["n"])
