@@ -17,7 +17,9 @@ from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
 VIEW_EVERY = timedelta(seconds=300)
 
 InShift = Callable[[datetime], bool]
-WATCHED = frozenset({"stale", "long_stop", "idle_in_shift", "behind_target"})
+# Not behind_target: a record's view has no shift figure (only the clock's tick reads the KPI),
+# so judging it here cleared the alarm at each record and the tick raised it again (chatter).
+WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
 _PAST = timedelta(milliseconds=1)
 
 

@@ -1,0 +1,53 @@
+"""A shift behind its target stays one alarm while the machine's records keep arriving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pabrik.alarms.definitions import AlarmSettings
+from pabrik.model.records import SampleRecord, StateRecord
+from pabrik.model.states import StateClass
+from pabrik.runtime.alarms.service import AlarmService
+from pabrik.runtime.plant.siteconfig import load_site
+from pabrik.storage.alarms import TransitionFilter
+from pabrik.storage.sqlite.store import SqliteStore
+from tests.paths import DEMO
+
+T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 07:00 in Cikarang: the morning shift begins
+BEHIND = {
+    "id": "oee-tertinggal",
+    "scope": {"machine": "filler-01"},
+    "condition": {"kind": "behind_target", "measure": "oee", "target": 0.6, "at_fraction": 0.5},
+    "message": {"id": "OEE di bawah target", "en": "OEE below target"},
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "p.sqlite")
+    s.upgrade()
+    yield s
+    s.close()
+
+
+def test_records_between_ticks_do_not_clear_a_shift_behind_target(store: SqliteStore) -> None:
+    now = [T0]
+    plant = load_site(DEMO).plant()
+    settings = AlarmSettings.model_validate({"definitions": [BEHIND]})
+    svc = AlarmService(plant, settings, store, lambda: now[0], shift_figure=lambda *_: 0.4)
+    running = StateRecord("sim", "filler-01", T0, StateClass.RUNNING, product_id="amdk-600")
+    store.write([running])
+    svc.observe([running])
+    half = T0 + timedelta(hours=4, minutes=1)  # past half of the 8-hour shift
+    for minute in range(10):
+        now[0] = half + timedelta(minutes=minute)
+        svc.tick()
+        sample = SampleRecord("sim", "filler-01", "temperature", now[0], 50.0)
+        store.write([sample])
+        svc.observe([sample])
+    found = store.alarm_transitions(TransitionFilter(T0, now[0] + timedelta(minutes=1)))
+    assert [t.event for t in found] == ["activate"]
