@@ -251,6 +251,16 @@ async def _load(
     return tally, ingest
 
 
+def _first_stored(watch: Watch, since_ms: int) -> None:
+    """Wait until ingest stores what is published now (a worker may still be connecting)."""
+    for _ in range(600):
+        newest = _newest_ms(watch.db, watch.keys)
+        if newest is not None and newest >= since_ms:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("ingest stored nothing of the publisher's samples in 120 s")
+
+
 def _spy(watch: Watch, seconds: float) -> subprocess.Popen[bytes] | None:
     """py-spy on the server for the measured window only (start-up and warm-up left out)."""
     if watch.profile is None:
@@ -340,7 +350,9 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
     keys = [(t["machine"], t["signals"][0]) for t in targets]
     watch = Watch(data / "pabrik.sqlite", keys, sent, server.pid, opts.profile)
     try:
+        began_ms = int(time.time() * 1000)
         publisher.start()
+        _first_stored(watch, began_ms)
         base = f"http://127.0.0.1:{port}"
         tally, ingest = asyncio.run(_load(base, ids, opts.users, opts.seconds, watch))
         _print(tally, ingest, opts.rate)

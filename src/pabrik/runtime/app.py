@@ -8,7 +8,6 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from pabrik.model.errors import NotFoundError
 from pabrik.model.site import Plant
@@ -103,19 +102,16 @@ class Runtime:
         self.ingestor.after_commit = AlarmHook(self.alarms)
         self.detection = attach_detection(self.ingestor, self.alarms, site.alarms)
         self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
+        self._details: Reuse[MachineDetail] = Reuse(settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
             sim = type(sim).model_validate({**sim.model_dump(), "seed": settings.seed})
         self.simulation = SimulationRunner(self.plant, sim, self.ingestor) if sim else None
         self.supervisor = ConnectorSupervisor(
-            build_connectors(self._connectors(site), self.plant),
+            build_connectors(site.connectors if self.runs_connectors else [], self.plant),
             IngestSink(self.ingestor),
             clock=clock,
         )
-
-    def _connectors(self, site: SiteConfig) -> list[Any]:
-        """The connector configs this process runs."""
-        return list(site.connectors) if self.runs_connectors else []
 
     def now(self) -> datetime:
         """The runtime's clock."""
@@ -270,7 +266,7 @@ class Runtime:
             await self._replan(site, plant)
         self.site, self.configured = site, True
         report = await self.supervisor.reconcile(
-            self._connectors(site), plant, plant_changed=plant_changed
+            site.connectors if self.runs_connectors else [], plant, plant_changed=plant_changed
         )
         # Last, so a caller that sees the new number also sees the new connectors.
         self.config_version = version
@@ -290,6 +286,7 @@ class Runtime:
             plant, self.store, self.clock, reuse_s=self.settings.view_cache_s, version=self._writes
         )
         self._overview = Reuse(self.settings.view_cache_s)
+        self._details = Reuse(self.settings.view_cache_s)
         alarms_running = self._alarm_task is not None
         await self._stop_alarms()
         self.alarms = build_alarms(site, plant, self.store, self.clock, self.engine)
@@ -320,6 +317,11 @@ class Runtime:
         if self.plant.machine(machine_id) is None:
             raise NotFoundError(f"machine '{machine_id}' not found", machine_id=machine_id)
         return kpiqueries.machine_detail(self.engine, machine_id, window, now or self.now())
+
+    def polled_machine(self, machine_id: str, window: str) -> MachineDetail:
+        """A machine's view for the polls of its page (a recent one may do, as for overview)."""
+        compute = lambda at: self.machine_detail(machine_id, window, at)  # noqa: E731
+        return self._details.get((machine_id, window), self.now(), self._writes(), compute)
 
     def window(
         self, name: str | None = None, start: datetime | None = None, end: datetime | None = None

@@ -99,7 +99,7 @@ def machine_partial(
     window: Annotated[str, Query()] = "shift",
 ) -> HTMLResponse:
     """The live numbers of a machine page, polled by htmx."""
-    detail = runtime.machine_detail(machine_id, window)
+    detail = runtime.polled_machine(machine_id, window)
     return renderer.render(request, "partials/machine.html", fmt, machine_context(detail, window))
 
 

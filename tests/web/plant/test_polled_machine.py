@@ -1,0 +1,33 @@
+"""A machine page's polls share one recent view; the page itself is computed when opened."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pabrik.runtime.app import Runtime
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_polls_of_a_machine_share_one_view(runtime: Runtime) -> None:
+    first = runtime.polled_machine("imm-01", "shift")
+    assert runtime.polled_machine("imm-01", "shift") is first
+    assert runtime.polled_machine("imm-01", "day") is not first
+    assert runtime.machine_detail("imm-01", "shift") is not first
+
+
+async def test_the_chart_api_and_the_live_part_answer_from_the_polled_view(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    view = runtime.polled_machine("imm-01", "day")
+    api = await client.get("/api/v1/machines/imm-01?window=day")
+    assert api.status_code == 200
+    assert api.json()["status"]["id"] == view.status.id == "imm-01"
+    live = await client.get("/partials/machines/imm-01?window=day")
+    assert live.status_code == 200
+    assert runtime.polled_machine("imm-01", "day") is view
+
+
+async def test_an_unknown_machine_is_still_not_found(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/v1/machines/no-such-machine")).status_code == 404
