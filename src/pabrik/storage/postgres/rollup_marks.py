@@ -133,10 +133,17 @@ def _reaches(
         nxt = None if row is None or row[0] is None else to_epoch_ms(row[0])
         yield m, lo - margin, _FAR if nxt is None else nxt + margin
     for m, (lo, hi) in _span(tables.get("counts", ()), 1).items():
-        if m in known:
-            margin = known[m].count_margin_ms
-            # A count at the very end of an hour belongs to that hour: reach back 1 ms.
-            yield m, lo - margin - 1, hi + margin
+        if m not in known:
+            continue
+        margin = known[m].count_margin_ms
+        # A count covers the time since the count before it, at most a period: reach back
+        # to that count, else a period and 1 ms (a count at an hour's very end is its).
+        row = conn.execute(
+            "SELECT ts FROM counts WHERE machine_id = %s AND ts >= %s AND ts < %s"
+            " ORDER BY ts DESC LIMIT 1",
+            (m, from_epoch_ms(lo - margin), from_epoch_ms(lo)),
+        ).fetchone()
+        yield m, lo - margin - 1 if row is None else to_epoch_ms(row[0]), hi + margin
     for m, (lo, hi) in _span(tables.get("samples", ()), 2).items():
         if m not in known:
             continue

@@ -140,10 +140,17 @@ def _reaches(
         ).fetchone()[0]
         yield m, lo - margin, _FAR if nxt is None else int(nxt) + margin
     for m, (lo, hi) in _span(counts).items():
-        if m in known:
-            margin = known[m].count_margin_ms
-            # A count at the very end of an hour belongs to that hour: reach back 1 ms.
-            yield m, lo - margin - 1, hi + margin
+        if m not in known:
+            continue
+        margin = known[m].count_margin_ms
+        # A count covers the time since the count before it, at most a period: reach back
+        # to that count, else a period and 1 ms (a count at an hour's very end is its).
+        prev = conn.execute(
+            "SELECT ts_ms FROM counts WHERE machine_id = ? AND ts_ms >= ? AND ts_ms < ?"
+            " ORDER BY ts_ms DESC LIMIT 1",
+            (m, lo - margin, lo),
+        ).fetchone()
+        yield m, lo - margin - 1 if prev is None else int(prev[0]), hi + margin
     for m, (lo, hi) in _span(samples, ts_at=2).items():
         gap = known[m].sample_margin_ms
         # A meter reading changes the delta from the usable reading before it (if within the
