@@ -1,12 +1,14 @@
 """One simulated demo day: the alarms it raises, its anomaly alarms, digests and notifications.
 
 The demo plant (its simulator with spikes, drifts and long stops) runs one local day on a
-moved clock, minute by minute and without waiting, after an hour of warm-up: ingest evaluates
+moved clock, minute by minute and without waiting, after the history ``pabrik demo`` backfills
+(7 days by default, so the anomaly detectors have learnt) and an hour of warm-up: ingest evaluates
 the alarms, the clock ticks them, and the notification sender routes the outbox to the demo's
 sample subscription (every priority, a digest past 2 alarms in 20 minutes, shift reports), as
 ``pabrik demo`` sets it up. Sample channels are never sent to: nothing leaves the machine.
 
     PYTHONPATH=. .venv/bin/python -m bench.demoday [--day 2026-03-02] [--seed 7] [--config F]
+        [--history-days 7]
 """
 
 from __future__ import annotations
@@ -56,9 +58,12 @@ class Day:
     """(definition, condition kind, priority, machine) of each announced alarm."""
     cleared: int
     messages: list[MessageRow]
+    history_days: float
 
 
-def simulate(day: date, seed: int | None, folder: Path, config: Path = DEMO) -> Day:
+def simulate(
+    day: date, seed: int | None, folder: Path, config: Path = DEMO, history_days: float = 7
+) -> Day:
     """Run the demo plant through ``day`` (local midnight to midnight) with its sender."""
     zone = ZoneInfo(load_site(config).plant().calendar.timezone)
     start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
@@ -70,7 +75,10 @@ def simulate(day: date, seed: int | None, folder: Path, config: Path = DEMO) -> 
         add_demo_notifications(admin, "admin")
         words = NotifyWords(runtime.plant, runtime.site.alarms, Catalogues.load())
         sender = Sender(runtime.store, runtime.plant, words, clock)
-        runtime.start_simulation(0)
+        if history_days > 0:
+            runtime.backfill(history_days)
+        else:
+            runtime.start_simulation(0)
         records = _run(runtime, sender, clock, start, end)
         found = runtime.store.alarm_transitions(TransitionFilter(start, end), limit=10**6)
         points = runtime.alarms.catalogue.points
@@ -83,7 +91,7 @@ def simulate(day: date, seed: int | None, folder: Path, config: Path = DEMO) -> 
         messages = runtime.store.notify_messages(since=start, limit=10**6)
     finally:
         runtime.close()
-    return Day(start, end, records, raised, cleared, messages)
+    return Day(start, end, records, raised, cleared, messages, history_days)
 
 
 def _run(
@@ -108,6 +116,7 @@ def _counts(label: str, counter: Counter[str]) -> str:
 def show(d: Day, took_s: float) -> None:
     """Print the day's figures."""
     print(f"demo day {d.start.isoformat()} .. {d.end.isoformat()} (simulated in {took_s:.0f} s)")
+    print(f"history before it: {d.history_days:g} days")
     print(f"records written: {d.records:,}")
     print(f"alarms raised: {len(d.raised)}")
     print(_counts("by kind", Counter(kind for _, kind, _, _ in d.raised)))
@@ -133,10 +142,12 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 3, 2))
     parser.add_argument("--seed", type=int, default=None, help="simulator seed (default: file's)")
     parser.add_argument("--config", type=Path, default=DEMO, help="site file (default: the demo)")
+    history = "days of history backfilled before the warm-up hour, as pabrik demo does"
+    parser.add_argument("--history-days", type=float, default=7.0, help=history)
     args = parser.parse_args()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pabrik-demoday-") as folder:
-        day = simulate(args.day, args.seed, Path(folder), args.config)
+        day = simulate(args.day, args.seed, Path(folder), args.config, args.history_days)
     show(day, time.perf_counter() - began)
 
 
