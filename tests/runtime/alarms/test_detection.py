@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -246,3 +247,17 @@ def test_an_ingest_worker_detects_on_the_batches_it_commits(tmp_path: Path) -> N
         assert worker.ingestor.stage is worker.detection
     finally:
         worker.store.close()
+
+
+def test_ingest_hands_each_sample_s_instant_to_the_detector_s_daily_profile(
+    plant: Plant, store: SqliteStore
+) -> None:
+    line = Line(plant, store)
+    line.feed(stream(600))
+    saved = store.checkpoint("anomaly:imm-01:vibration")
+    assert saved is not None
+    profile = json.loads(saved)["detector"]["profile"]
+    # 600 one-minute samples from 01:01 UTC: the half-hour slots 2 to 22 learnt them, no other.
+    learnt = [slot for slot, n in enumerate(profile["n"]) if n]
+    assert learnt == list(range(2, 23))
+    assert sum(profile["n"]) == 600

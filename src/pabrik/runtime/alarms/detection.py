@@ -192,7 +192,7 @@ class Detection:
                 at = ts
                 reading[signal_id] = float(value)
             else:
-                self._score(watch, ts, det.process_one(float(value)))
+                self._score(watch, ts, det.process_one(float(value), ts / 1000.0))
                 changed = True
         return self._flush(watch, reading, at) or changed
 
@@ -201,7 +201,7 @@ class Detection:
         if at is None or not reading or at <= watch.last_ms:
             return False
         assert isinstance(watch.detector, MachineDetector)
-        self._score(watch, at, watch.detector.process_one(reading))
+        self._score(watch, at, watch.detector.process_one(reading, at / 1000.0))
         return True
 
     def _score(self, watch: Watch, ts: int, score: float) -> None:
