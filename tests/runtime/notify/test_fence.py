@@ -150,7 +150,8 @@ def test_a_send_that_hangs_is_cut_at_the_timeout_and_its_sender_keeps_the_lease(
         hook.stall_s = 3.5  # longer than the lease; answered 503, so never received
         store_a, store_b = opener(), opener()
         _setup(store_a, utc_now, url)
-        policy = Policy(lease_s=2, send_timeout_s=0.5, backoff_s=0.1)
+        # The lease leaves a busy machine seconds between renewals before the other may take it.
+        policy = Policy(lease_s=3, send_timeout_s=0.5, backoff_s=0.1)
         a = Sender(store_a, plant, Slow("a", plant), utc_now, policy, reports=False, holder="a")
         b = Sender(store_b, plant, Slow("b", plant), utc_now, policy, reports=False, holder="b")
         assert a.hold()
