@@ -175,6 +175,10 @@ def test_two_workers_store_exactly_the_sent_records_through_kills_and_restarts(
         log.note(began, "every record stored")
         stop_kpis.set()
         kpis.join(60)
+        # A worker restarted by the last kill may still be starting (no signal handler yet,
+        # so SIGTERM ends it with -15): the clean stop is asked of running workers.
+        for w in workers:
+            w.wait_log(SUBSCRIBED)
         assert [w.terminate() for w in workers] == [0, 0]
         found, rows = stored(db)
         log.note(began, "compared")
