@@ -82,16 +82,22 @@ def idle_in_shift_holds(
 
 
 def behind_target_holds(
-    cond: BehindTargetCondition, elapsed: float | None, actual: float | None
+    cond: BehindTargetCondition, elapsed: float | None, actual: float | None, judged: bool = False
 ) -> bool | None:
     """Past the set point of the shift, behind target; False outside a shift.
 
     ``elapsed`` is the share of the shift gone by (None: no shift running), ``actual`` the
-    shift's OEE as a fraction or its good output so far.
+    shift's OEE as a fraction or its good output so far. A shift once ``judged`` behind stays
+    so until it ends (a figure hovering about its target would chatter); the next shift's
+    start, before its own set point, clears it.
     """
     if elapsed is None:
         return False
-    if elapsed < cond.at_fraction or actual is None:
+    if elapsed < cond.at_fraction:
+        return False if judged else None
+    if judged:
+        return True
+    if actual is None:
         return None
     expected = cond.target if cond.measure == "oee" else cond.target * elapsed
     return actual < expected

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pabrik.alarms.definitions import AlarmSettings
+from pabrik.alarms.definitions import AlarmDefinition, AlarmSettings
+from pabrik.alarms.evaluation import MachineView, on_view, tracked_for
 from pabrik.model.records import SampleRecord, StateRecord
 from pabrik.model.states import StateClass
 from pabrik.runtime.alarms.service import AlarmService
@@ -51,3 +52,19 @@ def test_records_between_ticks_do_not_clear_a_shift_behind_target(store: SqliteS
         svc.observe([sample])
     found = store.alarm_transitions(TransitionFilter(T0, now[0] + timedelta(minutes=1)))
     assert [t.event for t in found] == ["activate"]
+
+
+def test_a_shift_judged_behind_stays_one_alarm_until_the_next_shift_begins() -> None:
+    d = AlarmDefinition.model_validate(BEHIND)
+    t, out = tracked_for(d), []
+    # The shift's OEE hovers about its target after the set point: one alarm, not one a dip.
+    for minute, oee in enumerate([0.58, 0.61, 0.59, 0.62, 0.58, 0.63]):
+        view = MachineView(T0 + timedelta(minutes=minute), StateClass.RUNNING, in_shift=True,
+                           shift_elapsed=0.5 + minute / 480, shift_actual=oee)  # fmt: skip
+        t, ts = on_view(d, t, view)
+        out += ts
+    assert [x.event for x in out] == ["activate"]
+    nxt = MachineView(T0 + timedelta(hours=1), StateClass.RUNNING, in_shift=True,
+                      shift_elapsed=0.01)  # fmt: skip
+    t, ts = on_view(d, t, nxt)
+    assert [x.event for x in ts] == ["clear"]  # the next shift is judged afresh
