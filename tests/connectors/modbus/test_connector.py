@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -261,3 +262,34 @@ async def test_a_poll_whose_commit_failed_is_stored_with_a_later_one(
     # The first poll gives a temperature, a pressure and the state; each later one two samples.
     assert connector.metrics.accepted == 3 + 2 * (polls(connector, "press") - 1)
     assert connector.metrics.last_error == "commit failed: disk full"
+
+
+class HeldOnce:
+    """The real sink, but the first commit waits until the test lets it go, as a busy disk."""
+
+    def __init__(self, sink: IngestSink) -> None:
+        self.sink = sink
+        self.sizes: list[int] = []
+        self.release = threading.Event()
+
+    def submit(self, records: Sequence[Record], rejections: Sequence[InputRejection] = ()) -> None:
+        self.sizes.append(len(records))
+        if len(self.sizes) == 1:
+            self.release.wait(10)
+        self.sink.submit(records, rejections)
+
+
+async def test_polls_made_while_the_store_is_busy_go_together_in_its_next_commit(
+    plant: Plant, sink: IngestSink, store: SqliteStore
+) -> None:
+    held = HeldOnce(sink)
+    async with modbus_server(slave()) as server:
+        connector = ModbusConnector(config(dev("press", server_port(server))), plant)
+        async with running(connector, held):
+            # Polling keeps its schedule while the first commit is held.
+            await until(lambda: polls(connector, "press") >= 5)
+            held.release.set()
+            await until(lambda: len(held.sizes) >= 3)
+    assert held.sizes[1] >= 2 * 3  # the polls made meanwhile: two samples each, at least three
+    temps = store.samples("press-1", "temperature", *EVER)
+    assert len(temps) == polls(connector, "press")

@@ -38,6 +38,16 @@ def test_columns_and_rows_read_as_one_list_in_order(parts: list[tuple[bool, list
     assert list(RecordBatch([], rows)) == [sample_of(r) for r in expected]
 
 
+@given(first=chunks, second=chunks)
+def test_joined_rows_read_as_both_in_order(
+    first: list[tuple[bool, list[float]]], second: list[tuple[bool, list[float]]]
+) -> None:
+    (a, rows_a), (b, rows_b) = build(first), build(second)
+    a.join(b)
+    assert list(a) == rows_a + rows_b
+    assert len(a) == len(rows_a) + len(rows_b)
+
+
 def test_an_index_past_the_end_and_uneven_columns_are_refused() -> None:
     rows, _ = build([(True, [1.0, 2.0])])
     with pytest.raises(IndexError):

@@ -47,6 +47,8 @@ _READS: dict[str, str] = {
 
 # Records kept for a later commit when the store refuses a batch; older ones are dropped.
 MAX_UNSENT = 100_000
+# Values of polls waiting for a busy store before a poll waits for it instead.
+MAX_WAITING = 50_000
 
 
 class ReadFailedError(Exception):
@@ -104,6 +106,8 @@ class DevicePoller:
         self._client: AsyncModbusTcpClient | None = None
         self._unsent: list[Record] = []
         self._inflight: _Commit | None = None
+        # Polls decoded while the store was busy, and when the first of them began.
+        self._waiting: tuple[Interpretation, float] | None = None
         self._pending: tuple[ModbusDevice, dict[str, dict[str, StateClass]]] | None = None
         self._last_poll: datetime | None = None
 
@@ -137,7 +141,7 @@ class DevicePoller:
                     return
         finally:
             try:
-                await self.settle()
+                await self.settle(sink)
             finally:
                 self.close()
 
@@ -293,23 +297,45 @@ class DevicePoller:
                 result.records.extend(mark_bad(index, point, reason, ctx, self.tracker))
 
     async def _commit(self, sink: Sink, result: Interpretation, began: float) -> None:
-        """Hand the poll to the sink in a thread, once the previous poll's commit is done."""
-        # The commit overlaps the next poll's reads (sqlite3 and the socket let go of the
-        # GIL), so the poll does not wait on the thread; one commit at a time keeps order.
-        await self.settle()
-        records = self._unsent + result.records
-        rows = result.rows
-        if not records and not rows and not result.rejections:
+        """Hand polls to the sink in a thread, one commit at a time, in poll order."""
+        # The commit overlaps the next polls' reads (sqlite3 and the socket let go of the
+        # GIL). While the store is busy, polls wait together (up to MAX_WAITING values) and
+        # go in its next commit: a commit per poll of 4,000 values halved the store's pace.
+        if self._waiting is None:
+            self._waiting = (Interpretation(), began)
+        waiting = self._waiting[0]
+        waiting.records.extend(result.records)
+        waiting.rejections.extend(result.rejections)
+        waiting.rows.join(result.rows)
+        busy = self._inflight is not None and not self._inflight.future.done()
+        if busy and len(waiting.records) + len(waiting.rows) < MAX_WAITING:
+            return
+        await self._confirm()
+        self._submit(sink)
+
+    def _submit(self, sink: Sink) -> None:
+        if self._waiting is None:
+            return
+        (waiting, began), self._waiting = self._waiting, None
+        records = self._unsent + waiting.records
+        rows = waiting.rows
+        if not records and not rows and not waiting.rejections:
             self.metrics.lag_s = asyncio.get_running_loop().time() - began
             return
         self._unsent = []
         batch = RecordBatch(records, rows) if rows else records
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, sink.submit, batch, result.rejections)
-        self._inflight = _Commit(future, records, rows, len(result.rejections), began)
+        future = loop.run_in_executor(None, sink.submit, batch, waiting.rejections)
+        self._inflight = _Commit(future, records, rows, len(waiting.rejections), began)
 
-    async def settle(self) -> None:
-        """Wait for the last poll's commit; a failed one is kept to send with the next poll."""
+    async def settle(self, sink: Sink) -> None:
+        """Commit every poll not yet committed, and wait for it."""
+        await self._confirm()
+        self._submit(sink)
+        await self._confirm()
+
+    async def _confirm(self) -> None:
+        """Wait for the commit in flight; a failed one is kept to send with the next."""
         commit, self._inflight = self._inflight, None
         if commit is None:
             return

@@ -47,6 +47,11 @@ class PollRows(Sequence[SampleRow]):
             self._chunks.append(made)
             self._size += len(made)
 
+    def join(self, other: PollRows) -> None:
+        """The rows of ``other`` after these (its chunks are shared, not copied)."""
+        self._chunks.extend(other._chunks)
+        self._size += other._size
+
     def __len__(self) -> int:
         return self._size
 
