@@ -106,6 +106,8 @@ def _view_holds(definition: AlarmDefinition, t: Tracked, v: MachineView) -> bool
         case IdleInShiftCondition() as cond:
             return c.idle_in_shift_holds(cond, v.state, v.state_since, v.in_shift, v.at)
         case BehindTargetCondition() as cond:
+            if v.in_shift and v.shift_elapsed is None:
+                return None  # a record's look carries no shift figure: the clock's tick judges
             judged = t.status.condition
             return c.behind_target_holds(cond, v.shift_elapsed, v.shift_actual, judged)
     return None

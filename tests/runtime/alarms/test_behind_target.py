@@ -47,9 +47,15 @@ def test_records_between_ticks_do_not_clear_a_shift_behind_target(store: SqliteS
     for minute in range(10):
         now[0] = half + timedelta(minutes=minute)
         svc.tick()
-        sample = SampleRecord("sim", "filler-01", "temperature", now[0], 50.0)
-        store.write([sample])
-        svc.observe([sample])
+        # A reading and a state change (a short jam and back) between two ticks.
+        state = StateClass.UNPLANNED_STOP if minute % 2 else StateClass.RUNNING
+        records = [
+            SampleRecord("sim", "filler-01", "temperature", now[0], 50.0),
+            StateRecord("sim", "filler-01", now[0] + timedelta(seconds=20), state,
+                        product_id="amdk-600"),
+        ]  # fmt: skip
+        store.write(records)
+        svc.observe(records)
     found = store.alarm_transitions(TransitionFilter(T0, now[0] + timedelta(minutes=1)))
     assert [t.event for t in found] == ["activate"]
 
