@@ -357,6 +357,7 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
         tally, ingest = asyncio.run(_load(base, ids, opts.users, opts.seconds, watch))
         _print(tally, ingest, opts.rate)
         if sum(tally.errors.values()):
+            print("  errors by route and status:", dict(tally.failures))
             said = (folder / "serve.log").read_text(errors="replace").splitlines()
             print(*[f"  serve: {line}" for line in said if "Error" in line][-5:], sep="\n")
     finally:

@@ -172,6 +172,8 @@ class Tally:
         self.begun = begun
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        self.failures: dict[tuple[str, int], int] = defaultdict(int)
+        """Errors by route and status (599: no answer, e.g. a timeout or a reset)."""
 
     def add(self, label: str, seconds: float, status: int) -> None:
         """Count one request if the warm-up is over."""
@@ -180,3 +182,4 @@ class Tally:
         self.times[label].append(seconds * 1000)
         if status >= 400:
             self.errors[label] += 1
+            self.failures[(label, status)] += 1
