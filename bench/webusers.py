@@ -115,7 +115,13 @@ async def warm(base: str, machine: str) -> None:
 async def _get(client: httpx.AsyncClient, tally: Tally, label: str, path: str) -> None:
     began = time.perf_counter()
     try:
-        status = (await client.get(path)).status_code
+        try:
+            status = (await client.get(path)).status_code
+        except httpx.RemoteProtocolError:
+            # The server closed the idle kept-alive connection as the request went out (uvicorn
+            # closes after 5 s, the polls' own period); a browser sends such a GET again.
+            tally.resent += 1
+            status = (await client.get(path)).status_code
     except httpx.HTTPError:
         status = 599
     tally.add(label, time.perf_counter() - began, status)
@@ -174,6 +180,8 @@ class Tally:
         self.errors: dict[str, int] = defaultdict(int)
         self.failures: dict[tuple[str, int], int] = defaultdict(int)
         """Errors by route and status (599: no answer, e.g. a timeout or a reset)."""
+        self.resent = 0
+        """GETs sent again after the server closed their idle connection (not errors)."""
 
     def add(self, label: str, seconds: float, status: int) -> None:
         """Count one request if the warm-up is over."""
