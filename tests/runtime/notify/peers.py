@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -23,8 +24,11 @@ class Mailbox:
 
     mails: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    delay_s: float = 0.0
+    """How long the server takes before it accepts a mail."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.delay_s)
         msg = message_from_bytes(envelope.content)
         body = msg.get_payload(decode=True) if not msg.is_multipart() else b""
         if msg.is_multipart():

@@ -31,7 +31,7 @@ from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.paths import DEMO, REPO
 from tests.pg import PgServer
-from tests.runtime.notify.peers import webhook
+from tests.runtime.notify.peers import smtp_server, webhook
 
 N = 30
 MACHINES = ("imm-01", "imm-02", "imm-03", "imm-04", "filler-01", "labeller-01", "packer-01")
@@ -225,4 +225,37 @@ def test_a_holder_frozen_mid_send_past_its_lease_is_replaced_and_marks_nothing_o
     assert hook.received[5][0] == repeated[0]
     senders = [_name(p) for _, p in hook.received]
     assert [name for name, _ in groupby(senders)] == [first, second]
+    assert {m.status for m in store.notify_messages()} == {"sent"}
+
+
+def test_e_mail_from_a_killed_holder_arrives_at_least_once_and_once_more_at_most(
+    tmp_path: Path, target: tuple[Store, str]
+) -> None:
+    store, url = target
+    n = 20
+    events = _events(n)
+    with smtp_server() as (port, box):
+        box.delay_s = 0.1
+        mail = {"host": "127.0.0.1", "port": str(port), "mode": "insecure",
+                "from": "pabrik@example.com"}  # fmt: skip
+        admin = NotifyAdmin(store, utc_now)
+        admin.save_channel(Channel("surel", "email", "E-mail", mail))
+        admin.save_subscription(Subscription("ana", "surel", "ana@example.com",
+                                             priorities=("high",), flood_over=1000))  # fmt: skip
+        store.add_notify_events(events)
+        procs = {name: _sender(tmp_path, url, name) for name in ("a", "b")}
+        try:
+            _wait(lambda: len(box.mails) >= 4)
+            first = _holder(store, procs)
+            assert first is not None
+            procs[first].send_signal(signal.SIGKILL)
+            procs[first].wait(10)
+            assert len(box.mails) < n, "the holder finished before it was killed"
+            _wait(lambda: len({m[0] for m in box.mails}) >= n)
+            _wait(lambda: not store.notify_messages(("pending",)))
+        finally:
+            _stop(procs)
+    counts = Counter(m[0] for m in box.mails)
+    assert set(counts) == {f"{e.event_id}/ana/surel" for e in events}
+    assert sum(counts.values()) - n <= 1
     assert {m.status for m in store.notify_messages()} == {"sent"}
