@@ -295,7 +295,6 @@ def _print(tally: Tally, ingest: Ingest, rate: float) -> None:
     for label in sorted(tally.times):
         report.limit(f"web under load, {label} p95", _cuts(tally.times[label])[1], P95_LIMIT_MS)
     errors = sum(tally.errors.values())
-    print(f"GETs sent again after an idle connection closed under them: {tally.resent}")
     report.check(f"web under load: no errors ({errors})", errors == 0)
     report.limit("web under load: ingest lag p99", lag99, LAG_LIMIT_MS)
     report.ratio("web under load: points/s stored / asked", stored, rate, 0.99)
@@ -359,6 +358,7 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
         _print(tally, ingest, opts.rate)
         if sum(tally.errors.values()):
             print("  errors by route and status:", dict(tally.failures))
+            print("  requests without an answer, by exception:", dict(tally.unanswered))
             said = (folder / "serve.log").read_text(errors="replace").splitlines()
             print(*[f"  serve: {line}" for line in said if "Error" in line][-5:], sep="\n")
     finally:

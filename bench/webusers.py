@@ -115,15 +115,10 @@ async def warm(base: str, machine: str) -> None:
 async def _get(client: httpx.AsyncClient, tally: Tally, label: str, path: str) -> None:
     began = time.perf_counter()
     try:
-        try:
-            status = (await client.get(path)).status_code
-        except httpx.RemoteProtocolError:
-            # The server closed the idle kept-alive connection as the request went out (uvicorn
-            # closes after 5 s, the polls' own period); a browser sends such a GET again.
-            tally.resent += 1
-            status = (await client.get(path)).status_code
-    except httpx.HTTPError:
+        status = (await client.get(path)).status_code
+    except httpx.HTTPError as err:
         status = 599
+        tally.unanswered[type(err).__name__] += 1
     tally.add(label, time.perf_counter() - began, status)
 
 
@@ -180,8 +175,8 @@ class Tally:
         self.errors: dict[str, int] = defaultdict(int)
         self.failures: dict[tuple[str, int], int] = defaultdict(int)
         """Errors by route and status (599: no answer, e.g. a timeout or a reset)."""
-        self.resent = 0
-        """GETs sent again after the server closed their idle connection (not errors)."""
+        self.unanswered: dict[str, int] = defaultdict(int)
+        """Requests without an answer, by the client's exception (warm-up included)."""
 
     def add(self, label: str, seconds: float, status: int) -> None:
         """Count one request if the warm-up is over."""
