@@ -11,6 +11,10 @@ from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 
 
+KEEP_ALIVE_S = 65
+"""Seconds an idle HTTP connection is kept open for the dashboard's next poll."""
+
+
 def run_web(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
     """Serve the dashboard and API over ``runtime`` on the bound ``sock`` until stopped."""
     # The app starts the runtime's live simulation and ingest, and stops them on shutdown.
@@ -19,6 +23,9 @@ def run_web(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
     config = uvicorn.Config(
         app,
         log_level="warning",
+        # Longer than the slowest poll (the alarm banner, 30 s): with uvicorn's 5 s, a 5 s poll
+        # met the server closing its idle connection and was reset (bench/web.py ReadError).
+        timeout_keep_alive=KEEP_ALIVE_S,
         ssl_certfile=str(cert) if cert else None,
         ssl_keyfile=str(key) if key else None,
     )
