@@ -10,7 +10,6 @@ from pabrik.runtime.app import Runtime
 from pabrik.runtime.settings import Settings
 from pabrik.web.app import create_app
 
-
 KEEP_ALIVE_S = 65
 """Seconds an idle HTTP connection is kept open for the dashboard's next poll."""
 
