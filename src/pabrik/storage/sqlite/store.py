@@ -38,20 +38,21 @@ from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
 from pabrik.storage.store import WriteResult
 
 # Each write takes the next forward batch number, stored with its rows (store-and-forward).
-_NEXT_BATCH = "UPDATE forward_clock SET batch = batch + 1"
+# It is written into the statements as a literal: a subquery would run once per row.
+_NEXT_BATCH = "UPDATE forward_clock SET batch = batch + 1 RETURNING batch"
 _INSERT_STATE = (
     "INSERT INTO states"
     " (machine_id, ts_ms, source, state, reason, product_id, order_id, fwd_batch)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT batch FROM forward_clock)) ON CONFLICT DO NOTHING"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, {batch:d}) ON CONFLICT DO NOTHING"
 )
 _INSERT_COUNT = (
     "INSERT INTO counts"
     " (machine_id, ts_ms, source, good, scrap, rework, product_id, fwd_batch)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT batch FROM forward_clock)) ON CONFLICT DO NOTHING"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, {batch:d}) ON CONFLICT DO NOTHING"
 )
 _INSERT_SAMPLE = (
     "INSERT INTO samples (machine_id, signal_id, ts_ms, source, value, quality, fwd_batch)"
-    " VALUES (?, ?, ?, ?, ?, ?, (SELECT batch FROM forward_clock)) ON CONFLICT DO NOTHING"
+    " VALUES (?, ?, ?, ?, ?, ?, {batch:d}) ON CONFLICT DO NOTHING"
 )
 # An operator's reason (state_reasons, issue 7) wins over the raw one, which stays stored.
 _STATE_SELECT = (
@@ -178,14 +179,14 @@ class SqliteStore(
                 insert_dead_letters(conn, dead_letters)
             before = conn.total_changes
             if states or counts or samples:
-                conn.execute(_NEXT_BATCH)
+                batch = int(conn.execute(_NEXT_BATCH).fetchall()[0][0])
                 before = conn.total_changes
             if states:
-                conn.executemany(_INSERT_STATE, states)
+                conn.executemany(_INSERT_STATE.format(batch=batch), states)
             if counts:
-                conn.executemany(_INSERT_COUNT, counts)
+                conn.executemany(_INSERT_COUNT.format(batch=batch), counts)
             if samples:
-                conn.executemany(_INSERT_SAMPLE, samples)
+                conn.executemany(_INSERT_SAMPLE.format(batch=batch), samples)
             inserted = conn.total_changes - before
             self._mark_rollups_dirty(conn, states, counts, samples)
             if checkpoints:
