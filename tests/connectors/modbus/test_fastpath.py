@@ -9,9 +9,17 @@ from hypothesis import strategies as st
 
 from pabrik.connectors.modbus.config import ModbusPoint
 from pabrik.connectors.modbus.fastpath import compile_read, decode_read
-from pabrik.connectors.modbus.mapping import Context, PointTracker, plan_reads, read_request
+from pabrik.connectors.modbus.mapping import (
+    Context,
+    PointTracker,
+    carry_tracker,
+    mark_bad,
+    plan_reads,
+    read_request,
+)
 from pabrik.connectors.modbus.rows import PollRows
 from pabrik.model.batch import RecordBatch
+from pabrik.model.records import SampleRecord
 from pabrik.model.states import StateClass
 
 TS = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
@@ -66,4 +74,21 @@ def test_the_fast_path_matches_read_request(points: list[ModbusPoint], answer: l
             map(repr, expected.records)
         )
         assert found.rejections == expected.rejections
+        fast_tracker.absorb()
         assert fast_tracker == slow_tracker
+
+
+def test_a_point_marked_bad_after_plain_reads_keeps_its_latest_value() -> None:
+    points = [
+        ModbusPoint.model_validate({"machine": "press-1", "signal": f"s{i}", "address": i})
+        for i in range(3)
+    ]
+    [request] = plan_reads(points, max_registers=125, max_bits=2000, max_gap=0)
+    compiled, tracker, rows = compile_read(request, points), PointTracker(), PollRows()
+    decode_read(compiled, points, [1, 2, 3], CTX, tracker, rows)
+    decode_read(compiled, points, [4, 5, 6], CTX, tracker, rows)
+    [bad] = mark_bad(1, points[1], "gone", CTX, tracker)
+    assert isinstance(bad, SampleRecord)
+    assert bad.value == 5.0
+    moved = carry_tracker(tracker, points, points[::-1])
+    assert moved.last_values == {2: 4.0, 1: 5.0, 0: 6.0}

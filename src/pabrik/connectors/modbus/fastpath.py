@@ -131,9 +131,10 @@ def decode_read(
         numbers = list(map(float, values))
         if read.integral or all(map(math.isfinite, numbers)):
             # What the loop below does point by point, a column at a time.
-            tracker.last_values.update(zip(read.indices, numbers, strict=True))
+            tracker.columns[read.indices[0]] = (read.indices, numbers)
             rows.add_columns(read.machines, read.signals, ts_ms, source, numbers)
             return _rest(read, (), points, words, ctx, tracker)
+    tracker.absorb()
     found: list[SampleRow] = []
     odd: list[int] = []
     bad, last = tracker.bad, tracker.last_values

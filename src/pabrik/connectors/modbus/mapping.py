@@ -168,6 +168,16 @@ class PointTracker:
     states: dict[int, StateClass] = field(default_factory=dict)
     last_values: dict[int, float] = field(default_factory=dict)
     bad: dict[int, str] = field(default_factory=dict)
+    # Last values of whole plain reads (fastpath.py) by the read's first point, kept as the
+    # read's columns: a dict entry per value and poll was a twentieth of the poll's time.
+    columns: dict[int, tuple[tuple[int, ...], list[float]]] = field(default_factory=dict)
+
+    def absorb(self) -> None:
+        """Move kept columns into ``last_values``; done before reading or writing it by point."""
+        if self.columns:
+            for indices, numbers in self.columns.values():
+                self.last_values.update(zip(indices, numbers, strict=True))
+            self.columns.clear()
 
 
 def _register_key(point: ModbusPoint) -> tuple[object, ...]:
@@ -184,6 +194,7 @@ def carry_tracker(
     tracker: PointTracker, old: Sequence[ModbusPoint], new: Sequence[ModbusPoint]
 ) -> PointTracker:
     """The tracker for a new map: what it knew of each register kept at the point's new index."""
+    tracker.absorb()
     where = {(_register_key(p), p.role): i for i, p in enumerate(old)}
     moves = {
         j: where[(_register_key(p), p.role)]
@@ -233,6 +244,7 @@ def interpret(
     index: int, point: ModbusPoint, value: Value, ctx: Context, tracker: PointTracker
 ) -> Interpretation:
     """Turn one good value into records, updating the tracker."""
+    tracker.absorb()
     out = Interpretation()
     tracker.bad.pop(index, None)
     if point.role == "sample":
@@ -314,6 +326,7 @@ def mark_bad(
     tracker.bad[index] = reason
     if point.role == "sample":
         assert point.signal is not None
+        tracker.absorb()
         last = tracker.last_values.get(index, 0.0)
         return [SampleRecord(ctx.source, point.machine, point.signal, ctx.ts, last, Quality.BAD)]
     if point.role == "state" and tracker.states.get(index) != StateClass.UNKNOWN:
@@ -335,6 +348,7 @@ def read_request(
     is marked bad with the reason instead. A point whose mapping raises anything else
     becomes a ``decode_error`` dead letter and the other points go on: no poison value.
     """
+    tracker.absorb()
     out = Interpretation()
     for index in request.points:
         point = points[index]
