@@ -18,7 +18,8 @@ per machine, twice a second). Targets: p95 < 200 ms on every route, no errors, l
 every point asked for stored.
 
 ``--data DIR`` keeps the prepared history for the next run; ``--profile FILE`` records the
-server with py-spy during the measured window (raw, for ``python -m bench.flame``).
+server with py-spy during the measured window (raw, for ``python -m bench.flame``), and
+``--profile-worker FILE`` the ingest worker likewise.
 ``--ingest worker`` (the default) runs the MQTT connector in a ``pabrik ingest`` process on
 the same store and the server with ``--no-connectors``, as a loaded site is deployed
 (docs/deploy.md): decoding and writing 50,000 points/s then never holds the web process's
@@ -237,10 +238,10 @@ async def _load(
     tasks = [asyncio.create_task(user(base, machines, stop, tally)) for _ in range(users)]
     lag_task = asyncio.create_task(_lag_watch(watch.db, watch.keys, stop, ingest.lags, begun))
     await asyncio.sleep(WARM_S)
-    spy = _spy(watch, seconds)
+    spies = _spies(watch, seconds)
     first_ms, sent_before, t0 = int(time.time() * 1000), watch.sent.value, time.monotonic()
     await asyncio.sleep(seconds)
-    if spy is not None:
+    for spy in spies:
         await asyncio.to_thread(spy.wait, 60)
     last_ms, ingest.sent = int(time.time() * 1000), watch.sent.value - sent_before
     ingest.seconds = time.monotonic() - t0
@@ -261,14 +262,18 @@ def _first_stored(watch: Watch, since_ms: int) -> None:
     raise RuntimeError("ingest stored nothing of the publisher's samples in 120 s")
 
 
-def _spy(watch: Watch, seconds: float) -> subprocess.Popen[bytes] | None:
-    """py-spy on the server for the measured window only (start-up and warm-up left out)."""
-    if watch.profile is None:
-        return None
+def _spies(watch: Watch, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """py-spy on the server and the worker for the measured window only (warm-up left out)."""
     spy = Path(sys.executable).with_name("py-spy")
-    args = [str(spy), "record", "-r", "100", "-f", "raw", "-o", str(watch.profile)]
-    args += ["--pid", str(watch.server_pid), "--duration", str(int(seconds)), "--nonblocking"]
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    asked = [(watch.server_pid, watch.profile), (watch.worker_pid, watch.worker_profile)]
+    procs = []
+    for pid, out in asked:
+        if out is None or not pid:
+            continue
+        args = [str(spy), "record", "-r", "100", "-f", "raw", "-o", str(out)]
+        args += ["--pid", str(pid), "--duration", str(int(seconds)), "--nonblocking"]
+        procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return procs
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,8 @@ class Watch:
     sent: Any
     server_pid: int = 0
     profile: Path | None = None
+    worker_pid: int = 0
+    worker_profile: Path | None = None
 
 
 def _print(tally: Tally, ingest: Ingest, rate: float) -> None:
@@ -312,6 +319,7 @@ class Options:
     profile: Path | None = None
     ingest: str = "worker"
     """``worker``: MQTT ingest in a ``pabrik ingest`` process; ``serve``: inside the server."""
+    worker_profile: Path | None = None
 
 
 def main(seconds: float = 60, users: int = 50, rate: float = 50_000, machines: int = 100) -> None:
@@ -348,7 +356,9 @@ def _run(folder: Path, broker_port: int, opts: Options) -> None:
         f" MQTT ingest in {'a pabrik ingest worker' if worker else 'the serve process'}"
     )
     keys = [(t["machine"], t["signals"][0]) for t in targets]
-    watch = Watch(data / "pabrik.sqlite", keys, sent, server.pid, opts.profile)
+    worker_pid = worker.pid if worker is not None else 0
+    db = data / "pabrik.sqlite"
+    watch = Watch(db, keys, sent, server.pid, opts.profile, worker_pid, opts.worker_profile)
     try:
         began_ms = int(time.time() * 1000)
         publisher.start()
@@ -380,10 +390,17 @@ if __name__ == "__main__":
     parser.add_argument("--data", type=Path, help="keep the prepared history in this folder")
     parser.add_argument("--profile", type=Path, help="record the server with py-spy (raw) here")
     parser.add_argument(
+        "--profile-worker", type=Path, help="record the ingest worker with py-spy (raw) here"
+    )
+    parser.add_argument(
         "--ingest",
         choices=("worker", "serve"),
         default="worker",
         help="run the MQTT connector in a pabrik ingest worker (default) or inside serve",
     )
     a = parser.parse_args()
-    run(Options(a.seconds, a.users, a.rate, a.machines, a.data, a.profile, a.ingest))
+    run(
+        Options(
+            a.seconds, a.users, a.rate, a.machines, a.data, a.profile, a.ingest, a.profile_worker
+        )
+    )
