@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from pabrik.present.notify.words import NotifyWords
 from pabrik.runtime.alarms.service import AlarmService
 from pabrik.runtime.notify.sender import Policy, Sender
 from pabrik.storage.notify import NotifyStore
+from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 08:00 in Cikarang, a Monday morning shift
@@ -27,6 +29,10 @@ DEFINITIONS: list[dict[str, Any]] = [
     },
 ]
 _CATALOGUES: list[Catalogues] = []
+
+Store = SqliteStore | PostgresStore
+Opener = Callable[[], Store]
+"""Opens the same store again, as another process would."""
 
 
 class Clock:

@@ -10,53 +10,18 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
-
-import pytest
 
 from pabrik.model.site import Plant
 from pabrik.runtime.notify.admin import NotifyAdmin
 from pabrik.runtime.notify.channels import Channel
 from pabrik.runtime.notify.sender import LEASE, Outgoing, Pass, Policy, Rendered, Sender
 from pabrik.runtime.notify.subscriptions import Subscription
-from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.notify import NotifyEventRow
-from pabrik.storage.postgres.store import PostgresStore
-from pabrik.storage.sqlite.store import SqliteStore
-from tests.paths import DEMO
-from tests.pg import PgServer
-from tests.runtime.notify.helpers import Clock, words
+from tests.runtime.notify.helpers import Clock, Opener, Store, words
 from tests.runtime.notify.peers import Hook, webhook
 
-Store = SqliteStore | PostgresStore
-Opener = Callable[[], Store]
 MACHINES = ("imm-01", "imm-02", "filler-01", "labeller-01", "packer-01")
-
-
-@pytest.fixture(scope="module")
-def plant() -> Plant:
-    return load_site(DEMO).plant()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def opener(request: pytest.FixtureRequest, tmp_path: Path, pg_server: PgServer) -> Iterator[Opener]:
-    """Opens the same store again for each sender; closes them all after the test."""
-    opened: list[Store] = []
-    url = pg_server.create_database() if request.param == "postgres" else ""
-
-    def open_one() -> Store:
-        s: Store = PostgresStore(url, pool_size=2) if url else SqliteStore(tmp_path / "p.sqlite")
-        s.upgrade()
-        opened.append(s)
-        return s
-
-    yield open_one
-    for s in opened:
-        s.close()
-    if url:
-        pg_server.drop_database(url)
 
 
 @dataclass(frozen=True)
