@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
+from pabrik.model.records import EPOCH, CountRecord, DeadLetter, Record, SampleRecord, StateRecord
 from pabrik.storage.accounts import AccountStore
 from pabrik.storage.alarms import AlarmStore
 from pabrik.storage.assessments import AssessmentStore
@@ -48,6 +48,27 @@ class PurgeResult:
 
 
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
+
+_US = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleBucket:
+    """The mean and the number of a signal's samples in one equal slice of an interval."""
+
+    index: int
+    mean: float
+    count: int
+
+
+def epoch_us(ts: datetime) -> int:
+    """Microseconds since the epoch for an aware datetime (exact)."""
+    return (ts - EPOCH) // _US
+
+
+def bucket_step_us(start: datetime, end: datetime, buckets: int) -> int:
+    """Width of one of ``buckets`` equal slices of [start, end), rounded as timedelta rounds."""
+    return max(1, ((end - start) / buckets) // _US)
 
 
 class Store(
@@ -100,6 +121,14 @@ class Store(
         self, machine_id: str, signal_id: str, start: datetime, end: datetime
     ) -> list[SampleRecord]:
         """Samples of one signal in [start, end)."""
+        ...
+
+    def sample_buckets(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime, buckets: int
+    ) -> list[SampleBucket]:
+        """Mean and count of ``samples`` per non-empty slice k = offset_us // bucket_step_us."""
+        # Every quality counts, as in ``samples``; the offset truncates toward zero, so a
+        # sample in the millisecond that holds a sub-millisecond ``start`` falls in slice 0.
         ...
 
     def dead_letters(self, limit: int, offset: int) -> list[DeadLetter]:

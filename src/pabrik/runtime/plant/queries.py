@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pabrik.kpi.losses import loss_breakdown
 from pabrik.model.calendar import Interval, shift_instances
 from pabrik.model.errors import NotFoundError
-from pabrik.model.records import CountRecord, SampleRecord, StateRecord
+from pabrik.model.records import CountRecord, StateRecord
 from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
 from pabrik.model.windows import Window, WindowName, named_window
@@ -27,6 +27,7 @@ from pabrik.runtime.plant.views import (
     SignalSeries,
     StateSpan,
 )
+from pabrik.storage.store import Store
 
 TREND_DAYS = 7
 MAX_POINTS = 600
@@ -131,16 +132,17 @@ def _bucketed_counts(
     return [(k, v[0], v[1]) for k, v in sorted(buckets.items())]
 
 
-def _downsample(samples: Sequence[SampleRecord], window: Interval) -> list[SeriesPoint]:
-    if len(samples) <= MAX_POINTS:
-        return [SeriesPoint(s.ts, s.value) for s in samples]
+def signal_series(
+    store: Store, machine_id: str, signal_id: str, window: Interval
+) -> list[SeriesPoint]:
+    """A signal's raw points, or its mean over MAX_POINTS equal slices when it has more."""
+    # The store averages in SQL, so a page never turns a day of raw rows into Python objects.
+    slices = store.sample_buckets(machine_id, signal_id, window.start, window.end, MAX_POINTS)
+    if sum(b.count for b in slices) <= MAX_POINTS:
+        raw = store.samples(machine_id, signal_id, window.start, window.end)
+        return [SeriesPoint(s.ts, s.value) for s in raw]
     step = window.duration / MAX_POINTS
-    buckets: dict[int, list[float]] = {}
-    for s in samples:
-        buckets.setdefault(int((s.ts - window.start) / step), []).append(s.value)
-    return [
-        SeriesPoint(window.start + step * k, sum(v) / len(v)) for k, v in sorted(buckets.items())
-    ]
+    return [SeriesPoint(window.start + step * b.index, b.mean) for b in slices]
 
 
 def _shift_trend(engine: KpiEngine, machine: Machine, now: datetime) -> list[ShiftOee]:
@@ -190,7 +192,7 @@ def machine_detail(engine: KpiEngine, machine_id: str, window: str, now: datetim
                 s.unit,
                 s.low,
                 s.high,
-                _downsample(store.samples(machine.id, s.id, shown.start, shown.end), shown),
+                signal_series(store, machine.id, s.id, shown),
             )
             for s in machine.signals
         ],

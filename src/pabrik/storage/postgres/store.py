@@ -52,7 +52,10 @@ from pabrik.storage.postgres.siteconfig import PgSiteConfig
 from pabrik.storage.store import (
     PurgeResult,
     RetentionRule,
+    SampleBucket,
     WriteResult,
+    bucket_step_us,
+    epoch_us,
 )
 
 log = logging.getLogger(__name__)
@@ -260,6 +263,27 @@ class PostgresStore(
                 (machine_id, signal_id, floor_ms(start), floor_ms(end)),
             ).fetchall()
         return [SampleRecord(r[1], machine_id, signal_id, r[0], r[2], Quality(r[3])) for r in rows]
+
+    def sample_buckets(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime, buckets: int
+    ) -> list[SampleBucket]:
+        """Mean and count of ``samples`` per non-empty slice k = offset_us // bucket_step_us."""
+        # bigint division truncates toward zero, as SQLite's and Python's int() do.
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT ((extract(epoch FROM ts) * 1000000)::bigint - %s) / %s AS k,"
+                " avg(value), count(*) FROM samples WHERE machine_id = %s AND signal_id = %s"
+                " AND ts >= %s AND ts < %s GROUP BY k ORDER BY k",
+                (
+                    epoch_us(start),
+                    bucket_step_us(start, end, buckets),
+                    machine_id,
+                    signal_id,
+                    floor_ms(start),
+                    floor_ms(end),
+                ),
+            ).fetchall()
+        return [SampleBucket(int(r[0]), float(r[1]), int(r[2])) for r in rows]
 
     def row_counts(self) -> dict[str, int]:
         """Rows per data table (exact, so slow on big tables: diagnostics and tests only)."""

@@ -35,7 +35,7 @@ from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
 from pabrik.storage.sqlite.sharing import SqliteSharing
 from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
-from pabrik.storage.store import WriteResult
+from pabrik.storage.store import SampleBucket, WriteResult, bucket_step_us, epoch_us
 
 # Each write takes the next forward batch number, stored with its rows (store-and-forward).
 # It is written into the statements as a literal: a subquery would run once per row.
@@ -255,6 +255,29 @@ class SqliteStore(
             SampleRecord(r[1], machine_id, signal_id, from_epoch_ms(r[0]), r[2], Quality(r[3]))
             for r in rows
         ]
+
+    def sample_buckets(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime, buckets: int
+    ) -> list[SampleBucket]:
+        """Mean and count of ``samples`` per non-empty slice k = offset_us // bucket_step_us."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT (ts_ms * 1000 - ?) / ? AS k, avg(value), count(*) FROM samples"
+                " WHERE machine_id = ? AND signal_id = ? AND ts_ms >= ? AND ts_ms < ?"
+                " GROUP BY k ORDER BY k",
+                (
+                    epoch_us(start),
+                    bucket_step_us(start, end, buckets),
+                    machine_id,
+                    signal_id,
+                    to_epoch_ms(start),
+                    to_epoch_ms(end),
+                ),
+            )
+            .fetchall()
+        )
+        return [SampleBucket(int(r[0]), float(r[1]), int(r[2])) for r in rows]
 
     def row_counts(self) -> dict[str, int]:
         """Rows per data table."""

@@ -1,0 +1,111 @@
+"""A machine page's sensor series averaged in the store equals the Python average of raw samples."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pabrik.model.calendar import Interval
+from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
+from pabrik.model.states import Quality
+from pabrik.runtime.plant.queries import MAX_POINTS, signal_series
+from pabrik.runtime.plant.views import SeriesPoint
+from pabrik.storage.postgres.store import PostgresStore
+from pabrik.storage.sqlite.store import SqliteStore
+from pabrik.storage.store import Store
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+SPANS = (
+    timedelta(seconds=90),
+    timedelta(hours=1),
+    timedelta(hours=8),
+    timedelta(days=1),
+    timedelta(days=7, seconds=13),
+)
+SIZES = (0, 1, MAX_POINTS - 1, MAX_POINTS, MAX_POINTS + 1, 2_000, 7_000)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s: Store
+    if request.param == "sqlite":
+        s = SqliteStore(tmp_path / "p.sqlite")
+    else:
+        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
+    s.upgrade()
+    yield s
+    s.close()
+
+
+def python_series(samples: Sequence[SampleRecord], window: Interval) -> list[SeriesPoint]:
+    """The machine page's former path: every raw sample averaged in Python (kept as the oracle)."""
+    if len(samples) <= MAX_POINTS:
+        return [SeriesPoint(s.ts, s.value) for s in samples]
+    step = window.duration / MAX_POINTS
+    buckets: dict[int, list[float]] = {}
+    for s in samples:
+        buckets.setdefault(int((s.ts - window.start) / step), []).append(s.value)
+    return [
+        SeriesPoint(window.start + step * k, sum(v) / len(v)) for k, v in sorted(buckets.items())
+    ]
+
+
+def case(rng: random.Random, machine: str) -> tuple[Interval, list[SampleRecord]]:
+    """A window with a sub-millisecond start, samples inside and just outside, and its edges."""
+    start = T0 + timedelta(minutes=rng.randrange(10_000), microseconds=rng.randrange(1_000_000))
+    window = Interval(start, start + rng.choice(SPANS) + timedelta(microseconds=rng.randrange(999)))
+    lo, hi = to_epoch_ms(window.start), to_epoch_ms(window.end)
+    inside = rng.choice(SIZES)
+    stamps = {rng.randrange(lo, hi) for _ in range(inside)}
+    stamps |= {lo - 1, lo, hi - 1, hi, hi + 1} if inside else {lo - 1, hi}
+    out: list[SampleRecord] = []
+    for ms in sorted(stamps):
+        sources = ("a", "b") if rng.random() < 0.05 else ("a",)
+        for source in sources:
+            quality = rng.choice((Quality.GOOD, Quality.UNCERTAIN, Quality.BAD))
+            value = rng.uniform(-1_000.0, 1_000.0)
+            out.append(SampleRecord(source, machine, "temp", from_epoch_ms(ms), value, quality))
+    return window, out
+
+
+def same(got: Sequence[SeriesPoint], want: Sequence[SeriesPoint]) -> bool:
+    """Equal instants, and means equal but for the order of a floating-point sum."""
+    return len(got) == len(want) and all(
+        g.ts == w.ts and math.isclose(g.value, w.value, rel_tol=1e-12, abs_tol=1e-9)
+        for g, w in zip(got, want, strict=True)
+    )
+
+
+def test_the_store_average_equals_the_python_average_of_raw_samples(store: Store) -> None:
+    rng = random.Random(16)
+    for n in range(30):
+        machine = f"m{n}"
+        window, samples = case(rng, machine)
+        store.write(samples)
+        raw = store.samples(machine, "temp", window.start, window.end)
+        want = python_series(raw, window)
+        assert same(signal_series(store, machine, "temp", window), want), (n, window, len(raw))
+
+
+def test_a_bad_sample_is_averaged_like_any_other(store: Store) -> None:
+    window = Interval(T0, T0 + timedelta(hours=1))
+    step = window.duration / (MAX_POINTS + 1)
+    bad = [
+        SampleRecord("a", "m1", "temp", T0 + step * i, 10.0 if i % 2 else 20.0, Quality.BAD)
+        for i in range(MAX_POINTS + 1)
+    ]
+    store.write(bad)
+    got = signal_series(store, "m1", "temp", window)
+    assert got == python_series(store.samples("m1", "temp", window.start, window.end), window)
+
+
+def test_a_short_series_is_shown_as_its_raw_points(store: Store) -> None:
+    window = Interval(T0, T0 + timedelta(days=1))
+    store.write([SampleRecord("a", "m1", "temp", T0 + timedelta(hours=h), h * 1.5) for h in (0, 5)])
+    got = signal_series(store, "m1", "temp", window)
+    assert got == [SeriesPoint(T0, 0.0), SeriesPoint(T0 + timedelta(hours=5), 7.5)]
