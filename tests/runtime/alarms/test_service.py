@@ -188,3 +188,15 @@ def test_site_files_name_unknown_alarm_scopes_by_path() -> None:
     with pytest.raises(ConfigError) as err:
         parse_site(text)
     assert [i.path for i in err.value.issues] == ["alarms.definitions[0].scope.machine"]
+
+
+def test_a_state_repeated_for_hours_keeps_its_age_from_the_first_record(
+    plant: Plant, store: SqliteStore
+) -> None:
+    svc = service(plant, store)
+    repeats: list[Record] = [
+        state(m, StateClass.UNPLANNED_STOP, "imm-02") for m in range(0, 200, 20)
+    ]
+    commit(svc, store, [state(-5, StateClass.RUNNING, "imm-02"), *repeats])
+    view = svc._view("imm-02", at(200), before=True)
+    assert (view.state, view.state_since) == (StateClass.UNPLANNED_STOP, at(0))

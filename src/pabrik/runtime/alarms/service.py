@@ -29,6 +29,8 @@ from pabrik.storage.alarms import AlarmSave, AlarmStateRow, AlarmStore, AlarmTra
 
 log = logging.getLogger(__name__)
 
+_LOOK_BACK = (timedelta(hours=1), timedelta(days=1))
+
 MAX_TRIES = 5
 Clock = Callable[[], datetime]
 ShiftFigure = Callable[[str, str, datetime, datetime], float | None]
@@ -147,16 +149,22 @@ class AlarmService:
         return self._shift
 
     def _view(self, machine_id: str, at: datetime, *, before: bool) -> ev.MachineView:
-        records = self.store.states(machine_id, at - timedelta(days=1), at)
-        usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
-        if not usable:
-            return view_from(None, at, self.in_shift)
-        current, since = usable[-1], usable[-1].ts
-        # A state's age counts from the first of a run of records with the same state.
-        for r in reversed(usable[:-1]):
-            if r.state != current.state:
+        # An hour back usually finds where the current state began; a day is read only when
+        # it does not (one day of states for every machine on every batch cost ingest dearly).
+        for back in _LOOK_BACK:
+            records = self.store.states(machine_id, at - back, at)
+            usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
+            if not usable:
+                return view_from(None, at, self.in_shift)
+            current, since, began = usable[-1], usable[-1].ts, False
+            # A state's age counts from the first of a run of records with the same state.
+            for r in reversed(usable[:-1]):
+                if r.state != current.state:
+                    began = True
+                    break
+                since = r.ts
+            if began:
                 break
-            since = r.ts
         view = view_from(current, at, self.in_shift)
         return ev.MachineView(at, view.state, since, view.product, view.in_shift)
 
