@@ -2,12 +2,12 @@
 
 Method: one demo machine gets ``--hours`` of samples ending at NOW, at ``--rate`` points/s
 shared by its sensor signals (bench/web.py's 5,000 points/s over 100 machines is 50 points/s a
-machine), written straight into a fresh SQLite file (or, with ``--postgres URL``, copied into
-PostgreSQL). The same process then times ``machine_detail`` for the day and shift windows,
-each way, alternating: the shipped path (``sample_buckets``, GROUP BY in SQL) and the former
-one kept here only as a baseline (every raw sample read as a SampleRecord, averaged in
-Python). Each run checks that both give the same series. Prints median and spread per path,
-and the ratio.
+machine; like bench/web.py, no energy meter), written straight into a fresh SQLite file, or
+with ``--postgres`` copied into a database of its own on bench/postgres.py's server. The same
+process then times ``machine_detail`` for the day and shift windows, each way, alternating:
+the shipped path (``sample_buckets``, GROUP BY in SQL) and the former one, kept here only as
+the baseline (every raw sample read as a SampleRecord and averaged in Python). Each run checks
+that both give the same series, and prints median and range per path, and the ratio.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import postgres as pgbench
 from bench import report
 from pabrik.model.calendar import Interval
 from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
 from pabrik.model.site import Machine, Plant
+from pabrik.model.windows import named_window
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.plant import queries
 from pabrik.runtime.plant.siteconfig import load_site
@@ -116,6 +118,15 @@ def _same(a: Sequence[SeriesPoint], b: Sequence[SeriesPoint]) -> bool:
     )
 
 
+def _in_window(engine: KpiEngine, machine: Machine, window: str) -> int:
+    win = named_window(engine.plant.calendar, window, NOW)
+    return sum(
+        b.count
+        for s in machine.signals
+        for b in engine.store.sample_buckets(machine.id, s.id, win.start, win.measured_end, 1)
+    )
+
+
 def _compare(engine: KpiEngine, machine: Machine, window: str, repeats: int) -> None:
     shipped = queries.signal_series
     old: list[float] = []
@@ -138,7 +149,7 @@ def _compare(engine: KpiEngine, machine: Machine, window: str, repeats: int) -> 
         f"  {window:5} window: former path median {statistics.median(old):,.0f} ms"
         f" (range {min(old):,.0f}-{max(old):,.0f}); store buckets median"
         f" {statistics.median(new):,.0f} ms (range {min(new):,.0f}-{max(new):,.0f});"
-        f" {points} points shown, equal series"
+        f" {points} points from {_in_window(engine, machine, window):,} samples, equal series"
     )
     report.ratio(
         f"machine page ({window}) former / store-bucket time",
@@ -148,9 +159,7 @@ def _compare(engine: KpiEngine, machine: Machine, window: str, repeats: int) -> 
     )
 
 
-def main(
-    hours: float = 24, rate: float = 50, repeats: int = 3, postgres: str | None = None
-) -> None:
+def main(hours: float = 24, rate: float = 50, repeats: int = 3, postgres: bool = False) -> None:
     """Fill one machine's samples, then time machine_detail each way for day and shift."""
     plant = load_site(DEMO).plant()
     machine = _machine(plant)
@@ -161,21 +170,27 @@ def main(
         t0 = time.perf_counter()
         rows = _fill(path, machine, hours, rate)
         print(
-            f"machine page: {machine.id}, {len(machine.signals)} signals, {rows:,} samples over"
+            f"machine page: {machine.id}, {rows:,} sensor samples over"
             f" {hours:g} h at {rate:g} points/s ({time.perf_counter() - t0:.1f} s to fill)"
         )
-        if postgres is not None:
-            store.close()
-            pg = PostgresStore(postgres, pool_size=2)
+        if not postgres:
+            _measure(plant, machine, store, repeats)
+            return
+        store.close()
+        with pgbench._database(pgbench._server()) as url:
+            pg = PostgresStore(url, pool_size=2)
             pg.upgrade()
             _copy_to_postgres(path, pg, machine)
-            store = pg
             print("  store: PostgreSQL")
-        engine = KpiEngine(plant, store, lambda: NOW)
-        engine.ensure_rollup_config()
-        for window in ("day", "shift"):
-            _compare(engine, machine, window, repeats)
-        store.close()
+            _measure(plant, machine, pg, repeats)
+
+
+def _measure(plant: Plant, machine: Machine, store: Store, repeats: int) -> None:
+    engine = KpiEngine(plant, store, lambda: NOW)
+    engine.ensure_rollup_config()
+    for window in ("day", "shift"):
+        _compare(engine, machine, window, repeats)
+    store.close()
 
 
 if __name__ == "__main__":
@@ -183,7 +198,7 @@ if __name__ == "__main__":
     parser.add_argument("--hours", type=float, default=24)
     parser.add_argument("--rate", type=float, default=50, help="points/s for the machine")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--postgres", default=None, help="a PostgreSQL URL to copy into")
+    parser.add_argument("--postgres", action="store_true", help="measure on PostgreSQL")
     args = parser.parse_args()
     main(args.hours, args.rate, args.repeats, args.postgres)
     report.summary()
