@@ -52,10 +52,16 @@ class Contexts:
         return {
             "prefix": self.prefix,
             "filled": self.filled,
-            "counts": [[k, c] for k, c in self.counts.items()],
+            # Two flat lists, not a pair per context: a checkpoint is written with every
+            # batch, and a thousand small lists made it the ingest worker's largest cost.
+            "keys": list(self.counts),
+            "counts": list(self.counts.values()),
         }
 
     def load(self, state: State) -> None:
-        """Take the state of :meth:`to_dict`."""
+        """Take the state of :meth:`to_dict` (or of its older form, a pair per context)."""
         self.prefix, self.filled = int(state["prefix"]), int(state["filled"])
-        self.counts = {int(k): int(c) for k, c in state["counts"]}
+        if "keys" in state:
+            self.counts = dict(zip(map(int, state["keys"]), map(int, state["counts"]), strict=True))
+        else:
+            self.counts = {int(k): int(c) for k, c in state["counts"]}
