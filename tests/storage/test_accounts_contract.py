@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -35,18 +33,6 @@ HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
 CONFIG = RollupConfig("fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0)
 
 Backend = SqliteStore | PostgresStore
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    s: Backend
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def tenant(tenant_id: str = "pt-a", registration_no: str | None = "9120000000001") -> TenantRow:

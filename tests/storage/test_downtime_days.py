@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
 from pabrik.storage.postgres.store import PostgresStore
@@ -24,18 +20,6 @@ CONFIG = RollupConfig(
 )
 KEYS = [("unplanned_stop", "jam"), ("unplanned_stop", ""), ("idle", "material")]
 HOURS = 24 * 5
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore | PostgresStore]:
-    s: SqliteStore | PostgresStore
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _hours(rng: random.Random, machine: str) -> list[RollupRow]:

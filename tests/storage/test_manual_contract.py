@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from pabrik.model.records import CountRecord, StateRecord
 from pabrik.model.states import StateClass
@@ -17,18 +13,6 @@ from pabrik.storage.sqlite.store import SqliteStore
 
 T0 = datetime(2025, 1, 6, 1, 0, 0, 123000, tzinfo=UTC)
 Backend = SqliteStore | PostgresStore
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    s: Backend
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _audit(action: str) -> AuditLogRow:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from pabrik.storage.accounts import AuditLogRow
 from pabrik.storage.partners import ContactRow, PartnerRow
@@ -16,18 +12,6 @@ from pabrik.storage.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 Backend = SqliteStore | PostgresStore
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    s: Backend
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _entry(partner_id: str, name: str = "Contoh Integrator") -> PartnerRow:

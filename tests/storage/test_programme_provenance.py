@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from pabrik.storage.accounts import AuditLogRow, ProgrammeResultRow, TenantRow, UserRow
 from pabrik.storage.postgres.store import PostgresStore
@@ -17,18 +14,6 @@ from pabrik.storage.sqlite.store import SqliteStore
 T0 = datetime(2025, 1, 6, tzinfo=UTC)
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
 Backend = SqliteStore | PostgresStore
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    s: Backend
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _tenant(tenant_id: str, name: str, nib: str | None) -> TenantRow:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from pabrik.model.records import SampleRecord, StateRecord, to_epoch_ms
 from pabrik.model.states import StateClass
@@ -28,18 +24,6 @@ H0 = to_epoch_ms(T0)
 CONFIG = RollupConfig(
     "fp-1", state_margin_ms=0, count_margin_ms=0, sample_margin_ms=0, energy_signal="kwh"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore | PostgresStore]:
-    s: SqliteStore | PostgresStore
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def bucket(start_ms: int, apt: int = 1000) -> RollupRow:

@@ -4,11 +4,7 @@ on SQLite and PostgreSQL, with dirty hours, ragged ends, re-saved hours and purg
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
 from pabrik.storage.postgres.store import PostgresStore
@@ -24,18 +20,6 @@ CONFIG = RollupConfig(
 HOURS = 24 * 5
 ORDER = ROLLUP_COLUMNS.index("order_data")
 MACHINES = ["m1", "m2", "m3"]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore | PostgresStore]:
-    s: SqliteStore | PostgresStore
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _values(rng: random.Random, order: int) -> tuple[int, ...]:

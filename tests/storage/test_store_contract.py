@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from pabrik.model.records import CountRecord, DeadLetter, Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
-from pabrik.storage.postgres.store import PostgresStore
-from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import DEAD_LETTER_PAYLOAD_CAP, RetentionRule, Store
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
 STORE_ERRORS = (sqlite3.Error, psycopg.Error)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s: Store
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def records(n: int, start: datetime = T0, step: timedelta = timedelta(minutes=1)) -> list[Record]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from pabrik.model.site import Plant, Retention
 from pabrik.model.states import StateClass
 from pabrik.runtime.health.retention import enforce_retention, retention_rules
 from pabrik.runtime.plant.siteconfig import load_site
-from pabrik.storage.postgres.store import PostgresStore
-from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import RetentionRule, Store
 from tests.paths import DEMO
 
@@ -79,18 +76,6 @@ def test_the_site_file_rejects_retention_for_unknown_signals(tmp_path: Path) -> 
         load_site(site_file(tmp_path, {"raw_days": 30, "signals": {"humidity": 3}}))
     with pytest.raises(ConfigError, match="raw_days"):
         load_site(site_file(tmp_path, {"raw_days": 0}))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s: Store
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def history() -> list[Record]:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from pabrik.model.calendar import Interval
 from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
 from pabrik.model.states import Quality
 from pabrik.runtime.plant.queries import MAX_POINTS, signal_series
 from pabrik.runtime.plant.views import SeriesPoint
-from pabrik.storage.postgres.store import PostgresStore
-from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import Store
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -28,18 +23,6 @@ SPANS = (
     timedelta(days=7, seconds=13),
 )
 SIZES = (0, 1, MAX_POINTS - 1, MAX_POINTS, MAX_POINTS + 1, 2_000, 7_000)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s: Store
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "p.sqlite")
-    else:
-        s = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def python_series(samples: Sequence[SampleRecord], window: Interval) -> list[SeriesPoint]:
