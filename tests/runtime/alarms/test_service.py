@@ -200,3 +200,12 @@ def test_a_state_repeated_for_hours_keeps_its_age_from_the_first_record(
     commit(svc, store, [state(-5, StateClass.RUNNING, "imm-02"), *repeats])
     view = svc._view("imm-02", at(200), before=True)
     assert (view.state, view.state_since) == (StateClass.UNPLANNED_STOP, at(0))
+
+
+def test_a_state_recorded_once_hours_ago_is_still_the_machine_s_state(
+    plant: Plant, store: SqliteStore
+) -> None:
+    svc = service(plant, store)
+    commit(svc, store, [state(0, StateClass.UNPLANNED_STOP, "imm-02")])
+    view = svc._view("imm-02", at(200), before=True)
+    assert (view.state, view.state_since) == (StateClass.UNPLANNED_STOP, at(0))
