@@ -97,6 +97,8 @@ class AnomalyCondition(StrictModel):
     """The streaming detector scoring the signal on ingest (``context``: the default)."""
     with_signals: list[Identifier] = Field(default_factory=list, max_length=16)
     """More signals of the machine: one per-machine detector reads them with the scope's."""
+    period_s: float = Field(default=1.0, ge=0.001, le=3600)
+    """The detector reads one value per signal per period: the mean of its good samples."""
 
 
 class DiskBudgetCondition(StrictModel):
@@ -177,14 +179,14 @@ class AlarmSettings(StrictModel):
     @model_validator(mode="after")
     def _one_detector_per_signal(self) -> Self:
         # Where scopes only overlap, the first definition's detector scores the signal.
-        seen: dict[Scope, tuple[str, tuple[str, ...]]] = {}
+        seen: dict[Scope, tuple[str, tuple[str, ...], float]] = {}
         for d in self.definitions:
             c = d.condition
             if isinstance(c, AnomalyCondition) and d.enabled:
-                setup = (c.detector, tuple(sorted(c.with_signals)))
+                setup = (c.detector, tuple(sorted(c.with_signals)), c.period_s)
                 if seen.setdefault(d.scope, setup) != setup:
                     raise ValueError(
                         f"the anomaly alarms on signal '{d.scope.signal}' must name one detector"
-                        " and the same with_signals (one detector scores a signal)"
+                        " and the same with_signals and period_s (one detector scores a signal)"
                     )
         return self

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from pabrik.alarms.definitions import AlarmSettings
 from pabrik.alarms.scoping import unknown_references
+from pabrik.anomaly.gaussian import GaussianDetector
 from pabrik.anomaly.multivariate import MachineDetector
 from pabrik.model.records import Record, SampleRecord, StateRecord
 from pabrik.model.site import Plant
@@ -261,3 +262,132 @@ def test_ingest_hands_each_sample_s_instant_to_the_detector_s_daily_profile(
     learnt = [slot for slot, n in enumerate(profile["n"]) if n]
     assert learnt == list(range(2, 23))
     assert sum(profile["n"]) == 600
+
+
+# Detection periods: a fast signal feeds its detector one mean reading per period.
+
+
+def fast(start_s: float, seconds: float, hz: int = 10, seed: int = 7) -> list[SampleRecord]:
+    """Vibration sampled ``hz`` times a second from ``start_s`` seconds after T0."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(int(seconds * hz)):
+        at = T0 + timedelta(seconds=start_s) + timedelta(milliseconds=37 + 1000 * i // hz)
+        out.append(SampleRecord("sim", "imm-01", "vibration", at, 2.0 + rng.gauss(0, 0.1)))
+    return out
+
+
+def test_a_fast_signal_feeds_its_detector_one_mean_per_period_stamped_at_its_end(
+    plant: Plant, store: SqliteStore
+) -> None:
+    line = Line(plant, store, detector="gaussian")
+    samples = fast(0, 30.5)
+    line.feed([state(0, StateClass.RUNNING), *samples], size=7)
+    # 30 periods are over; the 31st is open (no later sample has come yet).
+    assert [s[2] for s in line.scores] == [T0 + timedelta(seconds=k) for k in range(1, 31)]
+    reference = GaussianDetector()
+    expected = []
+    for k in range(1, 31):
+        values = [
+            s.value
+            for s in samples
+            if T0 + timedelta(seconds=k - 1) < s.ts <= T0 + timedelta(seconds=k)
+        ]
+        expected.append(
+            reference.process_one(
+                sum(values) / len(values), (T0 + timedelta(seconds=k)).timestamp()
+            )
+        )
+    assert [s[3] for s in line.scores] == expected
+
+
+def test_the_period_is_a_setting_of_the_anomaly_condition(plant: Plant, store: SqliteStore) -> None:
+    line = Line(plant, store, detector="gaussian", period_s=5)
+    line.feed([state(0, StateClass.RUNNING), *fast(0, 30.5)], size=40)
+    assert [s[2] for s in line.scores] == [T0 + timedelta(seconds=k) for k in range(5, 31, 5)]
+    other = definition(period_s=2) | {"id": "anomali-lain"}
+    with pytest.raises(ValidationError, match="one detector"):
+        AlarmSettings.model_validate({"definitions": [definition(), other]})
+
+
+def test_the_open_period_survives_a_batch_boundary_a_restart_and_a_batch_delivered_twice(
+    plant: Plant, tmp_path: Path
+) -> None:
+    records: list[Record] = [state(0, StateClass.RUNNING), *fast(0, 120, hz=20)]
+    whole_store = SqliteStore(tmp_path / "a.sqlite")
+    whole_store.upgrade()
+    whole = Line(plant, whole_store)
+    whole.feed(records, size=13)
+    split_store = SqliteStore(tmp_path / "b.sqlite")
+    split_store.upgrade()
+    first = Line(plant, split_store)
+    first.feed(records[:1211], size=13)  # stops mid-period, at 60.5 s
+    first.feed(records[1190:1211])  # part of it again: not learnt twice
+    split_store.close()
+    reopened = SqliteStore(tmp_path / "b.sqlite")
+    second = Line(plant, reopened)
+    second.feed(records[1150:], size=29)  # 61 records delivered again
+    assert len(whole.scores) == 119
+    assert first.scores + second.scores == whole.scores
+    whole_store.close()
+    reopened.close()
+
+
+def test_a_state_change_closes_the_open_period_first(plant: Plant, store: SqliteStore) -> None:
+    line = Line(plant, store, detector="gaussian")
+    samples = fast(0, 20)
+    stop = StateRecord("sim", "imm-01", T0 + timedelta(seconds=19.5), StateClass.PLANNED_STOP, None)
+    records = sorted([state(0, StateClass.RUNNING), *samples, stop], key=lambda r: r.ts)
+    line.feed(records, size=11)
+    # The last period is scored at the stop, from the samples before it; none after it counts.
+    assert [s[2] for s in line.scores] == [T0 + timedelta(seconds=k) for k in range(1, 21)]
+    before_stop = [s.value for s in samples if T0 + timedelta(seconds=19) < s.ts < stop.ts]
+    reference = GaussianDetector()
+    for k in range(1, 20):
+        values = [
+            s.value
+            for s in samples
+            if T0 + timedelta(seconds=k - 1) < s.ts <= T0 + timedelta(seconds=k)
+        ]
+        reference.process_one(sum(values) / len(values), (T0 + timedelta(seconds=k)).timestamp())
+    mean = sum(before_stop) / len(before_stop)
+    assert line.scores[-1][3] == reference.score_one(mean, (T0 + timedelta(seconds=20)).timestamp())
+
+
+def test_a_batch_that_learns_nothing_saves_only_the_open_period(
+    plant: Plant, store: SqliteStore
+) -> None:
+    line = Line(plant, store)
+    line.feed([state(0, StateClass.RUNNING), *fast(0, 2.2)])
+    saved = store.checkpoint("anomaly:imm-01:vibration")
+    within = fast(2.2, 0.5, seed=8)  # 2.237 .. 2.637 s: all in the open period (2, 3]
+    saves = line.detection.prepare(within)
+    assert list(saves) == ["anomaly:imm-01:vibration:open"]
+    assert len(saves["anomaly:imm-01:vibration:open"]) < 200
+    line.detection.abort()
+    line.feed(within)
+    assert store.checkpoint("anomaly:imm-01:vibration") == saved
+
+
+def test_a_detector_saved_before_detection_periods_goes_on_from_its_last_sample(
+    plant: Plant, store: SqliteStore, tmp_path: Path
+) -> None:
+    records = stream(300, spike_at=250)
+    reference = Line(plant, store)
+    reference.feed(records)
+    first_store = SqliteStore(tmp_path / "first.sqlite")
+    first_store.upgrade()
+    first = Line(plant, first_store)
+    first.feed(records[:201])
+    detector = json.loads(first_store.checkpoint("anomaly:imm-01:vibration") or "")["detector"]
+    first_store.close()
+    # The form saved before periods: the detector and its last sample, no open period.
+    last_ms = int((T0 + timedelta(minutes=200)).timestamp() * 1000)
+    old_store = SqliteStore(tmp_path / "old.sqlite")
+    old_store.upgrade()
+    old_form = json.dumps({"last_ms": last_ms, "detector": detector})
+    old_store.write([], {"anomaly:imm-01:vibration": old_form})
+    again = Line(plant, old_store)
+    again.feed(records[150:])
+    assert first.scores + again.scores == reference.scores
+    old_store.close()

@@ -12,11 +12,9 @@ delivered again is never learnt twice. Scores go to the alarms after the commit.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -24,19 +22,19 @@ from pabrik.alarms.definitions import AlarmSettings, AnomalyCondition
 from pabrik.alarms.scoping import machines_of
 from pabrik.anomaly.detector import Pausable
 from pabrik.anomaly.multivariate import MachineDetector
-from pabrik.anomaly.registry import factory, restore
+from pabrik.anomaly.registry import factory
 from pabrik.model.batch import RecordBatch
 from pabrik.model.records import Record, SampleRecord, StateRecord, from_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.model.states import StateClass
 from pabrik.runtime.alarms.service import AlarmService, Score
+from pabrik.runtime.alarms.watch import NEVER, Reading, Watch
 from pabrik.runtime.ingest.pipeline import Ingestor
 
 log = logging.getLogger(__name__)
 
 Event = tuple[int, int, str, float | StateClass]
 """(ts in epoch ms, 0 for a state or 1 for a sample, signal, value or state class)."""
-NEVER = -(2**62)
 
 
 class DetectionBackend(Protocol):
@@ -53,40 +51,6 @@ class DetectionBackend(Protocol):
 
 def _ms(ts: datetime) -> int:
     return int(ts.timestamp() * 1000)
-
-
-@dataclass(slots=True)
-class Watch:
-    """One detector scoring one signal of one machine (with more signals, per machine)."""
-
-    machine_id: str
-    signal_id: str
-    detector: Pausable | MachineDetector
-    signals: frozenset[str]
-    make: Callable[[], Pausable | MachineDetector] = field(repr=False)
-    last_ms: int = NEVER  # the newest sample learnt
-    loaded: bool = False
-
-    @property
-    def checkpoint(self) -> str:
-        """The checkpoint name its state is saved under."""
-        return f"anomaly:{self.machine_id}:{self.signal_id}"
-
-    def state(self) -> str:
-        """The state to save, as JSON."""
-        return json.dumps({"last_ms": self.last_ms, "detector": self.detector.to_dict()})
-
-    def load(self, text: str | None) -> None:
-        """Take a saved state, or start afresh without one."""
-        if text is None:
-            self.detector, self.last_ms = self.make(), NEVER
-        else:
-            data = json.loads(text)
-            saved = data["detector"]
-            det = MachineDetector.from_dict(saved) if saved["kind"] == "machine" else None
-            self.detector = det if det is not None else restore(saved)
-            self.last_ms = int(data["last_ms"])
-        self.loaded = True
 
 
 def _maker(condition: AnomalyCondition, signal_id: str) -> Callable[[], Pausable | MachineDetector]:
@@ -110,9 +74,9 @@ def build_watches(settings: AlarmSettings, plant: Plant) -> dict[str, list[Watch
             make = _maker(condition, signal_id)
             extra = {s for s in condition.with_signals if s in machine.signal_ids}
             signals = frozenset({signal_id, *extra})
-            watches.setdefault(
-                (machine.id, signal_id), Watch(machine.id, signal_id, make(), signals, make)
-            )
+            period = max(1, round(condition.period_s * 1000))
+            watch = Watch(machine.id, signal_id, make(), signals, make, period)
+            watches.setdefault((machine.id, signal_id), watch)
     by_machine: dict[str, list[Watch]] = defaultdict(list)
     for watch in watches.values():
         by_machine[watch.machine_id].append(watch)
@@ -163,51 +127,40 @@ class Detection:
         saves: dict[str, str] = {}
         for machine_id, events in _events(batch, self.watches).items():
             for watch in self.watches[machine_id]:
-                if self._run(watch, events):
-                    saves[watch.checkpoint] = watch.state()
+                self._run(watch, events)
+                saves.update(watch.saves())
         return saves
 
-    def _run(self, watch: Watch, events: list[Event]) -> bool:
-        """Feed one watch the machine's events; whether it changed."""
+    def _run(self, watch: Watch, events: list[Event]) -> None:
+        """Feed one watch the machine's events, scoring each period it closes."""
         if not watch.loaded:
-            watch.load(self.store.checkpoint(watch.checkpoint))
-            if watch.last_ms == NEVER and events:
+            store = self.store
+            watch.load(store.checkpoint(watch.checkpoint), store.checkpoint(watch.open_checkpoint))
+            if not watch.last and watch.done == NEVER and events:
                 self._follow_stored(watch, events[0][0])
-        det = watch.detector
-        reading: dict[str, float] = {}
-        at = None
-        changed = False
         for ts, _kind, signal_id, value in events:
             if isinstance(value, StateClass):
-                changed |= self._flush(watch, reading, at)
-                reading, at = {}, None
-                det.follow(value)
-                changed = True
-            elif signal_id not in watch.signals or ts <= watch.last_ms:
-                continue
-            elif isinstance(det, MachineDetector):
-                if at is not None and ts != at:
-                    changed |= self._flush(watch, reading, at)
-                    reading = {}
-                at = ts
-                reading[signal_id] = float(value)
+                # A state change ends the open period: what came before is scored as before.
+                self._learn(watch, watch.close())
+                watch.detector.follow(value)
+                watch.learnt = True
             else:
-                self._score(watch, ts, det.process_one(float(value), ts / 1000.0))
-                changed = True
-        return self._flush(watch, reading, at) or changed
+                self._learn(watch, watch.take(ts, signal_id, float(value)))
 
-    def _flush(self, watch: Watch, reading: dict[str, float], at: int | None) -> bool:
-        """Score then learn one reading of a per-machine detector."""
-        if at is None or not reading or at <= watch.last_ms:
-            return False
-        assert isinstance(watch.detector, MachineDetector)
-        self._score(watch, at, watch.detector.process_one(reading, at / 1000.0))
-        return True
-
-    def _score(self, watch: Watch, ts: int, score: float) -> None:
-        watch.last_ms = ts
-        if not watch.detector.paused:
-            self.pending.append((watch.machine_id, watch.signal_id, from_epoch_ms(ts), score))
+    def _learn(self, watch: Watch, reading: Reading | None) -> None:
+        """Score then learn one closed period's mean reading."""
+        if reading is None:
+            return
+        at, values = reading
+        det = watch.detector
+        if det.paused:
+            return  # a paused detector neither learns nor scores: its state is unchanged
+        if isinstance(det, MachineDetector):
+            score = det.process_one(values, at / 1000.0)
+        else:
+            score = det.process_one(values[watch.signal_id], at / 1000.0)
+        watch.learnt = True
+        self.pending.append((watch.machine_id, watch.signal_id, from_epoch_ms(at), score))
 
     def _follow_stored(self, watch: Watch, ts: int) -> None:
         """A new detector starts paused if the stored state of its machine is not running."""
