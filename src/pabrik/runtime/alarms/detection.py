@@ -3,11 +3,14 @@
 A signal watched by an ``anomaly`` alarm gets a streaming detector per machine (the default
 ``context`` one unless the condition names another, or a per-machine detector when it lists
 ``with_signals``). Each batch is walked in time order before it is written: a state record
-pauses or resumes the machine's detectors (detection runs only while the machine runs), a
-good sample is scored then learnt. Each detector's state is written with the batch, as a
-store checkpoint in the same transaction, so a restart resumes learning exactly where the
-last commit left it; a sample no newer than the last one learnt is skipped, so a batch
-delivered again is never learnt twice. Scores go to the alarms after the commit.
+pauses or resumes the machine's detectors (detection runs only while the machine runs), and
+closes the open detection period first; a good sample joins its period (``period_s``,
+default 1 s), and each period over is scored then learnt as one reading of mean values
+(``watch.py``). The detector's state and the open period are written with the batch, as store
+checkpoints in the same transaction (the detector's only when it learnt), so a restart
+resumes exactly where the last commit left it; a sample no newer than the last one taken of
+its signal is skipped, so a batch delivered again is never learnt twice. Scores go to the
+alarms after the commit.
 """
 
 from __future__ import annotations
