@@ -145,32 +145,24 @@ class Detection:
             if isinstance(value, StateClass):
                 # A state change ends the open period: what came before is scored as before.
                 self._learn(watch, watch.close())
-                watch.detector.follow(value)
-                watch.learnt = True
+                watch.follow(ts, value)
             else:
                 self._learn(watch, watch.take(ts, signal_id, float(value)))
 
     def _learn(self, watch: Watch, reading: Reading | None) -> None:
         """Score then learn one closed period's mean reading."""
-        if reading is None:
-            return
-        at, values = reading
-        det = watch.detector
-        if det.paused:
-            return  # a paused detector neither learns nor scores: its state is unchanged
-        if isinstance(det, MachineDetector):
-            score = det.process_one(values, at / 1000.0)
-        else:
-            score = det.process_one(values[watch.signal_id], at / 1000.0)
-        watch.learnt = True
-        self.pending.append((watch.machine_id, watch.signal_id, from_epoch_ms(at), score))
+        if reading is not None:
+            score = watch.learn(*reading)
+            if score is not None:
+                at = from_epoch_ms(reading[0])
+                self.pending.append((watch.machine_id, watch.signal_id, at, score))
 
     def _follow_stored(self, watch: Watch, ts: int) -> None:
         """A new detector starts paused if the stored state of its machine is not running."""
         at = from_epoch_ms(ts)
         before = [s for s in self.store.states(watch.machine_id, at, at) if s.ts <= at]
         if before:
-            watch.detector.follow(before[-1].state)
+            watch.follow(_ms(before[-1].ts), before[-1].state)
 
     def take(self) -> list[Score]:
         """The scores of the committed batch, handed over once."""

@@ -4,13 +4,18 @@ A watch sums each good sample into its open period, ``(end - period, end]``, and
 detector the period's mean, stamped at ``end``, once the period is over: when a later sample
 arrives, when every watched signal has a sample at ``end`` itself (so a signal sampled on whole
 seconds is scored as it arrives), or when the machine's state changes. Its state is saved in
-two store checkpoints: the detector's (large, written only when it learnt) and the open
-period's (small, written whenever a sample was taken), both in the batch's transaction.
+two store checkpoints, both in the batch's transaction: the detector's (tens of KB of JSON) and
+a small one with the open period and the log of what the detector was fed since its own was
+saved (each period's reading, each state followed). The detector is saved once its log holds
+``FULL_EVERY`` to ``2 * FULL_EVERY - 1`` entries (a fixed number per watch, so the machines'
+saves do not all fall on one batch); loading restores it and replays the log, which gives the
+same detector, as learning is deterministic.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +23,12 @@ from typing import Any
 from pabrik.anomaly.detector import Pausable
 from pabrik.anomaly.multivariate import MachineDetector
 from pabrik.anomaly.registry import restore
+from pabrik.model.states import StateClass
 
 NEVER = -(2**62)
 DEFAULT_PERIOD_MS = 1000
+# Fed entries between two saves of a detector: saving 50 KB of JSON per period is what costs.
+FULL_EVERY = 10
 
 Reading = tuple[int, dict[str, float]]
 """A closed period: its end in epoch ms and each signal's mean over it."""
@@ -42,9 +50,15 @@ class Watch:
     done: int = NEVER  # the end of the last period closed
     sums: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    log: list[list[Any]] = field(default_factory=list)
+    """What the detector was fed since it was saved: ``[end, reading]`` or ``[ts, state]``."""
     loaded: bool = False
-    learnt: bool = False  # the detector changed since it was last saved
-    taken: bool = False  # the open period changed since it was last saved
+    taken: bool = False  # the open period or the log changed since they were last saved
+
+    @property
+    def full_every(self) -> int:
+        """Log entries that make the detector be saved, from ``FULL_EVERY`` to twice that."""
+        return FULL_EVERY + zlib.crc32(self.checkpoint.encode()) % FULL_EVERY
 
     @property
     def checkpoint(self) -> str:
@@ -91,12 +105,30 @@ class Watch:
         self.taken = True
         return end, reading
 
+    def learn(self, at: int, reading: dict[str, float]) -> float | None:
+        """Score then learn one reading; None while paused (the detector is then unchanged)."""
+        det = self.detector
+        if det.paused:
+            return None
+        self.log.append([at, reading])
+        self.taken = True
+        if isinstance(det, MachineDetector):
+            return det.process_one(reading, at / 1000.0)
+        return det.process_one(reading[self.signal_id], at / 1000.0)
+
+    def follow(self, ts: int, state: StateClass) -> None:
+        """Pause or resume the detector with the machine's state."""
+        self.log.append([ts, state.value])
+        self.taken = True
+        self.detector.follow(state)
+
     def saves(self) -> dict[str, str]:
         """The checkpoints to write with the batch: only what changed since the last save."""
         out: dict[str, str] = {}
-        if self.learnt:
+        if len(self.log) >= self.full_every:
             out[self.checkpoint] = json.dumps({"detector": self.detector.to_dict()})
-        if self.learnt or self.taken:
+            self.log = []
+        if self.taken:
             out[self.open_checkpoint] = json.dumps(
                 {
                     "last": self.last,
@@ -104,24 +136,24 @@ class Watch:
                     "done": self.done,
                     "sums": self.sums,
                     "counts": self.counts,
+                    "log": self.log,
                 }
             )
-        self.learnt = self.taken = False
+        self.taken = False
         return out
 
     def load(self, saved: str | None, open_period: str | None) -> None:
         """Take the saved state, or start afresh without one."""
         self.last, self.end, self.done, self.sums, self.counts = {}, None, NEVER, {}, {}
-        self.learnt = self.taken = False
-        self.loaded = True
+        self.log, self.taken, self.loaded = [], False, True
         if saved is None:
             self.detector = self.make()
-            return
-        data = json.loads(saved)
-        self.detector = _restore(data["detector"])
-        if "last_ms" in data:  # saved before detection periods: every sample was learnt
-            self.done = int(data["last_ms"])
-            self.last = dict.fromkeys(self.signals, self.done)
+        else:
+            data = json.loads(saved)
+            self.detector = _restore(data["detector"])
+            if "last_ms" in data:  # saved before detection periods: every sample was learnt
+                self.done = int(data["last_ms"])
+                self.last = dict.fromkeys(self.signals, self.done)
         if open_period is not None:
             self._load_open(json.loads(open_period))
 
@@ -131,6 +163,12 @@ class Watch:
         self.done = int(data["done"])
         self.sums = {s: float(v) for s, v in data["sums"].items()}
         self.counts = {s: int(n) for s, n in data["counts"].items()}
+        for ts, fed in data["log"]:
+            if isinstance(fed, str):
+                self.follow(int(ts), StateClass(fed))
+            else:
+                self.learn(int(ts), {s: float(v) for s, v in fed.items()})
+        self.taken = False
 
 
 def _restore(saved: dict[str, Any]) -> Pausable | MachineDetector:
