@@ -18,7 +18,13 @@ def test_a_new_database_and_its_companions_are_private(tmp_path: Path) -> None:
     try:
         store.upgrade()
         assert _mode(path.parent) == 0o700
-        for name in ("pabrik.sqlite", "pabrik.sqlite-wal", "pabrik.sqlite-shm"):
+        companions = (
+            "pabrik.sqlite-wal",
+            "pabrik.sqlite-shm",
+            "pabrik.sqlite-lock",
+            "pabrik.sqlite-turn",
+        )
+        for name in ("pabrik.sqlite", *companions):
             assert _mode(path.parent / name) == 0o600, name
     finally:
         store.close()

@@ -35,6 +35,7 @@ from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
 from pabrik.storage.sqlite.sharing import SqliteSharing
 from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
+from pabrik.storage.sqlite.writers import WriterQueue
 from pabrik.storage.store import SampleBucket, WriteResult, bucket_step_us, epoch_us
 
 # Each write takes the next forward batch number, stored with its rows (store-and-forward).
@@ -81,18 +82,24 @@ class SqliteStore(
 ):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 
-    def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: Path, *, synchronous: str = "FULL", queue_writers: bool = True
+    ) -> None:
         if synchronous not in {"FULL", "NORMAL"}:
             raise ValueError("synchronous must be FULL or NORMAL")
         self.path = path
         self._synchronous = synchronous
         self._lock = threading.Lock()
+        # Off only to measure SQLite's busy handler alone (bench/sqlite_wait.py).
+        self._queue: WriterQueue | None = None
         self._local = threading.local()
         # Readers outlive their threads: a worker pool that ends idle threads and starts new
         # ones would otherwise open (and fill the page cache of) a connection per new thread.
         self._readers: list[tuple[sqlite3.Connection, weakref.ref[threading.Thread]]] = []
         self._readers_guard = threading.Lock()
         self._writer = self._connect()
+        if queue_writers:
+            self._queue = WriterQueue(path)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -136,13 +143,19 @@ class SqliteStore(
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._writer.execute("BEGIN IMMEDIATE")
+            if self._queue is not None:
+                self._queue.acquire()
             try:
-                yield self._writer
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
-            self._writer.execute("COMMIT")
+                self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._writer
+                except BaseException:
+                    self._writer.execute("ROLLBACK")
+                    raise
+                self._writer.execute("COMMIT")
+            finally:
+                if self._queue is not None:
+                    self._queue.release()
 
     def _applied(self) -> int:
         row = self._writer.execute("PRAGMA user_version").fetchone()
@@ -306,6 +319,8 @@ class SqliteStore(
                 conn.close()
         self._local.conn = None
         self._writer.close()
+        if self._queue is not None:
+            self._queue.close()
 
 
 def _alive(owner: weakref.ref[threading.Thread]) -> bool:
