@@ -24,6 +24,8 @@ server with py-spy during the measured window (raw, for ``python -m bench.flame`
 the same store and the server with ``--no-connectors``, as a loaded site is deployed
 (docs/deploy.md): decoding and writing 50,000 points/s then never holds the web process's
 interpreter lock. ``--ingest serve`` runs it inside ``pabrik serve``, the one-process plant.
+``--store postgres`` runs server and worker on a fresh PostgreSQL database (bench/webstore.py)
+instead of the SQLite file, as docs/deploy.md advises for a loaded site.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ import multiprocessing
 import os
 import random
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from bench import report
 from bench.mqtt import _start_broker
 from bench.soak import PASSWORD, USER, free_port, scaled_site
+from bench.webstore import BenchStore, bench_store
 from bench.webusers import WARM_S, Tally, user, warm
 from pabrik.runtime.accounts.access import build_accounts
 from pabrik.runtime.accounts.permissions import Role
@@ -96,7 +98,7 @@ def _site(folder: Path, machines: int, broker_port: int) -> tuple[Path, list[dic
 
 def _prepare(settings: Settings) -> list[str]:
     """One day of history, rollups and the bench user (once per data folder); the machine ids."""
-    fresh = not (settings.data_dir / "pabrik.sqlite").exists()
+    fresh = bool(settings.database_url) or not (settings.data_dir / "pabrik.sqlite").exists()
     runtime = build_runtime(settings)
     try:
         if not fresh:
@@ -145,28 +147,16 @@ def _publish(port: int, targets: list[dict[str, Any]], rate: float, stop: Any, s
     client.disconnect()
 
 
-def _newest_ms(db: Path, keys: list[tuple[str, str]]) -> int | None:
-    """The newest MQTT time stamp stored, one primary-key seek per machine."""
-    sql = "SELECT MAX(ts_ms) FROM samples WHERE machine_id = ? AND signal_id = ? AND source = ?"
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-        found = [conn.execute(sql, (m, s, SOURCE)).fetchone()[0] for m, s in keys]
-    stamps = [int(v) for v in found if v is not None]
-    return max(stamps) if stamps else None
-
-
-def _stored(db: Path, first_ms: int, last_ms: int) -> int:
-    """MQTT points stored whose send time falls in ``[first_ms, last_ms)``."""
-    sql = "SELECT COUNT(*) FROM samples WHERE source = ? AND ts_ms >= ? AND ts_ms < ?"
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
-        return int(conn.execute(sql, (SOURCE, first_ms, last_ms)).fetchone()[0])
-
-
 async def _lag_watch(
-    db: Path, keys: list[tuple[str, str]], stop: asyncio.Event, lags: list[float], begun: float
+    db: BenchStore,
+    keys: list[tuple[str, str]],
+    stop: asyncio.Event,
+    lags: list[float],
+    begun: float,
 ) -> None:
     """Sample the age of the newest stored MQTT point twice a second, after the warm-up."""
     while not stop.is_set():
-        newest = await asyncio.to_thread(_newest_ms, db, keys)
+        newest = await asyncio.to_thread(db.newest_ms, keys, SOURCE)
         if newest is not None and time.monotonic() - begun > WARM_S:
             lags.append(time.time() * 1000 - newest)
         await asyncio.sleep(0.5)
@@ -179,14 +169,18 @@ def _cuts(values: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], q[98]
 
 
-def _serve(site: Path, data: Path, port: int, log: Path, opts: Options) -> subprocess.Popen[bytes]:
+def _serve(
+    site: Path, data: Path, port: int, log: Path, opts: Options, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     """``pabrik serve`` in a subprocess, its output to ``log`` (an unread pipe would block it)."""
     args = [sys.executable, "-m", "pabrik.cli.app", "serve", "--config", str(site)]
     if opts.ingest == "worker":
         args.append("--no-connectors")
     args += ["--data-dir", str(data), "--port", str(port)]
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
@@ -200,12 +194,14 @@ def _serve(site: Path, data: Path, port: int, log: Path, opts: Options) -> subpr
     raise RuntimeError("pabrik serve did not become ready")
 
 
-def _worker(site: Path, data: Path, log: Path) -> subprocess.Popen[bytes]:
+def _worker(site: Path, data: Path, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """A ``pabrik ingest`` worker running the MQTT connector into the same store."""
     args = [sys.executable, "-m", "pabrik.cli.app", "ingest", "--config", str(site)]
     args += ["--data-dir", str(data), "--worker-id", "bench", "--connector", SOURCE]
     with log.open("wb") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -248,14 +244,14 @@ async def _load(
     stop.set()
     await asyncio.gather(*tasks, lag_task)
     await asyncio.sleep(DRAIN_S)  # what was sent in the window has had time to be stored
-    ingest.stored = await asyncio.to_thread(_stored, watch.db, first_ms, last_ms)
+    ingest.stored = await asyncio.to_thread(watch.db.stored, SOURCE, first_ms, last_ms)
     return tally, ingest
 
 
 def _first_stored(watch: Watch, since_ms: int) -> None:
     """Wait until ingest stores what is published now (a worker may still be connecting)."""
     for _ in range(600):
-        newest = _newest_ms(watch.db, watch.keys)
+        newest = watch.db.newest_ms(watch.keys, SOURCE)
         if newest is not None and newest >= since_ms:
             return
         time.sleep(0.2)
@@ -280,7 +276,7 @@ def _spies(watch: Watch, seconds: float) -> list[subprocess.Popen[bytes]]:
 class Watch:
     """Where the bench reads ingest from (database, a key per machine, sent counter); the server."""
 
-    db: Path
+    db: BenchStore
     keys: list[tuple[str, str]]
     sent: Any
     server_pid: int = 0
@@ -320,6 +316,8 @@ class Options:
     ingest: str = "worker"
     """``worker``: MQTT ingest in a ``pabrik ingest`` process; ``serve``: inside the server."""
     worker_profile: Path | None = None
+    store: str = "sqlite"
+    """``sqlite``: the file in the data folder; ``postgres``: a fresh PostgreSQL database."""
 
 
 def main(seconds: float = 60, users: int = 50, rate: float = 50_000, machines: int = 100) -> None:
@@ -340,24 +338,30 @@ def run(opts: Options) -> None:
 
 
 def _run(folder: Path, broker_port: int, opts: Options) -> None:
-    site, targets = _site(folder, opts.machines, broker_port)
     data = opts.data or folder / "data"
+    with bench_store(opts.store, data) as db:
+        _run_on(folder, broker_port, opts, data, db)
+
+
+def _run_on(folder: Path, broker_port: int, opts: Options, data: Path, db: BenchStore) -> None:
+    site, targets = _site(folder, opts.machines, broker_port)
     began = time.monotonic()
-    ids = _prepare(Settings(config=site, data_dir=data))
+    ids = _prepare(Settings(config=site, data_dir=data, database_url=db.url))
     print(f"web under load: history and rollups ready in {time.monotonic() - began:.0f} s")
     port = free_port()
-    server = _serve(site, data, port, folder / "serve.log", opts)
-    worker = _worker(site, data, folder / "ingest.log") if opts.ingest == "worker" else None
+    env = {**os.environ, **db.env()}
+    server = _serve(site, data, port, folder / "serve.log", opts, env)
+    worker = _worker(site, data, folder / "ingest.log", env) if opts.ingest == "worker" else None
     ctx = multiprocessing.get_context("spawn")
     stop, sent = ctx.Event(), ctx.Value("q", 0)
     publisher = ctx.Process(target=_publish, args=(broker_port, targets, opts.rate, stop, sent))
     print(
         f"web under load: {len(ids)} machines, {opts.users} users, {opts.rate:,.0f} points/s asked,"
-        f" MQTT ingest in {'a pabrik ingest worker' if worker else 'the serve process'}"
+        f" MQTT ingest in {'a pabrik ingest worker' if worker else 'the serve process'},"
+        f" store {opts.store}"
     )
     keys = [(t["machine"], t["signals"][0]) for t in targets]
     worker_pid = worker.pid if worker is not None else 0
-    db = data / "pabrik.sqlite"
     watch = Watch(db, keys, sent, server.pid, opts.profile, worker_pid, opts.worker_profile)
     try:
         began_ms = int(time.time() * 1000)
@@ -398,9 +402,12 @@ if __name__ == "__main__":
         default="worker",
         help="run the MQTT connector in a pabrik ingest worker (default) or inside serve",
     )
-    a = parser.parse_args()
-    run(
-        Options(
-            a.seconds, a.users, a.rate, a.machines, a.data, a.profile, a.ingest, a.profile_worker
-        )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the SQLite file (default) or a fresh PostgreSQL database (bench/webstore.py)",
     )
+    a = parser.parse_args()
+    opts = (a.seconds, a.users, a.rate, a.machines, a.data, a.profile, a.ingest, a.profile_worker)
+    run(Options(*opts, a.store))
