@@ -72,9 +72,14 @@ def tracked_for(definition: AlarmDefinition) -> Tracked:
     return Tracked(AlarmStatus(latching=definition.latched))
 
 
-def _delays(definition: AlarmDefinition) -> tuple[float, float]:
+def delays(definition: AlarmDefinition) -> tuple[float, float]:
+    """The condition's on- and off-delay in seconds (none for time conditions)."""
     cond = definition.condition
-    return getattr(cond, "on_delay_s", 0.0), getattr(cond, "off_delay_s", 0.0)
+    # isinstance, not getattr with a default: a miss on a pydantic model raises inside it,
+    # which cost ingest more than the rest of a reading's evaluation.
+    if isinstance(cond, LimitCondition | RateCondition | AnomalyCondition):
+        return cond.on_delay_s, cond.off_delay_s
+    return 0.0, 0.0
 
 
 def _applies(definition: AlarmDefinition, view: MachineView | None) -> bool:
@@ -119,7 +124,7 @@ def _condition_events(
     if raw is None:
         return t.memory, []
     memory = c.remember(t.memory, raw, at)
-    active = c.delayed(t.status.condition, memory, at, *_delays(definition))
+    active = c.delayed(t.status.condition, memory, at, *delays(definition))
     if active == t.status.condition:
         return memory, []
     return memory, [Activate(at, value) if active else Clear(at, value)]

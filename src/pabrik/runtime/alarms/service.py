@@ -16,10 +16,12 @@ from typing import Protocol
 from pabrik.alarms import evaluation as ev
 from pabrik.alarms.builtin import DISK_BUDGET
 from pabrik.alarms.definitions import AlarmSettings, BehindTargetCondition
+from pabrik.alarms.runs import Readings, on_readings
 from pabrik.alarms.states import Event, Transition, apply
+from pabrik.model.batch import RecordBatch
 from pabrik.model.calendar import ShiftInstance, active_shift
 from pabrik.model.errors import InvalidRequestError, NotFoundError
-from pabrik.model.records import Record, StateRecord
+from pabrik.model.records import Record, StateRecord, from_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.runtime.alarms import codec
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint, build_catalogue
@@ -53,11 +55,15 @@ class AlarmConflictError(InvalidRequestError):
     code = "alarm_conflict"
 
 
-def _run_steps(point: AlarmPoint, steps: Sequence[Step]) -> Callable[[ev.Tracked], Result]:
+def _run_steps(
+    point: AlarmPoint, steps: Sequence[Step | Readings]
+) -> Callable[[ev.Tracked], Result]:
     def run(t: ev.Tracked) -> Result:
         out: list[Transition] = []
         for step in steps:
-            if step.reading is not None:
+            if isinstance(step, Readings):
+                t, ts = on_readings(point.definition, t, step)
+            elif step.reading is not None:
                 t, ts = ev.on_reading(point.definition, t, step.reading, step.view)
             else:
                 t, ts = ev.on_view(point.definition, t, step.view)
@@ -103,14 +109,22 @@ class AlarmService:
         """Evaluate a committed batch; return how many transitions were recorded."""
         if not self.catalogue.points or not records:
             return 0
-        # One pass: a batch of sample rows becomes records only here, and only once.
+        # A batch's sample rows are read as rows: no record, no datetime per value.
+        plain, rows = (
+            (records.records, records.rows) if isinstance(records, RecordBatch) else (records, ())
+        )
         watched = self.catalogue.by_machine
-        mine = [r for r in records if r.machine_id in watched]
-        if not mine:
+        mine = [r for r in plain if r.machine_id in watched]
+        mine_rows = [row for row in rows if row[0] in watched]
+        if not mine and not mine_rows:
             return 0
-        first = min(r.ts for r in mine)
-        views = {m: self._view(m, first, before=True) for m in {r.machine_id for r in mine}}
-        inputs = batch_inputs(self.catalogue, mine, views, self.in_shift)
+        firsts = [r.ts for r in mine]
+        if mine_rows:
+            firsts.append(from_epoch_ms(min(row[2] for row in mine_rows)))
+        first = min(firsts)
+        machines = {r.machine_id for r in mine} | {row[0] for row in mine_rows}
+        views = {m: self._view(m, first, before=True) for m in machines}
+        inputs = batch_inputs(self.catalogue, mine, mine_rows, views, self.in_shift)
         return self._commit_inputs(inputs)
 
     def observe_scores(self, scores: Sequence[Score]) -> int:

@@ -1,4 +1,8 @@
-"""A committed batch as a timeline of inputs per alarm, in the order things happened."""
+"""A committed batch as a timeline of inputs per alarm, in the order things happened.
+
+Sample rows are read as they are, never as records: a machine's readings of one signal
+between two looks at it become one ``Readings`` run, shared by the alarms of that signal.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from pabrik.alarms.definitions import IdleInShiftCondition, LongStopCondition
 from pabrik.alarms.evaluation import MachineView, Reading
+from pabrik.alarms.runs import Readings, at_us, from_us
+from pabrik.model.batch import SampleRow
 from pabrik.model.records import Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
@@ -15,12 +22,14 @@ from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
 # Time conditions (long stops, idling, staleness) are looked at no more often than this
 # between state changes, so a week of backfill costs seconds, not minutes.
 VIEW_EVERY = timedelta(seconds=300)
+_US = timedelta(microseconds=1)
+_VIEW_EVERY_US = VIEW_EVERY // _US
 
 InShift = Callable[[datetime], bool]
 # Not behind_target: a record's view has no shift figure (only the clock's tick reads the KPI),
 # so judging it here cleared the alarm at each record and the tick raised it again (chatter).
 WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
-_PAST = timedelta(milliseconds=1)
+_PAST_US = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +40,7 @@ class Step:
     reading: Reading | None = None
 
 
-Inputs = dict[str, list[Step]]
+Inputs = dict[str, list[Step | Readings]]
 
 
 def view_from(state: StateRecord | None, at: datetime, in_shift: InShift) -> MachineView:
@@ -42,85 +51,144 @@ def view_from(state: StateRecord | None, at: datetime, in_shift: InShift) -> Mac
 
 
 class _Machine:
-    """Walks one machine's records and hands out inputs to its alarms."""
+    """Walks one machine's records and rows in time order and hands out inputs to its alarms."""
 
     def __init__(
-        self, points: Sequence[AlarmPoint], view: MachineView, in_shift: InShift, out: Inputs
+        self,
+        catalogue: AlarmCatalogue,
+        machine_id: str,
+        view: MachineView,
+        in_shift: InShift,
+        out: Inputs,
     ) -> None:
+        points = catalogue.by_machine[machine_id]
         self.points = points
         # Alarms on values see the machine with each reading; only time conditions need looks.
         self.watchers = [p for p in points if p.definition.kind in WATCHED]
+        self.machine_id = machine_id
+        self.by_values = catalogue.by_values
+        self.readers: dict[str, Sequence[AlarmPoint]] = {}
         self.view = view
         self.in_shift = in_shift
         self.out = out
-        self.last_look: datetime | None = None
+        self.last_look: int | None = None
         # Stops and idling cross their alarm's threshold between records; look right then.
         self.thresholds = sorted(
             {
-                timedelta(minutes=minutes) + _PAST
+                timedelta(minutes=p.definition.condition.minutes) // _US + _PAST_US
                 for p in points
-                if (minutes := getattr(p.definition.condition, "minutes", None)) is not None
+                if isinstance(p.definition.condition, LongStopCondition | IdleInShiftCondition)
             }
         )
-        self.due: list[datetime] = []
+        self.due: list[int] = []
+        self.runs: dict[str, Readings] = {}
 
-    def catch_up(self, ts: datetime) -> None:
-        """Look at every threshold crossing before ``ts``."""
-        while self.due and self.due[0] < ts:
-            self.look(self.due.pop(0))
+    def catch_up(self, us: int) -> None:
+        """Look at every threshold crossing before ``us``."""
+        while self.due and self.due[0] < us:
+            due = self.due.pop(0)
+            self.look(from_us(due), due)
 
-    def look(self, at: datetime, *, everyone: bool = False) -> None:
+    def look(self, at: datetime, us: int, *, everyone: bool = False) -> None:
         self.view = replace(self.view, at=at, in_shift=self.in_shift(at))
+        self.runs = {}  # readings after a look see the new view
         for p in self.points if everyone else self.watchers:
             self.out[p.key].append(Step(self.view))
-        self.last_look = at
+        self.last_look = us
 
-    def state(self, r: StateRecord) -> None:
+    def state(self, r: StateRecord, us: int) -> None:
         # The old state first, so a long stop that ends in this batch is still seen.
-        self.look(r.ts)
+        self.look(r.ts, us)
         changed = r.state != self.view.state
         since = r.ts if changed or self.view.state_since is None else self.view.state_since
         self.view = replace(self.view, state=r.state, state_since=since, product=r.product_id)
-        self.look(r.ts, everyone=True)
+        self.look(r.ts, us, everyone=True)
         if changed:
-            self.due = [since + t for t in self.thresholds]
+            self.due = [us + t for t in self.thresholds]
 
-    def sample(self, r: SampleRecord, readers: Sequence[AlarmPoint]) -> None:
-        if self.last_look is None or r.ts - self.last_look >= VIEW_EVERY:
-            self.look(r.ts)
+    def sample(self, at: datetime | None, us: int, signal: str, value: float, good: bool) -> None:
+        if self.last_look is None or us - self.last_look >= _VIEW_EVERY_US:
+            self.look(from_us(us) if at is None else at, us)
+        readers = self.readers.get(signal)
+        if readers is None:
+            readers = self.readers[signal] = self.by_values.get((self.machine_id, signal), ())
         if not readers:
             return
-        step = Step(self.view, Reading(r.ts, r.value, r.quality is Quality.GOOD))
-        for p in readers:
-            self.out[p.key].append(step)
+        run = self.runs.get(signal)
+        if run is None:
+            run = self.runs[signal] = Readings(self.view)
+            for p in readers:
+                self.out[p.key].append(run)
+        run.at_us.append(us)
+        run.values.append(value)
+        run.good.append(good)
 
-    def other(self, at: datetime) -> None:
-        if self.last_look is None or at - self.last_look >= VIEW_EVERY:
-            self.look(at)
+    def other(self, at: datetime, us: int) -> None:
+        if self.last_look is None or us - self.last_look >= _VIEW_EVERY_US:
+            self.look(at, us)
+
+    def record(self, r: Record, us: int) -> None:
+        self.catch_up(us)
+        if isinstance(r, StateRecord):
+            self.state(r, us)
+        elif isinstance(r, SampleRecord):
+            self.sample(r.ts, us, r.signal_id, r.value, r.quality is Quality.GOOD)
+        else:
+            self.other(r.ts, us)
+
+    def walk(self, records: list[tuple[int, Record]], rows: list[SampleRow]) -> None:
+        """Records and rows by time; at one instant records first, as the batch lists them."""
+        k, n = 0, len(records)
+        for row in rows:
+            us = row[2] * 1000
+            while k < n and records[k][0] <= us:
+                self.record(records[k][1], records[k][0])
+                k += 1
+            if self.due and self.due[0] < us:
+                self.catch_up(us)
+            self.sample(None, us, row[1], row[4], row[5] == Quality.GOOD)
+        for rec_us, r in records[k:]:
+            self.record(r, rec_us)
 
 
 def batch_inputs(
     catalogue: AlarmCatalogue,
     records: Sequence[Record],
+    rows: Sequence[SampleRow],
     views: dict[str, MachineView],
     in_shift: InShift,
 ) -> Inputs:
-    """Per alarm key, its inputs from ``records``; ``views`` holds each machine before them."""
+    """Per alarm key, its inputs from ``records`` then ``rows`` (a batch's two parts).
+
+    ``views`` holds each machine before them. Machines are independent, so each is walked
+    on its own in time order; that is the batch's time order for every alarm.
+    """
+    watched = catalogue.by_machine
+    by_records: dict[str, list[tuple[int, Record]]] = defaultdict(list)
+    for r in records:
+        if r.machine_id in watched:
+            by_records[r.machine_id].append((at_us(r.ts), r))
+    by_rows: dict[str, list[SampleRow]] = defaultdict(list)
+    for row in rows:
+        if row[0] in watched:
+            by_rows[row[0]].append(row)
     out: Inputs = defaultdict(list)
-    machines: dict[str, _Machine] = {}
-    for r in sorted(records, key=lambda r: r.ts):
-        points = catalogue.by_machine.get(r.machine_id)
-        if not points:
-            continue
-        walker = machines.get(r.machine_id)
-        if walker is None:
-            start = views.get(r.machine_id) or MachineView(r.ts)
-            walker = machines[r.machine_id] = _Machine(points, start, in_shift, out)
-        walker.catch_up(r.ts)
-        if isinstance(r, StateRecord):
-            walker.state(r)
-        elif isinstance(r, SampleRecord):
-            walker.sample(r, catalogue.by_values.get((r.machine_id, r.signal_id), ()))
-        else:
-            walker.other(r.ts)
+    for machine_id in by_records.keys() | by_rows.keys():
+        mine = by_records.get(machine_id, [])
+        mine.sort(key=_first)
+        mine_rows = by_rows.get(machine_id, [])
+        mine_rows.sort(key=_ts)
+        first = min(
+            ([mine[0][0]] if mine else []) + ([mine_rows[0][2] * 1000] if mine_rows else [])
+        )
+        start = views.get(machine_id) or MachineView(from_us(first))
+        _Machine(catalogue, machine_id, start, in_shift, out).walk(mine, mine_rows)
     return dict(out)
+
+
+def _first(item: tuple[int, Record]) -> int:
+    return item[0]
+
+
+def _ts(row: SampleRow) -> int:
+    return row[2]
