@@ -141,13 +141,14 @@ class Detection:
             watch.load(store.checkpoint(watch.checkpoint), store.checkpoint(watch.open_checkpoint))
             if not watch.last and watch.done == NEVER and events:
                 self._follow_stored(watch, events[0][0])
+        take = watch.take
         for ts, _kind, signal_id, value in events:
             if isinstance(value, StateClass):
                 # A state change ends the open period: what came before is scored as before.
                 self._learn(watch, watch.close())
                 watch.follow(ts, value)
-            else:
-                self._learn(watch, watch.take(ts, signal_id, float(value)))
+            elif (closed := take(ts, signal_id, float(value))) is not None:
+                self._learn(watch, closed)
 
     def _learn(self, watch: Watch, reading: Reading | None) -> None:
         """Score then learn one closed period's mean reading."""

@@ -72,7 +72,8 @@ class Watch:
 
     def take(self, ts: int, signal_id: str, value: float) -> Reading | None:
         """Add one good sample to its period; the period it closed, if any."""
-        if signal_id not in self.signals or ts <= self.last.get(signal_id, NEVER):
+        last = self.last
+        if ts <= last.get(signal_id, NEVER) or signal_id not in self.signals:
             return None
         period = self.period_ms
         end = -(-ts // period) * period
@@ -86,11 +87,15 @@ class Watch:
         elif end > self.end:
             closed = self.close()
             self.end = end
-        self.last[signal_id] = ts
-        self.sums[signal_id] = self.sums.get(signal_id, 0.0) + value
-        self.counts[signal_id] = self.counts.get(signal_id, 0) + 1
+        last[signal_id] = ts
+        sums, counts = self.sums, self.counts
+        if signal_id in sums:
+            sums[signal_id] += value
+            counts[signal_id] += 1
+        else:
+            sums[signal_id], counts[signal_id] = value, 1
         self.taken = True
-        if closed is None and ts == end and all(self.last.get(s) == end for s in self.signals):
+        if closed is None and ts == end and all(last.get(s) == end for s in self.signals):
             closed = self.close()  # nothing newer than ``end`` can still join this period
         return closed
 
