@@ -106,6 +106,28 @@ class SessionOptions:
     batch_interval_s: float = 0.05
     max_pending: int = 50_000
 
+    def batch_limit(self, queued: int) -> int:
+        """The most messages the next batch takes: batch_size, or more of a backlog.
+
+        A batch pays fixed costs (detector checkpoints, alarm views, the commit), so a session
+        that fell behind catches up faster in bigger batches; one that keeps up still commits
+        every batch_size messages or batch_interval, so its latency stays low (issue 16).
+        """
+        if queued <= self.batch_size:
+            return self.batch_size
+        cap = min(self.batch_size * BACKLOG_BATCHES, MAX_BATCH)
+        if self.qos > 0:
+            # The broker holds back messages beyond receive_maximum unacknowledged: half stays
+            # free so that the next batch arrives while this one is stored.
+            cap = min(cap, self.receive_maximum // 2)
+        return max(self.batch_size, min(queued, cap))
+
+
+BACKLOG_BATCHES = 10
+"""A backlog is taken in batches of up to this many times batch_size."""
+MAX_BATCH = 100_000
+"""The most messages of one batch, as the largest batch_size a site may set."""
+
 
 _TS = itemgetter(2)
 

@@ -280,8 +280,9 @@ class MqttSession:
             self._batcher_done.set()
 
     def _collect(self) -> list[Inbound]:
-        """Up to batch_size messages, waiting at most batch_interval after the first one."""
-        inbox, size = self._inbox, self.options.batch_size
+        """Up to batch_size messages (more of a backlog), waiting at most batch_interval."""
+        inbox = self._inbox
+        size = self.options.batch_limit(len(inbox))
         batch: list[Inbound] = []
         deadline = 0.0
         while len(batch) < size:
