@@ -7,12 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from pabrik.alarms.evaluation import MachineView, Reading
+from pabrik.alarms.evaluation import MachineView, Reading, Tracked
 from pabrik.model.records import Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality
+from pabrik.runtime.alarms import codec
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
 from pabrik.runtime.alarms.service import AlarmService
 from pabrik.runtime.alarms.timeline import Inputs, Step
+from pabrik.storage.alarms import AlarmStateRow
 
 # Time conditions (long stops, idling, staleness) are looked at no more often than this
 # between state changes, so a week of backfill costs seconds, not minutes.
@@ -112,6 +114,12 @@ def batch_inputs(
 
 class PerSample(AlarmService):
     """The service as it evaluated a batch before: one record and one step per sample."""
+
+    def _decode(self, row: AlarmStateRow) -> Tracked:
+        return codec.loads(row.body_json)  # every row decoded, as before
+
+    def _saved(self, state: AlarmStateRow, t: Tracked) -> None:
+        pass
 
     def observe(self, records: Sequence[Record]) -> int:
         """Evaluate a committed batch; return how many transitions were recorded."""

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pabrik.alarms.conditions import Memory
 from pabrik.alarms.definitions import AlarmSettings
+from pabrik.alarms.evaluation import Tracked
 from pabrik.alarms.states import Shelve
 from pabrik.model.batch import RecordBatch, SampleRow
 from pabrik.model.records import CountRecord, Record, SampleRecord, StateRecord, to_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.model.states import Quality, StateClass
+from pabrik.runtime.alarms import codec
 from pabrik.runtime.alarms.service import AlarmService
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.alarms import TransitionFilter
 from pabrik.storage.sqlite.store import SqliteStore
+from tests.alarms.test_runs import tracked
 from tests.paths import DEMO
 from tests.runtime.alarms.oracle import PerSample
 
@@ -96,9 +103,15 @@ def _batch(rng: random.Random, ms: int) -> tuple[Record | RecordBatch, int]:
     return RecordBatch(records, rows), ms
 
 
-def _as_records(batch: RecordBatch) -> list[Record]:
-    # The general path: every sample a record (and out of time order, as any list may be).
-    out = list(batch)
+def _as_records(batch: RecordBatch, rng: random.Random) -> list[Record]:
+    # The general path: every sample a record, some between two milliseconds (a state kept
+    # with such an instant is not cached decoded), out of time order as any list may be.
+    out = [
+        replace(r, ts=r.ts + timedelta(microseconds=rng.choice([0, 0, 250])))
+        if isinstance(r, SampleRecord)
+        else r
+        for r in batch
+    ]
     return out[1:] + out[:1]
 
 
@@ -137,7 +150,7 @@ def test_batches_read_as_rows_change_alarms_exactly_as_sample_by_sample(
             for service, store, clock in zip(services, stores, clocks, strict=True):
                 clock[0] = now
                 store.write(batch)
-                given = _as_records(batch) if plain else batch
+                given = _as_records(batch, random.Random(i)) if plain else batch
                 counts.append(service.observe(given))
                 if shelve:
                     until = now + timedelta(seconds=30)
@@ -146,6 +159,9 @@ def test_batches_read_as_rows_change_alarms_exactly_as_sample_by_sample(
                 if tick:
                     counts.append(service.tick(now))
             assert counts[: len(counts) // 2] == counts[len(counts) // 2 :], f"batch {i}"
+            for row in stores[0].alarm_states():
+                # A state kept decoded is what its stored body decodes to.
+                assert services[0]._decode(row) == codec.loads(row.body_json)
         where = TransitionFilter(T0 - timedelta(days=1), now + timedelta(days=1))
         # Alarms of one batch are saved in another order: the same rows, ties listed otherwise.
         ours, theirs = (
@@ -169,3 +185,13 @@ def test_bad_and_uncertain_rows_are_not_good_readings() -> None:
     assert RecordBatch([], [row])[0] == SampleRecord(
         "t", "imm-01", "temperature", datetime(1970, 1, 1, tzinfo=UTC), 1.0, Quality.UNCERTAIN
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_state_kept_decoded_is_exactly_what_its_body_decodes_to(data: st.DataObject) -> None:
+    t = data.draw(tracked(data.draw(st.booleans())))
+    if codec.round_trips(t):
+        assert codec.loads(codec.dumps(t)) == t
+    whole = Tracked(t.status, Memory(True, T0, 1.5, T0))
+    assert codec.round_trips(whole) == codec.round_trips(Tracked(t.status))

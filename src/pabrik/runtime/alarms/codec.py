@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 from pabrik.alarms.conditions import Memory
@@ -66,3 +67,20 @@ def loads(text: str) -> Tracked:
         value=b["value"],
     )
     return Tracked(status, Memory(bool(raw), _at(raw_since), last_value, _at(last_ts)))
+
+
+def _whole_ms(t: datetime | None) -> bool:
+    return t is None or (t.tzinfo is UTC and t.microsecond % 1000 == 0)
+
+
+def round_trips(t: Tracked) -> bool:
+    """Whether ``loads(dumps(t)) == t``: whole UTC milliseconds and finite numbers only."""
+    s, m = t.status, t.memory
+    times = [s.since, m.raw_since, m.last_ts]
+    if s.shelf is not None:
+        times += [s.shelf.at, s.shelf.until]
+    if s.service is not None:
+        times.append(s.service.at)
+    numbers = (s.value, m.last_value)
+    finite = all(v is None or (type(v) is float and math.isfinite(v)) for v in numbers)
+    return finite and all(_whole_ms(x) for x in times)

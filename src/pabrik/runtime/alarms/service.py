@@ -102,6 +102,9 @@ class AlarmService:
         self.shift_figure = shift_figure
         self.tenant = plant.site.tenant or "default"
         self._shift: ShiftInstance | None = None
+        # The last body read or saved of each alarm and its decoding: most alarms' rows are
+        # read back every batch exactly as this process left them.
+        self._decoded: dict[str, tuple[str, ev.Tracked]] = {}
 
     # -- evaluation -------------------------------------------------------------------------
 
@@ -205,6 +208,7 @@ class AlarmService:
         rows = {r.key: r for r in self.store.alarm_states(sorted(inputs))}
         saves: list[AlarmSave] = []
         pending: list[tuple[AlarmPoint, Callable[[ev.Tracked], Result], list[Transition]]] = []
+        afters: list[ev.Tracked] = []
         for key, steps in inputs.items():
             point = self.catalogue.points[key]
             run = _run_steps(point, steps)
@@ -212,11 +216,16 @@ class AlarmService:
             if save is not None:
                 saves.append(save[0])
                 pending.append((point, run, save[1]))
+                afters.append(save[2])
         done = 0
-        for (point, run, transitions), ok in zip(
-            pending, self.store.save_alarms(saves), strict=True
+        for (point, run, transitions), (state, _, _), after, ok in zip(
+            pending, saves, afters, self.store.save_alarms(saves), strict=True
         ):
-            done += len(transitions) if ok else len(self._commit(point, None, run, retry=True))
+            if ok:
+                self._saved(state, after)
+                done += len(transitions)
+            else:
+                done += len(self._commit(point, None, run, retry=True))
         return done
 
     def _prepare(
@@ -225,16 +234,29 @@ class AlarmService:
         row: AlarmStateRow | None,
         run: Callable[[ev.Tracked], Result],
         actor: str | None,
-    ) -> tuple[AlarmSave, list[Transition]] | None:
-        """The save that moves ``row`` on by ``run``, or None when nothing changes."""
-        before = codec.loads(row.body_json) if row else ev.tracked_for(point.definition)
+    ) -> tuple[AlarmSave, list[Transition], ev.Tracked] | None:
+        """The save that moves ``row`` on by ``run`` (and where to), or None if nothing changes."""
+        before = self._decode(row) if row else ev.tracked_for(point.definition)
         after, transitions = run(before)
         if after == before:
             return None
         version = (row.version if row else 0) + 1
         rows = self._rows(point, version, transitions)
         audit = self._audit(point, actor, transitions)
-        return (self._state_row(point, after, version), rows, audit), transitions
+        return (self._state_row(point, after, version), rows, audit), transitions, after
+
+    def _decode(self, row: AlarmStateRow) -> ev.Tracked:
+        known = self._decoded.get(row.key)
+        if known is not None and known[0] == row.body_json:
+            return known[1]
+        tracked = codec.loads(row.body_json)
+        self._decoded[row.key] = (row.body_json, tracked)
+        return tracked
+
+    def _saved(self, state: AlarmStateRow, t: ev.Tracked) -> None:
+        # Kept only when decoding the body would give ``t`` back exactly.
+        if codec.round_trips(t):
+            self._decoded[state.key] = (state.body_json, t)
 
     def _commit(
         self,
@@ -252,8 +274,9 @@ class AlarmService:
             prepared = self._prepare(point, row, run, actor)
             if prepared is None:
                 return []
-            (state, rows, audit), transitions = prepared
+            (state, rows, audit), transitions, after = prepared
             if self.store.save_alarm(state, rows, audit):
+                self._saved(state, after)
                 return transitions
         raise AlarmConflictError(f"alarm '{point.key}' kept changing", key=point.key)
 
