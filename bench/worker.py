@@ -22,6 +22,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -191,8 +192,8 @@ def _feed(worker: IngestWorker, targets: list[dict[str, Any]], opts: Options) ->
                 break
     finally:
         if spy is not None:
-            spy.terminate()
-            spy.wait(timeout=30)
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on an interrupt
+            spy.wait(timeout=60)
     cpu = time.process_time() - cpu0
     spent = clocks.spent
     # Validation is what submit spent outside the three stages it calls.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pabrik.model.batch import RecordBatch
 from pabrik.model.records import CountRecord, DeadLetter, SampleRecord, StateRecord
 from pabrik.model.states import StateClass
 from pabrik.storage.sqlite.store import SqliteStore
@@ -39,6 +40,22 @@ def test_a_replayed_batch_is_not_counted_twice(store: SqliteStore) -> None:
     assert first.inserted == 150
     assert again.inserted == 0
     assert store.row_counts() == {"states": 50, "counts": 50, "samples": 50, "dead_letters": 0}
+
+
+def test_of_two_samples_with_one_key_in_a_batch_the_first_is_kept(store: SqliteStore) -> None:
+    later, ms = T0 + timedelta(seconds=1), int(T0.timestamp() * 1000)
+    # Rows of a decoded message and records, out of key order, a key twice in each.
+    rows = [("m2", "temp", ms + 1000, "sim", 9.0, "good"), ("m1", "temp", ms, "sim", 1.0, "good")]
+    rows.append(("m1", "temp", ms, "sim", 2.0, "good"))
+    recs = [
+        SampleRecord("sim", "m1", "temp", later, 3.0),
+        SampleRecord("sim", "m1", "temp", later, 4.0),
+    ]
+    result = store.write(RecordBatch(recs, rows))
+    assert (result.offered, result.inserted) == (5, 3)
+    got = store.samples("m1", "temp", T0, T0 + timedelta(seconds=2))
+    assert [s.value for s in got] == [1.0, 3.0]
+    assert [s.value for s in store.samples("m2", "temp", T0, T0 + timedelta(seconds=2))] == [9.0]
 
 
 def test_checkpoints_commit_with_their_batch(store: SqliteStore) -> None:

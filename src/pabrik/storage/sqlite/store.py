@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 
 from pabrik.model.batch import RecordBatch
@@ -38,6 +39,7 @@ from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
 from pabrik.storage.sqlite.writers import WriterQueue
 from pabrik.storage.store import SampleBucket, WriteResult, bucket_step_us, epoch_us
 
+_SAMPLE_KEY = itemgetter(0, 1, 2, 3)  # the samples table's primary key
 # Each write takes the next forward batch number, stored with its rows (store-and-forward).
 # It is written into the statements as a literal: a subquery would run once per row.
 _NEXT_BATCH = "UPDATE forward_clock SET batch = batch + 1 RETURNING batch"
@@ -187,6 +189,8 @@ class SqliteStore(
     ) -> WriteResult:
         """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
         states, counts, samples = rows_by_table(records)
+        # In key order, rows in turn share B-tree pages (issue 16); stable: a key's first row wins.
+        samples = sorted(samples, key=_SAMPLE_KEY)
         with self._transaction() as conn:
             if dead_letters:
                 insert_dead_letters(conn, dead_letters)
