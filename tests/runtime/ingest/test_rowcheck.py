@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pabrik.model.batch import RecordBatch, SampleRow, sample_of
+from pabrik.model.batch import PollRows, RecordBatch, SampleRow, sample_of
 from pabrik.model.records import to_epoch_ms
 from pabrik.model.validation import check_record
 from pabrik.runtime.ingest.pipeline import Ingestor
@@ -73,3 +73,35 @@ def test_rows_and_records_store_and_dead_letter_alike(tmp_path: Path) -> None:
     assert found[0] == found[1]
     assert found[0][0].inserted == 1
     assert len(found[0][1]) == 3
+
+
+def test_a_poll_stores_and_dead_letters_as_its_rows_and_keeps_good_reads_as_frames(
+    tmp_path: Path,
+) -> None:
+    machines = (MACHINE.id,) * len(SIGNALS)
+    signals = tuple(SIGNALS)
+    rows = PollRows()
+    rows.add_columns(machines, signals, NOW_MS - 1000, "modbus", [1.0, 2.0, 3.0, 4.0])
+    # One value out of range: that read is judged row by row, the others stay a frame.
+    rows.add_columns(machines, signals, NOW_MS - 2000, "modbus", [1.0, 2e15, 3.0, 4.0])
+    rows.add_columns(machines, signals, NOW_MS + SKEW_MS + 5, "modbus", [1.0, 2.0, 3.0, 4.0])
+    rows.extend([(MACHINE.id, signals[0], NOW_MS - 3000, "modbus", 9.0, "bad")])
+    found = []
+    for name, batch in (
+        ("poll", RecordBatch([], rows)),
+        ("rows", RecordBatch([], list(rows))),
+    ):
+        store = SqliteStore(tmp_path / f"{name}.sqlite")
+        store.upgrade()
+        ingestor = Ingestor(store, PLANT, clock=lambda: NOW)
+        result = ingestor.ingest(batch)
+        letters = sorted((d.reason_code, d.detail, d.payload) for d in store.dead_letters(10, 0))
+        since = NOW - timedelta(hours=1)
+        kept = [store.samples(MACHINE.id, s, since, NOW + timedelta(hours=1)) for s in signals]
+        frames = store._reader().execute("SELECT count(*) FROM frames").fetchone()[0]
+        found.append((result, letters, kept, ingestor.metrics, frames))
+        store.close()
+    assert found[0][:4] == found[1][:4]
+    assert found[0][0].inserted == 4 + 3 + 1
+    assert len(found[0][1]) == 5  # the value out of range, and the four of the future read
+    assert (found[0][4], found[1][4]) == (1, 0)

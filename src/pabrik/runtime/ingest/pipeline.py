@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pabrik.model.batch import RecordBatch, SampleRow, sample_of
+from pabrik.model.batch import PollRows, RecordBatch, sample_of
 from pabrik.model.records import DeadLetter, Record, record_kind
 from pabrik.model.site import Plant
 from pabrik.model.validation import Rejection, check_record, decode_payload
@@ -75,8 +75,9 @@ class Ingestor:
         self.clock = clock
         self.metrics = IngestMetrics()
         self._pending: list[Record] = []
-        # Accepted samples that came as rows (RecordBatch): written as they are.
-        self._rows: list[SampleRow] = []
+        # Accepted samples that came as rows (RecordBatch): written as they are; a poll's
+        # column chunks stay chunks, which the SQLite store packs into frames.
+        self._rows = PollRows()
         self._row_checker = RowChecker(plant)
         self._dead: list[DeadLetter] = []
         # Connectors deliver from their own threads; one lock keeps batches whole.
@@ -103,9 +104,14 @@ class Ingestor:
         rejections: list[Rejection] = []
         with self._lock:
             if isinstance(records, RecordBatch):
-                good, others = self._row_checker.split(records.rows, now)
-                self.metrics.received += len(good)
-                self._rows.extend(good)
+                if isinstance(records.rows, PollRows):
+                    polled, others = self._row_checker.split_poll(records.rows, now)
+                    self.metrics.received += len(polled)
+                    self._rows.join(polled)
+                else:
+                    good, others = self._row_checker.split(records.rows, now)
+                    self.metrics.received += len(good)
+                    self._rows.extend(good)
                 # A row the fast check does not pass is judged as its record, word for word.
                 records = [*records.records, *map(sample_of, others)]
             # Samples and counts every check passes skip check_record; it judges the rest.
@@ -203,7 +209,7 @@ class Ingestor:
         """Drop what is pending, for a source that delivers it again; return how many."""
         with self._lock:
             dropped = len(self._pending) + len(self._rows) + len(self._dead)
-            self._pending, self._rows, self._dead = [], [], []
+            self._pending, self._rows, self._dead = [], PollRows(), []
             return dropped
 
     def _flush(self, checkpoints: dict[str, str] | None) -> WriteResult:
@@ -222,7 +228,7 @@ class Ingestor:
             if stage is not None:
                 stage.abort()
             raise
-        self._pending, self._rows, self._dead = [], [], []
+        self._pending, self._rows, self._dead = [], PollRows(), []
         self.metrics.batches += 1
         self.metrics.accepted += result.inserted
         self.metrics.duplicates += result.offered - result.inserted

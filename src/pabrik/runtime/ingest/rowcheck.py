@@ -5,13 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import le
 
-from pabrik.model.batch import SampleRow
+from pabrik.model.batch import PollRows, SampleRow
 from pabrik.model.records import EPOCH, CountRecord, Record, SampleRecord
 from pabrik.model.site import Plant
 from pabrik.model.validation import MAX_COUNT
 
 _US = timedelta(microseconds=1)
+_LIMITS_KEPT = 4096  # column layouts whose limits are kept; a map version makes new ones
+
+
+Limits = tuple[list[float], list[float]]
+"""The lowest and highest plausible value of each value of a column chunk, in order."""
 
 
 class RowChecker:
@@ -36,6 +42,52 @@ class RowChecker:
         # timedelta compares in whole microseconds; so do these.
         self.skew_us = timedelta(seconds=plant.limits.max_future_skew_s) // _US
         self.age_us = timedelta(days=plant.limits.max_age_days) // _US
+        # id(machines), id(signals) -> (machines, signals, lows, highs); the tuples are kept
+        # so their ids stay theirs. None: a value of the layout has no limits.
+        self._limits: dict[tuple[int, int], tuple[object, object, Limits | None]] = {}
+
+    def _window(self, now: datetime) -> tuple[int, int]:
+        """The earliest and latest accepted instant in epoch ms."""
+        now_us = (now - EPOCH) // _US
+        # ts - now <= skew and now - ts <= age, for ts = ts_ms milliseconds.
+        return -((self.age_us - now_us) // 1000), (now_us + self.skew_us) // 1000
+
+    def _column_limits(self, machines: tuple[str, ...], signals: tuple[str, ...]) -> Limits | None:
+        key = (id(machines), id(signals))
+        kept = self._limits.get(key)
+        if kept is not None and kept[0] is machines and kept[1] is signals:
+            return kept[2]
+        found = [self.bounds.get(pair) for pair in zip(machines, signals, strict=True)]
+        limits = None
+        if all(b is not None for b in found):
+            limits = ([b[0] for b in found if b], [b[1] for b in found if b])
+        if len(self._limits) >= _LIMITS_KEPT:
+            self._limits.clear()
+        self._limits[key] = (machines, signals, limits)
+        return limits
+
+    def split_poll(self, rows: PollRows, now: datetime) -> tuple[PollRows, list[SampleRow]]:
+        """As ``split``, keeping a column chunk whose every value passes as its columns."""
+        if now.tzinfo is None:
+            return PollRows(), list(rows)
+        earliest, latest = self._window(now)
+        good, bad = PollRows(), []
+        for chunk in rows.chunks():
+            if not isinstance(chunk, list):
+                machines, signals, ts_ms, _, values = chunk
+                limits = self._column_limits(machines, signals)
+                if (
+                    limits is not None
+                    and earliest <= ts_ms <= latest
+                    and all(map(le, limits[0], values))
+                    and all(map(le, values, limits[1]))
+                ):
+                    good.add_columns(*chunk)
+                    continue
+            passed, failed = self.split(PollRows.of(chunk), now)
+            good.extend(passed)
+            bad.extend(failed)
+        return good, bad
 
     def split(
         self, rows: Sequence[SampleRow], now: datetime
@@ -43,10 +95,7 @@ class RowChecker:
         """The rows that pass, and the rows to check one by one."""
         if now.tzinfo is None:
             return [], list(rows)
-        now_us = (now - EPOCH) // _US
-        # ts - now <= skew and now - ts <= age, for ts = ts_ms milliseconds.
-        latest = (now_us + self.skew_us) // 1000
-        earliest = -((self.age_us - now_us) // 1000)
+        earliest, latest = self._window(now)
         bounds = self.bounds
         good: list[SampleRow] = []
         bad: list[SampleRow] = []

@@ -17,13 +17,18 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from pabrik.storage.federation import Position, Row
+from pabrik.storage.sqlite.frames import purge_forwarded_frames
 
 _CURSORS = "forward:cursors"
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS states_fwd ON states (fwd_batch)",
     "CREATE INDEX IF NOT EXISTS counts_fwd ON counts (fwd_batch)",
     "CREATE INDEX IF NOT EXISTS samples_fwd ON samples (fwd_batch)",
+    "CREATE INDEX IF NOT EXISTS frames_fwd ON frames (fwd_batch)",
 )
+# A frame is read as its values (the view all_samples), which must be sorted into the
+# stream's order: a page reads frames in windows of batches, this many frames at first.
+_FRAMES_WINDOW = 8
 # stream -> (columns sent, natural-key columns); the rows are read with the batch first.
 _RECORDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "states": (
@@ -95,20 +100,51 @@ class SqliteForward:
         Each row starts with its batch (records) or id (the others); the rest is what is sent.
         """
         self._forward_indexes()
-        sql, params = self._forward_query(stream, after, upto_batch)
-        rows = self._reader().execute(f"{sql} LIMIT ?", (*params, limit)).fetchall()
+        if stream == "samples" and self._frames_after(after):
+            rows = self._framed_rows(after, upto_batch, limit)
+        else:
+            sql, params = self._forward_query(stream, after, upto_batch)
+            rows = self._reader().execute(f"{sql} LIMIT ?", (*params, limit)).fetchall()
         last = position_of(stream, rows[-1]) if rows else after
         return rows, last
+
+    def _frames_after(self, after: Position) -> bool:
+        """Whether a frame lies at or after a position's batch (else samples is the stream)."""
+        found = self._reader().execute(
+            "SELECT 1 FROM frames WHERE fwd_batch >= ? LIMIT 1", (after[0],)
+        )
+        return found.fetchone() is not None
+
+    def _framed_rows(self, after: Position, upto_batch: int | None, limit: int) -> list[Row]:
+        """Samples and frame values in stream order, a window of batches at a time."""
+        rows: list[Row] = []
+        conn, at, frames = self._reader(), after, _FRAMES_WINDOW
+        while len(rows) < limit:
+            edge = conn.execute(
+                "SELECT fwd_batch FROM frames WHERE fwd_batch >= ? ORDER BY fwd_batch"
+                " LIMIT 1 OFFSET ?",
+                (at[0], frames),
+            ).fetchone()
+            upto = upto_batch if edge is None else int(edge[0])
+            if upto is not None and upto_batch is not None:
+                upto = min(upto, upto_batch)
+            sql, params = self._forward_query("samples", at, upto, "all_samples")
+            rows += conn.execute(f"{sql} LIMIT ?", (*params, limit - len(rows))).fetchall()
+            if upto is None or upto == upto_batch or len(rows) >= limit:
+                break
+            at, frames = (upto,), frames * 2  # every row up to that batch is read
+        return rows
 
     def forward_pending(self, stream: str, after: Position) -> int:
         """How many rows of a stream lie after a position."""
         self._forward_indexes()
-        sql, params = self._forward_query(stream, after, None)
+        table = "all_samples" if stream == "samples" and self._frames_after(after) else stream
+        sql, params = self._forward_query(stream, after, None, table)
         counted = f"SELECT count(*) FROM ({sql})"  # noqa: S608
         return int(self._reader().execute(counted, params).fetchone()[0])
 
     def _forward_query(
-        self, stream: str, after: Position, upto_batch: int | None
+        self, stream: str, after: Position, upto_batch: int | None, table: str | None = None
     ) -> tuple[str, tuple[Any, ...]]:
         if stream in _OTHERS:
             table, order, cols = _OTHERS[stream]
@@ -123,7 +159,8 @@ class SqliteForward:
             where, params = f"({ordered}) > ({marks})", tuple(after)
         if upto_batch is not None:
             where, params = f"{where} AND fwd_batch <= ?", (*params, upto_batch)
-        sql = f"SELECT fwd_batch, {cols} FROM {stream} WHERE {where} ORDER BY {ordered}"  # noqa: S608
+        source = table or stream
+        sql = f"SELECT fwd_batch, {cols} FROM {source} WHERE {where} ORDER BY {ordered}"  # noqa: S608
         return sql, params
 
     def forward_cursors(self) -> dict[str, Any]:
@@ -166,6 +203,8 @@ class SqliteForward:
                     (int(done[0]), limit),
                 ).rowcount
             )
+            if gone < limit:  # then whole frames, about as many values as are left
+                gone += purge_forwarded_frames(conn, int(done[0]), limit - gone)
         with self._lock:  # give the log's pages back (no reader holds it long)
             self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return gone

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from pabrik.model.records import to_epoch_ms
 from pabrik.storage.sql.base import SqliteSql
+from pabrik.storage.sqlite.frames import hide_signal, purge_frames
 from pabrik.storage.store import PurgeResult, RetentionRule
 
 # Table -> (time column, the key column a batch selects within one machine's key prefix).
@@ -36,9 +37,24 @@ class SqliteRetention(SqliteSql):
     def purge(self, rules: Sequence[RetentionRule], *, dry_run: bool = False) -> list[PurgeResult]:
         """Delete rows older than each rule's cut-off, in batches of short transactions."""
         return [
-            PurgeResult(rule, sum(self._purge_scope(s, rule, dry_run) for s in self._scopes(rule)))
+            PurgeResult(
+                rule,
+                sum(self._purge_scope(s, rule, dry_run) for s in self._scopes(rule))
+                + (self._purge_frames(rule, dry_run) if rule.table == "samples" else 0),
+            )
             for rule in rules
         ]
+
+    def _purge_frames(self, rule: RetentionRule, dry_run: bool) -> int:
+        """Frame values older than the cut: whole frames deleted, or one signal's cut raised."""
+        _, guarded = self._unforwarded_guard("samples")
+        done = int(str(guarded[0])) if guarded else None
+        cut = to_epoch_ms(rule.before)
+        if rule.machine_id is not None and rule.signal_id is not None:
+            return hide_signal(
+                self._transaction, (rule.machine_id, rule.signal_id), cut, done, dry_run=dry_run
+            )
+        return purge_frames(self._transaction, self._reader(), cut, done, dry_run=dry_run)
 
     def _scopes(self, rule: RetentionRule) -> list[tuple[str, tuple[object, ...]]]:
         """Key-prefix conditions that keep each batch on the primary key."""

@@ -9,6 +9,7 @@ from operator import itemgetter
 from typing import Any
 
 from pabrik.storage.rollups import HOUR_MS, Hour, RollupConfig
+from pabrik.storage.sqlite.frames import FrameMark
 
 _FAR = 1 << 62
 _MACHINE_SIGNAL = itemgetter(0, 1)
@@ -51,21 +52,27 @@ def mark_dirty(
     states: Sequence[tuple[object, ...]],
     counts: Sequence[tuple[object, ...]],
     samples: Sequence[tuple[object, ...]],
+    frames: Sequence[FrameMark] = (),
 ) -> None:
     """Mark the hours a write reaches dirty, with the machine's next write sequence.
 
     Only machines with rollups are marked, and only by the records rollups read: states,
-    counts and samples of the energy signal. The single writer makes this safe: a recompute
-    claims its hours in a transaction of its own, before it reads the raw records.
+    counts and samples of the energy signal (a frame that holds it marks as its sample
+    would). The single writer makes this safe: a recompute claims its hours in a
+    transaction of its own, before it reads the raw records.
     """
-    if not (states or counts or samples):
+    if not (states or counts or samples or frames):
         return
     known = configs(conn)
     if not known:
         return  # no rollups yet: nothing to mark
-    if samples:
+    if samples or frames:
         energy = {(m, c.energy_signal) for m, c in known.items() if c.energy_signal}
         samples = list(compress(samples, map(energy.__contains__, map(_MACHINE_SIGNAL, samples))))
+        for m, signals, ts_ms in frames:
+            c = known.get(m)
+            if c is not None and c.energy_signal is not None and c.energy_signal in signals:
+                samples.append((m, c.energy_signal, ts_ms))
     reaches = list(_reaches(conn, known, states, counts, samples))
     if not reaches:
         return
@@ -156,7 +163,7 @@ def _reaches(
         # A meter reading changes the delta from the usable reading before it (if within the
         # gap) and the ones after: reach back to that reading, not a whole gap.
         prev = conn.execute(
-            "SELECT ts_ms FROM samples WHERE machine_id = ? AND signal_id = ?"
+            "SELECT ts_ms FROM all_samples WHERE machine_id = ? AND signal_id = ?"
             " AND ts_ms >= ? AND ts_ms < ? AND quality != 'bad' ORDER BY ts_ms DESC LIMIT 1",
             (m, known[m].energy_signal, lo - gap, lo),
         ).fetchone()

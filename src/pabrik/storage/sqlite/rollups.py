@@ -16,6 +16,7 @@ from pabrik.storage.rollups import (
     RollupRow,
     RollupSum,
 )
+from pabrik.storage.sqlite.frames import FrameMark
 from pabrik.storage.sqlite.rollup_marks import claim, configs, generations, mark_dirty
 
 _TABLE: dict[str, str] = {"hour": "kpi_rollup_hour", "minute": "kpi_rollup_minute"}
@@ -267,9 +268,10 @@ class SqliteRollups:
         states: Sequence[tuple[object, ...]],
         counts: Sequence[tuple[object, ...]],
         samples: Sequence[tuple[object, ...]],
+        frames: Sequence[FrameMark] = (),
     ) -> None:
         """In the write transaction: mark the rolled-up and claimed hours a write reaches."""
-        mark_dirty(conn, states, counts, samples)
+        mark_dirty(conn, states, counts, samples, frames)
 
 
 def _key(r: RollupRow, grain_ms: int = 1) -> Hour:

@@ -12,7 +12,6 @@ from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
-from pabrik.model.batch import RecordBatch
 from pabrik.model.errors import StoreUnavailableError
 from pabrik.model.records import (
     CountRecord,
@@ -30,7 +29,9 @@ from pabrik.storage.sqlite.assessments import SqliteAssessments
 from pabrik.storage.sqlite.dead_letters import SqliteDeadLetters, insert_dead_letters
 from pabrik.storage.sqlite.federation import SqliteFederation
 from pabrik.storage.sqlite.forward import SqliteForward
+from pabrik.storage.sqlite.frames import FrameMark, FrameWriter, framed_values, register, split_rows
 from pabrik.storage.sqlite.manual import SqliteManual
+from pabrik.storage.sqlite.record_rows import rows_by_table
 from pabrik.storage.sqlite.retention import SqliteRetention
 from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
@@ -99,6 +100,7 @@ class SqliteStore(
         # ones would otherwise open (and fill the page cache of) a connection per new thread.
         self._readers: list[tuple[sqlite3.Connection, weakref.ref[threading.Thread]]] = []
         self._readers_guard = threading.Lock()
+        self._frames = FrameWriter()
         self._writer = self._connect()
         if queue_writers:
             self._queue = WriterQueue(path)
@@ -111,6 +113,7 @@ class SqliteStore(
             _private_companions(self.path)
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.execute("PRAGMA busy_timeout=10000")
+            register(conn)
         except (sqlite3.Error, OSError) as err:
             raise StoreUnavailableError(
                 f"cannot open {self.path}: {err}", path=str(self.path)
@@ -189,25 +192,33 @@ class SqliteStore(
     ) -> WriteResult:
         """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
         states, counts, samples = rows_by_table(records)
+        samples, columns = split_rows(samples)
         # In key order, rows in turn share B-tree pages (issue 16); stable: a key's first row wins.
         samples = sorted(samples, key=_SAMPLE_KEY)
-        with self._transaction() as conn:
-            if dead_letters:
-                insert_dead_letters(conn, dead_letters)
-            before = conn.total_changes
-            if states or counts or samples:
-                batch = int(conn.execute(_NEXT_BATCH).fetchall()[0][0])
+        try:
+            with self._transaction() as conn:
+                if dead_letters:
+                    insert_dead_letters(conn, dead_letters)
+                inserted, marks = 0, list[FrameMark]()
+                if states or counts or samples or columns:
+                    batch = int(conn.execute(_NEXT_BATCH).fetchall()[0][0])
+                if columns:  # frames first: a read that cannot be one comes back as rows
+                    inserted, rows, marks = self._frames.write(conn, columns, batch)
+                    samples = [*samples, *rows] if rows else samples
                 before = conn.total_changes
-            if states:
-                conn.executemany(_INSERT_STATE.format(batch=batch), states)
-            if counts:
-                conn.executemany(_INSERT_COUNT.format(batch=batch), counts)
-            if samples:
-                conn.executemany(_INSERT_SAMPLE.format(batch=batch), samples)
-            inserted = conn.total_changes - before
-            self._mark_rollups_dirty(conn, states, counts, samples)
-            if checkpoints:
-                conn.executemany(_UPSERT_CHECKPOINT, list(checkpoints.items()))
+                if states:
+                    conn.executemany(_INSERT_STATE.format(batch=batch), states)
+                if counts:
+                    conn.executemany(_INSERT_COUNT.format(batch=batch), counts)
+                if samples:
+                    conn.executemany(_INSERT_SAMPLE.format(batch=batch), samples)
+                inserted += conn.total_changes - before
+                self._mark_rollups_dirty(conn, states, counts, samples, marks)
+                if checkpoints:
+                    conn.executemany(_UPSERT_CHECKPOINT, list(checkpoints.items()))
+        except BaseException:
+            self._frames.forget()  # a layout made in the rolled-back write is gone
+            raise
         return WriteResult(offered=len(records), inserted=inserted)
 
     def checkpoint(self, name: str) -> str | None:
@@ -262,7 +273,7 @@ class SqliteStore(
         rows = (
             self._reader()
             .execute(
-                "SELECT ts_ms, source, value, quality FROM samples WHERE machine_id = ?"
+                "SELECT ts_ms, source, value, quality FROM all_samples WHERE machine_id = ?"
                 " AND signal_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms",
                 (machine_id, signal_id, to_epoch_ms(start), to_epoch_ms(end)),
             )
@@ -280,7 +291,7 @@ class SqliteStore(
         rows = (
             self._reader()
             .execute(
-                "SELECT (ts_ms * 1000 - ?) / ? AS k, avg(value), count(*) FROM samples"
+                "SELECT (ts_ms * 1000 - ?) / ? AS k, avg(value), count(*) FROM all_samples"
                 " WHERE machine_id = ? AND signal_id = ? AND ts_ms >= ? AND ts_ms < ?"
                 " GROUP BY k ORDER BY k",
                 (
@@ -300,10 +311,12 @@ class SqliteStore(
         """Rows per data table."""
         conn = self._reader()
         tables = ("states", "counts", "samples", "dead_letters")
-        return {
+        found = {
             t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # noqa: S608
             for t in tables
         }
+        found["samples"] += framed_values(conn)
+        return found
 
     def ping(self) -> None:
         """Answer a trivial query, or raise ``StoreUnavailableError``."""
@@ -330,40 +343,6 @@ class SqliteStore(
 def _alive(owner: weakref.ref[threading.Thread]) -> bool:
     thread = owner()
     return thread is not None and thread.is_alive()
-
-
-def rows_by_table(
-    records: Sequence[Record],
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], Sequence[tuple[object, ...]]]:
-    """Records as parameter rows for the states, counts and samples tables."""
-    states: list[tuple[object, ...]] = []
-    counts: list[tuple[object, ...]] = []
-    samples: list[tuple[object, ...]] = []
-    rows: Sequence[tuple[object, ...]] = ()
-    if isinstance(records, RecordBatch):
-        rows = records.rows
-        records = records.records
-    # Records of one instant share it (a tick, a multi-value message): convert each once.
-    epoch_ms: dict[datetime, int] = {}
-    for r in records:
-        ts = epoch_ms.get(r.ts)
-        if ts is None:
-            ts = epoch_ms[r.ts] = to_epoch_ms(r.ts)
-        # Counts first: they are most of the records that are not sample rows.
-        if type(r) is CountRecord:
-            counts.append((r.machine_id, ts, r.source, r.good, r.scrap, r.rework, r.product_id))
-        elif isinstance(r, SampleRecord):
-            samples.append((r.machine_id, r.signal_id, ts, r.source, r.value, r.quality.value))
-        elif isinstance(r, CountRecord):
-            counts.append((r.machine_id, ts, r.source, r.good, r.scrap, r.rework, r.product_id))
-        else:
-            states.append(
-                (r.machine_id, ts, r.source, r.state.value, r.reason, r.product_id, r.order_id)
-            )
-    if not samples:
-        return states, counts, rows  # the rows as they came: no copy
-    samples.extend(rows)
-    return states, counts, samples
 
 
 def _state(r: tuple[object, ...]) -> StateRecord:
