@@ -128,7 +128,7 @@ class SqliteForward:
             upto = upto_batch if edge is None else int(edge[0])
             if upto is not None and upto_batch is not None:
                 upto = min(upto, upto_batch)
-            sql, params = self._forward_query("samples", at, upto, "all_samples")
+            sql, params = self._forward_query("samples", at, upto, "forward_samples")
             rows += conn.execute(f"{sql} LIMIT ?", (*params, limit - len(rows))).fetchall()
             if upto is None or upto == upto_batch or len(rows) >= limit:
                 break
@@ -138,7 +138,7 @@ class SqliteForward:
     def forward_pending(self, stream: str, after: Position) -> int:
         """How many rows of a stream lie after a position."""
         self._forward_indexes()
-        table = "all_samples" if stream == "samples" and self._frames_after(after) else stream
+        table = "forward_samples" if stream == "samples" and self._frames_after(after) else stream
         sql, params = self._forward_query(stream, after, None, table)
         counted = f"SELECT count(*) FROM ({sql})"  # noqa: S608
         return int(self._reader().execute(counted, params).fetchone()[0])

@@ -35,7 +35,9 @@ CREATE TABLE frames (
 );
 
 -- Every sample, whether a row or a value in a frame: what the readers select from.
--- frame_value(vals, idx) is registered on each of the store's connections.
+-- frame_value(vals, idx) is registered on each of the store's connections. CROSS JOIN fixes
+-- the order: a reader names a signal, so its layouts come first, then their frames by time
+-- (left to itself the planner scanned every frame of the machine).
 CREATE VIEW all_samples AS
 SELECT machine_id, signal_id, ts_ms, source, value, quality, fwd_batch FROM samples
 UNION ALL
@@ -43,5 +45,16 @@ SELECT
     s.machine_id, s.signal_id, f.ts_ms, f.source, frame_value(f.vals, s.idx) AS value,
     'good' AS quality, f.fwd_batch
 FROM frame_signals AS s
-JOIN frames AS f ON f.machine_id = s.machine_id AND f.layout_id = s.layout_id
+CROSS JOIN frames AS f ON f.machine_id = s.machine_id AND f.layout_id = s.layout_id
+WHERE f.ts_ms >= s.kept_from_ms;
+
+-- The same samples for store-and-forward, which reads by write batch: frames first.
+CREATE VIEW forward_samples AS
+SELECT machine_id, signal_id, ts_ms, source, value, quality, fwd_batch FROM samples
+UNION ALL
+SELECT
+    s.machine_id, s.signal_id, f.ts_ms, f.source, frame_value(f.vals, s.idx) AS value,
+    'good' AS quality, f.fwd_batch
+FROM frames AS f
+CROSS JOIN frame_signals AS s ON s.machine_id = f.machine_id AND s.layout_id = f.layout_id
 WHERE f.ts_ms >= s.kept_from_ms;
