@@ -25,6 +25,7 @@ import socket
 import sqlite3
 import statistics
 import struct
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -396,5 +397,19 @@ def main(sizes: Sequence[int] = OPCUA_SIZES) -> None:
     asyncio.run(_all(sizes))
 
 
+def main_modbus() -> None:
+    """Print the Modbus figures only (``python -m bench.protocols modbus``)."""
+    logging.getLogger("pymodbus").setLevel(logging.ERROR)
+
+    async def modbus_only() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            await _modbus(Path(tmp))
+
+    asyncio.run(modbus_only())
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["modbus"]:
+        main_modbus()
+    else:
+        main()
