@@ -58,10 +58,17 @@ system-deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing system packages:$$missing (sudo apt-get install$$missing)"; fi; fi
 
+# Tests run on WORKERS processes (pytest-xdist), a test file at a time per worker, so a file's
+# module fixtures (a web app, a browser) are built once. Each worker starts its own PostgreSQL
+# and Mosquitto. One file serially: .venv/bin/pytest tests/some/test_file.py (no -n).
+WORKERS ?= 2
 unit: $(STAMP) system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 
-test: lint typecheck layers unit
+# The quick checks first; then mypy alongside the tests, as the tests leave a core idle while
+# they wait on their servers. Any failure still fails `make test`.
+test: lint layers
+	$(MAKE) --no-print-directory -j2 typecheck unit
 
 bench: $(BASE)
 	$(BIN)/python -m bench

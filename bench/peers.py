@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import ipaddress
 import os
+import random
 import shutil
 import signal
 import socket
@@ -43,11 +44,30 @@ SUBSCRIBED = "subscribed as"
 SOURCE = "mqtt"
 
 
+# Ports are drawn below Linux's ephemeral range (32768-60999): the kernel never gives one of
+# these to an outgoing connection, or to another process's bind to port 0, in the moment between
+# our check and the server's own bind. The draw is random (SystemRandom, which no seeded test can
+# replay) so parallel test workers and other sessions on the machine rarely pick the same port,
+# and the bind check skips any port that is taken.
+PORT_RANGE = (20000, 32767)
+_RANDOM = random.SystemRandom()
+_given: set[int] = set()
+"""Ports this process has handed out: never twice, as a server may not have bound yet."""
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, new to this process."""
+    while True:
+        port = _RANDOM.randint(*PORT_RANGE)
+        if port in _given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
 
 
 def port_open(host: str, port: int) -> bool:

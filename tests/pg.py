@@ -11,7 +11,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -21,7 +20,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from bench.peers import free_port
 from psycopg import sql
+
+__all__ = ["free_port"]  # re-exported: the PostgreSQL tests import it from here
 
 
 @dataclass
@@ -62,16 +64,6 @@ class PgServer:
                 self.drop_database(self.url_for(name))
         if self.private is not None:
             self.private.stop()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (never 8000)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if port != 8000:
-            return port
 
 
 def pg_bin(name: str) -> str | None:
@@ -167,12 +159,16 @@ def find_server() -> PgServer | None:
     private = make_private()
     if private is None:
         return None
-    try:
-        private.start()
-    except subprocess.SubprocessError:
-        private.remove()
-        return None
-    return PgServer(private.url, private)
+    # Another process may take the free port before the server binds it: try a few others.
+    for _ in range(3):
+        try:
+            private.start()
+        except subprocess.SubprocessError:
+            private.port = free_port()
+            continue
+        return PgServer(private.url, private)
+    private.remove()
+    return None
 
 
 def unavailable(reason: str) -> None:
