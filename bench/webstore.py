@@ -19,6 +19,15 @@ from bench import postgres as pgbench
 
 _NEWEST = "SELECT MAX(ts_ms) FROM samples WHERE machine_id = ? AND signal_id = ? AND source = ?"
 _STORED = "SELECT COUNT(*) FROM samples WHERE source = ? AND ts_ms >= ? AND ts_ms < ?"
+# PostgreSQL keeps a timestamptz where SQLite keeps epoch milliseconds.
+_PG_NEWEST = (
+    "SELECT (extract(epoch FROM MAX(ts)) * 1000)::bigint FROM samples"
+    " WHERE machine_id = %s AND signal_id = %s AND source = %s"
+)
+_PG_STORED = (
+    "SELECT COUNT(*) FROM samples WHERE source = %s"
+    " AND ts >= to_timestamp(%s / 1000.0) AND ts < to_timestamp(%s / 1000.0)"
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class BenchStore:
         """The first column of the first row of a read (on a connection of its own)."""
         if self.url:
             with psycopg.connect(self.url, autocommit=True) as conn:
-                row = conn.execute(sql.replace("?", "%s"), args).fetchone()
+                row = conn.execute(sql, args).fetchone()
                 return None if row is None else row[0]
         with sqlite3.connect(f"file:{self.sqlite}?mode=ro", uri=True, timeout=30) as lite:
             return lite.execute(sql, args).fetchone()[0]
@@ -49,7 +58,7 @@ class BenchStore:
                 found = [
                     row[0]
                     for m, s in keys
-                    if (row := conn.execute(_NEWEST.replace("?", "%s"), (m, s, source)).fetchone())
+                    if (row := conn.execute(_PG_NEWEST, (m, s, source)).fetchone())
                 ]
         else:
             with sqlite3.connect(f"file:{self.sqlite}?mode=ro", uri=True, timeout=5) as lite:
@@ -59,7 +68,8 @@ class BenchStore:
 
     def stored(self, source: str, first_ms: int, last_ms: int) -> int:
         """Points of ``source`` stored whose send time falls in ``[first_ms, last_ms)``."""
-        return int(self.one(_STORED, (source, first_ms, last_ms)))  # type: ignore[call-overload]
+        sql = _PG_STORED if self.url else _STORED
+        return int(str(self.one(sql, (source, first_ms, last_ms))))
 
 
 @contextmanager
