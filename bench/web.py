@@ -238,7 +238,7 @@ async def _load(
     first_ms, sent_before, t0 = int(time.time() * 1000), watch.sent.value, time.monotonic()
     await asyncio.sleep(seconds)
     for spy in spies:
-        await asyncio.to_thread(spy.wait, 60)
+        await asyncio.to_thread(_spy_done, spy)
     last_ms, ingest.sent = int(time.time() * 1000), watch.sent.value - sent_before
     ingest.seconds = time.monotonic() - t0
     stop.set()
@@ -256,6 +256,15 @@ def _first_stored(watch: Watch, since_ms: int) -> None:
             return
         time.sleep(0.2)
     raise RuntimeError("ingest stored nothing of the publisher's samples in 120 s")
+
+
+def _spy_done(spy: subprocess.Popen[bytes]) -> None:
+    """Wait for py-spy to write its profile; on a loaded machine it may take minutes."""
+    try:
+        spy.wait(300)
+    except subprocess.TimeoutExpired:
+        spy.kill()  # the figures matter more than the profile
+        spy.wait()
 
 
 def _spies(watch: Watch, seconds: float) -> list[subprocess.Popen[bytes]]:
