@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,12 +10,11 @@ from hypothesis import strategies as st
 from pabrik.alarms.conditions import Memory
 from pabrik.alarms.definitions import AlarmDefinition
 from pabrik.alarms.evaluation import MachineView, Reading, Tracked, on_reading
-from pabrik.alarms.runs import Readings, at_us, from_us, on_readings
-from pabrik.alarms.states import AlarmStatus, Shelf, Transition
+from pabrik.alarms.runs import Readings, from_us, on_readings
+from pabrik.alarms.states import Transition
 from pabrik.model.states import StateClass
+from tests.alarms.strategies import T0, T0_US, tracked
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-T0_US = at_us(T0)
 LIMIT = 50.0
 
 delays = st.sampled_from([0.0, 0.0, 0.5, 2.0, 5.0, 30.0])
@@ -58,34 +56,6 @@ def definitions(draw: st.DrawFn) -> AlarmDefinition:
     if draw(st.booleans()):
         data["suppress_in"] = ["idle"]
     return AlarmDefinition.model_validate(data)
-
-
-instants = st.one_of(st.none(), st.integers(-120_000_000, 0).map(lambda us: from_us(T0_US + us)))
-
-
-@st.composite
-def tracked(draw: st.DrawFn, latching: bool) -> Tracked:
-    shelf = None
-    if draw(st.integers(0, 4)) == 0:
-        until = from_us(T0_US + draw(st.integers(0, 20_000_000)))
-        shelf = Shelf("ani", "noise", T0 - timedelta(minutes=5), until, draw(st.booleans()))
-    status = AlarmStatus(
-        latching=latching,
-        condition=draw(st.booleans()),
-        acked=draw(st.booleans()),
-        latch=draw(st.booleans()),
-        shelf=shelf,
-        suppressed=draw(st.booleans()),
-        since=draw(instants),
-        value=draw(st.one_of(st.none(), st.floats(0, 100))),
-    )
-    memory = Memory(
-        draw(st.booleans()),
-        draw(instants),
-        draw(st.one_of(st.none(), st.floats(0, 100))),
-        draw(instants),
-    )
-    return Tracked(status, memory)
 
 
 views = st.one_of(

@@ -25,7 +25,7 @@ from pabrik.runtime.alarms.service import AlarmService
 from pabrik.runtime.plant.siteconfig import load_site
 from pabrik.storage.alarms import TransitionFilter
 from pabrik.storage.sqlite.store import SqliteStore
-from tests.alarms.test_runs import tracked
+from tests.alarms.strategies import tracked
 from tests.paths import DEMO
 from tests.runtime.alarms.oracle import PerSample
 
