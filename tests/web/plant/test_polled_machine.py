@@ -7,7 +7,13 @@ import pytest
 
 from pabrik.runtime.app import Runtime
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("views_outlive_the_test")]
+
+
+@pytest.fixture
+def views_outlive_the_test(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about sharing a view, not its expiry: a slow machine must not age it."""
+    monkeypatch.setattr(runtime._details, "ttl_s", 3600.0)
 
 
 async def test_the_polls_of_a_machine_share_one_view(runtime: Runtime) -> None:
