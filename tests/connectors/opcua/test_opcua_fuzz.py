@@ -38,6 +38,7 @@ from tests.connectors.hostile import (
     Ledger,
 )
 from tests.connectors.opcua.server import PLANT, node, opcua_server, until
+from tests.fuzzing import FUZZ_EXAMPLES
 
 GOOD_NODE = node("press-1.pressure")
 SIGNALS: list[dict[str, Any]] = [
@@ -177,7 +178,7 @@ def test_after_any_hostile_change_the_next_good_value_is_stored(
     mapper, sink, ledger = world
 
     @settings(
-        max_examples=10_000,
+        max_examples=FUZZ_EXAMPLES,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
