@@ -22,7 +22,6 @@ from pabrik.runtime.ingest.csvimport import CsvOptions, import_csv
 from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.hostile import Choices, Ledger
-from tests.fuzzing import FUZZ_EXAMPLES
 
 HEADER = b"ts,machine,signal,value,quality\n"
 OPTIONS = CsvOptions(kind="samples")
@@ -179,7 +178,7 @@ def test_after_any_hostile_rows_the_next_good_row_is_imported(
     path = tmp_path / "hostile.csv"
 
     @settings(
-        max_examples=FUZZ_EXAMPLES,
+        max_examples=10_000,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),

@@ -25,7 +25,6 @@ from pabrik.connectors.modbus.mapping import (
 )
 from pabrik.model.records import CountRecord, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
-from tests.fuzzing import FUZZ_EXAMPLES
 
 ORDERS = st.sampled_from(["big", "little"])
 TS = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
@@ -261,7 +260,7 @@ def any_point(draw: st.DrawFn) -> ModbusPoint:
 
 
 @pytest.mark.slow
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     point=any_point(), words=st.lists(st.integers(-5, 70_000), max_size=10), polls=st.integers(1, 3)
 )

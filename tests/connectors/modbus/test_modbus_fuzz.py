@@ -32,7 +32,6 @@ from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.hostile import KNOWN_REASONS, Choices, Ledger
 from tests.connectors.modbus.server import PLANT, device, modbus_server, server_port, until
-from tests.fuzzing import FUZZ_EXAMPLES
 
 GOOD_ADDRESS = 14
 POINTS: list[dict[str, Any]] = [
@@ -145,7 +144,7 @@ def test_after_any_hostile_poll_the_next_good_poll_is_stored(
     tracker = PointTracker()
 
     @settings(
-        max_examples=FUZZ_EXAMPLES,
+        max_examples=10_000,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),

@@ -22,7 +22,6 @@ from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.mqtt.helpers import RULES, Publisher, mqtt_config, roomy_plant, started
 from tests.connectors.peers import Broker, wait_until
-from tests.fuzzing import FUZZ_EXAMPLES
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 NOW_PLUS = datetime.now(UTC) + timedelta(hours=1)
@@ -146,7 +145,7 @@ def big_plant() -> Plant:
 
 
 @pytest.mark.slow
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(topic=topics, payload=hostile)
 def test_after_any_hostile_payload_the_next_good_message_decodes(
     big_plant: Plant, topic: str, payload: bytes

@@ -14,7 +14,6 @@ from pabrik.connectors.opcua.config import OpcuaSignal
 from pabrik.connectors.opcua.mapping import Change, Mapper, pick_timestamp, quality_from_status
 from pabrik.model.records import CountRecord, SampleRecord, StateRecord
 from pabrik.model.states import Quality, StateClass
-from tests.fuzzing import FUZZ_EXAMPLES
 
 TS = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
 TEMP = OpcuaSignal(node="ns=2;s=t", machine="press-1", signal="temperature")
@@ -117,7 +116,7 @@ VALUES = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     changes=st.lists(
         st.tuples(

@@ -38,7 +38,6 @@ from tests.connectors.hostile import (
     Ledger,
 )
 from tests.connectors.opcua.server import PLANT, node, opcua_server, until
-from tests.fuzzing import FUZZ_EXAMPLES
 
 GOOD_NODE = node("press-1.pressure")
 SIGNALS: list[dict[str, Any]] = [
@@ -178,7 +177,7 @@ def test_after_any_hostile_change_the_next_good_value_is_stored(
     mapper, sink, ledger = world
 
     @settings(
-        max_examples=FUZZ_EXAMPLES,
+        max_examples=10_000,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),

@@ -26,7 +26,6 @@ from pabrik.runtime.ingest.pipeline import Ingestor
 from pabrik.runtime.ingest.simulation import SimulationRunner
 from pabrik.storage.sqlite.store import SqliteStore
 from tests.connectors.hostile import Choices, Ledger, deep_list
-from tests.fuzzing import FUZZ_EXAMPLES
 
 ANCHOR = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=9)
 FIELDS = [
@@ -158,7 +157,7 @@ def test_hostile_settings_are_refused_clearly_and_the_simulation_goes_on(
     outcomes = {"refused": 0, "valid": 0, "simulated": 0}
 
     @settings(
-        max_examples=FUZZ_EXAMPLES,
+        max_examples=10_000,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),

@@ -32,7 +32,6 @@ from tests.connectors.sparkplug.edge import (
     started_host,
     template_bomb,
 )
-from tests.fuzzing import FUZZ_EXAMPLES
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 NAMES = ["bdSeq", "Speed", "Temp", "Offset", "Status", "Good", "Scrap", "Other", ""]
@@ -180,7 +179,7 @@ def _good_rebirth_and_data() -> list[Inbound]:
 
 
 @pytest.mark.slow
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     hostile=st.tuples(hostile_topics, hostile_bodies)
     | st.tuples(st.just("spBv1.0/STATE/host-h"), hostile_state)
