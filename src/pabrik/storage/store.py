@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from pabrik.model.records import EPOCH, CountRecord, DeadLetter, Record, SampleRecord, StateRecord
+from pabrik.model.states import StateClass
 from pabrik.storage.accounts import AccountStore
 from pabrik.storage.alarms import AlarmStore
 from pabrik.storage.assessments import AssessmentStore
@@ -50,6 +51,15 @@ class PurgeResult:
 RETAINED_TABLES = ("states", "counts", "samples", "dead_letters")
 
 _US = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRun:
+    """A machine's state record in force, and the instant its run of equal states began."""
+
+    state: StateClass
+    product_id: str | None
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +121,18 @@ class Store(
 
     def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
         """State records in [start, end), with the last one before and the first one after."""
+        ...
+
+    def state_runs(
+        self, machine_ids: Sequence[str], end: datetime, start: datetime, *, with_end: bool = False
+    ) -> dict[str, StateRun]:
+        """Per machine, its state record in force at ``end`` and since when that state held.
+
+        Records count in the order of ``states`` (instant, then source), whole milliseconds:
+        the last one before ``end``, or with ``with_end`` the first one at ``end`` if any.
+        Its run of equal states is followed back no further than the last record before
+        ``start``. A machine with no record before ``end`` is left out.
+        """
         ...
 
     def counts(self, machine_id: str, start: datetime, end: datetime) -> list[CountRecord]:

@@ -13,8 +13,9 @@ from pabrik.model.states import Quality
 from pabrik.runtime.alarms import codec
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
 from pabrik.runtime.alarms.service import AlarmService
-from pabrik.runtime.alarms.timeline import Inputs, Step
+from pabrik.runtime.alarms.timeline import Inputs, Step, view_from
 from pabrik.storage.alarms import AlarmStateRow
+from pabrik.storage.store import Store
 
 # Time conditions (long stops, idling, staleness) are looked at no more often than this
 # between state changes, so a week of backfill costs seconds, not minutes.
@@ -25,6 +26,7 @@ InShift = Callable[[datetime], bool]
 # so judging it here cleared the alarm at each record and the tick raised it again (chatter).
 WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
 _PAST = timedelta(milliseconds=1)
+_LOOK_BACK = (timedelta(hours=1), timedelta(days=1))
 
 
 class _Machine:
@@ -115,11 +117,41 @@ def batch_inputs(
 class PerSample(AlarmService):
     """The service as it evaluated a batch before: one record and one step per sample."""
 
+    store: Store  # read per machine with ``states``, as the service did
+
     def _decode(self, row: AlarmStateRow) -> Tracked:
         return codec.loads(row.body_json)  # every row decoded, as before
 
     def _saved(self, state: AlarmStateRow, t: Tracked) -> None:
         pass
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Look at every alarm at ``now``, each machine's view read on its own."""
+        now = now or self.clock()
+        inputs: Inputs = {}
+        for machine_id, points in self.catalogue.by_machine.items():
+            view = self._view(machine_id, now, before=False)
+            for p in points:
+                inputs[p.key] = [Step(self._with_target(p, view))]
+        return self._commit_inputs(inputs)
+
+    def _view(self, machine_id: str, at: datetime, *, before: bool) -> MachineView:
+        # Per machine, an hour of state records back, then a day when the state began earlier.
+        for back in _LOOK_BACK:
+            records = self.store.states(machine_id, at - back, at)
+            usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
+            if not usable:
+                return view_from(None, at, self.in_shift)
+            current, since, began = usable[-1], usable[-1].ts, False
+            for r in reversed(usable[:-1]):
+                if r.state != current.state:
+                    began = True
+                    break
+                since = r.ts
+            if began:
+                break
+        view = view_from(current, at, self.in_shift)
+        return MachineView(at, view.state, since, view.product, view.in_shift)
 
     def observe(self, records: Sequence[Record]) -> int:
         """Evaluate a committed batch; return how many transitions were recorded."""

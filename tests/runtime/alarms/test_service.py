@@ -198,7 +198,7 @@ def test_a_state_repeated_for_hours_keeps_its_age_from_the_first_record(
         state(m, StateClass.UNPLANNED_STOP, "imm-02") for m in range(0, 200, 20)
     ]
     commit(svc, store, [state(-5, StateClass.RUNNING, "imm-02"), *repeats])
-    view = svc._view("imm-02", at(200), before=True)
+    view = svc._views(["imm-02"], at(200), before=True)["imm-02"]
     assert (view.state, view.state_since) == (StateClass.UNPLANNED_STOP, at(0))
 
 
@@ -207,5 +207,5 @@ def test_a_state_recorded_once_hours_ago_is_still_the_machine_s_state(
 ) -> None:
     svc = service(plant, store)
     commit(svc, store, [state(0, StateClass.UNPLANNED_STOP, "imm-02")])
-    view = svc._view("imm-02", at(200), before=True)
+    view = svc._views(["imm-02"], at(200), before=True)["imm-02"]
     assert (view.state, view.state_since) == (StateClass.UNPLANNED_STOP, at(0))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -21,17 +21,18 @@ from pabrik.alarms.states import Event, Transition, apply
 from pabrik.model.batch import RecordBatch
 from pabrik.model.calendar import ShiftInstance, active_shift
 from pabrik.model.errors import InvalidRequestError, NotFoundError
-from pabrik.model.records import Record, StateRecord, from_epoch_ms
+from pabrik.model.records import Record, from_epoch_ms
 from pabrik.model.site import Plant
 from pabrik.runtime.alarms import codec
 from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint, build_catalogue
-from pabrik.runtime.alarms.timeline import Inputs, Step, batch_inputs, view_from
+from pabrik.runtime.alarms.timeline import Inputs, Step, batch_inputs
 from pabrik.storage.accounts import AuditLogRow
 from pabrik.storage.alarms import AlarmSave, AlarmStateRow, AlarmStore, AlarmTransitionRow
+from pabrik.storage.store import StateRun
 
 log = logging.getLogger(__name__)
 
-_LOOK_BACK = (timedelta(hours=1), timedelta(days=1))
+_LOOK_BACK = timedelta(days=1)
 
 MAX_TRIES = 5
 Clock = Callable[[], datetime]
@@ -44,8 +45,10 @@ Score = tuple[str, str, datetime, float]
 class AlarmBackend(AlarmStore, Protocol):
     """What alarms need of the store: their own tables and the machines' states."""
 
-    def states(self, machine_id: str, start: datetime, end: datetime) -> list[StateRecord]:
-        """State records in [start, end), with the last one before and the first one after."""
+    def state_runs(
+        self, machine_ids: Sequence[str], end: datetime, start: datetime, *, with_end: bool = False
+    ) -> dict[str, StateRun]:
+        """Per machine, its state record in force at ``end`` and since when that state held."""
         ...
 
 
@@ -126,7 +129,7 @@ class AlarmService:
             firsts.append(from_epoch_ms(min(row[2] for row in mine_rows)))
         first = min(firsts)
         machines = {r.machine_id for r in mine} | {row[0] for row in mine_rows}
-        views = {m: self._view(m, first, before=True) for m in machines}
+        views = self._views(machines, first, before=True)
         inputs = batch_inputs(self.catalogue, mine, mine_rows, views, self.in_shift)
         return self._commit_inputs(inputs)
 
@@ -150,8 +153,9 @@ class AlarmService:
         """Look at every alarm at ``now``: time conditions, suppression and expiring shelves."""
         now = now or self.clock()
         inputs: Inputs = {}
+        views = self._views(self.catalogue.by_machine, now, before=False)
         for machine_id, points in self.catalogue.by_machine.items():
-            view = self._view(machine_id, now, before=False)
+            view = views[machine_id]
             for p in points:
                 inputs[p.key] = [Step(self._with_target(p, view))]
         return self._commit_inputs(inputs)
@@ -165,25 +169,25 @@ class AlarmService:
             self._shift = active_shift(self.plant.calendar, at)
         return self._shift
 
-    def _view(self, machine_id: str, at: datetime, *, before: bool) -> ev.MachineView:
-        # An hour back usually finds where the current state began; a day is read only when
-        # it does not (one day of states for every machine on every batch cost ingest dearly).
-        for back in _LOOK_BACK:
-            records = self.store.states(machine_id, at - back, at)
-            usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
-            if not usable:
-                return view_from(None, at, self.in_shift)
-            current, since, began = usable[-1], usable[-1].ts, False
-            # A state's age counts from the first of a run of records with the same state.
-            for r in reversed(usable[:-1]):
-                if r.state != current.state:
-                    began = True
-                    break
-                since = r.ts
-            if began:
-                break
-        view = view_from(current, at, self.in_shift)
-        return ev.MachineView(at, view.state, since, view.product, view.in_shift)
+    def _views(
+        self, machines: Iterable[str], at: datetime, *, before: bool
+    ) -> dict[str, ev.MachineView]:
+        """Each machine at ``at``: its state in force (before ``at`` or at it) and since when."""
+        # One read for every machine: a state's age counts from the first of its run of equal
+        # records, followed back no further than a day before ``at``.
+        with_end = not before or at.microsecond % 1000 != 0  # a record at ``at``'s ms is before it
+        ids = sorted(machines)
+        runs = self.store.state_runs(ids, at, at - _LOOK_BACK, with_end=with_end)
+        in_shift = self.in_shift(at)
+        views: dict[str, ev.MachineView] = {}
+        for m in ids:
+            run = runs.get(m)
+            views[m] = (
+                ev.MachineView(at, in_shift=in_shift)
+                if run is None
+                else ev.MachineView(at, run.state, run.since, run.product_id, in_shift)
+            )
+        return views
 
     def _with_target(self, point: AlarmPoint, view: ev.MachineView) -> ev.MachineView:
         cond = point.definition.condition

@@ -49,6 +49,7 @@ from pabrik.storage.postgres.partitions import PARTITIONED, Month, Partitions, m
 from pabrik.storage.postgres.rollups import PgRollups, mark_rollups_dirty
 from pabrik.storage.postgres.sharing import PgSharing
 from pabrik.storage.postgres.siteconfig import PgSiteConfig
+from pabrik.storage.postgres.state_runs import PgStateRuns
 from pabrik.storage.store import (
     PurgeResult,
     RetentionRule,
@@ -109,6 +110,7 @@ class PostgresStore(
     PgSiteConfig,
     PgSharing,
     PgFederation,
+    PgStateRuns,
 ):
     """A store in one PostgreSQL database, shared by any number of processes."""
 

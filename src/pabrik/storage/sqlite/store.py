@@ -37,6 +37,7 @@ from pabrik.storage.sqlite.rollups import SqliteRollups
 from pabrik.storage.sqlite.schema import migrations, sql_statements
 from pabrik.storage.sqlite.sharing import SqliteSharing
 from pabrik.storage.sqlite.siteconfig import SqliteSiteConfig
+from pabrik.storage.sqlite.state_runs import SqliteStateRuns
 from pabrik.storage.sqlite.writers import WriterQueue
 from pabrik.storage.store import SampleBucket, WriteResult, bucket_step_us, epoch_us
 
@@ -82,6 +83,7 @@ class SqliteStore(
     SqliteSharing,
     SqliteForward,
     SqliteFederation,
+    SqliteStateRuns,
 ):
     """A store in one SQLite file (plant records, and assessments through the mixin)."""
 
