@@ -6,10 +6,12 @@ Over HTTP: tests/web/accounts/test_login.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from pabrik.model.errors import InvalidRequestError, NotFoundError
 from pabrik.runtime.accounts.credentials import secret_hash
@@ -55,8 +57,22 @@ def service(tmp_path: Path, clock: Clock) -> Iterator[Accounts]:
 
 def test_a_password_is_stored_as_an_argon2_hash(service: Accounts) -> None:
     user = service.user_named("budi")
-    assert user.password_hash.startswith("$argon2id$")
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in user.password_hash
+
+
+def test_a_hash_made_with_older_parameters_still_logs_in_and_is_renewed(
+    service: Accounts,
+) -> None:
+    user = service.user_named("budi")
+    older = PasswordHasher(time_cost=3, memory_cost=65_536, parallelism=4).hash(PASSWORD)
+    service.store.save_user(replace(user, password_hash=older), [])
+    service.login("budi", PASSWORD, "10.0.0.1")
+    renewed = service.user_named("budi").password_hash
+    assert renewed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert renewed != older
+    service.login("budi", PASSWORD, "10.0.0.1")
+    assert service.user_named("budi").password_hash == renewed
 
 
 def test_wrong_password_and_unknown_user_fail_the_same_way(service: Accounts) -> None:

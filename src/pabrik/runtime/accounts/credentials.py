@@ -15,7 +15,10 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 TOKEN_PREFIX = "pbk_"  # noqa: S105 - a public marker, not a secret
 
-_HASHER = PasswordHasher()
+# OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: argon2-cffi's default (64 MiB, 3 passes,
+# 4 lanes) cost 150 ms of CPU and 64 MiB per login, so 50 people logging in at once on a small
+# plant PC queued for seconds and needed 3 GiB.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # Verified when the account does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
@@ -39,6 +42,14 @@ def verify_password(stored: str | None, password: str) -> bool:
     try:
         return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a verified hash was made with other parameters than new hashes get."""
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
         return False
 
 

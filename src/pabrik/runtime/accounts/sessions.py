@@ -6,7 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pabrik.model.errors import NotFoundError
-from pabrik.runtime.accounts.credentials import new_secret, secret_hash, verify_password
+from pabrik.runtime.accounts.credentials import (
+    hash_password,
+    needs_rehash,
+    new_secret,
+    secret_hash,
+    verify_password,
+)
 from pabrik.runtime.accounts.errors import AuthenticationError
 from pabrik.runtime.accounts.names import canonical
 from pabrik.runtime.accounts.permissions import COMPANY_ROLES, Role
@@ -39,6 +45,10 @@ class Sessions(Throttle):
         if user is None or not ok or user.disabled:
             self.count_failure(keys)
             raise AuthenticationError("wrong user name or password")
+        if needs_rehash(user.password_hash):
+            # Hashes made under older parameters move to the current ones as people log in.
+            user = replace(user, password_hash=hash_password(password[:256]))
+            self.store.save_user(user, [])
         cookie = new_secret()
         now = self.clock()
         row = SessionRow(
