@@ -222,6 +222,24 @@ class Ingest:
     sent: int = 0
     stored: int = 0
     lags: list[float] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds each process used in the window (Linux ``/proc``; empty elsewhere)."""
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds of a live process so far (None without ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of stat(5), counted after the ")" that ends the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_all(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process that is running."""
+    read = {name: _cpu_seconds(pid) for name, pid in pids.items() if pid}
+    return {name: s for name, s in read.items() if s is not None}
 
 
 async def _load(
@@ -236,11 +254,14 @@ async def _load(
     await asyncio.sleep(WARM_S)
     spies = _spies(watch, seconds)
     first_ms, sent_before, t0 = int(time.time() * 1000), watch.sent.value, time.monotonic()
+    cpu_before = _cpu_all(watch.pids)
     await asyncio.sleep(seconds)
+    cpu_after = _cpu_all(watch.pids)
+    ingest.seconds = time.monotonic() - t0
     for spy in spies:
         await asyncio.to_thread(_spy_done, spy)
     last_ms, ingest.sent = int(time.time() * 1000), watch.sent.value - sent_before
-    ingest.seconds = time.monotonic() - t0
+    ingest.cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after if k in cpu_before}
     stop.set()
     await asyncio.gather(*tasks, lag_task)
     await asyncio.sleep(DRAIN_S)  # what was sent in the window has had time to be stored
@@ -292,6 +313,18 @@ class Watch:
     profile: Path | None = None
     worker_pid: int = 0
     worker_profile: Path | None = None
+    pids: dict[str, int] = field(default_factory=dict)
+    """The processes whose CPU time the window reports, by name."""
+
+
+def _print_cpu(ingest: Ingest) -> None:
+    """Cores each process kept busy in the window, and their sum against the machine's cores."""
+    if not ingest.cpu:
+        return
+    used = {name: s / ingest.seconds for name, s in ingest.cpu.items()}
+    parts = ", ".join(f"{name} {cores:.2f}" for name, cores in used.items())
+    total = sum(used.values())
+    print(f"cores busy in the window: {parts}; sum {total:.2f} of {os.cpu_count()}")
 
 
 def _print(tally: Tally, ingest: Ingest, rate: float) -> None:
@@ -304,6 +337,7 @@ def _print(tally: Tally, ingest: Ingest, rate: float) -> None:
     sent, stored = ingest.sent / ingest.seconds, ingest.stored / ingest.seconds
     print(f"ingest: {sent:,.0f} points/s sent, {stored:,.0f} points/s of them stored")
     print(f"ingest lag: p50 {lag50:,.0f} ms, p99 {lag99:,.0f} ms ({len(ingest.lags)} samples)")
+    _print_cpu(ingest)
     for label in sorted(tally.times):
         report.limit(f"web under load, {label} p95", _cuts(tally.times[label])[1], P95_LIMIT_MS)
     errors = sum(tally.errors.values())
@@ -340,19 +374,22 @@ def run(opts: Options) -> None:
         folder = Path(tmp)
         broker, broker_port = _start_broker(folder)
         try:
-            _run(folder, broker_port, opts)
+            _run(folder, broker_port, opts, broker.pid)
         finally:
             broker.kill()
             broker.wait(timeout=10)
 
 
-def _run(folder: Path, broker_port: int, opts: Options) -> None:
+def _run(folder: Path, broker_port: int, opts: Options, broker_pid: int) -> None:
     data = opts.data or folder / "data"
     with bench_store(opts.store, data) as db:
-        _run_on(folder, broker_port, opts, data, db)
+        _run_on(folder, (broker_port, broker_pid), opts, data, db)
 
 
-def _run_on(folder: Path, broker_port: int, opts: Options, data: Path, db: BenchStore) -> None:
+def _run_on(
+    folder: Path, broker: tuple[int, int], opts: Options, data: Path, db: BenchStore
+) -> None:
+    broker_port, broker_pid = broker
     site, targets = _site(folder, opts.machines, broker_port)
     began = time.monotonic()
     ids = _prepare(Settings(config=site, data_dir=data, database_url=db.url))
@@ -371,10 +408,13 @@ def _run_on(folder: Path, broker_port: int, opts: Options, data: Path, db: Bench
     )
     keys = [(t["machine"], t["signals"][0]) for t in targets]
     worker_pid = worker.pid if worker is not None else 0
-    watch = Watch(db, keys, sent, server.pid, opts.profile, worker_pid, opts.worker_profile)
     try:
         began_ms = int(time.time() * 1000)
         publisher.start()
+        pids = {"server": server.pid, "worker": worker_pid, "publisher": publisher.pid or 0}
+        pids |= {"broker": broker_pid, "users and lag watch": os.getpid()}
+        spied = (server.pid, opts.profile, worker_pid, opts.worker_profile)
+        watch = Watch(db, keys, sent, *spied, pids)
         _first_stored(watch, began_ms)
         base = f"http://127.0.0.1:{port}"
         tally, ingest = asyncio.run(_load(base, ids, opts.users, opts.seconds, watch))
