@@ -75,6 +75,10 @@ class AlarmStore(NotifyStore, Protocol):
         """The stored alarms, all or those with ``keys``, ordered by key."""
         ...
 
+    def alarm_versions(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """The version and body of each stored alarm among ``keys`` (what a save needs)."""
+        ...
+
     def save_alarm(
         self,
         row: AlarmStateRow,

@@ -119,8 +119,8 @@ class PerSample(AlarmService):
 
     store: Store  # read per machine with ``states``, as the service did
 
-    def _decode(self, row: AlarmStateRow) -> Tracked:
-        return codec.loads(row.body_json)  # every row decoded, as before
+    def _decode(self, key: str, body: str) -> Tracked:
+        return codec.loads(body)  # every row decoded, as before
 
     def _saved(self, state: AlarmStateRow, t: Tracked) -> None:
         pass

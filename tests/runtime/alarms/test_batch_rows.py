@@ -161,7 +161,7 @@ def test_batches_read_as_rows_change_alarms_exactly_as_sample_by_sample(
             assert counts[: len(counts) // 2] == counts[len(counts) // 2 :], f"batch {i}"
             for row in stores[0].alarm_states():
                 # A state kept decoded is what its stored body decodes to.
-                assert services[0]._decode(row) == codec.loads(row.body_json)
+                assert services[0]._decode(row.key, row.body_json) == codec.loads(row.body_json)
         where = TransitionFilter(T0 - timedelta(days=1), now + timedelta(days=1))
         # Alarms of one batch are saved in another order: the same rows, ties listed otherwise.
         ours, theirs = (

@@ -209,7 +209,7 @@ class AlarmService:
         # read again and retried on its own.
         if not inputs:
             return 0
-        rows = {r.key: r for r in self.store.alarm_states(sorted(inputs))}
+        rows = self.store.alarm_versions(sorted(inputs))
         saves: list[AlarmSave] = []
         pending: list[tuple[AlarmPoint, Callable[[ev.Tracked], Result], list[Transition]]] = []
         afters: list[ev.Tracked] = []
@@ -235,26 +235,26 @@ class AlarmService:
     def _prepare(
         self,
         point: AlarmPoint,
-        row: AlarmStateRow | None,
+        found: tuple[int, str] | None,
         run: Callable[[ev.Tracked], Result],
         actor: str | None,
     ) -> tuple[AlarmSave, list[Transition], ev.Tracked] | None:
-        """The save that moves ``row`` on by ``run`` (and where to), or None if nothing changes."""
-        before = self._decode(row) if row else ev.tracked_for(point.definition)
+        """The save that moves the stored (version, body) on by ``run``; None if nothing changes."""
+        before = self._decode(point.key, found[1]) if found else ev.tracked_for(point.definition)
         after, transitions = run(before)
         if after == before:
             return None
-        version = (row.version if row else 0) + 1
+        version = (found[0] if found else 0) + 1
         rows = self._rows(point, version, transitions)
         audit = self._audit(point, actor, transitions)
         return (self._state_row(point, after, version), rows, audit), transitions, after
 
-    def _decode(self, row: AlarmStateRow) -> ev.Tracked:
-        known = self._decoded.get(row.key)
-        if known is not None and known[0] == row.body_json:
+    def _decode(self, key: str, body: str) -> ev.Tracked:
+        known = self._decoded.get(key)
+        if known is not None and known[0] == body:
             return known[1]
-        tracked = codec.loads(row.body_json)
-        self._decoded[row.key] = (row.body_json, tracked)
+        tracked = codec.loads(body)
+        self._decoded[key] = (body, tracked)
         return tracked
 
     def _saved(self, state: AlarmStateRow, t: ev.Tracked) -> None:
@@ -265,7 +265,7 @@ class AlarmService:
     def _commit(
         self,
         point: AlarmPoint,
-        row: AlarmStateRow | None,
+        found: tuple[int, str] | None,
         run: Callable[[ev.Tracked], Result],
         actor: str | None = None,
         *,
@@ -273,9 +273,8 @@ class AlarmService:
     ) -> list[Transition]:
         for attempt in range(MAX_TRIES):
             if attempt or retry:
-                found = self.store.alarm_states([point.key])
-                row = found[0] if found else None
-            prepared = self._prepare(point, row, run, actor)
+                found = self.store.alarm_versions([point.key]).get(point.key)
+            prepared = self._prepare(point, found, run, actor)
             if prepared is None:
                 return []
             (state, rows, audit), transitions, after = prepared
@@ -341,8 +340,8 @@ class AlarmService:
         point = self.catalogue.point(key)
         if point is None:
             raise NotFoundError(f"alarm '{key}' not found", key=key)
-        found = self.store.alarm_states([key])
-        return self._commit(point, found[0] if found else None, _run_event(event), actor)
+        found = self.store.alarm_versions([key]).get(key)
+        return self._commit(point, found, _run_event(event), actor)
 
     def shelve_until(self, at: datetime, minutes: float) -> datetime:
         """The end of a shelf of ``minutes`` from ``at``, never past the site's longest shelf."""
