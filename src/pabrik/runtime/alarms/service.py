@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Protocol
 
 from pabrik.alarms import evaluation as ev
@@ -33,6 +34,7 @@ from pabrik.storage.store import StateRun
 log = logging.getLogger(__name__)
 
 _LOOK_BACK = timedelta(days=1)
+_TS = itemgetter(2)
 
 MAX_TRIES = 5
 Clock = Callable[[], datetime]
@@ -126,7 +128,7 @@ class AlarmService:
             return 0
         firsts = [r.ts for r in mine]
         if mine_rows:
-            firsts.append(from_epoch_ms(min(row[2] for row in mine_rows)))
+            firsts.append(from_epoch_ms(min(map(_TS, mine_rows))))
         first = min(firsts)
         machines = {r.machine_id for r in mine} | {row[0] for row in mine_rows}
         views = self._views(machines, first, before=True)

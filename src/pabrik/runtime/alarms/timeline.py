@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from pabrik.alarms.definitions import IdleInShiftCondition, LongStopCondition
 from pabrik.alarms.evaluation import MachineView, Reading
@@ -30,6 +31,7 @@ InShift = Callable[[datetime], bool]
 # so judging it here cleared the alarm at each record and the tick raised it again (chatter).
 WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
 _PAST_US = 1000
+_TS = itemgetter(2)  # a sample row's instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,9 @@ class _Machine:
 
     def walk(self, records: list[tuple[int, Record]], rows: list[SampleRow]) -> None:
         """Records and rows by time; at one instant records first, as the batch lists them."""
+        if not records and rows and (rows[-1][2] - rows[0][2]) * 1000 < _VIEW_EVERY_US:
+            self.rows_only(rows)
+            return
         k, n = 0, len(records)
         for row in rows:
             us = row[2] * 1000
@@ -149,6 +154,35 @@ class _Machine:
             self.sample(None, us, row[1], row[4], row[5] == Quality.GOOD)
         for rec_us, r in records[k:]:
             self.record(r, rec_us)
+
+    def rows_only(self, rows: list[SampleRow]) -> None:
+        """What ``walk`` does with rows alone that need a single look: one run per signal."""
+        # No record, so no state change and nothing due; no second look, as the rows span
+        # less than VIEW_EVERY. So every row of a signal lands in that signal's one run,
+        # the runs made in the order their signals first come, as ``sample`` makes them.
+        first = rows[0][2] * 1000
+        self.look(from_us(first), first)
+        by_signal: dict[str, list[SampleRow]] = {}
+        for row in rows:
+            group = by_signal.get(row[1])
+            if group is None:
+                by_signal[row[1]] = [row]
+            else:
+                group.append(row)
+        good = Quality.GOOD
+        for signal, group in by_signal.items():
+            readers = self.by_values.get((self.machine_id, signal), ())
+            if not readers:
+                continue
+            run = Readings(
+                self.view,
+                [row[2] * 1000 for row in group],
+                [row[4] for row in group],
+                [row[5] == good for row in group],
+            )
+            self.runs[signal] = run
+            for p in readers:
+                self.out[p.key].append(run)
 
 
 def batch_inputs(
@@ -177,7 +211,7 @@ def batch_inputs(
         mine = by_records.get(machine_id, [])
         mine.sort(key=_first)
         mine_rows = by_rows.get(machine_id, [])
-        mine_rows.sort(key=_ts)
+        mine_rows.sort(key=_TS)
         first = min(
             ([mine[0][0]] if mine else []) + ([mine_rows[0][2] * 1000] if mine_rows else [])
         )
@@ -188,7 +222,3 @@ def batch_inputs(
 
 def _first(item: tuple[int, Record]) -> int:
     return item[0]
-
-
-def _ts(row: SampleRow) -> int:
-    return row[2]
