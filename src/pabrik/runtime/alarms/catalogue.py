@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pabrik.alarms.builtin import BUILT_IN, PLANT_POSITION, PLANT_WIDE
-from pabrik.alarms.definitions import SIGNAL_KINDS, AlarmDefinition, AlarmSettings
+from pabrik.alarms.definitions import (
+    SIGNAL_KINDS,
+    AlarmDefinition,
+    AlarmSettings,
+    IdleInShiftCondition,
+    LongStopCondition,
+)
 from pabrik.alarms.scoping import alarm_key, machines_of, position_of
 from pabrik.model.site import Plant
 
@@ -31,6 +39,34 @@ class AlarmPoint:
         return self.definition.kind == "anomaly"
 
 
+# Not behind_target: a record's view has no shift figure (only the clock's tick reads the KPI),
+# so judging it here cleared the alarm at each record and the tick raised it again (chatter).
+WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
+_US = timedelta(microseconds=1)
+_PAST_US = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class MachineWatch:
+    """A machine's points that need looks, and when after a state change to look (µs)."""
+
+    watchers: tuple[AlarmPoint, ...]
+    """Alarms on values see the machine with each reading; only time conditions need looks."""
+    thresholds_us: tuple[int, ...]
+    """Stops and idling cross their alarm's threshold between records; look right then."""
+
+
+def machine_watch(points: Sequence[AlarmPoint]) -> MachineWatch:
+    """The looks that ``points`` (one machine's) need, worked out once per catalogue."""
+    thresholds = {
+        timedelta(minutes=p.definition.condition.minutes) // _US + _PAST_US
+        for p in points
+        if isinstance(p.definition.condition, LongStopCondition | IdleInShiftCondition)
+    }
+    watchers = tuple(p for p in points if p.definition.kind in WATCHED)
+    return MachineWatch(watchers, tuple(sorted(thresholds)))
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmCatalogue:
     """Every point of the site, by key, by machine and by (machine, signal)."""
@@ -41,6 +77,8 @@ class AlarmCatalogue:
     by_values: dict[tuple[str, str], tuple[AlarmPoint, ...]] = field(default_factory=dict)
     """The points of a signal that read its values (all but anomaly-score alarms)."""
     max_shelve_h: float = 8.0
+    watch: dict[str, MachineWatch] = field(default_factory=dict)
+    """Per machine of ``by_machine``, its ``machine_watch``."""
 
     def point(self, key: str) -> AlarmPoint | None:
         """A point by key."""
@@ -69,6 +107,7 @@ def build_catalogue(settings: AlarmSettings, plant: Plant) -> AlarmCatalogue:
     by_values = {k: tuple(p for p in v if not p.scores) for k, v in by_signal.items()}
     # Built-in plant-wide alarms are listed and answered like the others; no machine feeds them.
     points.update((d.id, AlarmPoint(d.id, d, PLANT_WIDE, PLANT_POSITION)) for d in BUILT_IN)
+    watch = {m: machine_watch(ps) for m, ps in by_machine.items()}
     return AlarmCatalogue(
-        points, dict(by_machine), dict(by_signal), by_values, settings.max_shelve_h
+        points, dict(by_machine), dict(by_signal), by_values, settings.max_shelve_h, watch
     )

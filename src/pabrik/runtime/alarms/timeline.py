@@ -12,13 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import itemgetter
 
-from pabrik.alarms.definitions import IdleInShiftCondition, LongStopCondition
 from pabrik.alarms.evaluation import MachineView, Reading
 from pabrik.alarms.runs import Readings, at_us, from_us
 from pabrik.model.batch import SampleRow
 from pabrik.model.records import Record, SampleRecord, StateRecord
 from pabrik.model.states import Quality
-from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint
+from pabrik.runtime.alarms.catalogue import AlarmCatalogue, AlarmPoint, machine_watch
 
 # Time conditions (long stops, idling, staleness) are looked at no more often than this
 # between state changes, so a week of backfill costs seconds, not minutes.
@@ -27,10 +26,6 @@ _US = timedelta(microseconds=1)
 _VIEW_EVERY_US = VIEW_EVERY // _US
 
 InShift = Callable[[datetime], bool]
-# Not behind_target: a record's view has no shift figure (only the clock's tick reads the KPI),
-# so judging it here cleared the alarm at each record and the tick raised it again (chatter).
-WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
-_PAST_US = 1000
 _TS = itemgetter(2)  # a sample row's instant
 
 
@@ -65,8 +60,8 @@ class _Machine:
     ) -> None:
         points = catalogue.by_machine[machine_id]
         self.points = points
-        # Alarms on values see the machine with each reading; only time conditions need looks.
-        self.watchers = [p for p in points if p.definition.kind in WATCHED]
+        watch = catalogue.watch.get(machine_id) or machine_watch(points)
+        self.watchers = watch.watchers
         self.machine_id = machine_id
         self.by_values = catalogue.by_values
         self.readers: dict[str, Sequence[AlarmPoint]] = {}
@@ -74,14 +69,7 @@ class _Machine:
         self.in_shift = in_shift
         self.out = out
         self.last_look: int | None = None
-        # Stops and idling cross their alarm's threshold between records; look right then.
-        self.thresholds = sorted(
-            {
-                timedelta(minutes=p.definition.condition.minutes) // _US + _PAST_US
-                for p in points
-                if isinstance(p.definition.condition, LongStopCondition | IdleInShiftCondition)
-            }
-        )
+        self.thresholds = watch.thresholds_us
         self.due: list[int] = []
         self.runs: dict[str, Readings] = {}
 
