@@ -33,6 +33,7 @@ from pabrik.runtime.app import Runtime, build_runtime
 from pabrik.runtime.demo.manual import SAMPLE_ACTOR, add_sample_manual_entries, demo_site_file
 from pabrik.runtime.demo.seed import seed_demo
 from pabrik.runtime.ingest.pipeline import utc_now
+from pabrik.runtime.plant.queries import TREND_DAYS
 from pabrik.runtime.settings import Settings
 
 ConnectorsOpt = Annotated[
@@ -104,6 +105,8 @@ def _serve(settings: Settings, runtime: Runtime, sock: socket.socket) -> None:
     url = f"http://{settings.host}:{settings.port}"
     Console().print(f"\n[bold green]pabrik siap / ready:[/bold green] {url}\n")
     _first_admin(runtime)
+    # A machine page's shift trend reaches TREND_DAYS back, its first shift up to a day more.
+    runtime.ahead.days = TREND_DAYS + 1
     run_web(settings, runtime, sock)
 
 

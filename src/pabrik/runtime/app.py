@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pabrik.model.errors import NotFoundError
 from pabrik.model.site import Plant
 from pabrik.model.windows import Window
 from pabrik.runtime.alarms.detection import attach as attach_detection
@@ -30,6 +29,7 @@ from pabrik.runtime.ingest.csvimport import Progress as CsvProgress
 from pabrik.runtime.ingest.pipeline import Clock, Ingestor, utc_now
 from pabrik.runtime.ingest.replay import Replayer, ReplayReport
 from pabrik.runtime.ingest.simulation import Progress, SimulationRunner
+from pabrik.runtime.kpi.ahead import RollupsAhead
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.measure import window_of
 from pabrik.runtime.kpi.reuse import Reuse
@@ -87,6 +87,7 @@ class Runtime:
         self._forwarding: Forwarding | None = None
         self._live_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self.ahead = RollupsAhead(lambda: self.engine)  # off until serve sets its days
         self._wire(site if site is not None else placeholder_site())
 
     def _wire(self, site: SiteConfig) -> None:
@@ -176,6 +177,7 @@ class Runtime:
             self._forwarding = beside_serve(self.settings, self.store, self._disk_alarm)
             if self._forwarding is not None:
                 self._forwarding.start()
+        self.ahead.start()
         if self.simulation is None or self._live_task is not None:
             return
         if self.simulation.position is None:
@@ -207,6 +209,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await config_task
         await self.supervisor.stop()
+        await self.ahead.stop()
         await self._stop_alarms()
         share_task, self._share_task = self._share_task, None
         if share_task is not None:
@@ -301,27 +304,25 @@ class Runtime:
         """The plant overview at ``now``; without ``now``, a recent one may be reused."""
         if now is not None:
             return kpiqueries.overview(self.engine, now)
-        return self._overview.get(
-            "overview", self.now(), self._writes(), lambda at: kpiqueries.overview(self.engine, at)
-        )
+        return self._overview.get("overview", self.now(), self._writes(), self.overview)
 
     def _writes(self) -> int:
         """Batches and rejections this process has written, for reuse of recent views."""
-        m = self.ingestor.metrics
-        return m.batches + m.rejected
+        return self.ingestor.metrics.batches + self.ingestor.metrics.rejected
 
     def machine_detail(
         self, machine_id: str, window: str = "shift", now: datetime | None = None
     ) -> MachineDetail:
-        """A machine page for a window: shift, day or 7d."""
-        if self.plant.machine(machine_id) is None:
-            raise NotFoundError(f"machine '{machine_id}' not found", machine_id=machine_id)
+        """A machine page for a window: shift, day or 7d (NotFoundError for no such machine)."""
         return kpiqueries.machine_detail(self.engine, machine_id, window, now or self.now())
 
-    def polled_machine(self, machine_id: str, window: str) -> MachineDetail:
-        """A machine's view for the polls of its page (a recent one may do, as for overview)."""
+    def polled_machine(
+        self, machine_id: str, window: str, *, opened: bool = False
+    ) -> MachineDetail:
+        """A machine's view for its polls (a recent one may do); ``opened``: new, kept for them."""
         compute = lambda at: self.machine_detail(machine_id, window, at)  # noqa: E731
-        return self._details.get((machine_id, window), self.now(), self._writes(), compute)
+        reuse = self._details.renew if opened else self._details.get
+        return reuse((machine_id, window), self.now(), self._writes(), compute)
 
     def window(
         self, name: str | None = None, start: datetime | None = None, end: datetime | None = None

@@ -254,3 +254,25 @@ def test_a_view_whose_refresh_waits_behind_others_is_served_older() -> None:
         release.set()
     assert refresher.drain(timeout=30)
     assert reuse.get("b", much_later, 1, lambda at: at) == later
+
+
+def test_renew_computes_even_when_a_view_is_kept_and_leaves_it_for_the_next_get() -> None:
+    ticks = Ticks()
+    reuse: Reuse[tuple[datetime, str]] = Reuse(5.0, ticks, refresher=None)
+    reuse.get("k", T0, 1, lambda at: (at, "polled"))
+    ticks.now += 1
+    later = T0 + timedelta(seconds=1)
+    assert reuse.renew("k", later, 1, lambda at: (at, "opened")) == (later, "opened")
+    ticks.now += 1
+    kept = reuse.get("k", later + timedelta(seconds=1), 1, lambda at: (at, "polled"))
+    assert kept == (later, "opened")
+    assert reuse.computed == 2
+
+
+def test_renew_does_not_replace_a_view_of_a_later_instant() -> None:
+    reuse, _ = _reuse()
+    later = T0 + timedelta(seconds=2)
+    reuse.get("k", later, 1, lambda at: at)
+    assert reuse.renew("k", T0, 1, lambda at: at) == T0
+    assert reuse.get("k", later, 1, lambda at: at) == later
+    assert reuse.computed == 2

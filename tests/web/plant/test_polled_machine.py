@@ -1,4 +1,4 @@
-"""A machine page's polls share one recent view; the page itself is computed when opened."""
+"""A machine page's polls share one recent view; the page computes its own and leaves it to them."""
 
 from __future__ import annotations
 
@@ -35,5 +35,28 @@ async def test_the_chart_api_and_the_live_part_answer_from_the_polled_view(
     assert runtime.polled_machine("imm-01", "day") is view
 
 
+async def test_opening_the_page_computes_its_view_and_the_loads_after_it_reuse_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    before = runtime.polled_machine("imm-01", "day")
+    computed = runtime._details.computed
+    page = await client.get("/machines/imm-01?window=day")
+    assert page.status_code == 200
+    assert runtime._details.computed == computed + 1
+    opened = runtime.polled_machine("imm-01", "day")
+    assert opened is not before
+    assert (await client.get("/api/v1/machines/imm-01?window=day")).status_code == 200
+    assert (await client.get("/partials/machines/imm-01?window=day")).status_code == 200
+    assert runtime._details.computed == computed + 1
+    assert runtime.polled_machine("imm-01", "day") is opened
+
+
+async def test_a_view_kept_by_an_opened_page_equals_a_fresh_one(runtime: Runtime) -> None:
+    now = runtime.now()
+    opened = runtime.polled_machine("imm-01", "shift", opened=True)
+    assert opened == runtime.machine_detail("imm-01", "shift", now)
+
+
 async def test_an_unknown_machine_is_still_not_found(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/machines/no-such-machine")).status_code == 404
+    assert (await client.get("/machines/no-such-machine")).status_code == 404

@@ -332,6 +332,18 @@ class KpiEngine:
                 self._fill(machine, hours)
         return self.stats.saved_hours - before
 
+    def fill_missing(self, machine: Machine, start: datetime, end: datetime) -> int:
+        """Compute and save the past whole hours of [start, end) lacking a rollup; count them."""
+        self.ensure_rollup_config()
+        s, e = to_epoch_ms(start), min(to_epoch_ms(end), to_epoch_ms(self.clock()))
+        h0, h1 = -(-s // HOUR_MS) * HOUR_MS, e - e % HOUR_MS
+        if self.rollups is None or h0 >= h1:
+            return 0
+        valid = set(self.rollups.rollup_starts(machine.id, h0, h1, "hour"))
+        missing = [h for h in range(h0, h1, HOUR_MS) if h not in valid]
+        self._fill(machine, missing)
+        return len(missing)
+
     def build(self, start: datetime, end: datetime) -> int:
         """Roll up every whole past hour in [start, end) that has no valid rollup yet."""
         before = self.stats.saved_hours

@@ -153,6 +153,26 @@ class Reuse(Generic[T]):
         finally:
             lock.release()
 
+    def renew(
+        self, key: Hashable, now: datetime, version: int, compute: Callable[[datetime], T]
+    ) -> T:
+        """A view of ``key`` computed now, kept for the next ``get`` unless a newer one is."""
+        if self.ttl_s <= 0:
+            self.computed += 1
+            return compute(now)
+        started = self._monotonic()
+        value = compute(now)
+        with self._guard:
+            entry = self._entries.get(key)
+            # A refresh that finished meanwhile for a later instant stays: it is the newer view.
+            if entry is None or entry.at_clock <= now:
+                self._forget_expired()
+                if len(self._entries) >= MAX_KEYS:
+                    self._drop_oldest()
+                self._entries[key] = _Entry(value, started, now, version)
+        self.computed += 1
+        return value
+
     def _stale_ttls(self, key: Hashable) -> int:
         """How old a view may be served: older while its refresh waits behind others."""
         queued = self._refresher is not None and self._refresher.waiting((id(self), key))

@@ -75,7 +75,7 @@ def machine_page(
     window: Annotated[str, Query()] = "shift",
 ) -> HTMLResponse:
     """One machine: timeline, OEE trend, counts, sensors and downtime reasons."""
-    detail = runtime.machine_detail(machine_id, window)
+    detail = runtime.polled_machine(machine_id, window, opened=True)
     api_url = f"{request.scope.get('root_path', '')}/api/v1/machines/{machine_id}?window={window}"
     config = {
         "api": api_url,
