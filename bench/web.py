@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import math
 import multiprocessing
 import os
@@ -269,6 +270,24 @@ async def _load(
     return tally, ingest
 
 
+def _rolled_up(log: Path, limit_s: float = 300) -> None:
+    """Wait for the server's first background rollup pass, when its code has one.
+
+    A served dashboard has been running a while: its start-up pass over every machine's
+    missing rollup hours is over before users come (see docs/performance.md, session 8).
+    """
+    if importlib.util.find_spec("pabrik.runtime.kpi.ahead") is None:
+        return
+    began = time.monotonic()
+    while time.monotonic() - began < limit_s:
+        if "rollups ahead: pass 1," in log.read_text(errors="replace"):
+            took = time.monotonic() - began
+            print(f"web under load: the server's rollup pass ended after {took:.0f} s")
+            return
+        time.sleep(0.5)
+    print(f"web under load: no rollup pass ended in {limit_s:.0f} s; loading anyway")
+
+
 def _first_stored(watch: Watch, since_ms: int) -> None:
     """Wait until ingest stores what is published now (a worker may still be connecting)."""
     for _ in range(600):
@@ -416,6 +435,7 @@ def _run_on(
         spied = (server.pid, opts.profile, worker_pid, opts.worker_profile)
         watch = Watch(db, keys, sent, *spied, pids)
         _first_stored(watch, began_ms)
+        _rolled_up(folder / "serve.log")
         base = f"http://127.0.0.1:{port}"
         tally, ingest = asyncio.run(_load(base, ids, opts.users, opts.seconds, watch))
         _print(tally, ingest, opts.rate)

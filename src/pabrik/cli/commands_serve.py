@@ -72,8 +72,12 @@ def bind_port(host: str, port: int) -> socket.socket:
 
 
 def announce_configuration() -> None:
-    """Let the start-up say which configuration runs, and each live change of it."""
-    for name in ("pabrik.runtime.plant.configstore", "pabrik.runtime.app"):
+    """Let the start-up say which configuration runs, each live change of it, and rollup passes."""
+    for name in (
+        "pabrik.runtime.plant.configstore",
+        "pabrik.runtime.app",
+        "pabrik.runtime.kpi.ahead",
+    ):
         logging.getLogger(name).setLevel(logging.INFO)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -67,8 +68,12 @@ class RollupsAhead:
     async def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                began = time.monotonic()
                 filled = await asyncio.to_thread(self.fill_once)
-                log.info("rollups ahead: %d hour(s) filled", filled)
+                took = time.monotonic() - began
+                log.info(
+                    "rollups ahead: pass %d, %d hour(s) filled in %.1f s", self.passes, filled, took
+                )
             except Exception:
                 # A failed pass (the store away, a configuration switch) is retried next hour.
                 log.exception("rollups ahead: pass failed")
