@@ -24,8 +24,8 @@ class SqlTx(Protocol):
         """Run one statement; the number of rows it changed."""
         ...
 
-    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
-        """Run one statement per parameter row (nothing when there are none)."""
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> int:
+        """Run one statement per parameter row (nothing when there are none); rows changed."""
         ...
 
 
@@ -52,10 +52,11 @@ class SqliteTx:
         """Run one statement; the number of rows it changed."""
         return self.conn.execute(sql, tuple(params)).rowcount
 
-    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
-        """Run one statement per parameter row (nothing when there are none)."""
-        if params:
-            self.conn.executemany(sql, [tuple(p) for p in params])
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> int:
+        """Run one statement per parameter row (nothing when there are none); rows changed."""
+        if not params:
+            return 0
+        return self.conn.executemany(sql, [tuple(p) for p in params]).rowcount
 
 
 class SqliteSql(SqlBase):
@@ -93,10 +94,12 @@ class PgTx:
         """Run one statement; the number of rows it changed."""
         return self._cur.execute(pg_sql(sql), tuple(params)).rowcount
 
-    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
-        """Run one statement per parameter row (nothing when there are none)."""
-        if params:
-            self._cur.executemany(pg_sql(sql), [tuple(p) for p in params])
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> int:
+        """Run one statement per parameter row (nothing when there are none); rows changed."""
+        if not params:
+            return 0
+        self._cur.executemany(pg_sql(sql), [tuple(p) for p in params])
+        return self._cur.rowcount
 
 
 class PgSql(SqlBase):
