@@ -10,7 +10,8 @@ import pytest
 
 from pabrik.model.windows import custom_window, named_window
 from pabrik.runtime.app import Runtime, build_runtime
-from pabrik.runtime.kpi.measure import NOT_YET, measure
+from pabrik.runtime.kpi.engine import KpiEngine, QueryStats
+from pabrik.runtime.kpi.measure import NOT_YET, measure, measure_scopes, measure_windows
 from pabrik.runtime.kpi.reports import kpi_report
 from pabrik.runtime.kpi.shift_report import shift_report
 from pabrik.runtime.kpi.summary import scope_oee
@@ -87,3 +88,22 @@ def test_every_scope_kind_is_accepted(runtime: Runtime) -> None:
     views = {s: scope_oee(runtime.engine, s, day) for s in ("plant", area, line, "imm-01")}
     assert views["plant"].planned_ms >= views[area].planned_ms >= views[line].planned_ms
     assert views[line].planned_ms >= views["imm-01"].planned_ms > 0
+
+
+def test_windows_ending_at_one_instant_share_their_raw_edge_and_equal_separate_ones(
+    runtime: Runtime,
+) -> None:
+    engine = KpiEngine(runtime.plant, runtime.store, lambda: NOW)  # no reuse of measurements
+    machines = runtime.plant.machines()
+    scopes = [m.id for m in machines] + [ln.id for ln in runtime.plant.lines()] + ["plant"]
+    shift = named_window(runtime.plant.calendar, "shift", NOW)
+    day = named_window(runtime.plant.calendar, "day", NOW)
+    apart = [measure_scopes(engine, scopes, w) for w in (shift, day)]
+    engine.stats = QueryStats()
+    again = [measure_scopes(engine, scopes, w) for w in (shift, day)]
+    assert again == apart
+    # Both windows start on a whole hour and end now: each needs 10:00-10:30 from raw.
+    assert engine.stats.raw_edges == 2 * len(machines)
+    engine.stats = QueryStats()
+    assert measure_windows(engine, scopes, [shift, day]) == apart
+    assert engine.stats.raw_edges == len(machines)

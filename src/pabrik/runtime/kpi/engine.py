@@ -28,11 +28,10 @@ from pabrik.model.states import Quality
 from pabrik.runtime.ingest.pipeline import Clock
 from pabrik.runtime.kpi.data import kpi_catalogue, shipped_holidays
 from pabrik.runtime.kpi.reuse import Reuse
-from pabrik.runtime.kpi.rollups import from_sum, rollup_config, to_row
+from pabrik.runtime.kpi.rollups import downtime_sum, from_sum, rollup_config, row_sum, to_row
 from pabrik.storage.rollups import (
     HOUR_MS,
     MINUTE_MS,
-    ROLLUP_COLUMNS,
     RollupRow,
     RollupStore,
     RollupSum,
@@ -200,11 +199,13 @@ class KpiEngine:
         end: datetime,
         *,
         detail: bool = True,
+        edges: dict[tuple[str, int, int], TimeAccount] | None = None,
     ) -> dict[str, TimeAccount]:
         """Each machine's account over [start, end), through rollups where they help.
 
         With ``detail=False`` the downtime by reason is left out (empty), which spares the
-        store a sum over every reason of every hour: KPI values do not need it.
+        store a sum over every reason of every hour: KPI values do not need it. ``edges``
+        keeps the raw partial hours for further calls at the same instant (see ``_edge``).
         """
         self.ensure_rollup_config()
         s, e = to_epoch_ms(start), to_epoch_ms(end)
@@ -226,11 +227,27 @@ class KpiEngine:
             parts = [totals[m.id]]
             for lo, hi in ((s, h0), (kept_end, h1), (h1, e)):
                 if lo < hi:
-                    parts.append(self.raw(m, [(lo, hi)])[0])
-                    self.stats.raw_edges += 1
+                    parts.append(self._edge(m, lo, hi, edges))
             total = sum_accounts(parts)
             out[m.id] = total if detail else replace(total, downtime_ms={})
         return out
+
+    def _edge(
+        self,
+        machine: Machine,
+        lo: int,
+        hi: int,
+        edges: dict[tuple[str, int, int], TimeAccount] | None,
+    ) -> TimeAccount:
+        """A partial hour from raw, once per ``edges``: windows that end at one instant share it."""
+        key = (machine.id, lo, hi)
+        found = None if edges is None else edges.get(key)
+        if found is None:
+            found = self.raw(machine, [(lo, hi)])[0]
+            self.stats.raw_edges += 1
+            if edges is not None:
+                edges[key] = found
+        return found
 
     def _rolled(
         self, machines: Sequence[Machine], h0: int, h1: int, *, detail: bool = True
@@ -269,7 +286,7 @@ class KpiEngine:
             return self.zero()
         if len(rows) < len(accounts):
             return sum_accounts(accounts.values())
-        return from_sum(_row_sum(rows), _downtime_sum(rows), self.rules)
+        return from_sum(row_sum(rows), downtime_sum(rows), self.rules)
 
     def _fill(
         self, machine: Machine, hours: Sequence[int]
@@ -366,24 +383,6 @@ class KpiEngine:
         if area is not None:
             return [m for ln in area.lines for m in ln.machines]
         raise NotFoundError(f"no machine, line or area '{scope}'", scope=scope[:64])
-
-
-def _row_sum(rows: Sequence[RollupRow]) -> RollupSum:
-    """Rows summed like the store sums them (``order_data`` by minimum)."""
-    sums = [sum(col) for col in zip(*(r.values for r in rows), strict=True)]
-    if sums:
-        sums[ROLLUP_COLUMNS.index("order_data")] = min(
-            r.values[ROLLUP_COLUMNS.index("order_data")] for r in rows
-        )
-    return RollupSum(len(rows), tuple(sums))
-
-
-def _downtime_sum(rows: Sequence[RollupRow]) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = {}
-    for r in rows:
-        for key, ms in r.downtime.items():
-            out[key] = out.get(key, 0) + ms
-    return out
 
 
 def _runs(hours: Sequence[int]) -> Iterator[list[int]]:

@@ -92,8 +92,25 @@ def measure_scopes(
     )
 
 
+def measure_windows(
+    engine: KpiEngine, scopes: Sequence[str], windows: Sequence[Window]
+) -> list[dict[str, Measurement]]:
+    """Scopes over windows that end at one instant, computed now; each raw edge once for all.
+
+    The overview measures every machine over the shift and the day: both end now, so both
+    need the same partial hour from raw, which this computes once per machine.
+    """
+    edges: dict[tuple[str, int, int], TimeAccount] = {}
+    return [_measure_scopes(engine, scopes, w, detail=True, edges=edges) for w in windows]
+
+
 def _measure_scopes(
-    engine: KpiEngine, scopes: Sequence[str], window: Window, *, detail: bool
+    engine: KpiEngine,
+    scopes: Sequence[str],
+    window: Window,
+    *,
+    detail: bool,
+    edges: dict[tuple[str, int, int], TimeAccount] | None = None,
 ) -> dict[str, Measurement]:
     members = {scope: engine.machines(scope) for scope in scopes}
     machines = list({m.id: m for ms in members.values() for m in ms}.values())
@@ -102,7 +119,7 @@ def _measure_scopes(
         zero = engine.zero()
         accounts: dict[str, TimeAccount] = {m.id: zero for m in machines}
     else:
-        accounts = engine.accounts(machines, span.start, span.end, detail=detail)
+        accounts = engine.accounts(machines, span.start, span.end, detail=detail, edges=edges)
     threshold = Fraction(engine.plant.kpi.min_coverage).limit_denominator(1000)
     out: dict[str, Measurement] = {}
     for scope, ms in members.items():

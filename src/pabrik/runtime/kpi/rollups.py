@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from fractions import Fraction
@@ -133,3 +133,22 @@ def from_sum(
         order_data=bool(v["order_data"]),
         extras=extras,
     )
+
+
+def row_sum(rows: Sequence[RollupRow]) -> RollupSum:
+    """Rows summed like the store sums them (``order_data`` by minimum)."""
+    sums = [sum(col) for col in zip(*(r.values for r in rows), strict=True)]
+    if sums:
+        sums[ROLLUP_COLUMNS.index("order_data")] = min(
+            r.values[ROLLUP_COLUMNS.index("order_data")] for r in rows
+        )
+    return RollupSum(len(rows), tuple(sums))
+
+
+def downtime_sum(rows: Sequence[RollupRow]) -> dict[tuple[str, str], int]:
+    """Rows' downtime by (state, reason), summed like the store sums it."""
+    out: dict[tuple[str, str], int] = {}
+    for r in rows:
+        for key, ms in r.downtime.items():
+            out[key] = out.get(key, 0) + ms
+    return out

@@ -13,7 +13,7 @@ from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
 from pabrik.model.windows import Window, WindowName, named_window
 from pabrik.runtime.kpi.engine import KpiEngine
-from pabrik.runtime.kpi.measure import measure, measure_scopes
+from pabrik.runtime.kpi.measure import measure, measure_windows
 from pabrik.runtime.kpi.summary import loss_view, oee_view, scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant.views import (
@@ -65,9 +65,9 @@ def _shift_key(plant: Plant, shift: Window) -> str | None:
     return next((i.key for i in found if i.start == shift.start), None)
 
 
-def _views(engine: KpiEngine, scopes: list[str], window: Window) -> dict[str, OeeView]:
-    found = measure_scopes(engine, scopes, window)
-    return {scope: oee_view(engine.plant, m) for scope, m in found.items()}
+def _views(engine: KpiEngine, scopes: list[str], *windows: Window) -> list[dict[str, OeeView]]:
+    found = measure_windows(engine, scopes, windows)
+    return [{scope: oee_view(engine.plant, m) for scope, m in each.items()} for each in found]
 
 
 def overview(engine: KpiEngine, now: datetime) -> PlantOverview:
@@ -76,7 +76,8 @@ def overview(engine: KpiEngine, now: datetime) -> PlantOverview:
     shift = named_window(plant.calendar, WindowName.SHIFT, now)
     today = named_window(plant.calendar, WindowName.DAY, now)
     scopes = [m.id for m in plant.machines()] + [ln.id for ln in plant.lines()] + ["plant"]
-    s, d = _views(engine, scopes, shift), _views(engine, scopes, today)
+    # Computed here, not reused per window: the overview is itself a reused view (app.py).
+    s, d = _views(engine, scopes, shift, today)
     lines = [
         LineStatus(
             id=line.id,
