@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.web.demo_app import accounts, anyio_backend, app, client, runtime, settings
+from tests.web.demo_app import accounts, anyio_backend, app, client, demo_day, runtime, settings
 
-__all__ = ["accounts", "anyio_backend", "app", "client", "runtime", "settings"]
+__all__ = ["accounts", "anyio_backend", "app", "client", "demo_day", "runtime", "settings"]

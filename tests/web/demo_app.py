@@ -7,8 +7,10 @@ two-company instance of tests/web/world.py. Helpers to log in are in tests/web/s
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -30,19 +32,42 @@ HOSTILE_PAYLOAD = '{"ts": "<script>alert(1)</script>", "state": "running"}'
 NOW = datetime(2025, 3, 11, 3, 30, tzinfo=UTC)
 
 
+def _simulate_day(rt: Runtime) -> None:
+    """The demo plant's day up to NOW, and one hostile payload in the dead letters."""
+    rt.backfill(days=1)
+    rt.ingestor.offer_payload(
+        HOSTILE_PAYLOAD, kind="state", source="test/hostile", machine_id="imm-01"
+    )
+    rt.ingestor.flush()
+
+
+@pytest.fixture(scope="session")
+def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The simulated day's data folder, made once per test process (the clock is fixed)."""
+    folder = tmp_path_factory.mktemp("demo-day")
+    rt = build_runtime(Settings(config=DEMO, data_dir=folder), clock=lambda: NOW)
+    try:
+        _simulate_day(rt)
+    finally:
+        rt.close()
+    return folder
+
+
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("pabrik-data"))
 
 
 @pytest.fixture(scope="module")
-def runtime(settings: Settings) -> Iterator[Runtime]:
+def runtime(settings: Settings, demo_day: Path) -> Iterator[Runtime]:
+    """The demo day in the module's own folder: a copy of the process's, the same files."""
+    fresh = not settings.database_url and not any(settings.data_dir.glob("*"))
+    copy = fresh and settings.config == DEMO
+    if copy:
+        shutil.copytree(demo_day, settings.data_dir, dirs_exist_ok=True)
     rt = build_runtime(settings, clock=lambda: NOW)
-    rt.backfill(days=1)
-    rt.ingestor.offer_payload(
-        HOSTILE_PAYLOAD, kind="state", source="test/hostile", machine_id="imm-01"
-    )
-    rt.ingestor.flush()
+    if not copy:
+        _simulate_day(rt)
     yield rt
     rt.close()
 
