@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,7 +88,15 @@ def state(minutes: float, s: StateClass, machine: str = "imm-01") -> StateRecord
 
 def commit(svc: AlarmService, store: SqliteStore, records: list[Record]) -> int:
     store.write(records)
-    return svc.observe(records)
+    done = svc.observe(records)
+    assert_counts_match_bodies(svc)
+    return done
+
+
+def assert_counts_match_bodies(svc: AlarmService) -> None:
+    """The banner's counts (from the state column) equal those of the decoded bodies."""
+    decoded = Counter(a.priority for a in queries.alarms(svc, attention_only=True))
+    assert queries.counts(svc) == {p: decoded.get(p, 0) for p in Priority}
 
 
 def test_a_hot_sample_raises_one_alarm_that_an_operator_acknowledges(
@@ -103,6 +112,7 @@ def test_a_hot_sample_raises_one_alarm_that_an_operator_acknowledges(
     )
     assert queries.counts(svc)[Priority.HIGH] == 1
     svc.act(alarm.key, Acknowledge(at(4), "budi", "dicek"), "budi")
+    assert_counts_match_bodies(svc)
     commit(svc, store, [temp(5, 57.5)])
     assert queries.alarms(svc, attention_only=True) == []
     rows = queries.history(svc, queries.HistoryQuery(T0, at(60)))
@@ -122,7 +132,9 @@ def test_a_shelf_hides_the_alarm_until_it_expires_on_the_clock(
     assert queries.counts(svc)[Priority.HIGH] == 0
     svc.tick(at(20))
     assert queries.alarms(svc)[0].state is AlarmState.SHELVED
+    assert_counts_match_bodies(svc)
     svc.tick(at(33))
+    assert_counts_match_bodies(svc)
     assert queries.alarms(svc, attention_only=True)[0].state is AlarmState.ACTIVE_UNACK
     with pytest.raises(NotFoundError):
         svc.act("nope", Acknowledge(at(40), "x"), "x")
