@@ -6,6 +6,9 @@ import httpx
 import pytest
 
 from pabrik.runtime.app import Runtime
+from pabrik.web.encoded import EncodedViews
+from pabrik.web.plant.schemas import MachineDetailPublic
+from pabrik.web.schemas import TextPublic
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("views_outlive_the_test")]
 
@@ -60,3 +63,31 @@ async def test_a_view_kept_by_an_opened_page_equals_a_fresh_one(runtime: Runtime
 async def test_an_unknown_machine_is_still_not_found(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/machines/no-such-machine")).status_code == 404
     assert (await client.get("/machines/no-such-machine")).status_code == 404
+
+
+async def test_a_view_is_encoded_once_and_answers_as_fastapi_would_encode_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    view = runtime.polled_machine("imm-02", "shift")
+    first = await client.get("/api/v1/machines/imm-02?window=shift")
+    again = await client.get("/api/v1/machines/imm-02?window=shift")
+    assert runtime.polled_machine("imm-02", "shift") is view
+    assert first.content == again.content
+    expected = MachineDetailPublic.of(view, "shift").model_dump(mode="json", by_alias=True)
+    assert first.json() == expected
+    assert first.headers["content-type"] == "application/json"
+
+
+async def test_a_new_view_object_is_encoded_anew_and_an_old_one_is_not_encoded_again() -> None:
+    encoded, calls = EncodedViews(keep=2), list[str]()
+
+    def public(text: str) -> TextPublic:
+        calls.append(text)
+        return TextPublic(id=text, en=text)
+
+    old, new = object(), object()
+    assert encoded.response(old, "day", lambda: public("old")).body == b'{"id":"old","en":"old"}'
+    assert encoded.response(old, "day", lambda: public("again")).body.startswith(b'{"id":"old"')
+    assert encoded.response(new, "day", lambda: public("new")).body.startswith(b'{"id":"new"')
+    assert encoded.response(old, "7d", lambda: public("7d")).body.startswith(b'{"id":"7d"')
+    assert calls == ["old", "new", "7d"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from pabrik.web.deps import RuntimeDep, WindowDep
+from pabrik.web.encoded import EncodedViews
 from pabrik.web.kpi.schemas import OeePublic
 from pabrik.web.plant.schemas import DeadLetterPagePublic, MachineDetailPublic, PlantPublic
 from pabrik.web.schemas import ErrorPublic
@@ -23,21 +25,26 @@ router = APIRouter(
 )
 
 
-@router.get("/plant", summary="Plant overview")
-def get_plant(runtime: RuntimeDep) -> PlantPublic:
+_ENCODED = EncodedViews()
+
+
+@router.get("/plant", summary="Plant overview", response_model=PlantPublic)
+def get_plant(runtime: RuntimeDep) -> Response:
     """Every line and machine with its state, OEE and counts."""
-    return PlantPublic.of(runtime.overview())
+    view = runtime.overview()
+    return _ENCODED.response(view, "plant", lambda: PlantPublic.of(view))
 
 
-@router.get("/machines/{machine_id}", summary="Machine detail")
+@router.get("/machines/{machine_id}", summary="Machine detail", response_model=MachineDetailPublic)
 def get_machine(
     runtime: RuntimeDep,
     machine_id: str,
     window: Annotated[str, Query(description="shift, day, 7d or 30d")] = "shift",
-) -> MachineDetailPublic:
+) -> Response:
     """Timeline, OEE per shift, counts, sensors and downtime reasons over a window."""
     # Charts poll this every few seconds: a recent view serves them all (as the overview's).
-    return MachineDetailPublic.of(runtime.polled_machine(machine_id, window), window)
+    view = runtime.polled_machine(machine_id, window)
+    return _ENCODED.response(view, window, lambda: MachineDetailPublic.of(view, window))
 
 
 @router.get("/oee", summary="OEE over a named or custom window")
