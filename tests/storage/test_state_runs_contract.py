@@ -1,7 +1,7 @@
 """``state_runs`` gives, on SQLite and PostgreSQL, what walking ``states`` back gave per machine.
 
-The walk below is the alarm service's per-machine view before ``state_runs``: the state in
-force and the start of its run of equal states, read back an hour, then a day.
+The reference is the alarm service's per-machine view before ``state_runs``
+(tests/storage/state_walk.py).
 """
 
 from __future__ import annotations
@@ -17,40 +17,19 @@ from pabrik.model.states import StateClass
 from pabrik.storage.postgres.store import PostgresStore
 from pabrik.storage.sqlite.store import SqliteStore
 from pabrik.storage.store import StateRun
+from tests.storage.state_walk import LOOK_BACK, walked
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 Backend = SqliteStore | PostgresStore
-_LOOK_BACK = (timedelta(hours=1), timedelta(days=1))
 _MACHINES = itertools.count()
 _STATES = [StateClass.RUNNING, StateClass.IDLE, StateClass.UNPLANNED_STOP]
-
-
-def walked(store: Backend, machine_id: str, at: datetime, *, before: bool) -> StateRun | None:
-    """The service's view before ``state_runs``, as (state, product, since)."""
-    current: StateRecord | None = None
-    since = at
-    for back in _LOOK_BACK:
-        records = store.states(machine_id, at - back, at)
-        usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
-        if not usable:
-            return None
-        current, since, began = usable[-1], usable[-1].ts, False
-        for r in reversed(usable[:-1]):
-            if r.state != current.state:
-                began = True
-                break
-            since = r.ts
-        if began:
-            break
-    assert current is not None
-    return StateRun(current.state, current.product_id, since)
 
 
 def _check(store: Backend, machines: list[str], at: datetime) -> None:
     for before in (True, False):
         # The service reads the record at ``at`` itself when ``at`` is past its millisecond.
         with_end = not before or at.microsecond % 1000 != 0
-        runs = store.state_runs(machines, at, at - _LOOK_BACK[-1], with_end=with_end)
+        runs = store.state_runs(machines, at, at - LOOK_BACK[-1], with_end=with_end)
         want = {m: walked(store, m, at, before=before) for m in machines}
         assert runs == {m: w for m, w in want.items() if w is not None}, (at, before)
 

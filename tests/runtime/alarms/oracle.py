@@ -16,6 +16,7 @@ from pabrik.runtime.alarms.service import AlarmService
 from pabrik.runtime.alarms.timeline import Inputs, Step, view_from
 from pabrik.storage.alarms import AlarmStateRow
 from pabrik.storage.store import Store
+from tests.storage.state_walk import walked
 
 # Time conditions (long stops, idling, staleness) are looked at no more often than this
 # between state changes, so a week of backfill costs seconds, not minutes.
@@ -26,7 +27,6 @@ InShift = Callable[[datetime], bool]
 # so judging it here cleared the alarm at each record and the tick raised it again (chatter).
 WATCHED = frozenset({"stale", "long_stop", "idle_in_shift"})
 _PAST = timedelta(milliseconds=1)
-_LOOK_BACK = (timedelta(hours=1), timedelta(days=1))
 
 
 class _Machine:
@@ -137,21 +137,10 @@ class PerSample(AlarmService):
 
     def _view(self, machine_id: str, at: datetime, *, before: bool) -> MachineView:
         # Per machine, an hour of state records back, then a day when the state began earlier.
-        for back in _LOOK_BACK:
-            records = self.store.states(machine_id, at - back, at)
-            usable = [r for r in records if (r.ts < at if before else r.ts <= at)]
-            if not usable:
-                return view_from(None, at, self.in_shift)
-            current, since, began = usable[-1], usable[-1].ts, False
-            for r in reversed(usable[:-1]):
-                if r.state != current.state:
-                    began = True
-                    break
-                since = r.ts
-            if began:
-                break
-        view = view_from(current, at, self.in_shift)
-        return MachineView(at, view.state, since, view.product, view.in_shift)
+        run = walked(self.store, machine_id, at, before=before)
+        if run is None:
+            return view_from(None, at, self.in_shift)
+        return MachineView(at, run.state, run.since, run.product_id, self.in_shift(at))
 
     def observe(self, records: Sequence[Record]) -> int:
         """Evaluate a committed batch; return how many transitions were recorded."""
