@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -86,6 +87,20 @@ def test_user_names_are_case_insensitive_and_unique(store: Backend) -> None:
     disabled = UserRow("u1", "Budi", "Budi S", "pt-a", "operator", "new", True, T0, T0)
     store.save_user(disabled, [])
     assert store.user("u1") == disabled
+
+
+def test_a_password_hash_is_renewed_alone_and_only_from_the_hash_read(store: Backend) -> None:
+    store.save_tenant(tenant(), [])
+    store.save_user(user("u1", "Budi"), [])
+    # An admin disables the user after the login read the row: renewing keeps that.
+    disabled = replace(user("u1", "Budi"), disabled=True, role="engineer")
+    store.save_user(disabled, [])
+    assert store.renew_password_hash("u1", HASH, "renewed")
+    assert store.user("u1") == replace(disabled, password_hash="renewed")
+    # A hash changed meanwhile (a password change) is not overwritten.
+    assert not store.renew_password_hash("u1", HASH, "stale")
+    assert not store.renew_password_hash("nobody", HASH, "x")
+    assert store.user("u1") == replace(disabled, password_hash="renewed")
 
 
 def test_assessor_assignments_are_idempotent(store: Backend) -> None:

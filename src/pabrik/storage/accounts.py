@@ -163,6 +163,10 @@ class AccountStore(Protocol):
         """Insert or update a user."""
         ...
 
+    def renew_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Replace a user's password hash only if it is still ``old_hash``; whether it was."""
+        ...
+
     def user(self, user_id: str) -> UserRow | None:
         """A user by id."""
         ...

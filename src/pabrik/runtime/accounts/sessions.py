@@ -47,8 +47,8 @@ class Sessions(Throttle):
             raise AuthenticationError("wrong user name or password")
         if needs_rehash(user.password_hash):
             # Hashes made under older parameters move to the current ones as people log in.
-            user = replace(user, password_hash=hash_password(password[:256]))
-            self.store.save_user(user, [])
+            renewed = hash_password(password[:256])
+            self.store.renew_password_hash(user.id, user.password_hash, renewed)
         cookie = new_secret()
         now = self.clock()
         row = SessionRow(

@@ -66,6 +66,14 @@ class SqlPeople(SqlBase):
         """Insert or update a user."""
         self._apply(UPSERT_USER, user_params(row), audit)
 
+    def renew_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Replace a user's password hash only if it is still ``old_hash``; whether it was."""
+        # Only the hash column: a login renewing its hash must not write back a row read
+        # before an admin disabled the user or changed their role.
+        sql = "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?"
+        with self._tx() as tx:
+            return tx.execute(sql, (new_hash, user_id, old_hash)) == 1
+
     def user(self, user_id: str) -> UserRow | None:
         """A user by id."""
         rows = self._rows(f"SELECT {USER_COLS} FROM users WHERE id = ?", (user_id,))  # noqa: S608
