@@ -166,10 +166,7 @@ class Reuse(Generic[T]):
             entry = self._entries.get(key)
             # A refresh that finished meanwhile for a later instant stays: it is the newer view.
             if entry is None or entry.at_clock <= now:
-                self._forget_expired()
-                if len(self._entries) >= MAX_KEYS:
-                    self._drop_oldest()
-                self._entries[key] = _Entry(value, started, now, version)
+                self._keep(key, _Entry(value, started, now, version))
         self.computed += 1
         return value
 
@@ -226,12 +223,16 @@ class Reuse(Generic[T]):
         started = self._monotonic() if asked is None else asked
         value = compute(now)
         with self._guard:
-            self._forget_expired()
-            if len(self._entries) >= MAX_KEYS:
-                self._drop_oldest()
-            self._entries[key] = _Entry(value, started, now, version)
+            self._keep(key, _Entry(value, started, now, version))
         self.computed += 1
         return value
+
+    def _keep(self, key: Hashable, entry: _Entry[T]) -> None:
+        """Under the guard: hold ``entry`` for ``key``, within MAX_KEYS."""
+        self._forget_expired()
+        if len(self._entries) >= MAX_KEYS:
+            self._drop_oldest()
+        self._entries[key] = entry
 
     def _forget_expired(self) -> None:
         """Drop views too old to be served even stale (at most once a TTL; under the guard).
