@@ -86,7 +86,8 @@ def test_user_names_are_case_insensitive_and_unique(store: Backend) -> None:
         store.save_user(user("u9", "budi"), [])
     disabled = UserRow("u1", "Budi", "Budi S", "pt-a", "operator", "new", True, T0, T0)
     store.save_user(disabled, [])
-    assert store.user("u1") == disabled
+    # An update never writes the hash back: it may have been changed since the row was read.
+    assert store.user("u1") == replace(disabled, password_hash=HASH)
 
 
 def test_a_password_hash_is_renewed_alone_and_only_from_the_hash_read(store: Backend) -> None:
@@ -101,6 +102,28 @@ def test_a_password_hash_is_renewed_alone_and_only_from_the_hash_read(store: Bac
     assert not store.renew_password_hash("u1", HASH, "stale")
     assert not store.renew_password_hash("nobody", HASH, "x")
     assert store.user("u1") == replace(disabled, password_hash="renewed")
+
+
+def test_a_password_change_sets_the_hash_alone_and_only_from_the_hash_read(
+    store: Backend,
+) -> None:
+    store.save_tenant(tenant(), [])
+    store.save_user(user("u1", "Budi"), [])
+    store.save_session(SessionRow("h1", "u1", "c", None, T0, T0, T0 + timedelta(hours=1)))
+    # An admin disables the user after the change read the row: the change keeps that.
+    disabled = replace(user("u1", "Budi"), disabled=True, role="operator")
+    store.save_user(disabled, [])
+    at = T0 + timedelta(minutes=5)
+    assert store.change_password_hash("u1", HASH, "changed", at, audit("user.password_change"))
+    assert store.user("u1") == replace(disabled, password_hash="changed", updated_at=at)
+    assert store.session("h1") is None
+    # A second change from the same stale read finds the hash moved on and changes nothing.
+    store.save_session(SessionRow("h2", "u1", "c", None, T0, T0, T0 + timedelta(hours=1)))
+    later = at + timedelta(minutes=1)
+    assert not store.change_password_hash("u1", HASH, "stale", later, audit("user.x"))
+    assert store.user("u1") == replace(disabled, password_hash="changed", updated_at=at)
+    assert store.session("h2") is not None
+    assert [a.action for a in store.audit_entries("pt-a", 10, 0)] == ["user.password_change"]
 
 
 def test_assessor_assignments_are_idempotent(store: Backend) -> None:
@@ -160,16 +183,17 @@ def test_a_reset_token_is_spent_once_with_the_new_password(store: Backend) -> No
     store.save_reset(ResetRow("r1", "u1", T0 + timedelta(hours=1)))
     assert store.reset("r1") == ResetRow("r1", "u1", T0 + timedelta(hours=1))
     assert store.reset("missing") is None
+    # An admin disables the user after the reset read the row: the reset keeps that.
+    disabled = replace(user("u1", "budi"), disabled=True)
+    store.save_user(disabled, [])
     at = T0 + timedelta(minutes=1)
-    changed = UserRow("u1", "budi", "", "pt-a", "engineer", "new-hash", False, T0, at)
-    assert store.use_reset("r1", changed, at, audit("user.password_reset", at=at))
-    assert store.user("u1") == changed
+    assert store.use_reset("r1", "u1", "new-hash", at, audit("user.password_reset", at=at))
+    assert store.user("u1") == replace(disabled, password_hash="new-hash", updated_at=at)
     assert store.session("h1") is None
     spent = store.reset("r1")
     assert spent is not None
     assert spent.used_at == at
-    again = UserRow("u1", "budi", "", "pt-a", "engineer", "other-hash", False, T0, at)
-    assert not store.use_reset("r1", again, at, audit("user.password_reset", at=at))
+    assert not store.use_reset("r1", "u1", "other-hash", at, audit("user.password_reset", at=at))
     found = store.user("u1")
     assert found is not None
     assert found.password_hash == "new-hash"

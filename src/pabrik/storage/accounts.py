@@ -160,11 +160,17 @@ class AccountStore(Protocol):
         ...
 
     def save_user(self, row: UserRow, audit: Sequence[AuditLogRow]) -> None:
-        """Insert or update a user."""
+        """Insert a user, or update all but their password hash."""
         ...
 
     def renew_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         """Replace a user's password hash only if it is still ``old_hash``; whether it was."""
+        ...
+
+    def change_password_hash(
+        self, user_id: str, old_hash: str, new_hash: str, at: datetime, audit: AuditLogRow
+    ) -> bool:
+        """Set a new hash and end the user's sessions, only if the hash is still ``old_hash``."""
         ...
 
     def user(self, user_id: str) -> UserRow | None:
@@ -229,8 +235,10 @@ class AccountStore(Protocol):
         """A reset token by its hash."""
         ...
 
-    def use_reset(self, token_hash: str, user: UserRow, at: datetime, audit: AuditLogRow) -> bool:
-        """Spend a reset token and set the new password at once; False when already spent."""
+    def use_reset(
+        self, token_hash: str, user_id: str, new_hash: str, at: datetime, audit: AuditLogRow
+    ) -> bool:
+        """Spend a reset token and set the new password hash at once; False when already spent."""
         ...
 
     def throttle(self, keys: Sequence[str]) -> list[ThrottleRow]:

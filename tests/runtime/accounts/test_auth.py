@@ -6,7 +6,6 @@ Over HTTP: tests/web/accounts/test_login.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def test_a_hash_made_with_older_parameters_still_logs_in_and_is_renewed(
 ) -> None:
     user = service.user_named("budi")
     older = PasswordHasher(time_cost=3, memory_cost=65_536, parallelism=4).hash(PASSWORD)
-    service.store.save_user(replace(user, password_hash=older), [])
+    assert service.store.renew_password_hash(user.id, user.password_hash, older)
     service.login("budi", PASSWORD, "10.0.0.1")
     renewed = service.user_named("budi").password_hash
     assert renewed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
@@ -141,6 +140,27 @@ def test_disabling_a_person_ends_their_sessions(service: Accounts) -> None:
     assert service.session_principal(session.cookie) is None
     with pytest.raises(AuthenticationError):
         service.login("budi", PASSWORD, "10.0.0.1")
+
+
+def test_an_admin_edit_from_a_row_read_before_a_password_change_keeps_the_new_password(
+    service: Accounts,
+) -> None:
+    read_by_admin = service.user_named("budi")
+    session = service.login("budi", PASSWORD, "10.0.0.1")
+    service.change_password(session.principal, PASSWORD, "a brand new password")
+    service.update_user(None, read_by_admin, display_name="Budi Santoso")
+    assert service.login("budi", "a brand new password", "10.0.0.2")
+    with pytest.raises(AuthenticationError):
+        service.login("budi", PASSWORD, "10.0.0.3")
+
+
+def test_a_reset_keeps_a_disable_made_after_the_reset_was_asked_for(service: Accounts) -> None:
+    token = service.issue_reset("cli", service.user_named("budi"))
+    service.update_user(None, service.user_named("budi"), disabled=True)
+    service.reset_password(token, "a brand new password")
+    assert service.user_named("budi").disabled
+    with pytest.raises(AuthenticationError):
+        service.login("budi", "a brand new password", "10.0.0.1")
 
 
 def test_a_revoked_token_stops_working_at_once(service: Accounts) -> None:

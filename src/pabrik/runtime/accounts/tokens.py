@@ -54,9 +54,8 @@ class Tokens(Throttle):
         user = self.store.user(row.user_id) if row else None
         if row is None or user is None or row.used_at or row.expires_at <= self.clock():
             raise AuthenticationError("the reset token is not valid")
-        updated = replace(user, password_hash=hash_password(password), updated_at=self.clock())
         audit = self._audit(user.tenant_id, user.username, "user.password_reset", user.username)
-        if not self.store.use_reset(digest, updated, self.clock(), audit):
+        if not self.store.use_reset(digest, user.id, hash_password(password), self.clock(), audit):
             raise AuthenticationError("the reset token is not valid")
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
@@ -69,10 +68,13 @@ class Tokens(Throttle):
             raise AuthenticationError("the current password is wrong")
         self.store.clear_throttle(keys)
         check_password_rules(new)
-        updated = replace(user, password_hash=hash_password(new), updated_at=self.clock())
         audit = self._audit(user.tenant_id, user.username, "user.password_change", user.username)
-        self.store.save_user(updated, [audit])
-        self.store.delete_sessions(user_id=user.id)
+        new_hash = hash_password(new)
+        if not self.store.change_password_hash(
+            user.id, user.password_hash, new_hash, self.clock(), audit
+        ):
+            # Changed meanwhile by another session or a reset: this one proved the old password.
+            raise AuthenticationError("the password was changed meanwhile; sign in again")
 
     def create_token(
         self, scope: TenantScope | None, *, label: str, role: Role, tenant_id: str

@@ -41,9 +41,15 @@ UPSERT_USER = (
     f"INSERT INTO users ({USER_COLS}) VALUES ({_marks(USER_COLS)})"  # noqa: S608
     " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,"
     " tenant_id = excluded.tenant_id, role = excluded.role,"
-    " password_hash = excluded.password_hash, disabled = excluded.disabled,"
-    " updated_at_ms = excluded.updated_at_ms"
+    " disabled = excluded.disabled, updated_at_ms = excluded.updated_at_ms"
 )
+# The hash alone, and only while it is the one read: a password change or renewal must not
+# write back a row read before an admin disabled the user, nor undo a change made meanwhile.
+HASH_RENEWAL = "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?"
+HASH_CHANGE = (
+    "UPDATE users SET password_hash = ?, updated_at_ms = ? WHERE id = ? AND password_hash = ?"
+)
+HASH_RESET = "UPDATE users SET password_hash = ?, updated_at_ms = ? WHERE id = ?"
 UPSERT_SESSION = (
     f"INSERT INTO sessions ({SESSION_COLS}) VALUES ({_marks(SESSION_COLS)})"  # noqa: S608
     " ON CONFLICT (token_hash) DO UPDATE SET active_tenant = excluded.active_tenant,"

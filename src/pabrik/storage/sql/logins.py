@@ -12,22 +12,20 @@ from pabrik.storage.accounts import (
     SessionRow,
     ThrottleRow,
     TokenRow,
-    UserRow,
 )
 from pabrik.storage.sql.account_rows import (
     DELETE_USER_SESSIONS,
+    HASH_RESET,
     INSERT_AUDIT,
     SESSION_COLS,
     TOKEN_COLS,
     UPSERT_SESSION,
     UPSERT_TOKEN,
-    UPSERT_USER,
     at_or_none,
     audit_params,
     ms_or_none,
     session_row,
     token_row,
-    user_params,
 )
 from pabrik.storage.sql.people import SqlPeople
 
@@ -134,8 +132,10 @@ class SqlLogins(SqlPeople):
         r = rows[0]
         return ResetRow(r[0], r[1], from_epoch_ms(r[2]), at_or_none(r[3]))
 
-    def use_reset(self, token_hash: str, user: UserRow, at: datetime, audit: AuditLogRow) -> bool:
-        """Spend a reset token and set the new password at once; False when already spent."""
+    def use_reset(
+        self, token_hash: str, user_id: str, new_hash: str, at: datetime, audit: AuditLogRow
+    ) -> bool:
+        """Spend a reset token and set the new password hash at once; False when already spent."""
         with self._tx() as tx:
             # The write lock (SQLite) or row lock (PostgreSQL) makes a concurrent second use
             # wait, then find it spent.
@@ -146,8 +146,9 @@ class SqlLogins(SqlPeople):
             )
             if spent != 1:
                 return False
-            tx.execute(UPSERT_USER, user_params(user))
-            tx.execute(DELETE_USER_SESSIONS, (user.id,))
+            # The hash column alone: an admin's change since the user was read stays.
+            tx.execute(HASH_RESET, (new_hash, to_epoch_ms(at), user_id))
+            tx.execute(DELETE_USER_SESSIONS, (user_id,))
             tx.executemany(INSERT_AUDIT, audit_params([audit]))
         return True
 

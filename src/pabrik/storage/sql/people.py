@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from pabrik.model.records import from_epoch_ms
+from pabrik.model.records import from_epoch_ms, to_epoch_ms
 from pabrik.storage.accounts import AuditLogRow, TenantRow, UserRow
 from pabrik.storage.sql.account_rows import (
     AUDIT_COLS,
+    DELETE_USER_SESSIONS,
+    HASH_CHANGE,
+    HASH_RENEWAL,
     INSERT_AUDIT,
     TENANT_COLS,
     UPSERT_TENANT,
@@ -63,16 +67,24 @@ class SqlPeople(SqlBase):
     # --- users -----------------------------------------------------------------------------
 
     def save_user(self, row: UserRow, audit: Sequence[AuditLogRow]) -> None:
-        """Insert or update a user."""
+        """Insert a user, or update all but their password hash."""
         self._apply(UPSERT_USER, user_params(row), audit)
 
     def renew_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         """Replace a user's password hash only if it is still ``old_hash``; whether it was."""
-        # Only the hash column: a login renewing its hash must not write back a row read
-        # before an admin disabled the user or changed their role.
-        sql = "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?"
         with self._tx() as tx:
-            return tx.execute(sql, (new_hash, user_id, old_hash)) == 1
+            return tx.execute(HASH_RENEWAL, (new_hash, user_id, old_hash)) == 1
+
+    def change_password_hash(
+        self, user_id: str, old_hash: str, new_hash: str, at: datetime, audit: AuditLogRow
+    ) -> bool:
+        """Set a new hash and end the user's sessions, only if the hash is still ``old_hash``."""
+        with self._tx() as tx:
+            if tx.execute(HASH_CHANGE, (new_hash, to_epoch_ms(at), user_id, old_hash)) != 1:
+                return False
+            tx.execute(DELETE_USER_SESSIONS, (user_id,))
+            tx.executemany(INSERT_AUDIT, audit_params([audit]))
+        return True
 
     def user(self, user_id: str) -> UserRow | None:
         """A user by id."""
