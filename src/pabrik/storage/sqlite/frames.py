@@ -15,21 +15,29 @@ import sys
 from array import array
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from itertools import chain
 
 from pabrik.model.batch import Columns, PollRows, SampleRow
 
 _VALUE = struct.Struct("<d")
 _SWAP = sys.byteorder == "big"  # frames are little-endian on every machine
-_INSERT_FRAME = (
-    "INSERT INTO frames (machine_id, layout_id, ts_ms, source, vals, fwd_batch)"
-    " VALUES (?, ?, ?, ?, ?, {batch:d}) ON CONFLICT DO NOTHING"
-)
+# Frames per INSERT: a statement per frame let go of the GIL (and waited to get it back from
+# the poll loop) 70 times a poll. Chunks of 64, 32, ..., 1 keep seven statement texts cached.
+_CHUNK = 64
+_INSERT_FRAMES = {
+    n: "INSERT INTO frames (machine_id, layout_id, ts_ms, source, vals, fwd_batch)"  # noqa: S608
+    f" VALUES {', '.join(['(?, ?, ?, ?, ?, ?)'] * n)} ON CONFLICT DO NOTHING"
+    for n in (1 << k for k in range(_CHUNK.bit_length()))
+}
 _PURGE_FRAMES = 500  # frames deleted per retention transaction (about 5,000 rows' worth)
 _PLANS_KEPT = 4096  # read layouts whose plans are kept; a register map version makes new ones
 
 # One machine's share of a read: its machine, its signals, and the positions of its values in
-# the read (None: all of them, in order); layout None when it cannot be a frame (a signal twice).
-_Group = tuple[str, tuple[str, ...], list[int] | None]
+# the read (a slice when they are side by side); layout None when it cannot be a frame (a
+# signal twice).
+_Group = tuple[str, tuple[str, ...], slice | list[int]]
+_Frame = tuple[str, int, int, str, bytes, int]
+"""(machine, layout, ts in epoch ms, source, packed values, write batch): one frame's row."""
 Transaction = Callable[[], AbstractContextManager[sqlite3.Connection]]
 FrameMark = tuple[str, tuple[str, ...], int]
 """(machine, signals, ts in epoch ms) of a written frame: what the rollup marks read."""
@@ -188,24 +196,31 @@ class FrameWriter:
         self, conn: sqlite3.Connection, columns: list[Columns], batch: int
     ) -> tuple[int, list[SampleRow], list[FrameMark]]:
         """Insert frames; the values inserted, the rows that must go to samples, the marks."""
-        inserted = 0
         rows: list[SampleRow] = []
         marks: list[FrameMark] = []
-        insert = _INSERT_FRAME.format(batch=batch)
+        # Frames of one value count go in together: a statement's changes times that count is
+        # the values it inserted (a frame already stored is skipped, and counts nothing).
+        by_size: dict[int, list[_Frame]] = {}
         for machines, signals, ts_ms, source, values in columns:
+            whole = b""
             for machine, sigs, at in self._groups(machines, signals):
-                vals = values if at is None else [values[i] for i in at]
                 layout = self._layout(conn, machine, sigs)
                 if layout is None:
+                    vals = values[at] if isinstance(at, slice) else [values[i] for i in at]
                     rows.extend(
                         (machine, s, ts_ms, source, v, "good")
                         for s, v in zip(sigs, vals, strict=True)
                     )
                     continue
-                done = conn.execute(insert, (machine, layout, ts_ms, source, pack(vals)))
-                if done.rowcount > 0:
-                    inserted += len(vals)
+                if isinstance(at, slice):
+                    whole = whole or pack(values)
+                    packed = whole[at.start * 8 : at.stop * 8]
+                else:
+                    packed = pack([values[i] for i in at])
+                frame = (machine, layout, ts_ms, source, packed, batch)
+                by_size.setdefault(len(sigs), []).append(frame)
                 marks.append((machine, sigs, ts_ms))
+        inserted = sum(size * _insert(conn, frames) for size, frames in by_size.items())
         return inserted, rows, marks
 
     def _groups(self, machines: tuple[str, ...], signals: tuple[str, ...]) -> list[_Group]:
@@ -213,14 +228,12 @@ class FrameWriter:
         kept = self._plans.get(key)
         if kept is not None and kept[0] is machines and kept[1] is signals:
             return kept[2]
-        groups: list[_Group]
-        if all(m == machines[0] for m in machines):
-            groups = [(machines[0], signals, None)]
-        else:
-            at: dict[str, list[int]] = {}
-            for i, m in enumerate(machines):
-                at.setdefault(m, []).append(i)
-            groups = [(m, tuple(signals[i] for i in idx), idx) for m, idx in at.items()]
+        at: dict[str, list[int]] = {}
+        for i, m in enumerate(machines):
+            at.setdefault(m, []).append(i)
+        groups: list[_Group] = [
+            (m, tuple(signals[i] for i in idx), _as_slice(idx)) for m, idx in at.items()
+        ]
         if len(self._plans) >= _PLANS_KEPT:
             self._plans.clear()
         self._plans[key] = (machines, signals, groups)
@@ -260,3 +273,20 @@ class FrameWriter:
             self._layouts.clear()
         self._layouts[key] = layout
         return layout
+
+
+def _as_slice(positions: list[int]) -> slice | list[int]:
+    """The positions as a slice when they are side by side, else as they are."""
+    first, last = positions[0], positions[-1]
+    return slice(first, last + 1) if last - first + 1 == len(positions) else positions
+
+
+def _insert(conn: sqlite3.Connection, frames: list[_Frame]) -> int:
+    """Insert frames in order, up to ``_CHUNK`` a statement; how many were new."""
+    done, start, left = 0, 0, len(frames)
+    while left:
+        n = _CHUNK if left >= _CHUNK else 1 << (left.bit_length() - 1)
+        params = list(chain.from_iterable(frames[start : start + n]))
+        done += conn.execute(_INSERT_FRAMES[n], params).rowcount
+        start, left = start + n, left - n
+    return done
