@@ -92,3 +92,25 @@ def test_a_point_marked_bad_after_plain_reads_keeps_its_latest_value() -> None:
     assert bad.value == 5.0
     moved = carry_tracker(tracker, points, points[::-1])
     assert moved.last_values == {2: 4.0, 1: 5.0, 0: 6.0}
+
+
+def test_side_by_side_uint16_points_take_the_words_as_read_request_reads_them() -> None:
+    # The read's layout is its words: the ints are taken without unpacking. A long answer,
+    # a word out of range and a short answer still decode as read_request decodes them.
+    points = [
+        ModbusPoint.model_validate({"machine": "press-1", "signal": f"s{i}", "address": 10 + i})
+        for i in range(4)
+    ]
+    [request] = plan_reads(points, max_registers=125, max_bits=2000, max_gap=0)
+    compiled = compile_read(request, points)
+    assert compiled.same
+    for answer in ([1, 65535, 0, 300], [7, 8, 9, 10, 11], [1, 70_000, 2, 3], [-1, 0, 0, 0], [5]):
+        slow_tracker, fast_tracker, rows = PointTracker(), PointTracker(), PollRows()
+        expected = read_request(request, points, answer, CTX, slow_tracker)
+        found = decode_read(compiled, points, answer, CTX, fast_tracker, rows)
+        assert list(map(repr, RecordBatch(found.records, rows))) == list(
+            map(repr, expected.records)
+        )
+        assert found.rejections == expected.rejections
+        fast_tracker.absorb()
+        assert fast_tracker == slow_tracker

@@ -59,6 +59,8 @@ class FastRead:
     plain: bool = False
     # Whole-number types only: their floats are always finite, so no check is needed.
     integral: bool = False
+    # The layout is the answer's words as uint16, side by side: it unpacks to the words.
+    same: bool = False
     # The answer's words packed back into bytes, compiled once for the request's count.
     words: struct.Struct | None = None
     indices: tuple[int, ...] = ()
@@ -95,13 +97,15 @@ def compile_read(request: ReadRequest, points: Sequence[ModbusPoint]) -> FastRea
         FastPoint(i, points[i].machine, points[i].signal or "", points[i].scale, points[i].offset)
         for i in chosen
     )
+    layout = "".join(fmt)
     return FastRead(
         request,
-        struct.Struct("".join(fmt)) if chosen else None,
+        struct.Struct(layout) if chosen else None,
         fast,
         ReadRequest(request.table, request.address, request.count, rest) if rest else None,
         plain=all(p.scale == 1.0 and p.offset == 0.0 for p in fast),
         integral=all(_CODES[points[i].data_type] in "hHiI" for i in chosen),
+        same=layout == ">" + "H" * request.count,
         words=struct.Struct(f">{request.count}H"),
         indices=tuple(p.index for p in fast),
         machines=tuple(p.machine for p in fast),
@@ -118,22 +122,44 @@ def decode_read(
     rows: PollRows,
 ) -> Interpretation:
     """Rows of the fast points (added to ``rows``); what ``read_request`` makes of the rest."""
+    out = Interpretation(rows=rows)
+    decode_into(read, points, words, ctx, tracker, out)
+    return out
+
+
+def decode_into(
+    read: FastRead,
+    points: Sequence[ModbusPoint],
+    words: Sequence[int],
+    ctx: Context,
+    tracker: PointTracker,
+    out: Interpretation,
+) -> None:
+    """``decode_read``, adding its rows, records and rejections to a poll's ``out``."""
     request = read.request
     if read.layout is None or read.words is None or len(words) < request.count:
-        return read_request(request, points, words, ctx, tracker)
+        _add(out, read_request(request, points, words, ctx, tracker))
+        return
+    answer = words if len(words) == request.count else words[: request.count]
     try:
-        data = read.words.pack(*words[: request.count])
+        data = read.words.pack(*answer)
     except struct.error:
-        return read_request(request, points, words, ctx, tracker)
-    values = read.layout.unpack_from(data)
+        _add(out, read_request(request, points, words, ctx, tracker))
+        return
     ts_ms, source = to_epoch_ms(ctx.ts), ctx.source
     if read.plain and not tracker.bad:
+        # A read of side-by-side uint16 points unpacks to its words: packing them checked
+        # their range, so the ints are taken as they are.
+        values = answer if read.same else read.layout.unpack_from(data)
         numbers = list(map(float, values))
         if read.integral or all(map(math.isfinite, numbers)):
             # What the loop below does point by point, a column at a time.
             tracker.columns[read.indices[0]] = (read.indices, numbers)
-            rows.add_columns(read.machines, read.signals, ts_ms, source, numbers)
-            return _rest(read, (), points, words, ctx, tracker)
+            out.rows.add_columns(read.machines, read.signals, ts_ms, source, numbers)
+            if read.slow is not None:
+                _add(out, _rest(read, (), points, words, ctx, tracker))
+            return
+    values = read.layout.unpack_from(data)
     tracker.absorb()
     found: list[SampleRow] = []
     odd: list[int] = []
@@ -149,8 +175,14 @@ def decode_read(
         bad.pop(point.index, None)
         last[point.index] = number
         found.append((point.machine, point.signal, ts_ms, source, number, "good"))
-    rows.extend(found)
-    return _rest(read, odd, points, words, ctx, tracker)
+    out.rows.extend(found)
+    if odd or read.slow is not None:
+        _add(out, _rest(read, odd, points, words, ctx, tracker))
+
+
+def _add(out: Interpretation, one: Interpretation) -> None:
+    out.records.extend(one.records)
+    out.rejections.extend(one.rejections)
 
 
 def _rest(
@@ -165,8 +197,6 @@ def _rest(
     again = set(odd)
     if read.slow is not None:
         again.update(read.slow.points)
-    if not again:
-        return Interpretation()
     request = read.request
     kept = tuple(i for i in request.points if i in again)
     slow = ReadRequest(request.table, request.address, request.count, kept)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from pymodbus.exceptions import ModbusException
 from pabrik.connectors.backoff import Backoff
 from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, Link, Sink
 from pabrik.connectors.modbus.config import ModbusDevice
-from pabrik.connectors.modbus.fastpath import compile_read, decode_read
+from pabrik.connectors.modbus.fastpath import compile_read, decode_into
 from pabrik.connectors.modbus.mapping import (
     Context,
     Interpretation,
@@ -73,7 +74,7 @@ class DeviceStatus:
 class _Commit:
     """A poll handed to the sink and not yet confirmed."""
 
-    future: asyncio.Future[None]
+    future: Future[None]
     records: list[Record]
     rows: PollRows
     rejected: int
@@ -106,6 +107,9 @@ class DevicePoller:
         self._client: AsyncModbusTcpClient | None = None
         self._unsent: list[Record] = []
         self._inflight: _Commit | None = None
+        # Commits run here, not in the loop's executor: its asyncio future woke the loop
+        # through its self-pipe after every commit; a poll only needs to look at this one.
+        self._committer: ThreadPoolExecutor | None = None
         # Polls decoded while the store was busy, and when the first of them began.
         self._waiting: tuple[Interpretation, float] | None = None
         self._pending: tuple[ModbusDevice, dict[str, dict[str, StateClass]]] | None = None
@@ -144,6 +148,9 @@ class DevicePoller:
                 await self.settle(sink)
             finally:
                 self.close()
+                committer, self._committer = self._committer, None
+                if committer is not None:
+                    committer.shutdown(wait=False)
 
     async def _guarded_poll(self, sink: Sink) -> float:
         try:
@@ -279,10 +286,10 @@ class DevicePoller:
         compiled = self.compiled.get(id(request))
         if compiled is None:
             one = read_request(request, self.device.points, words, ctx, self.tracker)
+            result.records.extend(one.records)
+            result.rejections.extend(one.rejections)
         else:
-            one = decode_read(compiled, self.device.points, words, ctx, self.tracker, result.rows)
-        result.records.extend(one.records)
-        result.rejections.extend(one.rejections)
+            decode_into(compiled, self.device.points, words, ctx, self.tracker, result)
 
     def _fail(
         self,
@@ -324,8 +331,9 @@ class DevicePoller:
             return
         self._unsent = []
         batch = RecordBatch(records, rows) if rows else records
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, sink.submit, batch, waiting.rejections)
+        if self._committer is None:
+            self._committer = ThreadPoolExecutor(1, f"modbus-commit-{self.device.id}")
+        future = self._committer.submit(sink.submit, batch, waiting.rejections)
         self._inflight = _Commit(future, records, rows, len(waiting.rejections), began)
 
     async def settle(self, sink: Sink) -> None:
@@ -340,7 +348,9 @@ class DevicePoller:
         if commit is None:
             return
         try:
-            await commit.future
+            if not commit.future.done():
+                await asyncio.wrap_future(commit.future)
+            commit.future.result()
         except Exception as err:  # noqa: BLE001 - any store failure: keep records, retry next poll
             log.warning("modbus %s/%s: commit failed: %s", self.source, self.device.id, err)
             self.metrics.last_error = f"commit failed: {err}"
