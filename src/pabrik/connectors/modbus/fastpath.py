@@ -123,7 +123,7 @@ def decode_read(
 ) -> Interpretation:
     """Rows of the fast points (added to ``rows``); what ``read_request`` makes of the rest."""
     out = Interpretation(rows=rows)
-    decode_into(read, points, words, ctx, tracker, out)
+    decode_into(read, points, words, ctx, tracker, out, to_epoch_ms(ctx.ts))
     return out
 
 
@@ -134,8 +134,9 @@ def decode_into(
     ctx: Context,
     tracker: PointTracker,
     out: Interpretation,
+    ts_ms: int,
 ) -> None:
-    """``decode_read``, adding its rows, records and rejections to a poll's ``out``."""
+    """``decode_read``, adding to a poll's ``out``; ``ts_ms`` is ``ctx.ts``, worked out once."""
     request = read.request
     if read.layout is None or read.words is None or len(words) < request.count:
         _add(out, read_request(request, points, words, ctx, tracker))
@@ -146,7 +147,7 @@ def decode_into(
     except struct.error:
         _add(out, read_request(request, points, words, ctx, tracker))
         return
-    ts_ms, source = to_epoch_ms(ctx.ts), ctx.source
+    source = ctx.source
     if read.plain and not tracker.bad:
         # A read of side-by-side uint16 points unpacks to its words: packing them checked
         # their range, so the ints are taken as they are.

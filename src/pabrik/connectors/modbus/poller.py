@@ -30,7 +30,7 @@ from pabrik.connectors.modbus.mapping import (
 )
 from pabrik.connectors.modbus.rows import PollRows
 from pabrik.model.batch import RecordBatch, sample_of
-from pabrik.model.records import Record
+from pabrik.model.records import Record, to_epoch_ms
 from pabrik.model.states import StateClass
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ class DevicePoller:
         # least the allowance, a stuck one ends within 1.5 of it): a timer per read cost
         # about a tenth of a poll of 32 reads.
         allowance = self.device.timeout_s * 2 + 1
-        n = 0
+        n, ts_ms = 0, to_epoch_ms(ctx.ts)  # once a poll, not once a read
         try:
             async with asyncio.timeout(None) as guard:
                 for n, request in enumerate(self.plan):
@@ -210,7 +210,7 @@ class DevicePoller:
                         self._failed_read(err.reason)
                         self._fail([request], err.reason, ctx, result)
                         continue
-                    self._decode(request, words, ctx, result)
+                    self._decode(request, words, ctx, result, ts_ms)
         except TimeoutError:
             reason = f"no answer within {self.device.timeout_s:g} s (TimeoutError)"
             return self._lost(reason, self.plan[n:], ctx, result)
@@ -280,7 +280,12 @@ class DevicePoller:
         return list(response.registers)
 
     def _decode(
-        self, request: ReadRequest, words: Sequence[int], ctx: Context, result: Interpretation
+        self,
+        request: ReadRequest,
+        words: Sequence[int],
+        ctx: Context,
+        result: Interpretation,
+        ts_ms: int,
     ) -> None:
         self.metrics.received += len(request.points)
         compiled = self.compiled.get(id(request))
@@ -289,7 +294,7 @@ class DevicePoller:
             result.records.extend(one.records)
             result.rejections.extend(one.rejections)
         else:
-            decode_into(compiled, self.device.points, words, ctx, self.tracker, result)
+            decode_into(compiled, self.device.points, words, ctx, self.tracker, result, ts_ms)
 
     def _fail(
         self,
