@@ -1,4 +1,4 @@
-"""A Modbus register map changed while polls run: no read lost, none stored twice."""
+"""A Modbus register map changed, or the runtime stopped, while polls run: no read lost."""
 
 from __future__ import annotations
 
@@ -114,3 +114,39 @@ def test_a_register_map_changed_while_polling_loses_and_repeats_no_read(tmp_path
     assert good
     assert scrap
     assert max(good) < min(scrap)
+
+
+SLOW_READ = 999
+
+
+def test_a_stop_during_a_read_waits_for_it_and_stores_its_value(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "site.yaml"
+    config.write_text(canonical_yaml(plc_site(port, "temperature", "good")), encoding="utf-8")
+    runtime = build_runtime(Settings(config=config, data_dir=tmp_path / "d"), import_file=True)
+    answering = asyncio.Event()
+    slow = False
+
+    async def answer(fc: int, start: int, addr: int, count: int, regs: list[int], *_: Any) -> None:
+        if fc == 3 and slow:
+            regs[0] = SLOW_READ
+            answering.set()
+            await asyncio.sleep(0.5)  # the answer is on its way while the runtime stops
+
+    def stored() -> list[float]:
+        return [s.value for s in runtime.store.samples("press-1", "temperature", *SPAN)]
+
+    async def scenario() -> None:
+        nonlocal slow
+        async with modbus_server(device(action=answer), port):
+            await runtime.start()
+            await until(lambda: len(stored()) >= 3, "the first polls")
+            slow = True
+            await asyncio.wait_for(answering.wait(), 30)
+            await runtime.stop()
+
+    try:
+        asyncio.run(scenario())
+        assert SLOW_READ in stored()
+    finally:
+        runtime.close()

@@ -124,6 +124,20 @@ def _status(entry: _Running, stopped: bool) -> ConnectorStatus:
     )
 
 
+async def _finish(entry: _Running) -> None:
+    """Wait for a stopped connector's task; cancel it only when stuck."""
+    if entry.task is None:
+        return
+    # stop() lets run() return after the batch in hand (a poll read, a message received):
+    # cancelling at once would drop it unstored.
+    try:
+        await asyncio.wait_for(asyncio.shield(entry.task), _STOP_WAIT_S)
+    except TimeoutError:
+        entry.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await entry.task
+
+
 class ConnectorSupervisor:
     """Runs connectors as tasks, stops them cleanly, and follows a new configuration live."""
 
@@ -221,14 +235,7 @@ class ConnectorSupervisor:
     async def _halt(self, entry: _Running) -> None:
         with contextlib.suppress(Exception):
             await entry.connector.stop()
-        if entry.task is not None:
-            # stop() lets run() return after the batch in hand; cancel only a connector stuck.
-            try:
-                await asyncio.wait_for(asyncio.shield(entry.task), _STOP_WAIT_S)
-            except TimeoutError:
-                entry.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await entry.task
+        await _finish(entry)
         entry.since = self.clock()
         self._stopped[entry.connector.id] = entry
 
@@ -245,8 +252,5 @@ class ConnectorSupervisor:
             with contextlib.suppress(Exception):
                 await e.connector.stop()
         for e in self._entries.values():
-            if e.task is not None:
-                e.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await e.task
-                e.task = None
+            await _finish(e)
+            e.task = None
