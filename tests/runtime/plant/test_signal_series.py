@@ -7,6 +7,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from pabrik.model.batch import PollRows, RecordBatch
 from pabrik.model.calendar import Interval
 from pabrik.model.records import SampleRecord, from_epoch_ms, to_epoch_ms
 from pabrik.model.states import Quality
@@ -92,3 +93,30 @@ def test_a_short_series_is_shown_as_its_raw_points(store: Store) -> None:
     store.write([SampleRecord("a", "m1", "temp", T0 + timedelta(hours=h), h * 1.5) for h in (0, 5)])
     got = signal_series(store, "m1", "temp", window)
     assert got == [SeriesPoint(T0, 0.0), SeriesPoint(T0 + timedelta(hours=5), 7.5)]
+
+
+def polled(rng: random.Random, window: Interval, n: int, rows: bool) -> RecordBatch:
+    """``n`` polls of signal temp (and pressure) of m1; SQLite packs them into frames."""
+    lo, hi = to_epoch_ms(window.start), to_epoch_ms(window.end)
+    batch = PollRows()
+    for ms in sorted({rng.randrange(lo - 5, hi + 5) for _ in range(n)}):
+        values = [rng.uniform(-1_000.0, 1_000.0), rng.uniform(0.0, 9.0)]
+        if rows:  # a value marked on its own stays a row, beside the frames
+            batch.extend([("m1", "temp", ms, "plc", values[0], "uncertain")])
+        else:
+            batch.add_columns(("m1", "m1"), ("temp", "pressure"), ms, "plc", values)
+    return RecordBatch([], batch)
+
+
+def test_a_signal_in_frames_and_rows_averages_all_its_samples(store: Store) -> None:
+    rng = random.Random(25)
+    window = Interval(T0 + timedelta(microseconds=417), T0 + timedelta(hours=1))
+    store.write(polled(rng, window, 2_000, rows=True))
+    series = []
+    # Rows alone first, then frames of the same signal land: the next read must count them.
+    for batch in (RecordBatch([], []), polled(rng, window, 3_000, rows=False)):
+        store.write(batch)
+        raw = store.samples("m1", "temp", window.start, window.end)
+        series.append(signal_series(store, "m1", "temp", window))
+        assert same(series[-1], python_series(raw, window)), len(raw)
+    assert series[0] != series[1]
