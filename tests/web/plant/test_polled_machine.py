@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
+
 import httpx
 import pytest
 
 from pabrik.runtime.app import Runtime
 from pabrik.web.encoded import EncodedViews
-from pabrik.web.plant.schemas import MachineDetailPublic
+from pabrik.web.plant.schemas import MachineDetailPublic, PlantPublic
 from pabrik.web.schemas import TextPublic
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("views_outlive_the_test")]
@@ -17,6 +19,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("views_outlive_the_test
 def views_outlive_the_test(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about sharing a view, not its expiry: a slow machine must not age it."""
     monkeypatch.setattr(runtime._details, "ttl_s", 3600.0)
+    monkeypatch.setattr(runtime._overview, "ttl_s", 3600.0)
 
 
 async def test_the_polls_of_a_machine_share_one_view(runtime: Runtime) -> None:
@@ -91,3 +94,35 @@ async def test_a_new_view_object_is_encoded_anew_and_an_old_one_is_not_encoded_a
     assert encoded.response(new, "day", lambda: public("new")).body.startswith(b'{"id":"new"')
     assert encoded.response(old, "7d", lambda: public("7d")).body.startswith(b'{"id":"7d"')
     assert calls == ["old", "new", "7d"]
+
+
+async def test_a_view_is_compressed_once_for_clients_that_accept_gzip() -> None:
+    encoded, calls = EncodedViews(), list[str]()
+
+    def public() -> TextPublic:
+        calls.append("built")
+        return TextPublic(id="x" * 2_000, en="y")
+
+    view = object()
+    plain = encoded.response(view, "day", public)
+    zipped = encoded.response(view, "day", public, "gzip, deflate")
+    again = encoded.response(view, "day", public, "deflate, gzip")
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert zlib.decompress(zipped.body, 16 + zlib.MAX_WBITS) == plain.body
+    assert again.body is zipped.body
+    assert "content-encoding" not in encoded.response(view, "day", public, "br").headers
+    assert calls == ["built"]
+
+
+async def test_the_plant_api_sends_its_view_compressed_once_and_as_the_model_encodes_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    view = runtime.overview()
+    zipped = await client.get("/api/v1/plant", headers={"accept-encoding": "gzip"})
+    plain = await client.get("/api/v1/plant", headers={"accept-encoding": "identity"})
+    assert runtime.overview() is view
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.content == plain.content  # httpx decompressed the first
+    assert plain.json() == PlantPublic.of(view).model_dump(mode="json", by_alias=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from pabrik.web.deps import RuntimeDep, WindowDep
@@ -29,22 +29,25 @@ _ENCODED = EncodedViews()
 
 
 @router.get("/plant", summary="Plant overview", response_model=PlantPublic)
-def get_plant(runtime: RuntimeDep) -> Response:
+def get_plant(runtime: RuntimeDep, request: Request) -> Response:
     """Every line and machine with its state, OEE and counts."""
     view = runtime.overview()
-    return _ENCODED.response(view, "plant", lambda: PlantPublic.of(view))
+    accept = request.headers.get("accept-encoding", "")
+    return _ENCODED.response(view, "plant", lambda: PlantPublic.of(view), accept)
 
 
 @router.get("/machines/{machine_id}", summary="Machine detail", response_model=MachineDetailPublic)
 def get_machine(
     runtime: RuntimeDep,
+    request: Request,
     machine_id: str,
     window: Annotated[str, Query(description="shift, day, 7d or 30d")] = "shift",
 ) -> Response:
     """Timeline, OEE per shift, counts, sensors and downtime reasons over a window."""
     # Charts poll this every few seconds: a recent view serves them all (as the overview's).
     view = runtime.polled_machine(machine_id, window)
-    return _ENCODED.response(view, window, lambda: MachineDetailPublic.of(view, window))
+    accept = request.headers.get("accept-encoding", "")
+    return _ENCODED.response(view, window, lambda: MachineDetailPublic.of(view, window), accept)
 
 
 @router.get("/oee", summary="OEE over a named or custom window")
