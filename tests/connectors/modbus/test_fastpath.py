@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,22 +61,26 @@ words = st.lists(
 )
 
 
+def both_ways(
+    request: Any, compiled: Any, points: list[ModbusPoint], answer: list[int]
+) -> tuple[list[str], list[str]]:
+    """Fast-path and read_request records, once their rejections and trackers agree."""
+    slow_tracker, fast_tracker, rows = PointTracker(), PointTracker(), PollRows()
+    expected = read_request(request, points, answer, CTX, slow_tracker)
+    found = decode_read(compiled, points, answer, CTX, fast_tracker, rows)
+    assert found.rejections == expected.rejections
+    fast_tracker.absorb()
+    assert fast_tracker == slow_tracker
+    return list(map(repr, RecordBatch(found.records, rows))), list(map(repr, expected.records))
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(points=register_maps(), answer=words)
 def test_the_fast_path_matches_read_request(points: list[ModbusPoint], answer: list[int]) -> None:
     for request in plan_reads(points, max_registers=125, max_bits=2000, max_gap=4):
-        answer_words = answer[: request.count + 2]
-        slow_tracker, fast_tracker = PointTracker(), PointTracker()
-        expected = read_request(request, points, answer_words, CTX, slow_tracker)
-        rows = PollRows()
         compiled = compile_read(request, points)
-        found = decode_read(compiled, points, answer_words, CTX, fast_tracker, rows)
-        assert sorted(map(repr, RecordBatch(found.records, rows))) == sorted(
-            map(repr, expected.records)
-        )
-        assert found.rejections == expected.rejections
-        fast_tracker.absorb()
-        assert fast_tracker == slow_tracker
+        found, expected = both_ways(request, compiled, points, answer[: request.count + 2])
+        assert sorted(found) == sorted(expected)
 
 
 def test_a_point_marked_bad_after_plain_reads_keeps_its_latest_value() -> None:
@@ -105,12 +110,5 @@ def test_side_by_side_uint16_points_take_the_words_as_read_request_reads_them() 
     compiled = compile_read(request, points)
     assert compiled.same
     for answer in ([1, 65535, 0, 300], [7, 8, 9, 10, 11], [1, 70_000, 2, 3], [-1, 0, 0, 0], [5]):
-        slow_tracker, fast_tracker, rows = PointTracker(), PointTracker(), PollRows()
-        expected = read_request(request, points, answer, CTX, slow_tracker)
-        found = decode_read(compiled, points, answer, CTX, fast_tracker, rows)
-        assert list(map(repr, RecordBatch(found.records, rows))) == list(
-            map(repr, expected.records)
-        )
-        assert found.rejections == expected.rejections
-        fast_tracker.absorb()
-        assert fast_tracker == slow_tracker
+        found, expected = both_ways(request, compiled, points, answer)
+        assert found == expected
