@@ -107,3 +107,19 @@ def test_windows_ending_at_one_instant_share_their_raw_edge_and_equal_separate_o
     engine.stats = QueryStats()
     assert measure_windows(engine, scopes, [shift, day]) == apart
     assert engine.stats.raw_edges == len(machines)
+
+
+def test_in_the_first_hour_of_the_day_its_first_shift_shares_the_day_s_raw_span(
+    runtime: Runtime,
+) -> None:
+    first = named_window(runtime.plant.calendar, "day", NOW).start + timedelta(minutes=30)
+    engine = KpiEngine(runtime.plant, runtime.store, lambda: first)
+    machines = runtime.plant.machines()
+    scopes = [m.id for m in machines] + ["plant"]
+    shift = named_window(runtime.plant.calendar, "shift", first)
+    day = named_window(runtime.plant.calendar, "day", first)
+    assert shift.start == day.start  # the day's first shift: both windows are 30 min of raw
+    apart = [measure_scopes(engine, scopes, w) for w in (shift, day)]
+    engine.stats = QueryStats()
+    assert measure_windows(engine, scopes, [shift, day]) == apart
+    assert engine.stats.raw_edges == len(machines)

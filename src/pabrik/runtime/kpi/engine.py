@@ -217,7 +217,8 @@ class KpiEngine:
         e = max(s, min(e, to_epoch_ms(self.clock())))
         h0, h1 = -(-s // HOUR_MS) * HOUR_MS, e - e % HOUR_MS
         if h1 - h0 < HOUR_MS or self.rollups is None:
-            return {m.id: self.raw(m, [(s, e)])[0] for m in machines}
+            # Early in a shift that began with the day, both windows are this one raw span.
+            return {m.id: self._edge(m, s, e, edges) for m in machines}
         # Only hours wholly in the past are kept; later ones are computed each time.
         now = to_epoch_ms(self.clock())
         kept_end = max(h0, min(h1, now - now % HOUR_MS))
