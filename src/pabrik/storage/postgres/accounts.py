@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pabrik.model.records import from_epoch_ms, to_epoch_ms
+from pabrik.storage.postgres.rollup_marks import in_epoch_ms
 from pabrik.storage.postgres.rollups import mark_rollups_dirty
 from pabrik.storage.sql.accounts import SqlAccounts
 from pabrik.storage.sql.base import PgSql, PgTx, SqlTx
@@ -32,4 +33,4 @@ class PgAccounts(PgSql, SqlAccounts):
 
     def _mark_reason_dirty(self, tx: SqlTx, key: tuple[Any, ...]) -> None:
         assert isinstance(tx, PgTx)  # the transaction of PgSql._tx
-        mark_rollups_dirty(tx.conn, {"states": [key]})
+        mark_rollups_dirty(tx.conn, {"states": [in_epoch_ms(key)]})

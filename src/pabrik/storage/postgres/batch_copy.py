@@ -1,17 +1,24 @@
-"""Binary COPY of a batch into PostgreSQL: rows per table, and staging for replayed batches."""
+"""Binary COPY of a batch into PostgreSQL: rows per table, and staging for replayed batches.
+
+Rows carry their instant as epoch milliseconds, as SQLite's do: the ingest path's sample rows
+are copied as they come, with no record or ``datetime`` made per value, and a dumper of
+this module turns each into the binary ``timestamptz`` (microseconds since 2000).
+"""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 import psycopg
-from psycopg import sql
+from psycopg import postgres, sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
+from pabrik.model.batch import RecordBatch
 from pabrik.model.records import (
-    EPOCH,
     CountRecord,
     Record,
     SampleRecord,
@@ -20,6 +27,22 @@ from pabrik.model.records import (
 )
 
 Conn = psycopg.Connection[tuple[Any, ...]]
+
+_PG_EPOCH_MS = 946_684_800_000
+"""2000-01-01 UTC, where PostgreSQL's binary timestamps count from, in Unix milliseconds."""
+_INT8 = struct.Struct("!q")
+
+
+class EpochMsDumper(Dumper):
+    """An instant in epoch milliseconds as a binary ``timestamptz``, for COPY only."""
+
+    format = Format.BINARY
+    oid = postgres.types["timestamptz"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        """Microseconds since 2000-01-01 UTC, big-endian."""
+        return _INT8.pack((obj - _PG_EPOCH_MS) * 1000)
+
 
 # Column types for binary COPY, and the session temp tables a replayed batch is merged from.
 _STAGES: dict[str, tuple[str, list[str]]] = {
@@ -60,20 +83,24 @@ def _maybe(value: str | None) -> str | None:
     return None if value is None else pg_text(value)
 
 
-_TS = attrgetter("ts")
-
-
 def rows_by_table(
     records: Sequence[Record],
-) -> tuple[dict[str, list[tuple[Any, ...]]], datetime, datetime]:
-    """COPY rows per non-empty table, and the first and last instant of the batch."""
+) -> tuple[dict[str, Sequence[tuple[Any, ...]]], datetime, datetime]:
+    """COPY rows per non-empty table (instants in epoch ms), and the batch's first and last."""
     states: list[tuple[Any, ...]] = []
     counts: list[tuple[Any, ...]] = []
     samples: list[tuple[Any, ...]] = []
+    rows: Sequence[tuple[Any, ...]] = ()
+    if isinstance(records, RecordBatch):
+        # (machine, signal, ts ms, source, value, quality): the samples table's columns.
+        rows, records = list(records.rows), records.records
+    # Records of one instant share it (a tick, a multi-value message): convert each once.
+    epoch_ms: dict[datetime, int] = {}
     for r in records:
-        ts = r.ts
-        if ts.microsecond % 1000:
-            ts = floor_ms(ts)  # milliseconds, as on SQLite, so both backends agree on keys
+        ts = epoch_ms.get(r.ts)
+        if ts is None:
+            # Floored to milliseconds, as on SQLite, so both backends agree on keys.
+            ts = epoch_ms[r.ts] = to_epoch_ms(r.ts)
         if isinstance(r, SampleRecord):
             # StrEnum members are str: COPY dumps them as text without .value.
             samples.append((r.machine_id, r.signal_id, ts, r.source, r.value, r.quality))
@@ -93,11 +120,16 @@ def rows_by_table(
                     _maybe(r.order_id),
                 )
             )
-    tables = {"states": states, "counts": counts, "samples": samples}
-    if not records:
-        return {}, EPOCH, EPOCH
-    first, last = min(map(_TS, records)), max(map(_TS, records))
-    return {t: rows for t, rows in tables.items() if rows}, first, last
+    stamps = list(epoch_ms.values())
+    if rows:
+        stamps += (min(r[2] for r in rows), max(r[2] for r in rows))
+        if samples:
+            samples.extend(rows)
+    tables = {"states": states, "counts": counts, "samples": samples or rows}
+    if not stamps:
+        return {}, from_epoch_ms(0), from_epoch_ms(0)
+    first, last = from_epoch_ms(min(stamps)), from_epoch_ms(max(stamps))
+    return {t: made for t, made in tables.items() if made}, first, last
 
 
 def create_stages(conn: Conn) -> None:
@@ -110,10 +142,15 @@ def create_stages(conn: Conn) -> None:
         )
 
 
-def copy_rows(conn: Conn, target: sql.Identifier, table: str, rows: list[tuple[Any, ...]]) -> int:
+def copy_rows(
+    conn: Conn, target: sql.Identifier, table: str, rows: Sequence[tuple[Any, ...]]
+) -> int:
     """Binary COPY of rows into a table (or its stage); return the rows copied."""
     columns = sql.SQL(_COLUMNS[table])
     with conn.cursor() as cur:
+        # By type oid only, so only this COPY's set_types picks it: queries still dump
+        # datetimes and ints as usual.
+        cur.adapters.register_dumper(None, EpochMsDumper)
         query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(target, columns)
         with cur.copy(query) as copy:
             copy.set_types(_STAGES[table][1])
@@ -122,7 +159,7 @@ def copy_rows(conn: Conn, target: sql.Identifier, table: str, rows: list[tuple[A
         return max(cur.rowcount, 0)
 
 
-def copy_and_move(conn: Conn, table: str, rows: list[tuple[Any, ...]]) -> int:
+def copy_and_move(conn: Conn, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
     """COPY into the session's stage, then insert only what is new; return rows inserted."""
     stage = sql.Identifier(f"_pabrik_stage_{table}")
     copy_rows(conn, stage, table, rows)

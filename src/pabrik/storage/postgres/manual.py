@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pabrik.model.records import from_epoch_ms, to_epoch_ms
+from pabrik.storage.postgres.rollup_marks import in_epoch_ms
 from pabrik.storage.postgres.rollups import mark_rollups_dirty
 from pabrik.storage.sql.base import PgSql, PgTx, SqlTx
 from pabrik.storage.sql.manual import SqlManual
@@ -22,4 +23,4 @@ class PgManual(PgSql, SqlManual):
 
     def _mark_manual_dirty(self, tx: SqlTx, table: str, key: tuple[Any, ...]) -> None:
         assert isinstance(tx, PgTx)  # the transaction of PgSql._tx
-        mark_rollups_dirty(tx.conn, {table: [key]})
+        mark_rollups_dirty(tx.conn, {table: [in_epoch_ms(key)]})

@@ -54,6 +54,8 @@ def configs(conn: Conn) -> dict[str, RollupConfig]:
 def mark_rollups_dirty(conn: Conn, tables: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:
     """In the write transaction: bump sequences, mark the rolled-up and claimed hours reached.
 
+    Rows are the tables' columns in COPY order (batch_copy), with instants in epoch ms.
+
     Samples of a signal no rollup reads neither bump nor mark; those of a machine without
     rollups still bump, as its first claim may be under way.
     """
@@ -75,6 +77,11 @@ def mark_rollups_dirty(conn: Conn, tables: Mapping[str, Sequence[tuple[Any, ...]
             params = (seq[m], m, lo - lo % HOUR_MS, hi)
             cur.execute(_REMARK, params)
             cur.execute(_MARK, params)
+
+
+def in_epoch_ms(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row keyed by ``datetime`` (a correction's), with its instants in epoch ms."""
+    return tuple(to_epoch_ms(v) if isinstance(v, datetime) else v for v in row)
 
 
 def lock_seqs(conn: Conn, machine_ids: Sequence[str]) -> dict[str, int]:
@@ -105,8 +112,8 @@ def generations(conn: Conn, hours: Sequence[Hour]) -> dict[Hour, int]:
 
 
 def _span(rows: Sequence[tuple[Any, ...]], ts_at: int) -> dict[str, tuple[int, int]]:
-    """Per machine: the earliest and latest timestamp in the rows, in epoch milliseconds."""
-    found: dict[str, tuple[datetime, datetime]] = {}
+    """Per machine: the earliest and latest instant in the rows (epoch milliseconds)."""
+    found: dict[str, tuple[int, int]] = {}
     for r in rows:
         m, ts = r[0], r[ts_at]
         lo_hi = found.get(m)
@@ -114,7 +121,7 @@ def _span(rows: Sequence[tuple[Any, ...]], ts_at: int) -> dict[str, tuple[int, i
             found[m] = (ts, ts)
         elif ts < lo_hi[0] or ts > lo_hi[1]:
             found[m] = (min(lo_hi[0], ts), max(lo_hi[1], ts))
-    return {str(m): (to_epoch_ms(lo), to_epoch_ms(hi)) for m, (lo, hi) in found.items()}
+    return {str(m): lo_hi for m, lo_hi in found.items()}
 
 
 def _reaches(

@@ -192,7 +192,7 @@ class PostgresStore(
                         cur.executemany(_UPSERT_CHECKPOINT, list(checkpoints.items()))
         return WriteResult(offered=len(records), inserted=inserted)
 
-    def _insert(self, conn: Conn, tables: dict[str, list[tuple[Any, ...]]]) -> int:
+    def _insert(self, conn: Conn, tables: dict[str, Sequence[tuple[Any, ...]]]) -> int:
         """Binary COPY straight into the tables; on a duplicate key, merge through staging.
 
         New data is the common case and COPY is the fastest path into PostgreSQL. A replay
