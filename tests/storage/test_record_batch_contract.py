@@ -190,3 +190,12 @@ def test_rows_first_of_a_key_wins_and_instants_are_utc_milliseconds(store: Backe
         ),  # in April's partition
     ]
     assert got[1].ts.tzinfo is UTC or got[1].ts.utcoffset() == timedelta(0)
+
+
+def test_many_checkpoints_new_and_updated_commit_with_their_batch(store: Backend) -> None:
+    names = [f"detect:m{i}:{'bc'[i % 2]}" for i in range(120)]
+    store.write([], dict.fromkeys(names[:60], "old"))
+    rows: list[SampleRow] = [("m", "temp", T0_MS, "mqtt", 1.0, "good")]
+    store.write(RecordBatch([], rows), {n: f"v{i}" for i, n in enumerate(reversed(names))})
+    assert [store.checkpoint(n) for n in reversed(names)] == [f"v{i}" for i in range(120)]
+    assert store.checkpoint("detect:other") is None
