@@ -63,10 +63,11 @@ log = logging.getLogger(__name__)
 
 
 # One statement for a batch's checkpoints (the worker saves some 100 detector periods with
-# each batch), in name order so two writers lock the rows they share in the same order.
+# each batch), in name order so two writers lock the rows they share in the same order. The
+# arrays go in binary: as text, every quote of the JSON values is escaped in the client.
 _UPSERT_CHECKPOINTS = (
     "INSERT INTO checkpoints (name, value)"
-    " SELECT * FROM unnest(%s::text[], %s::text[]) ORDER BY 1"
+    " SELECT * FROM unnest(%b::text[], %b::text[]) ORDER BY 1"
     " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 )
 # An operator's reason (state_reasons, issue 7) wins over the raw one, which stays stored.
