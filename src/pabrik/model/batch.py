@@ -9,13 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, repeat
-from typing import overload
+from operator import itemgetter
+from typing import Any, TypeVar, overload
 
 from pabrik.model.records import Record, SampleRecord, from_epoch_ms
 from pabrik.model.states import Quality
 
 SampleRow = tuple[str, str, int, str, float, str]
 """(machine_id, signal_id, ts in epoch ms, source, value, quality): the samples table's order."""
+
+
+_MACHINE, _SIGNAL = itemgetter(0), itemgetter(1)
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
+
+
+def group_by_series(rows: list[_Row]) -> None:
+    """Sort sample rows in place by machine, then signal, keeping each series' rows in turn."""
+    # Inserts in key order of series land on one B-tree leaf in turn instead of hundreds (issue
+    # 16). Two stable one-column sorts cost a third of one on the 4-column key; a series keeps
+    # the order its rows came in (time order for every feed), so a key's first row still wins.
+    rows.sort(key=_SIGNAL)
+    rows.sort(key=_MACHINE)
 
 
 def sample_of(row: SampleRow) -> SampleRecord:

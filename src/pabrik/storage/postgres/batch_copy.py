@@ -10,7 +10,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -18,7 +17,7 @@ from psycopg import postgres, sql
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
-from pabrik.model.batch import RecordBatch
+from pabrik.model.batch import RecordBatch, group_by_series
 from pabrik.model.records import (
     CountRecord,
     Record,
@@ -32,7 +31,6 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 _PG_EPOCH_MS = 946_684_800_000
 """2000-01-01 UTC, where PostgreSQL's binary timestamps count from, in Unix milliseconds."""
 _INT8 = struct.Struct("!q")
-_MACHINE, _SIGNAL = itemgetter(0), itemgetter(1)
 
 
 class EpochMsDumper(Dumper):
@@ -126,12 +124,7 @@ def rows_by_table(
     if rows:
         stamps += (min(r[2] for r in rows), max(r[2] for r in rows))
     samples.extend(rows)
-    # In primary-key order of series, as SQLite's writer does: consecutive inserts then land
-    # on one B-tree leaf instead of hundreds (a sixth less server time a COPY here). Two
-    # stable one-column sorts cost a quarter of one on both columns; the first row of a key
-    # stays first, so a merge still keeps it.
-    samples.sort(key=_SIGNAL)
-    samples.sort(key=_MACHINE)
+    group_by_series(samples)  # a sixth less server time a COPY here
     tables = {"states": states, "counts": counts, "samples": samples}
     if not stamps:
         return {}, from_epoch_ms(0), from_epoch_ms(0)

@@ -9,9 +9,9 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
 
+from pabrik.model.batch import group_by_series
 from pabrik.model.errors import StoreUnavailableError
 from pabrik.model.records import (
     CountRecord,
@@ -41,7 +41,6 @@ from pabrik.storage.sqlite.state_runs import SqliteStateRuns
 from pabrik.storage.sqlite.writers import WriterQueue
 from pabrik.storage.store import SampleBucket, WriteResult, bucket_step_us, epoch_us
 
-_MACHINE, _SIGNAL = itemgetter(0), itemgetter(1)  # the samples key's first two columns
 # Each write takes the next forward batch number, stored with its rows (store-and-forward).
 # It is written into the statements as a literal: a subquery would run once per row.
 _NEXT_BATCH = "UPDATE forward_clock SET batch = batch + 1 RETURNING batch"
@@ -202,11 +201,8 @@ class SqliteStore(
         """Write a batch, its dead letters and checkpoints in one transaction; no duplicates."""
         states, counts, samples = rows_by_table(records)
         samples, columns = split_rows(samples)
-        # Grouped by machine and signal, rows in turn share B-tree pages (issue 16). Two stable
-        # one-column sorts cost a third of one on the 4-column key; time order stays as it came,
-        # which is time order for every feed, and a key's first row still wins.
-        samples = sorted(samples, key=_SIGNAL)
-        samples.sort(key=_MACHINE)
+        samples = list(samples)  # may be the caller's rows
+        group_by_series(samples)
         try:
             with self._transaction() as conn:
                 if dead_letters:
