@@ -19,6 +19,7 @@ from psycopg.pq import Format
 
 from pabrik.model.batch import RecordBatch, group_by_series
 from pabrik.model.records import (
+    EPOCH,
     CountRecord,
     Record,
     SampleRecord,
@@ -127,7 +128,7 @@ def rows_by_table(
     group_by_series(samples)  # a sixth less server time a COPY here
     tables = {"states": states, "counts": counts, "samples": samples}
     if not stamps:
-        return {}, from_epoch_ms(0), from_epoch_ms(0)
+        return {}, EPOCH, EPOCH
     first, last = from_epoch_ms(min(stamps)), from_epoch_ms(max(stamps))
     return {t: made for t, made in tables.items() if made}, first, last
 

@@ -305,11 +305,16 @@ class SqliteStore(
             to_epoch_ms(start),
             to_epoch_ms(end),
         )
-        rows = conn.execute(_BUCKETS.format(table="samples"), args).fetchall()
+
         # SQLite runs the all_samples view as a co-routine, which took 2.5x the time of the
         # rows alone. A signal has values in frames only once a layout names it, and layouts
-        # are never removed, so without one now the rows just read were all its samples.
-        if conn.execute(_FRAMED, (machine_id, signal_id)).fetchone() is not None:
+        # are never removed: with none before and after the read, the rows were all of them.
+        def framed() -> bool:
+            return conn.execute(_FRAMED, (machine_id, signal_id)).fetchone() is not None
+
+        table = "all_samples" if framed() else "samples"
+        rows = conn.execute(_BUCKETS.format(table=table), args).fetchall()
+        if table == "samples" and framed():  # a layout made during the read
             rows = conn.execute(_BUCKETS.format(table="all_samples"), args).fetchall()
         return [SampleBucket(int(r[0]), float(r[1]), int(r[2])) for r in rows]
 
