@@ -6,7 +6,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from pabrik.runtime.settings import Settings
+from tests.paths import DEMO
+
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Views kept for minutes: a loaded machine must not age the page's view before its polls."""
+    return Settings(config=DEMO, data_dir=tmp_path_factory.mktemp("pabrik-data"), view_cache_s=300)
 
 
 async def test_the_page_and_its_polls_share_one_rendering_of_the_same_view(
