@@ -52,7 +52,7 @@ def position_ms(db: Path) -> int | None:
 
 @pytest.mark.slow
 def test_kill_9_mid_backfill_then_restart_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    days = 3
+    days = 1  # 24 one-hour commits: the kill still lands mid-backfill
     reference = simulate(tmp_path / "ref", days)
     assert reference.wait(timeout=240) == 0
 

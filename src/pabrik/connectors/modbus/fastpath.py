@@ -139,13 +139,13 @@ def decode_into(
     """``decode_read``, adding to a poll's ``out``; ``ts_ms`` is ``ctx.ts``, worked out once."""
     request = read.request
     if read.layout is None or read.words is None or len(words) < request.count:
-        _add(out, read_request(request, points, words, ctx, tracker))
+        add_read(out, read_request(request, points, words, ctx, tracker))
         return
     answer = words if len(words) == request.count else words[: request.count]
     try:
         data = read.words.pack(*answer)
     except struct.error:
-        _add(out, read_request(request, points, words, ctx, tracker))
+        add_read(out, read_request(request, points, words, ctx, tracker))
         return
     source = ctx.source
     if read.plain and not tracker.bad:
@@ -158,7 +158,7 @@ def decode_into(
             tracker.columns[read.indices[0]] = (read.indices, numbers)
             out.rows.add_columns(read.machines, read.signals, ts_ms, source, numbers)
             if read.slow is not None:
-                _add(out, _rest(read, (), points, words, ctx, tracker))
+                add_read(out, _rest(read, (), points, words, ctx, tracker))
             return
     values = read.layout.unpack_from(data)
     tracker.absorb()
@@ -178,12 +178,7 @@ def decode_into(
         found.append((point.machine, point.signal, ts_ms, source, number, "good"))
     out.rows.extend(found)
     if odd or read.slow is not None:
-        _add(out, _rest(read, odd, points, words, ctx, tracker))
-
-
-def _add(out: Interpretation, one: Interpretation) -> None:
-    out.records.extend(one.records)
-    out.rejections.extend(one.rejections)
+        add_read(out, _rest(read, odd, points, words, ctx, tracker))
 
 
 def _rest(
@@ -202,3 +197,9 @@ def _rest(
     kept = tuple(i for i in request.points if i in again)
     slow = ReadRequest(request.table, request.address, request.count, kept)
     return read_request(slow, points, words, ctx, tracker)
+
+
+def add_read(out: Interpretation, one: Interpretation) -> None:
+    """Take on another read's records and rejections (the fast path's rows are not in them)."""
+    out.records.extend(one.records)
+    out.rejections.extend(one.rejections)

@@ -16,7 +16,7 @@ from pymodbus.exceptions import ModbusException
 from pabrik.connectors.backoff import Backoff
 from pabrik.connectors.contract import ConnectionState, ConnectorMetrics, Link, Sink
 from pabrik.connectors.modbus.config import ModbusDevice
-from pabrik.connectors.modbus.fastpath import compile_read, decode_into
+from pabrik.connectors.modbus.fastpath import add_read, compile_read, decode_into
 from pabrik.connectors.modbus.mapping import (
     Context,
     Interpretation,
@@ -290,9 +290,7 @@ class DevicePoller:
         self.metrics.received += len(request.points)
         compiled = self.compiled.get(id(request))
         if compiled is None:
-            one = read_request(request, self.device.points, words, ctx, self.tracker)
-            result.records.extend(one.records)
-            result.rejections.extend(one.rejections)
+            add_read(result, read_request(request, self.device.points, words, ctx, self.tracker))
         else:
             decode_into(compiled, self.device.points, words, ctx, self.tracker, result, ts_ms)
 
