@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pabrik.kpi.account import TimeAccount
 from pabrik.kpi.losses import loss_breakdown
 from pabrik.kpi.oee import combined_oee, oee
+from pabrik.kpi.quantities import Period, planned_in, window_part
 from pabrik.kpi.timemodel import account
 from pabrik.model.calendar import Interval, ShiftInstance
 from pabrik.model.records import CountRecord, StateRecord
@@ -198,3 +199,42 @@ def test_record_order_does_not_change_the_elements(
     assert account(win, shifts, restored, shuffled_counts, M) == account(
         win, shifts, states, counts, M
     )
+
+
+@st.composite
+def _planned(draw: st.DrawFn) -> list[tuple[int, int]]:
+    edges = sorted(set(draw(st.lists(st.integers(0, 1000), max_size=8))))
+    return [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=False) if a < b]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    _planned(),
+    st.integers(0, 1000),
+    st.integers(0, 300),
+    st.one_of(st.integers(-2, 2), st.integers(-20, 320)),
+    st.one_of(st.integers(-2, 2), st.integers(-320, 20)),
+    st.integers(0, 5000),
+    st.booleans(),
+)
+def test_a_window_takes_the_formulas_share_of_a_count(
+    pot: list[tuple[int, int]], a: int, length: int, lead: int, lag: int, n: int, elapsed: bool
+) -> None:
+    """window_part equals floor(n W(e)/W(b)) - floor(n W(s)/W(b)), shortcuts included."""
+    b = a + length
+    s, e = a + lead, b + lag  # window edges near the period's as often as anywhere
+    weight = b - a if elapsed else planned_in(a, b, pot)
+    used = None if elapsed else pot
+
+    def w(t: int) -> int:
+        t = min(max(t, a), b)
+        return t - a if used is None else planned_in(a, t, used)
+
+    if a == b:
+        inside = used is None or any(x < b <= y for x, y in used)
+        expected = n if s < b <= e and inside else 0
+    elif weight == 0 or e <= a or s >= b:
+        expected = 0
+    else:
+        expected = n * w(e) // weight - n * w(s) // weight
+    assert window_part(n, Period(a, b, weight), s, e, used) == expected

@@ -37,9 +37,11 @@ def quantities_in(
     cache: dict[str | None, Fraction] = {}
     pq = gq = sq = rq = startup = 0
     # Units are summed per PRI (and per scrap rate) first: few fraction products at the end.
-    produced_by_pri: Counter[Fraction] = Counter()
-    good_by_pri: Counter[Fraction] = Counter()
-    startup_by_pri: Counter[Fraction] = Counter()
+    # A PRI is keyed by its numerator and denominator: hashing a Fraction costs a modular
+    # inverse, and this runs once per count of every machine the overview measures.
+    produced_by_pri: Counter[tuple[int, int]] = Counter()
+    good_by_pri: Counter[tuple[int, int]] = Counter()
+    startup_by_pri: Counter[tuple[int, int]] = Counter()
     psq = scrap_cost = Fraction(0)
     i = bisect_right(inputs.period_ends, s)
     # Period starts never decrease, so the scan can stop at the first one after e.
@@ -55,13 +57,14 @@ def quantities_in(
             continue
         order = order_ending_at(inputs.orders, period.end) if inputs.orders else None
         pri, scrap_ratio, product = _pri(machine, count, order, cache)
+        key = pri.numerator, pri.denominator
         pq, gq, sq, rq = pq + produced, gq + good, sq + scrap, rq + rework
-        produced_by_pri[pri] += produced
-        good_by_pri[pri] += good
+        produced_by_pri[key] += produced
+        good_by_pri[key] += good
         if scrap and inputs.startups:
             made = _startup_part(count.scrap, period, s, e, inputs)
             startup += made
-            startup_by_pri[pri] += made
+            startup_by_pri[key] += made
         if scrap_ratio:
             psq += scrap_ratio * produced
         rate = (
@@ -82,12 +85,9 @@ def quantities_in(
     return quantities, psq, scrap_cost
 
 
-def _weighted(units_by_pri: Counter[Fraction]) -> Fraction:
-    """Sum of PRI x units over the PRIs."""
-    if len(units_by_pri) == 1:
-        ((pri, n),) = units_by_pri.items()
-        return pri * n
-    return sum((pri * n for pri, n in units_by_pri.items()), Fraction(0))
+def _weighted(units_by_pri: Counter[tuple[int, int]]) -> Fraction:
+    """Sum of PRI x units over the PRIs (each PRI as numerator and denominator)."""
+    return sum((Fraction(p * n, q) for (p, q), n in units_by_pri.items()), Fraction(0))
 
 
 def _pri(

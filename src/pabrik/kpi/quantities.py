@@ -69,6 +69,10 @@ def window_part(n: int, period: Period, s: int, e: int, pot: Sequence[Span] | No
         return n if s < b <= e and inside else 0
     if period.weight == 0 or e <= a or s >= b:
         return 0
+    if s <= a and b <= e:
+        # The formula's own value here (W(e) = W(b), W(s) = 0); most counts of a window are
+        # wholly inside it, and the overview measures 105 machines every few seconds.
+        return n
 
     def measure(t: int) -> int:
         t = min(max(t, a), b)
