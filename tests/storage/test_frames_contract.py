@@ -94,6 +94,10 @@ def test_a_poll_reads_back_as_its_rows_through_samples_buckets_and_counts(
     assert store.row_counts() == rows_store.row_counts()
     window = (T0 + timedelta(minutes=10), T0 + timedelta(minutes=12))
     assert [s.value for s in store.samples("m1", "kwh", *window)] == [110.0, 111.0]
+    meter = [(r.ts, r.value) for r in store.meter_readings("m1", "kwh", *window, 60_000)]
+    rows = rows_store.meter_readings("m1", "kwh", *window, 60_000)
+    assert meter == [(r.ts, r.value) for r in rows]
+    assert [v for _, v in meter] == [110.0, 111.0, 112.0]  # on to the reading at the end
 
 
 def test_a_poll_delivered_twice_is_stored_once(store: AnyStore, rows_store: SqliteStore) -> None:

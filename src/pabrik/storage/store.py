@@ -145,6 +145,17 @@ class Store(
         """Samples of one signal in [start, end)."""
         ...
 
+    def meter_readings(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime, reach_ms: int
+    ) -> list[SampleRecord]:
+        """Samples in [start, end), back to and on to the good readings that bound it.
+
+        The bounds are the last reading not of bad quality at or before ``start`` and the first
+        at or after ``end``, each within ``reach_ms``, with every sample at a bound's instant:
+        what a cumulative meter's deltas over the window need, in the order of ``samples``.
+        """
+        ...
+
     def sample_buckets(
         self, machine_id: str, signal_id: str, start: datetime, end: datetime, buckets: int
     ) -> list[SampleBucket]:

@@ -154,12 +154,12 @@ class KpiEngine:
         lo, hi = from_epoch_ms(start_ms - p), from_epoch_ms(end_ms + p)
         energy: list[tuple[datetime, float]] = []
         if machine.energy_signal:
-            g = r.energy_gap_ms
-            samples = self.store.samples(
+            samples = self.store.meter_readings(
                 machine.id,
                 machine.energy_signal,
-                from_epoch_ms(start_ms - g),
-                from_epoch_ms(end_ms + g),
+                from_epoch_ms(start_ms),
+                from_epoch_ms(end_ms),
+                r.energy_gap_ms,
             )
             energy = [(s.ts, s.value) for s in samples if s.quality is not Quality.BAD]
         return Fetched(

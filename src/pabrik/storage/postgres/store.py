@@ -13,7 +13,7 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -269,6 +269,24 @@ class PostgresStore(
                 " AND signal_id = %s AND ts >= %s AND ts < %s ORDER BY ts, source",
                 (machine_id, signal_id, floor_ms(start), floor_ms(end)),
             ).fetchall()
+        return [SampleRecord(r[1], machine_id, signal_id, r[0], r[2], Quality(r[3])) for r in rows]
+
+    def meter_readings(
+        self, machine_id: str, signal_id: str, start: datetime, end: datetime, reach_ms: int
+    ) -> list[SampleRecord]:
+        """Samples in [start, end), back to and on to the good readings that bound it."""
+        s, e, reach = floor_ms(start), floor_ms(end), timedelta(milliseconds=reach_ms)
+        query = (
+            "SELECT ts, source, value, quality FROM samples WHERE machine_id = %(m)s"
+            " AND signal_id = %(g)s AND ts >= coalesce((SELECT max(ts) FROM samples"
+            " WHERE machine_id = %(m)s AND signal_id = %(g)s AND quality <> 'bad'"
+            " AND ts >= %(lo)s AND ts <= %(s)s), %(s)s) AND (ts < %(e)s OR ts <= (SELECT"
+            " min(ts) FROM samples WHERE machine_id = %(m)s AND signal_id = %(g)s"
+            " AND quality <> 'bad' AND ts >= %(e)s AND ts < %(hi)s)) ORDER BY ts, source"
+        )
+        args = {"m": machine_id, "g": signal_id, "s": s, "e": e, "lo": s - reach, "hi": e + reach}
+        with self._conn() as conn:
+            rows = conn.execute(query, args).fetchall()
         return [SampleRecord(r[1], machine_id, signal_id, r[0], r[2], Quality(r[3])) for r in rows]
 
     def sample_buckets(

@@ -16,6 +16,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from itertools import chain
+from typing import Any
 
 from pabrik.model.batch import Columns, PollRows, SampleRow
 
@@ -59,6 +60,30 @@ def pack(values: Sequence[float]) -> bytes:
 def register(conn: sqlite3.Connection) -> None:
     """Make ``frame_value`` known to a connection (the view ``all_samples`` calls it)."""
     conn.create_function("frame_value", 2, frame_value, deterministic=True)
+
+
+_FRAMED = "SELECT 1 FROM frame_signals WHERE machine_id = ? AND signal_id = ? LIMIT 1"
+
+
+def signal_rows(
+    conn: sqlite3.Connection, machine_id: str, signal_id: str, sql: str, args: Sequence[object]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` over one signal's samples, its ``{table}`` the rows alone when it can.
+
+    SQLite runs the ``all_samples`` view as a co-routine, which took 2.5x the time of the rows
+    alone (25x with bounds from subqueries). A signal has values in frames only once a layout
+    names it, and layouts are never removed: with none before and after the read, the rows
+    were all of them.
+    """
+
+    def framed() -> bool:
+        return conn.execute(_FRAMED, (machine_id, signal_id)).fetchone() is not None
+
+    table = "all_samples" if framed() else "samples"
+    rows = conn.execute(sql.format(table=table), tuple(args)).fetchall()
+    if table == "samples" and framed():  # a layout made during the read
+        rows = conn.execute(sql.format(table="all_samples"), tuple(args)).fetchall()
+    return rows
 
 
 def framed_values(conn: sqlite3.Connection) -> int:

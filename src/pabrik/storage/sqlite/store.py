@@ -29,8 +29,16 @@ from pabrik.storage.sqlite.assessments import SqliteAssessments
 from pabrik.storage.sqlite.dead_letters import SqliteDeadLetters, insert_dead_letters
 from pabrik.storage.sqlite.federation import SqliteFederation
 from pabrik.storage.sqlite.forward import SqliteForward
-from pabrik.storage.sqlite.frames import FrameMark, FrameWriter, framed_values, register, split_rows
+from pabrik.storage.sqlite.frames import (
+    FrameMark,
+    FrameWriter,
+    framed_values,
+    register,
+    signal_rows,
+    split_rows,
+)
 from pabrik.storage.sqlite.manual import SqliteManual
+from pabrik.storage.sqlite.meters import SqliteMeters
 from pabrik.storage.sqlite.record_rows import rows_by_table
 from pabrik.storage.sqlite.retention import SqliteRetention
 from pabrik.storage.sqlite.rollups import SqliteRollups
@@ -74,7 +82,6 @@ _BUCKETS = (
     " WHERE machine_id = ? AND signal_id = ? AND ts_ms >= ? AND ts_ms < ?"
     " GROUP BY k ORDER BY k"
 )
-_FRAMED = "SELECT 1 FROM frame_signals WHERE machine_id = ? AND signal_id = ? LIMIT 1"
 
 
 class SqliteStore(
@@ -83,6 +90,7 @@ class SqliteStore(
     SqliteAccounts,
     SqliteDeadLetters,
     SqliteRetention,
+    SqliteMeters,
     SqliteManual,
     SqliteAlarms,
     SqliteSiteConfig,
@@ -296,7 +304,6 @@ class SqliteStore(
         self, machine_id: str, signal_id: str, start: datetime, end: datetime, buckets: int
     ) -> list[SampleBucket]:
         """Mean and count of ``samples`` per non-empty slice k = offset_us // bucket_step_us."""
-        conn = self._reader()
         args = (
             epoch_us(start),
             bucket_step_us(start, end, buckets),
@@ -305,17 +312,7 @@ class SqliteStore(
             to_epoch_ms(start),
             to_epoch_ms(end),
         )
-
-        # SQLite runs the all_samples view as a co-routine, which took 2.5x the time of the
-        # rows alone. A signal has values in frames only once a layout names it, and layouts
-        # are never removed: with none before and after the read, the rows were all of them.
-        def framed() -> bool:
-            return conn.execute(_FRAMED, (machine_id, signal_id)).fetchone() is not None
-
-        table = "all_samples" if framed() else "samples"
-        rows = conn.execute(_BUCKETS.format(table=table), args).fetchall()
-        if table == "samples" and framed():  # a layout made during the read
-            rows = conn.execute(_BUCKETS.format(table="all_samples"), args).fetchall()
+        rows = signal_rows(self._reader(), machine_id, signal_id, _BUCKETS, args)
         return [SampleBucket(int(r[0]), float(r[1]), int(r[2])) for r in rows]
 
     def row_counts(self) -> dict[str, int]:
