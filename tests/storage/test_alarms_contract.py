@@ -67,6 +67,18 @@ def test_a_save_names_the_version_it_read(store: Backend) -> None:
     assert store.save_alarms([(state("hot/m9", 1), [], []), (state(k, 2), [], [])]) == [True, False]
 
 
+def test_the_keys_of_alarms_in_given_states_are_read_without_their_rows(store: Backend) -> None:
+    shown = {"kin/m2": "rtn_unack", "kin/m1": "active_unack", "kin/m3": "normal"}
+    for key, now in shown.items():
+        assert store.save_alarm(state(key, 1, now))
+    mine = [kv for kv in store.alarm_keys_in(["active_unack", "rtn_unack"]) if kv[0][:4] == "kin/"]
+    assert mine == [("kin/m1", "active_unack"), ("kin/m2", "rtn_unack")]
+    assert [kv for kv in store.alarm_keys_in(["normal"]) if kv[0][:4] == "kin/"] == [
+        ("kin/m3", "normal")
+    ]
+    assert store.alarm_keys_in([]) == []
+
+
 def test_history_filters_newest_first(store: Backend) -> None:
     k = "hot/m2"
     store.save_alarm(state(k, 1), [step(k, 1, "activate", 0, occurrence=True)])

@@ -75,6 +75,10 @@ class AlarmStore(NotifyStore, Protocol):
         """The stored alarms, all or those with ``keys``, ordered by key."""
         ...
 
+    def alarm_keys_in(self, states: Sequence[str]) -> list[tuple[str, str]]:
+        """Key and state of each stored alarm in one of ``states``, ordered by key."""
+        ...
+
     def alarm_versions(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         """The version and body of each stored alarm among ``keys`` (what a save needs)."""
         ...

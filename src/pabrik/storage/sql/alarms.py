@@ -131,6 +131,17 @@ class SqlAlarms(SqlNotify, SqlBase):
         sql += f" ORDER BY alarm_key{self._BINARY_ORDER}"
         return [_state_row(r) for r in self._rows(sql, params)]
 
+    def alarm_keys_in(self, states: Sequence[str]) -> list[tuple[str, str]]:
+        """Key and state of each stored alarm in one of ``states``, ordered by key."""
+        if not states:
+            return []
+        marks = ", ".join("?" for _ in states)
+        sql = (
+            f"SELECT alarm_key, state FROM alarm_states WHERE state IN ({marks})"  # noqa: S608
+            f" ORDER BY alarm_key{self._BINARY_ORDER}"
+        )
+        return [(str(k), str(v)) for k, v in self._rows(sql, tuple(states))]
+
     def alarm_versions(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         """The version and body of each stored alarm among ``keys`` (what a save needs)."""
         # The ingest worker reads some 500 alarms a batch: plain tuples, not state rows.
