@@ -32,12 +32,12 @@ from pabrik.runtime.ingest.simulation import Progress, SimulationRunner
 from pabrik.runtime.kpi.ahead import RollupsAhead
 from pabrik.runtime.kpi.engine import KpiEngine
 from pabrik.runtime.kpi.measure import window_of
-from pabrik.runtime.kpi.reuse import Reuse
 from pabrik.runtime.kpi.summary import scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant import queries as kpiqueries
 from pabrik.runtime.plant.configstore import SiteConfigs, adopt_site, placeholder_site
 from pabrik.runtime.plant.follow import ConfigFollower
+from pabrik.runtime.plant.reused_views import PageViews
 from pabrik.runtime.plant.siteconfig import SiteConfig, load_site
 from pabrik.runtime.plant.views import DeadLetterView, MachineDetail, PlantOverview
 from pabrik.runtime.settings import Settings
@@ -102,8 +102,7 @@ class Runtime:
         self.alarms = build_alarms(site, self.plant, store, clock, self.engine)
         self.ingestor.after_commit = AlarmHook(self.alarms)
         self.detection = attach_detection(self.ingestor, self.alarms, site.alarms)
-        self._overview: Reuse[PlantOverview] = Reuse(settings.view_cache_s)
-        self._details: Reuse[MachineDetail] = Reuse(settings.view_cache_s)
+        self.views = PageViews(self.engine, self.now, self._writes, settings.view_cache_s)
         sim = site.simulator()
         if sim is not None and settings.seed is not None:
             sim = type(sim).model_validate({**sim.model_dump(), "seed": settings.seed})
@@ -288,8 +287,7 @@ class Runtime:
         self.engine = KpiEngine(
             plant, self.store, self.clock, reuse_s=self.settings.view_cache_s, version=self._writes
         )
-        self._overview = Reuse(self.settings.view_cache_s)
-        self._details = Reuse(self.settings.view_cache_s)
+        self.views = PageViews(self.engine, self.now, self._writes, self.settings.view_cache_s)
         alarms_running = self._alarm_task is not None
         await self._stop_alarms()
         self.alarms = build_alarms(site, plant, self.store, self.clock, self.engine)
@@ -304,7 +302,7 @@ class Runtime:
         """The plant overview at ``now``; without ``now``, a recent one may be reused."""
         if now is not None:
             return kpiqueries.overview(self.engine, now)
-        return self._overview.get("overview", self.now(), self._writes(), self.overview)
+        return self.views.overview()
 
     def _writes(self) -> int:
         """Batches and rejections this process has written, for reuse of recent views."""
@@ -315,14 +313,6 @@ class Runtime:
     ) -> MachineDetail:
         """A machine page for a window: shift, day or 7d (NotFoundError for no such machine)."""
         return kpiqueries.machine_detail(self.engine, machine_id, window, now or self.now())
-
-    def polled_machine(
-        self, machine_id: str, window: str, *, opened: bool = False
-    ) -> MachineDetail:
-        """A machine's view for its polls (a recent one may do); ``opened``: new, kept for them."""
-        compute = lambda at: self.machine_detail(machine_id, window, at)  # noqa: E731
-        reuse = self._details.renew if opened else self._details.get
-        return reuse((machine_id, window), self.now(), self._writes(), compute)
 
     def window(
         self, name: str | None = None, start: datetime | None = None, end: datetime | None = None

@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from pabrik.runtime.app import Runtime
+from pabrik.runtime.plant import queries
+from pabrik.runtime.plant.views import MachineLive
 from pabrik.web.encoded import EncodedViews
 from pabrik.web.plant.schemas import MachineDetailPublic, PlantPublic
 from pabrik.web.schemas import TextPublic
@@ -18,48 +20,65 @@ pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("views_outlive_the_test
 @pytest.fixture
 def views_outlive_the_test(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about sharing a view, not its expiry: a slow machine must not age it."""
-    monkeypatch.setattr(runtime._details, "ttl_s", 3600.0)
-    monkeypatch.setattr(runtime._overview, "ttl_s", 3600.0)
+    for reuse in (runtime.views.details, runtime.views.overviews, runtime.views.lives):
+        monkeypatch.setattr(reuse, "ttl_s", 3600.0)
 
 
 async def test_the_polls_of_a_machine_share_one_view(runtime: Runtime) -> None:
-    first = runtime.polled_machine("imm-01", "shift")
-    assert runtime.polled_machine("imm-01", "shift") is first
-    assert runtime.polled_machine("imm-01", "day") is not first
+    first = runtime.views.machine("imm-01", "shift")
+    assert runtime.views.machine("imm-01", "shift") is first
+    assert runtime.views.machine("imm-01", "day") is not first
     assert runtime.machine_detail("imm-01", "shift") is not first
 
 
-async def test_the_chart_api_and_the_live_part_answer_from_the_polled_view(
+async def test_the_chart_api_answers_from_the_polled_view(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    view = runtime.polled_machine("imm-01", "day")
+    view = runtime.views.machine("imm-01", "day")
     api = await client.get("/api/v1/machines/imm-01?window=day")
     assert api.status_code == 200
     assert api.json()["status"]["id"] == view.status.id == "imm-01"
-    live = await client.get("/partials/machines/imm-01?window=day")
-    assert live.status_code == 200
-    assert runtime.polled_machine("imm-01", "day") is view
+    assert runtime.views.machine("imm-01", "day") is view
+
+
+async def test_the_live_part_polls_its_own_view_and_never_computes_the_page(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    pages, lives = runtime.views.details.computed, runtime.views.lives.computed
+    for _ in range(3):
+        live = await client.get("/partials/machines/imm-01?window=day")
+        assert live.status_code == 200
+        assert 'id="machine-live"' in live.text
+    assert (runtime.views.details.computed, runtime.views.lives.computed) == (pages, lives + 1)
+
+
+async def test_the_live_numbers_are_the_pages_own(runtime: Runtime) -> None:
+    now = runtime.now()
+    for window in ("shift", "day", "7d"):
+        page = queries.machine_detail(runtime.engine, "imm-03", window, now)
+        live = queries.machine_live(runtime.engine, "imm-03", window, now)
+        assert live == MachineLive(page.status, page.window, page.reasons, page.oee)
 
 
 async def test_opening_the_page_computes_its_view_and_the_loads_after_it_reuse_it(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    before = runtime.polled_machine("imm-01", "day")
-    computed = runtime._details.computed
+    before = runtime.views.machine("imm-01", "day")
+    computed = runtime.views.details.computed
     page = await client.get("/machines/imm-01?window=day")
     assert page.status_code == 200
-    assert runtime._details.computed == computed + 1
-    opened = runtime.polled_machine("imm-01", "day")
+    assert runtime.views.details.computed == computed + 1
+    opened = runtime.views.machine("imm-01", "day")
     assert opened is not before
     assert (await client.get("/api/v1/machines/imm-01?window=day")).status_code == 200
     assert (await client.get("/partials/machines/imm-01?window=day")).status_code == 200
-    assert runtime._details.computed == computed + 1
-    assert runtime.polled_machine("imm-01", "day") is opened
+    assert runtime.views.details.computed == computed + 1
+    assert runtime.views.machine("imm-01", "day") is opened
 
 
 async def test_a_view_kept_by_an_opened_page_equals_a_fresh_one(runtime: Runtime) -> None:
     now = runtime.now()
-    opened = runtime.polled_machine("imm-01", "shift", opened=True)
+    opened = runtime.views.machine("imm-01", "shift", opened=True)
     assert opened == runtime.machine_detail("imm-01", "shift", now)
 
 
@@ -71,10 +90,10 @@ async def test_an_unknown_machine_is_still_not_found(client: httpx.AsyncClient) 
 async def test_a_view_is_encoded_once_and_answers_as_fastapi_would_encode_it(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    view = runtime.polled_machine("imm-02", "shift")
+    view = runtime.views.machine("imm-02", "shift")
     first = await client.get("/api/v1/machines/imm-02?window=shift")
     again = await client.get("/api/v1/machines/imm-02?window=shift")
-    assert runtime.polled_machine("imm-02", "shift") is view
+    assert runtime.views.machine("imm-02", "shift") is view
     assert first.content == again.content
     expected = MachineDetailPublic.of(view, "shift").model_dump(mode="json", by_alias=True)
     assert first.json() == expected

@@ -25,7 +25,7 @@ from pabrik.runtime.kpi.loss_report import loss_report
 from pabrik.runtime.kpi.views import LossReport, OeeView, ParetoItem
 from pabrik.runtime.plant import queries as plantqueries
 from pabrik.runtime.plant.siteconfig import parse_site
-from pabrik.runtime.plant.views import MachineDetail, PlantOverview
+from pabrik.runtime.plant.views import MachineDetail, MachineLive, PlantOverview
 from pabrik.storage.alarms import TransitionFilter
 from pabrik.storage.sharing import GroupSiteRow
 from pabrik.storage.store import Store
@@ -161,6 +161,14 @@ class Group:
         engine = self.engine(tenant_id, site_id, plant)
         # A machine of another plant is "not found" here, even of the same company.
         return plant, plantqueries.machine_detail(engine, machine_id, window, now or self.clock())
+
+    def site_machine_live(
+        self, tenant_id: str, site_id: str, machine_id: str, window: str
+    ) -> tuple[Plant, MachineLive]:
+        """The live numbers of that machine page, for its 5 s polls."""
+        _, plant = self.site(tenant_id, site_id)
+        engine = self.engine(tenant_id, site_id, plant)
+        return plant, plantqueries.machine_live(engine, machine_id, window, self.clock())
 
     def site_losses(
         self, tenant_id: str, site_id: str, window: str, now: datetime | None = None

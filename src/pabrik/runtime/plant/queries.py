@@ -13,12 +13,13 @@ from pabrik.model.site import Machine, Plant
 from pabrik.model.states import StateClass
 from pabrik.model.windows import Window, WindowName, named_window
 from pabrik.runtime.kpi.engine import KpiEngine
-from pabrik.runtime.kpi.measure import measure, measure_windows
+from pabrik.runtime.kpi.measure import Measurement, measure, measure_windows
 from pabrik.runtime.kpi.summary import loss_view, oee_view, scope_oee
 from pabrik.runtime.kpi.views import OeeView
 from pabrik.runtime.plant.views import (
     LineStatus,
     MachineDetail,
+    MachineLive,
     MachineStatus,
     PlantOverview,
     ReasonDuration,
@@ -156,13 +157,18 @@ def _shift_trend(engine: KpiEngine, machine: Machine, now: datetime) -> list[Shi
     return trend
 
 
-def machine_detail(engine: KpiEngine, machine_id: str, window: str, now: datetime) -> MachineDetail:
-    """A machine's timeline, shift trend, counts, sensors and downtime for a named window."""
-    plant = engine.plant
-    machine = plant.machine(machine_id)
+def _machine(engine: KpiEngine, machine_id: str) -> Machine:
+    machine = engine.plant.machine(machine_id)
     if machine is None:
         raise NotFoundError(f"machine '{machine_id}' not found", machine_id=machine_id)
-    win = named_window(plant.calendar, window, now)
+    return machine
+
+
+def _live(
+    engine: KpiEngine, machine: Machine, win: Window, now: datetime
+) -> tuple[MachineLive, Measurement]:
+    """A machine's live numbers, and the window's measurement they come from."""
+    plant = engine.plant
     shift = named_window(plant.calendar, WindowName.SHIFT, now)
     today = named_window(plant.calendar, WindowName.DAY, now)
     line = plant.line_of(machine.id)
@@ -175,12 +181,35 @@ def machine_detail(engine: KpiEngine, machine_id: str, window: str, now: datetim
         now,
     )
     m = measure(engine, machine.id, win)
-    shown = Interval(win.start, win.measured_end)
     reasons = sorted(m.total.downtime_by_reason().items(), key=lambda kv: -kv[1])
+    durations = [
+        ReasonDuration(
+            code or "unexplained",
+            (r.name if (r := plant.reason(code)) else None) if code else None,
+            ms,
+        )
+        for code, ms in reasons
+    ]
+    return MachineLive(status, win.name.value, durations, oee_view(plant, m)), m
+
+
+def machine_live(engine: KpiEngine, machine_id: str, window: str, now: datetime) -> MachineLive:
+    """What a machine page's 5 s poll shows: state, the window's OEE and downtime reasons."""
+    machine = _machine(engine, machine_id)
+    return _live(engine, machine, named_window(engine.plant.calendar, window, now), now)[0]
+
+
+def machine_detail(engine: KpiEngine, machine_id: str, window: str, now: datetime) -> MachineDetail:
+    """A machine's timeline, shift trend, counts, sensors and downtime for a named window."""
+    plant = engine.plant
+    machine = _machine(engine, machine_id)
+    win = named_window(plant.calendar, window, now)
+    live, m = _live(engine, machine, win, now)
+    shown = Interval(win.start, win.measured_end)
     store = engine.store
     return MachineDetail(
-        status=status,
-        window=win.name.value,
+        status=live.status,
+        window=live.window,
         window_start=win.start,
         window_end=win.end,
         timeline=_timeline(store.states(machine.id, shown.start, shown.end), shown),
@@ -197,14 +226,7 @@ def machine_detail(engine: KpiEngine, machine_id: str, window: str, now: datetim
             )
             for s in machine.signals
         ],
-        reasons=[
-            ReasonDuration(
-                code or "unexplained",
-                (r.name if (r := plant.reason(code)) else None) if code else None,
-                ms,
-            )
-            for code, ms in reasons
-        ],
-        oee=oee_view(plant, m),
+        reasons=live.reasons,
+        oee=live.oee,
         losses=[loss_view(plant, loss) for loss in loss_breakdown(m.total)],
     )

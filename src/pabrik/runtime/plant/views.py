@@ -106,6 +106,16 @@ class ReasonDuration:
 
 
 @dataclass(frozen=True, slots=True)
+class MachineLive:
+    """The live numbers of a machine page: state, the window's OEE and its downtime reasons."""
+
+    status: MachineStatus
+    window: str
+    reasons: list[ReasonDuration]
+    oee: OeeView
+
+
+@dataclass(frozen=True, slots=True)
 class MachineDetail:
     """Everything on a machine page for a chosen window."""
 

@@ -177,10 +177,10 @@ def group_machine_partial(
     window: Annotated[str, Query()] = "shift",
 ) -> Response:
     """The live numbers of a group machine page, polled by htmx."""
-    plant, detail = _group(request).site_machine(
+    plant, live = _group(request).site_machine_live(
         scope.require_tenant(), site_id, machine_id, window
     )
-    context = machine_context(detail, window) | {"live_base": _live_base(request, site_id)}
+    context = machine_context(live, window) | {"live_base": _live_base(request, site_id)}
     return SiteRenderer(plant).render(request, "partials/machine.html", fmt, context)
 
 

@@ -45,7 +45,7 @@ def get_machine(
 ) -> Response:
     """Timeline, OEE per shift, counts, sensors and downtime reasons over a window."""
     # Charts poll this every few seconds: a recent view serves them all (as the overview's).
-    view = runtime.polled_machine(machine_id, window)
+    view = runtime.views.machine(machine_id, window)
     accept = request.headers.get("accept-encoding", "")
     return _ENCODED.response(view, window, lambda: MachineDetailPublic.of(view, window), accept)
 

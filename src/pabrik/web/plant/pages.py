@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pabrik.present.labels import WINDOW_KEYS, chart_words
-from pabrik.runtime.plant.views import MachineDetail, ReasonDuration
+from pabrik.runtime.plant.views import MachineDetail, MachineLive, ReasonDuration
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
 from pabrik.web.plant import wall
 from pabrik.web.setup.machines import not_set_up
@@ -75,7 +75,7 @@ def machine_page(
     window: Annotated[str, Query()] = "shift",
 ) -> HTMLResponse:
     """One machine: timeline, OEE trend, counts, sensors and downtime reasons."""
-    detail = runtime.polled_machine(machine_id, window, opened=True)
+    detail = runtime.views.machine(machine_id, window, opened=True)
     api_url = f"{request.scope.get('root_path', '')}/api/v1/machines/{machine_id}?window={window}"
     config = {
         "api": api_url,
@@ -99,12 +99,12 @@ def machine_partial(
     window: Annotated[str, Query()] = "shift",
 ) -> HTMLResponse:
     """The live numbers of a machine page, polled by htmx."""
-    detail = runtime.polled_machine(machine_id, window)
-    return renderer.render(request, "partials/machine.html", fmt, machine_context(detail, window))
+    live = runtime.views.live(machine_id, window)
+    return renderer.render(request, "partials/machine.html", fmt, machine_context(live, window))
 
 
-def machine_context(detail: MachineDetail, window: str) -> dict[str, Any]:
-    """Template variables of a machine page."""
+def machine_context(detail: MachineDetail | MachineLive, window: str) -> dict[str, Any]:
+    """Template variables of a machine page, or of its live part alone."""
     return {
         "detail": detail,
         "window": window,
