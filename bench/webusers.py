@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.soak import PASSWORD, USER
-from pabrik.web.plant.pages import CHART_REFRESH_S
+from pabrik.runtime.plant.reused_views import CHART_REFRESH_S
 
 WARM_S = 10.0
 """Requests in the first seconds are not counted; users arrive during them."""

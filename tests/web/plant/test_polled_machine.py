@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zlib
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from pabrik.runtime.app import Runtime
 from pabrik.runtime.plant import queries
+from pabrik.runtime.plant.reused_views import CHART_REFRESH_S, PageViews
 from pabrik.runtime.plant.views import MachineLive
 from pabrik.web.encoded import EncodedViews
 from pabrik.web.plant.schemas import MachineDetailPublic, PlantPublic
@@ -80,6 +82,16 @@ async def test_a_view_kept_by_an_opened_page_equals_a_fresh_one(runtime: Runtime
     now = runtime.now()
     opened = runtime.views.machine("imm-01", "shift", opened=True)
     assert opened == runtime.machine_detail("imm-01", "shift", now)
+
+
+async def test_an_open_page_view_lasts_until_its_chart_reloads(runtime: Runtime) -> None:
+    clock, now = [0.0], [runtime.now()]
+    views = PageViews(runtime.engine, lambda: now[0], lambda: 0, ttl_s=5.0)
+    views.details._monotonic = lambda: clock[0]
+    opened = views.machine("imm-01", "shift", opened=True)
+    clock[0], now[0] = CHART_REFRESH_S - 1.0, now[0] + timedelta(seconds=CHART_REFRESH_S - 1)
+    assert views.machine("imm-01", "shift") is opened
+    assert (views.details.computed, views.details.stale) == (1, 0)  # not even a refresh
 
 
 async def test_an_unknown_machine_is_still_not_found(client: httpx.AsyncClient) -> None:

@@ -10,6 +10,9 @@ from pabrik.runtime.kpi.reuse import Reuse
 from pabrik.runtime.plant import queries
 from pabrik.runtime.plant.views import MachineDetail, MachineLive, PlantOverview
 
+CHART_REFRESH_S = 15
+"""How often a machine page reloads its charts (the machine API): its page view lives as long."""
+
 
 class PageViews:
     """Recent views of one plan, reused by polls until they age out (see ``Reuse``)."""
@@ -23,7 +26,9 @@ class PageViews:
     ) -> None:
         self._engine, self._now, self._writes = engine, now, writes
         self.overviews: Reuse[PlantOverview] = Reuse(ttl_s)
-        self.details: Reuse[MachineDetail] = Reuse(ttl_s)
+        # Only the chart reload polls the page view once it is open (every 15 s, its live
+        # numbers apart); a view that expired at 5 s would be computed in that request.
+        self.details: Reuse[MachineDetail] = Reuse(max(ttl_s, CHART_REFRESH_S) if ttl_s else 0)
         self.lives: Reuse[MachineLive] = Reuse(ttl_s)
 
     def overview(self) -> PlantOverview:

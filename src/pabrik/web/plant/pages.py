@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pabrik.present.labels import WINDOW_KEYS, chart_words
+from pabrik.runtime.plant.reused_views import CHART_REFRESH_S
 from pabrik.runtime.plant.views import MachineDetail, MachineLive, ReasonDuration
 from pabrik.web.deps import FormatterDep, RendererDep, RuntimeDep
 from pabrik.web.plant import wall
@@ -17,7 +18,6 @@ from pabrik.web.setup.machines import not_set_up
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 DEAD_LETTER_PAGE = 50
-CHART_REFRESH_S = 15
 
 
 @dataclass(frozen=True, slots=True)
