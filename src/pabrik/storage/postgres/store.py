@@ -278,7 +278,8 @@ class PostgresStore(
         s, e, reach = floor_ms(start), floor_ms(end), timedelta(milliseconds=reach_ms)
         query = (
             "SELECT ts, source, value, quality FROM samples WHERE machine_id = %(m)s"
-            " AND signal_id = %(g)s AND ts >= coalesce((SELECT max(ts) FROM samples"
+            " AND signal_id = %(g)s AND ts >= %(lo)s AND ts < %(hi)s"  # prunes partitions
+            " AND ts >= coalesce((SELECT max(ts) FROM samples"
             " WHERE machine_id = %(m)s AND signal_id = %(g)s AND quality <> 'bad'"
             " AND ts >= %(lo)s AND ts <= %(s)s), %(s)s) AND (ts < %(e)s OR ts <= (SELECT"
             " min(ts) FROM samples WHERE machine_id = %(m)s AND signal_id = %(g)s"
